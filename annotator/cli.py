@@ -1,0 +1,229 @@
+"""The command line: thin over the same operations the GUI uses.
+
+`annotator` (no command) starts the desktop app; `annotator new|import|info|export …`
+work on a project file. Every command has --help; data commands have --json; bad input
+ends with a one-line reason on stderr and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import AnnotatorError
+
+COMMANDS = ("new", "import", "info", "export")
+EXIT_BAD_INPUT = 2
+
+
+def _project_path(value: str) -> Path:
+    return Path(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command (also used by the tests to check --help texts)."""
+    parser = argparse.ArgumentParser(
+        prog="annotator",
+        description="Discourse Annotator: tag framing, stance and rhetorical devices in news articles. "
+        "Without a command, starts the desktop app (on PROJECT, the last project, or the demo).",
+    )
+    parser.add_argument("--version", action="version", version=f"Discourse Annotator {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create a project file", description="Create a new project file.")
+    new.add_argument("project", type=_project_path, help="the project file to create (e.g. study.annot)")
+    new.add_argument("--codebook", default="news-discourse",
+                     help="a bundled codebook name or a codebook .toml file (default: news-discourse)")
+    new.add_argument("--lang", default="en", help="language code for tokens and sentences (spaCy's; default en)")
+    new.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    imp = commands.add_parser(
+        "import", help="import files and folders",
+        description="Import .txt, .md, .html, .docx, .csv/.tsv and .jsonl files (folders recursively). "
+        "Each file is imported whole or not at all; texts already in the project are skipped.",
+    )
+    imp.add_argument("project", type=_project_path, help="the project file")
+    imp.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
+    imp.add_argument("--format", default="auto",
+                     choices=("auto", "txt", "md", "html", "docx", "csv", "tsv", "jsonl"),
+                     help="input format (default: from each file's extension)")
+    imp.add_argument("--text-column", help="CSV/TSV column holding the text (default: text, body, content or article)")
+    imp.add_argument("--annotator", help="annotator of imported spans that name none (default: 'imported')")
+    imp.add_argument("--add-labels", action="store_true",
+                     help="add labels (and layers) the codebook lacks instead of refusing the file")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    info = commands.add_parser("info", help="summarise a project",
+                               description="Print documents, tokens, sentences, annotators, annotations "
+                               "per layer and label, and the codebook.")
+    info.add_argument("project", type=_project_path, help="the project file")
+    info.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    exp = commands.add_parser("export", help="export documents and annotations",
+                              description="Export the corpus with its annotations.")
+    exp.add_argument("project", type=_project_path, help="the project file")
+    exp.add_argument("--format", default="jsonl", choices=("jsonl",), help="output format (default jsonl)")
+    exp.add_argument("--out", required=True, type=Path, help="the file to write")
+    exp.add_argument("--annotator", help="only this annotator's annotations")
+    exp.add_argument("--layer", help="only this layer's annotations")
+    exp.add_argument("--done-only", action="store_true", help="only documents the annotator marked done")
+    exp.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """The parser for starting the desktop app."""
+    parser = argparse.ArgumentParser(prog="annotator", add_help=False)
+    parser.add_argument("project", nargs="?", type=Path)
+    parser.add_argument("--demo", action="store_true", help="open the demo project")
+    parser.add_argument("--version", action="version", version=f"Discourse Annotator {__version__}")
+    parser.add_argument("-h", "--help", action="store_true")
+    return parser
+
+
+class _Bar:
+    """A one-line progress bar on stderr, drawn only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.enabled or total == 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        label = name[-40:]
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<40}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .codebooks import load_codebook
+    from .project import Project
+
+    codebook: Any = args.codebook
+    if codebook.endswith(".toml") or Path(codebook).exists():
+        codebook = load_codebook(Path(codebook))
+    with Project.create(args.project, codebook=codebook, language=args.lang) as project:
+        book = project.codebook.get()
+        data = {"project": str(args.project), "codebook": book.name, "language": args.lang,
+                "layers": [layer.name for layer in book.layers]}
+    _print(data, args.json, f"created {args.project} (codebook {book.name}, language {args.lang}; "
+           f"layers: {', '.join(data['layers'])})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .formats.base import ReadOptions
+    from .ops.importing import import_paths
+    from .project import Project
+
+    options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator)
+    with Project.open(args.project) as project:
+        report = import_paths(project, args.paths, args.format, options, args.add_labels,
+                              progress=_Bar(not args.json))
+    lines = [f"imported: {len(report.imported)} documents, {report.annotations} annotations"
+             + (f" ({report.annotations_skipped} already present)" if report.annotations_skipped else ""),
+             f"skipped as duplicates: {len(report.duplicates)}", f"failed: {len(report.failed)}"]
+    lines += [f"  duplicate: {message}" for message in report.duplicates]
+    lines += [f"  failed: {path}: {reason}" for path, reason in report.failed]
+    if report.added_labels:
+        lines.append("labels added to the codebook: " + "; ".join(report.added_labels))
+    _print(report.as_dict(), args.json, "\n".join(lines))
+    return 1 if report.failed else 0
+
+
+def format_info(info: dict[str, Any]) -> str:
+    """The human-readable form of `Project.info()`."""
+    lines = [
+        f"project      {info['path']}",
+        f"language     {info['language']}",
+        f"documents    {info['documents']:,}  ({info['characters']:,} characters, {info['tokens']:,} tokens, "
+        f"{info['sentences']:,} sentences)",
+        f"annotations  {info['annotations']:,}",
+        "annotators   " + (", ".join(f"{a['name']}{' (curator)' if a['role'] == 'curator' else ''}: "
+                                     f"{a['annotations']} annotations, {a['documents_done']} done"
+                                     for a in info["annotators"]) or "none"),
+        f"codebook     {info['codebook']['name']} — {info['codebook']['title']}",
+    ]
+    for layer in info["codebook"]["layers"]:
+        extra = f", attributes: {', '.join(layer['attributes'])}" if layer["attributes"] else ""
+        lines.append(f"  {layer['name']} ({layer['kind']}, {layer['granularity'] if layer['kind'] == 'span' else 'whole document'}"
+                     f"{extra}): {layer['annotations']} annotations")
+        for label in layer["labels"]:
+            lines.append(f"    [{label['key'] or ' '}] {label['name']:<45} {label['annotations']:>6}")
+    return "\n".join(lines)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .project import Project
+
+    with Project.open(args.project, readonly=True) as project:
+        info = project.info()
+    _print(info, args.json, format_info(info))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .ops.exporting import export_project
+    from .project import Project
+
+    with Project.open(args.project, readonly=True) as project:
+        report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
+                                progress=_Bar(not args.json))
+    text = f"wrote {report.documents} documents, {report.annotations} annotations to {report.path}"
+    if report.not_carried:
+        text += "\nnot carried by this format: " + "; ".join(report.not_carried)
+    _print(report.as_dict(), args.json, text)
+    return 0
+
+
+HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export}
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    """Start the desktop app (imports Qt only now)."""
+    args = build_gui_parser().parse_args(argv)
+    if args.help:
+        build_parser().print_help()
+        return 0
+    from .gui.app import run
+
+    return run(project=args.project, demo=args.demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `annotator` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        try:
+            return run_gui(argv)
+        except AnnotatorError as error:
+            print(f"annotator: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return 0
+    try:
+        return HANDLERS[args.command](args)
+    except AnnotatorError as error:
+        print(f"annotator {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"annotator {args.command}: interrupted; every file finished before stays imported", file=sys.stderr)
+        return 130

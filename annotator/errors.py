@@ -1,0 +1,37 @@
+"""Exceptions that carry a message fit to show a user as it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AnnotatorError(Exception):
+    """Base class: the message is one line a user can act on."""
+
+
+class BadInputError(AnnotatorError):
+    """An input file cannot be used; names the file, the place and the problem."""
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.line = line
+        where = f"{self.path}, line {line}" if line is not None else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class ProjectFileError(AnnotatorError):
+    """A project file cannot be opened or written (not SQLite, corrupt, newer, locked, full)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class CodebookError(AnnotatorError):
+    """A codebook file or codebook edit is invalid."""
+
+
+class AnnotationError(AnnotatorError):
+    """An annotation operation was refused (offsets outside the text, unknown label, …)."""

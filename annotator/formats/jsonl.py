@@ -1,0 +1,319 @@
+"""Reader for JSON Lines (.jsonl, .json): native, doccano and Prodigy records.
+
+The dialect is told apart line by line:
+
+- doccano: a "label" list (`[[start, end, "LABEL"], …]` for spans, or `["LABEL", …]` for
+  document labels) or an "entities" list of `{"start_offset", "end_offset", "label"}`;
+  every other key except "text", "id" and "relations" is metadata.
+- Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …);
+  `{"start", "end", "label"}` spans and an optional "meta"; lines answered "reject" or
+  "ignore" are skipped.
+- native (anything else), as in DESIGN.md: "id", "text", "meta", "spans" with layer,
+  label, annotator, attributes, note and id, document "labels".
+
+Offsets are validated against the text as written, then line endings are normalised
+and the offsets moved so every span keeps its characters. A .json file holding one
+JSON array of such records is read as well. One bad record refuses the whole file.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import BadInputError
+from annotator.formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
+from annotator.formats.text_io import (
+    assign_metadata,
+    check_length,
+    decode_bytes,
+    first_line_title,
+    normalise_with_offsets,
+    read_file_bytes,
+)
+
+_DOCCANO_NOT_META = frozenset({"text", "label", "entities", "relations", "id", "meta"})
+_SKIPPED_ANSWERS = frozenset({"reject", "ignore"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a record sits in the file: its line, or its position in a JSON array."""
+
+    path: Path
+    line: int | None = None
+    item: int | None = None
+
+    def error(self, problem: str) -> BadInputError:
+        """A BadInputError naming the file and this place."""
+        if self.item is not None:
+            return BadInputError(self.path, f"record {self.item}: {problem}")
+        return BadInputError(self.path, problem, line=self.line)
+
+    @property
+    def origin(self) -> str:
+        """The place as shown in messages and stored as a document's origin."""
+        if self.item is not None:
+            return f"{self.path}, record {self.item}"
+        return f"{self.path}, line {self.line}"
+
+
+def read_jsonl(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
+    """Read every record of a JSON Lines file (or a JSON array) as a document."""
+    options = options or ReadOptions()
+    content = decode_bytes(read_file_bytes(path), path)
+    documents: list[ImportedDocument] = []
+    skipped = 0
+    for place, record in _records(path, content):
+        document = _read_record(record, place, options)
+        if document is None:
+            skipped += 1
+        else:
+            documents.append(document)
+    if not documents:
+        reason = f' ({skipped} answered "reject" or "ignore")' if skipped else ""
+        raise BadInputError(path, f"has no documents to import{reason}")
+    return documents
+
+
+def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDocument | None:
+    """Turn one parsed record into a document; None for a rejected Prodigy answer."""
+    if not isinstance(record, dict):
+        raise place.error(f"is not a JSON object but {_json_kind(record)}")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise place.error('has no "text" string')
+    if not text.strip():
+        raise place.error('has an empty "text"')
+    if _is_prodigy(record) and record.get("answer") in _SKIPPED_ANSWERS:
+        return None
+    if _is_doccano(record):
+        spans, labels, meta = _doccano_parts(record, place)
+    else:
+        spans = _spans(record.get("spans"), place, native=not _is_prodigy(record))
+        labels = _labels(record.get("labels"), place)
+        meta = _object(record.get("meta"), "meta", place)
+    _check_offsets(spans, text, place)
+    text, spans = normalise_with_offsets(text, spans)
+    check_length(text, place.origin)
+    for annotation in (*spans, *labels):
+        annotation.annotator = annotation.annotator or options.default_annotator
+        annotation.layer = annotation.layer or options.default_layer
+    document = ImportedDocument(text=text, origin=place.origin, spans=spans, labels=labels)
+    assign_metadata(document, meta)
+    _assign_id(document, record.get("id"))
+    document.title = document.title or first_line_title(text)
+    return document
+
+
+def _records(path: Path, content: str) -> Iterator[tuple[_Place, Any]]:
+    """Parse the file: one JSON value per non-blank line, or one JSON array of records."""
+    if content.lstrip().startswith("["):
+        try:
+            values = json.loads(content)
+        except (ValueError, RecursionError) as error:
+            raise BadInputError(path, f"is not valid JSON ({error})") from error
+        if not isinstance(values, list):
+            raise BadInputError(path, "is not a JSON array of records")
+        for index, value in enumerate(values, start=1):
+            yield _Place(path, item=index), value
+        return
+    # Split on LF only: str.splitlines would also split at U+2028 inside JSON strings.
+    for number, line in enumerate(content.split("\n"), start=1):
+        if not line.strip():
+            continue
+        place = _Place(path, line=number)
+        try:
+            value = json.loads(line)
+        except (ValueError, RecursionError) as error:
+            raise place.error(f"is not valid JSON ({_json_problem(error)})") from error
+        yield place, value
+
+
+def _is_prodigy(record: dict[str, Any]) -> bool:
+    """True for a record written by Prodigy (an answer or underscore-prefixed keys)."""
+    return "answer" in record or any(str(key).startswith("_") for key in record)
+
+
+def _is_doccano(record: dict[str, Any]) -> bool:
+    """True for a record written by doccano ("label" list or "entities" list)."""
+    return isinstance(record.get("label"), list) or isinstance(record.get("entities"), list)
+
+
+def _doccano_parts(
+    record: dict[str, Any], place: _Place
+) -> tuple[list[ImportedSpan], list[ImportedLabel], dict[str, Any]]:
+    """Spans, document labels and metadata of a doccano record."""
+    spans: list[ImportedSpan] = []
+    labels: list[ImportedLabel] = []
+    for number, entry in enumerate(record.get("label") or [], start=1):
+        if isinstance(entry, str):
+            labels.append(ImportedLabel(label=_label_name(entry, f"label {number}", place)))
+        elif isinstance(entry, list) and len(entry) == 3:
+            start, end, name = entry
+            spans.append(_new_span(start, end, name, f"span {number}", place))
+        else:
+            raise place.error(f'label {number} is neither [start, end, "LABEL"] nor a name')
+    for number, entry in enumerate(record.get("entities") or [], start=len(spans) + 1):
+        if not isinstance(entry, dict):
+            raise place.error(f"span {number} is not a JSON object")
+        spans.append(
+            _new_span(
+                entry.get("start_offset"), entry.get("end_offset"), entry.get("label"),
+                f"span {number}", place,
+            )
+        )
+    meta = {key: value for key, value in record.items() if key not in _DOCCANO_NOT_META}
+    meta.update(_object(record.get("meta"), "meta", place))
+    return spans, labels, meta
+
+
+def _spans(value: Any, place: _Place, native: bool) -> list[ImportedSpan]:
+    """Native or Prodigy spans; only native spans carry layer, annotator, note and id."""
+    spans: list[ImportedSpan] = []
+    for number, entry in enumerate(_array(value, "spans", place), start=1):
+        name = f"span {number}"
+        if not isinstance(entry, dict):
+            raise place.error(f"{name} is not a JSON object")
+        span = _new_span(entry.get("start"), entry.get("end"), entry.get("label"), name, place)
+        if native:
+            span.layer = _optional_text(entry.get("layer"), f"{name} layer", place)
+            span.annotator = _optional_text(entry.get("annotator"), f"{name} annotator", place)
+            span.attributes = _object(entry.get("attributes"), f"{name} attributes", place)
+            span.note = _optional_text(entry.get("note"), f"{name} note", place) or ""
+            span.id = _uuid(entry.get("id"), name, place)
+        spans.append(span)
+    return spans
+
+
+def _labels(value: Any, place: _Place) -> list[ImportedLabel]:
+    """Native document-level labels."""
+    labels: list[ImportedLabel] = []
+    for number, entry in enumerate(_array(value, "labels", place), start=1):
+        name = f"label {number}"
+        if not isinstance(entry, dict):
+            raise place.error(f"{name} is not a JSON object")
+        labels.append(
+            ImportedLabel(
+                label=_label_name(entry.get("label"), name, place),
+                layer=_optional_text(entry.get("layer"), f"{name} layer", place),
+                annotator=_optional_text(entry.get("annotator"), f"{name} annotator", place),
+                attributes=_object(entry.get("attributes"), f"{name} attributes", place),
+                note=_optional_text(entry.get("note"), f"{name} note", place) or "",
+                id=_uuid(entry.get("id"), name, place),
+            )
+        )
+    return labels
+
+
+def _new_span(start: Any, end: Any, label: Any, name: str, place: _Place) -> ImportedSpan:
+    """A span with integer offsets and a label name (bounds are checked later)."""
+    label_name = _label_name(label, name, place)
+    if not _is_int(start) or not _is_int(end):
+        raise place.error(
+            f"{name} (label {label_name}) has offsets {json.dumps(start)} and "
+            f"{json.dumps(end)}; both must be whole numbers"
+        )
+    return ImportedSpan(start=start, end=end, label=label_name)
+
+
+def _check_offsets(spans: list[ImportedSpan], text: str, place: _Place) -> None:
+    """Refuse a span that is empty, reversed or reaches outside the text."""
+    for number, span in enumerate(spans, start=1):
+        where = f"span {number} ({span.start}–{span.end}, label {span.label})"
+        if span.start < 0:
+            raise place.error(f"{where} starts before the text")
+        if span.start >= span.end:
+            raise place.error(f"{where} does not end after it starts")
+        if span.end > len(text):
+            raise place.error(f"{where} ends after the text ({len(text)} characters)")
+
+
+def _assign_id(document: ImportedDocument, value: Any) -> None:
+    """Keep a UUID document id; any other id is kept in `extra` as "id"."""
+    if value is None or value == "":
+        return
+    if isinstance(value, str) and _is_uuid(value):
+        document.id = value
+    else:
+        document.extra.setdefault("id", value)
+
+
+def _uuid(value: Any, name: str, place: _Place) -> str | None:
+    """A span or label id: absent, or a UUID string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _is_uuid(value):
+        return value
+    raise place.error(f"{name} has id {json.dumps(value)}, which is not a UUID")
+
+
+def _label_name(value: Any, name: str, place: _Place) -> str:
+    """A label name: a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise place.error(f"{name} has no label name")
+    return value.strip()
+
+
+def _optional_text(value: Any, name: str, place: _Place) -> str | None:
+    """An optional string field."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise place.error(f"{name} is {_json_kind(value)}, not a string")
+    return value
+
+
+def _object(value: Any, name: str, place: _Place) -> dict[str, Any]:
+    """An optional JSON object field."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise place.error(f'"{name}" is {_json_kind(value)}, not a JSON object')
+    return value
+
+
+def _array(value: Any, name: str, place: _Place) -> list[Any]:
+    """An optional JSON array field."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise place.error(f'"{name}" is {_json_kind(value)}, not a JSON array')
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    """True for a JSON whole number (not a boolean, which Python counts as int)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_uuid(value: str) -> bool:
+    """True if the string is a UUID in any of its usual spellings."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_kind(value: Any) -> str:
+    """What kind of JSON value this is, for messages."""
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "true/false"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return kinds.get(type(value), "a value")
+
+
+def _json_problem(error: Exception) -> str:
+    """A short description of a JSON parse error."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at column {error.colno}"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error)

@@ -1,0 +1,110 @@
+"""The import readers by format: pick one from a file's extension and expand folders.
+
+Importing this module is cheap: each reader loads its third-party library (trafilatura,
+python-docx, charset-normalizer) only when it is first used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from annotator.errors import BadInputError
+from annotator.formats.base import ImportedDocument, ReadOptions
+from annotator.formats.docx import read_docx
+from annotator.formats.html import read_html
+from annotator.formats.jsonl import read_jsonl
+from annotator.formats.markdown import read_markdown
+from annotator.formats.plaintext import read_plaintext
+from annotator.formats.tabular import read_csv, read_tsv
+
+Reader = Callable[[Path, ReadOptions], list[ImportedDocument]]
+
+# File extension (lower case) -> format name.
+SUPPORTED: dict[str, str] = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+READERS: dict[str, Reader] = {
+    "txt": read_plaintext,
+    "md": read_markdown,
+    "html": read_html,
+    "docx": read_docx,
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "jsonl": read_jsonl,
+}
+FORMATS: tuple[str, ...] = tuple(READERS)
+
+
+def detect_format(path: Path) -> str:
+    """The format of a file from its extension; unknown extensions are refused."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise BadInputError(
+            path,
+            f"cannot be imported: the supported file types are {', '.join(SUPPORTED)}",
+        )
+    return SUPPORTED[suffix]
+
+
+def read_documents(
+    path: Path, fmt: str = "auto", options: ReadOptions = ReadOptions()
+) -> list[ImportedDocument]:
+    """Read all documents of one file; `fmt` is a format name or "auto" (by extension)."""
+    path = Path(path)
+    name = detect_format(path) if fmt == "auto" else fmt.lower().lstrip(".")
+    reader = READERS.get(SUPPORTED.get(f".{name}", name))
+    if reader is None:
+        raise BadInputError(
+            path, f'unknown format "{fmt}"; the formats are auto, {", ".join(FORMATS)}'
+        )
+    return reader(path, options)
+
+
+def expand_inputs(paths: Sequence[Path]) -> list[Path]:
+    """Files as given, and the supported files inside folders (recursively, sorted).
+
+    Hidden files and folders (names starting with ".") and Office lock files ("~$…") are
+    skipped; a path given twice is listed once; a missing path is refused.
+    """
+    expanded: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise BadInputError(path, "does not exist")
+        if path.is_dir():
+            found = _supported_files_in(path)
+            if not found:
+                raise BadInputError(
+                    path, f"has no files to import (looked for {', '.join(SUPPORTED)})"
+                )
+            expanded.extend(found)
+        else:
+            expanded.append(path)
+    return list(dict.fromkeys(expanded))
+
+
+def _supported_files_in(folder: Path) -> list[Path]:
+    """Supported, visible files anywhere below `folder`, sorted by path."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):  # does not follow links to folders
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if name.startswith((".", "~$")):
+                continue
+            if Path(name).suffix.lower() in SUPPORTED:
+                found.append(Path(root, name))
+    return sorted(found, key=lambda found_path: found_path.relative_to(folder).parts)

@@ -1,0 +1,1 @@
+"""The desktop application (PySide6): the only package of Discourse Annotator that imports Qt."""

@@ -1,0 +1,1 @@
+"""Dialogs and the welcome screen of the desktop application."""

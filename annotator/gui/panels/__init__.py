@@ -1,0 +1,1 @@
+"""Dock panels of the main window: documents, codebook, annotations, document labels."""

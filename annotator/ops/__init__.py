@@ -1,0 +1,1 @@
+"""Operations over a whole project: import, export, demo creation."""

@@ -1,0 +1,306 @@
+"""Import files into a project: read, check, segment with spaCy, store one file per transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnnotatorError, BadInputError
+from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
+from ..model import Document, Label, Layer, Role
+from ..project import Project
+from ..project.annotations import check_attributes
+from ..project.history import now
+from ..store.database import explain_sqlite_error
+
+Progress = Callable[[int, int, str], None]
+DEFAULT_ANNOTATOR = "imported"
+
+
+class ImportCancelled(AnnotatorError):
+    """An all-or-nothing import was cancelled; nothing was stored."""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: counts and, for every problem, the file and the reason."""
+
+    imported: list[str] = field(default_factory=list)  # document ids
+    duplicates: list[str] = field(default_factory=list)  # messages
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    annotations: int = 0
+    annotations_skipped: int = 0
+    added_labels: list[str] = field(default_factory=list)
+    files: int = 0
+    cancelled: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form of the report."""
+        return {
+            "files": self.files,
+            "imported": len(self.imported),
+            "duplicates": self.duplicates,
+            "failed": [{"file": f, "reason": r} for f, r in self.failed],
+            "annotations": self.annotations,
+            "annotations_skipped": self.annotations_skipped,
+            "added_labels": self.added_labels,
+            "cancelled": self.cancelled,
+        }
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes: how duplicates and merges match documents."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Resolver:
+    """Maps imported spans/labels to codebook layers, adding labels when allowed."""
+
+    def __init__(self, project: Project, add_labels: bool, report: ImportReport) -> None:
+        self.project = project
+        self.add_labels = add_labels
+        self.report = report
+
+    def layer_for(self, layer: str | None, label: str, kind: str, origin: str) -> str:
+        book = self.project.codebook.get()
+        if layer is not None:
+            found = book.layer(layer)
+            if found is None:
+                if not self.add_labels:
+                    raise BadInputError(origin, f'layer "{layer}" is not in the codebook (--add-labels adds it)')
+                return layer
+            return layer
+        candidates = [item.name for item in book.layers if item.kind == kind and item.label(label) is not None]
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise BadInputError(
+                origin, f'label "{label}" is in several layers ({", ".join(candidates)}); the file must name the layer'
+            )
+        raise BadInputError(origin, f'label "{label}" is in no {kind} layer of the codebook; the file must name the layer')
+
+    def ensure(self, layer: str, label: str, kind: str, origin: str) -> None:
+        """Check layer/label exist, or add them (inside the caller's transaction)."""
+        store = self.project.codebook
+        found = store.get().layer(layer)
+        if found is not None and found.kind != kind:
+            raise BadInputError(origin, f'layer "{layer}" labels {found.kind}s, but the file puts a {kind} label in it')
+        if found is not None and found.label(label) is not None:
+            return
+        if not self.add_labels:
+            raise BadInputError(
+                origin, f'label "{label}" of layer "{layer}" is not in the codebook (--add-labels adds it)'
+            )
+        if found is None:
+            store.add_layer(Layer(layer, kind=kind, multiple=True))  # type: ignore[arg-type]
+        store.add_label(layer, Label(label))
+        self.report.added_labels.append(f"{layer}: {label}")
+
+
+def _check_document(doc: ImportedDocument, resolver: _Resolver) -> list[tuple[str, str, str]]:
+    """Resolve the layer of every span/label; returns (layer, label, kind) triples."""
+    pairs = []
+    length = len(doc.text)
+    for number, span in enumerate(doc.spans, 1):
+        if not (isinstance(span.start, int) and isinstance(span.end, int) and 0 <= span.start < span.end <= length):
+            raise BadInputError(
+                doc.origin, f"span {number} ({span.start}–{span.end}, {span.label}) is outside the text (0–{length}) or empty"
+            )
+        span.layer = resolver.layer_for(span.layer, span.label, "span", doc.origin)
+        pairs.append((span.layer, span.label, "span"))
+    for item in doc.labels:
+        item.layer = resolver.layer_for(item.layer, item.label, "document", doc.origin)
+        pairs.append((item.layer, item.label, "document"))
+    return pairs
+
+
+def _annotation_row(
+    project: Project, document_id: str, item: ImportedSpan | ImportedLabel, options: ReadOptions, origin: str
+) -> dict[str, Any]:
+    assert item.layer is not None
+    layer = project.codebook.layer(item.layer)
+    annotator = item.annotator or options.default_annotator or DEFAULT_ANNOTATOR
+    annotator_id = project.annotators.ensure(annotator, Role.CURATOR if annotator == "curator" else Role.ANNOTATOR).id
+    try:
+        attributes = check_attributes(layer, item.attributes) if item.attributes else {}
+    except AnnotatorError as error:
+        raise BadInputError(origin, str(error)) from None
+    stamp = now()
+    return {
+        "id": item.id or str(uuid.uuid4()),
+        "document_id": document_id,
+        "annotator_id": annotator_id,
+        "layer_id": layer.id,
+        "label_id": project.codebook.label_id(item.layer, item.label),
+        "span_start": item.start if isinstance(item, ImportedSpan) else None,
+        "span_end": item.end if isinstance(item, ImportedSpan) else None,
+        "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True),
+        "note": item.note or "",
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def _store_file(
+    project: Project,
+    path: Path,
+    documents: list[ImportedDocument],
+    segmentations: list[Any],
+    tokenizer: str,
+    known: dict[str, str],
+    options: ReadOptions,
+    add_labels: bool,
+    report: ImportReport,
+) -> None:
+    """Store every document of one file, or none of them (one transaction)."""
+    db = project.db
+    resolver = _Resolver(project, add_labels, report)
+    new_ids: list[str] = []
+    duplicates: list[str] = []
+    added = skipped = 0
+    labels_before = len(report.added_labels)
+    try:
+        with db.atomic():
+            position = project.documents.next_position()
+            for doc, segmentation in zip(documents, segmentations):
+                pairs = _check_document(doc, resolver)
+                for layer, label, kind in pairs:
+                    resolver.ensure(layer, label, kind, doc.origin)
+                digest = text_hash(doc.text)
+                document_id = known.get(digest)
+                if document_id is not None:
+                    duplicates.append(f"{doc.origin}: same text as document already in the project; skipped")
+                else:
+                    document_id = doc.id if doc.id and project.db.execute(
+                        "SELECT 1 FROM documents WHERE id = ?", [doc.id]).fetchone() is None else str(uuid.uuid4())
+                    extra = dict(doc.extra)
+                    project.documents.insert(
+                        Document(
+                            id=document_id, sha256=digest, title=doc.title or _title_from(doc.text),
+                            source=doc.source, author=doc.author, date=doc.date, url=doc.url,
+                            language=doc.language or project.language, meta=extra, length=len(doc.text),
+                            n_tokens=len(segmentation.token_starts), n_sentences=len(segmentation.sentence_starts),
+                            tokenizer=tokenizer, origin=doc.origin, imported_at=now(), position=position,
+                        ),
+                        doc.text,
+                        segmentation,
+                    )
+                    position += 1
+                    known[digest] = document_id
+                    new_ids.append(document_id)
+                for item in [*doc.spans, *doc.labels]:
+                    if item.id and project.annotations.exists(item.id):
+                        skipped += 1
+                        continue
+                    row = _annotation_row(project, document_id, item, options, doc.origin)
+                    columns = list(row)
+                    db.execute(
+                        f"INSERT INTO annotations ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [row[c] for c in columns],
+                    )
+                    added += 1
+            db.execute(
+                "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'import', 'import file', ?, ?)",
+                [now(), str(path), json.dumps({"documents": new_ids, "annotations": added})],
+            )
+    except BaseException:
+        for document_id in new_ids:  # roll back our view of what is known too
+            for digest, ident in list(known.items()):
+                if ident == document_id:
+                    del known[digest]
+        del report.added_labels[labels_before:]
+        project.codebook.invalidate()
+        raise
+    report.imported.extend(new_ids)
+    report.duplicates.extend(duplicates)
+    report.annotations += added
+    report.annotations_skipped += skipped
+
+
+def _title_from(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def import_paths(
+    project: Project,
+    paths: Sequence[str | Path],
+    fmt: str = "auto",
+    options: ReadOptions | None = None,
+    add_labels: bool = False,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    atomic: bool = False,
+) -> ImportReport:
+    """Import files and folders; each file is stored whole or not at all.
+
+    A file that fails is listed with its reason and the others go on; texts already in
+    the project (same SHA-256) are skipped, though new annotations they carry are added.
+    With `atomic` the whole import is one transaction and cancelling it (via
+    `cancelled`) raises ImportCancelled with the project unchanged; without it each
+    finished file stays imported (what the command line wants: a killed import keeps
+    every finished file).
+    """
+    if atomic:
+        try:
+            with project.db.atomic():
+                report = import_paths(project, paths, fmt, options, add_labels, progress, cancelled)
+                if report.cancelled:
+                    raise ImportCancelled("import cancelled; the project is unchanged")
+        finally:
+            project.codebook.invalidate()
+        return report
+    from ..formats.readers import expand_inputs, read_documents
+    from .. import nlp
+
+    options = options or ReadOptions()
+    report = ImportReport()
+    files = expand_inputs([Path(p) for p in paths])
+    report.files = len(files)
+    known = project.documents.hashes()
+    tokenizer: str | None = None
+    language = project.language
+    for index, path in enumerate(files):
+        if cancelled is not None and cancelled():
+            report.cancelled = True
+            break
+        if progress is not None:
+            progress(index, len(files), str(path))
+        try:
+            documents = read_documents(path, fmt, options)
+            languages = {doc.language or language for doc in documents}
+            segmentations = []
+            for lang in sorted(languages):
+                texts = [doc.text for doc in documents if (doc.language or language) == lang]
+                segmentations.extend(nlp.segment(texts, lang))
+            if len(languages) > 1:  # put segmentations back in document order
+                order = sorted(range(len(documents)), key=lambda i: documents[i].language or language)
+                ordered: list[Any] = [None] * len(documents)
+                for position, original in enumerate(order):
+                    ordered[original] = segmentations[position]
+                segmentations = ordered
+            if tokenizer is None:
+                tokenizer = nlp.describe(nlp.pipeline(language))
+            _store_file(project, path, documents, segmentations, tokenizer, known, options, add_labels, report)
+        except BadInputError as error:
+            if error.path != str(path):
+                reason = str(error)
+            else:
+                reason = f"line {error.line}: {error.problem}" if error.line is not None else error.problem
+            report.failed.append((str(path), reason))
+        except AnnotatorError as error:
+            report.failed.append((str(path), str(error)))
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(project.path, error) from error
+    if progress is not None and not report.cancelled:
+        progress(len(files), len(files), "")
+    project.history.clear()
+    return report

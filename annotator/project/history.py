@@ -1,0 +1,180 @@
+"""Every mutation as a list of row changes: applied in one transaction, logged, undoable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+# Tables whose rows operations change, with their key columns.
+KEYS: dict[str, tuple[str, ...]] = {
+    "annotations": ("id",),
+    "document_status": ("document_id", "annotator_id"),
+}
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """One row of one table before and after an operation (None: the row does not exist)."""
+
+    table: str
+    key: tuple[Any, ...]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """What an operation (or its undo) touched, so each view refreshes only that."""
+
+    description: str = ""
+    added: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
+    statuses: set[tuple[str, int]] = field(default_factory=set)
+    primary: str | None = None
+
+    @property
+    def annotations(self) -> set[str]:
+        """Every annotation id touched."""
+        return self.added | self.changed | self.removed
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A named, undoable group of row changes made by one actor."""
+
+    description: str
+    actor: str
+    changes: tuple[RowChange, ...]
+
+
+def write_row(db: sqlite_utils.Database, table: str, key: tuple[Any, ...], row: dict[str, Any] | None) -> None:
+    """Make the row with `key` equal `row`, deleting it when `row` is None."""
+    key_columns = KEYS[table]
+    where = " AND ".join(f"{column} = ?" for column in key_columns)
+    if row is None:
+        db.execute(f"DELETE FROM {table} WHERE {where}", list(key))
+        return
+    columns = list(row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key_columns)
+    db.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}",
+        [row[c] for c in columns],
+    )
+
+
+def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> ChangeSet:
+    result = ChangeSet(description=description)
+    for change in changes:
+        before, after = (change.after, change.before) if undo else (change.before, change.after)
+        row = after or before
+        assert row is not None
+        if change.table == "annotations":
+            ident = change.key[0]
+            if before is None:
+                result.added.add(ident)
+            elif after is None:
+                result.removed.add(ident)
+            else:
+                result.changed.add(ident)
+            result.documents.add(row["document_id"])
+        elif change.table == "document_status":
+            result.statuses.add((row["document_id"], row["annotator_id"]))
+            result.documents.add(row["document_id"])
+    return result
+
+
+class History:
+    """Applies operations in one transaction each, logs them, and undoes / redoes them."""
+
+    def __init__(self, db: sqlite_utils.Database, limit: int = 1000) -> None:
+        self._db = db
+        self._undo: list[Operation] = []
+        self._redo: list[Operation] = []
+        self._limit = limit
+
+    def apply(self, operation: Operation, undoable: bool = True) -> ChangeSet:
+        """Write the operation's rows and its audit entry in one transaction."""
+        with self._db.atomic():
+            self._write(operation, undo=False, action=operation.description)
+        if undoable:
+            self._undo.append(operation)
+            del self._undo[: -self._limit]
+            self._redo.clear()
+        return _summarise(operation.changes, operation.description, undo=False)
+
+    def _write(self, operation: Operation, undo: bool, action: str) -> None:
+        changes = reversed(operation.changes) if undo else operation.changes
+        for change in changes:
+            write_row(self._db, change.table, change.key, change.before if undo else change.after)
+        targets = sorted({str(change.key[0]) for change in operation.changes})
+        self._db.execute(
+            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            [
+                now(),
+                operation.actor,
+                action,
+                ",".join(targets[:20]),
+                json.dumps(
+                    [{"table": c.table, "before": c.before, "after": c.after} for c in operation.changes[:200]],
+                    ensure_ascii=False,
+                ),
+            ],
+        )
+
+    @property
+    def can_undo(self) -> bool:
+        """True when there is an operation to undo."""
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        """True when there is an undone operation to redo."""
+        return bool(self._redo)
+
+    @property
+    def undo_text(self) -> str:
+        """Description of the operation undo would revert ('' if none)."""
+        return self._undo[-1].description if self._undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        """Description of the operation redo would repeat ('' if none)."""
+        return self._redo[-1].description if self._redo else ""
+
+    def undo(self) -> ChangeSet | None:
+        """Revert the last operation in one transaction; None if there is nothing to undo."""
+        if not self._undo:
+            return None
+        operation = self._undo.pop()
+        with self._db.atomic():
+            self._write(operation, undo=True, action=f"undo: {operation.description}")
+        self._redo.append(operation)
+        return _summarise(operation.changes, operation.description, undo=True)
+
+    def redo(self) -> ChangeSet | None:
+        """Repeat the last undone operation; None if there is nothing to redo."""
+        if not self._redo:
+            return None
+        operation = self._redo.pop()
+        with self._db.atomic():
+            self._write(operation, undo=False, action=f"redo: {operation.description}")
+        self._undo.append(operation)
+        return _summarise(operation.changes, operation.description, undo=False)
+
+    def clear(self) -> None:
+        """Forget every undo and redo step (after an import or a merge)."""
+        self._undo.clear()
+        self._redo.clear()

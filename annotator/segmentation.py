@@ -1,0 +1,102 @@
+"""Token and sentence boundaries of a document, stored compactly, and span snapping."""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+
+def _pack(starts: array, ends: array) -> bytes:
+    pairs = array("I", bytes(8 * len(starts)))
+    pairs[0::2] = starts
+    pairs[1::2] = ends
+    if sys.byteorder == "big":  # pragma: no cover - stored little endian everywhere
+        pairs.byteswap()
+    return pairs.tobytes()
+
+
+def _unpack(blob: bytes) -> tuple[array, array]:
+    pairs = array("I")
+    pairs.frombytes(blob)
+    if sys.byteorder == "big":  # pragma: no cover
+        pairs.byteswap()
+    return pairs[0::2], pairs[1::2]
+
+
+@dataclass(frozen=True, slots=True)
+class Segmentation:
+    """Sorted token and sentence (start, end) offsets of one text, whitespace excluded."""
+
+    token_starts: array
+    token_ends: array
+    sentence_starts: array
+    sentence_ends: array
+
+    @classmethod
+    def from_pairs(
+        cls, tokens: list[tuple[int, int]], sentences: list[tuple[int, int]]
+    ) -> Segmentation:
+        """Build from lists of (start, end) pairs."""
+        return cls(
+            array("I", (s for s, _ in tokens)),
+            array("I", (e for _, e in tokens)),
+            array("I", (s for s, _ in sentences)),
+            array("I", (e for _, e in sentences)),
+        )
+
+    @classmethod
+    def from_blobs(cls, tokens: bytes, sentences: bytes) -> Segmentation:
+        """Decode the two blobs stored in the project file."""
+        return cls(*_unpack(tokens), *_unpack(sentences))
+
+    def token_blob(self) -> bytes:
+        """Tokens as stored: uint32 (start, end) pairs, little endian."""
+        return _pack(self.token_starts, self.token_ends)
+
+    def sentence_blob(self) -> bytes:
+        """Sentences as stored: uint32 (start, end) pairs, little endian."""
+        return _pack(self.sentence_starts, self.sentence_ends)
+
+    @property
+    def tokens(self) -> list[tuple[int, int]]:
+        """Token offsets as (start, end) pairs."""
+        return list(zip(self.token_starts, self.token_ends))
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence offsets as (start, end) pairs."""
+        return list(zip(self.sentence_starts, self.sentence_ends))
+
+    def snap(self, start: int, end: int, granularity: str) -> tuple[int, int] | None:
+        """Widen [start, end) to whole tokens or sentences; None if it touches none.
+
+        A unit is included when the selection shares at least one character with it;
+        `character` granularity keeps the offsets as they are.
+        """
+        if granularity == "character":
+            return (start, end) if end > start else None
+        if granularity == "sentence":
+            starts, ends = self.sentence_starts, self.sentence_ends
+        else:
+            starts, ends = self.token_starts, self.token_ends
+        first = bisect_right(ends, start)  # first unit ending after `start`
+        last = bisect_left(starts, end) - 1  # last unit starting before `end`
+        if first > last:
+            return None
+        return starts[first], ends[last]
+
+    def token_at(self, position: int) -> tuple[int, int] | None:
+        """The token containing `position`, or None in whitespace."""
+        index = bisect_right(self.token_starts, position) - 1
+        if index >= 0 and position < self.token_ends[index]:
+            return self.token_starts[index], self.token_ends[index]
+        return None
+
+    def sentence_at(self, position: int) -> tuple[int, int] | None:
+        """The sentence containing `position`, or None between sentences."""
+        index = bisect_right(self.sentence_starts, position) - 1
+        if index >= 0 and position < self.sentence_ends[index]:
+            return self.sentence_starts[index], self.sentence_ends[index]
+        return None

@@ -1,0 +1,1 @@
+"""SQLite storage of a project: schema, migrations, connection handling."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: Qt offscreen, small projects built from texts written for the tests."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from annotator.project import Project  # noqa: E402
+
+# Written for these tests: an emoji (astral), a combining accent, a non-breaking space.
+SAMPLE_TEXT = (
+    "The council voted 7\u00a0to 2 for the congestion charge. "
+    "Critics called it a tax on workers \U0001F621 and José\u0301 Ortega said: "
+    "\u201cThis is robbery.\u201d\n\n"
+    "Supporters expect cleaner air by 2030."
+)
+SECOND_TEXT = "A short second article.\n\nIt has two paragraphs and no annotations."
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A new project with the default codebook and two imported documents."""
+    from annotator.ops.importing import import_paths
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(SECOND_TEXT, encoding="utf-8")
+    created = Project.create(tmp_path / "study.annot")
+    report = import_paths(created, [tmp_path / "in"])
+    assert len(report.imported) == 2, report
+    created.annotators.ensure("ada")
+    created.annotators.ensure("ben")
+    yield created
+    created.close()

@@ -1,0 +1,197 @@
+"""Importing files into a project: summaries, duplicates, failures that change nothing, kills."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from annotator.formats.base import ReadOptions
+from annotator.ops.importing import ImportCancelled, import_paths
+from annotator.project import Project
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple]]:
+    """Every row of the tables an import may touch, read with a separate connection."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("documents", "document_content", "annotations", "annotators", "labels", "layers")
+        }
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Project:
+    project = Project.create(tmp_path / "study.annot")
+    yield project
+    project.close()
+
+
+def _line(text: str, spans: list[dict], **extra: object) -> str:
+    return json.dumps({"text": text, "spans": spans, **extra}, ensure_ascii=False)
+
+
+def test_folder_import_reports_imported_duplicates_and_failures(empty: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "one.txt").write_text("Rates rise again.\r\nBanks cheer.", encoding="utf-8")
+    (folder / "sub" / "two.md").write_text("# Floods\n\nThe river 🌊 rose.", encoding="utf-8")
+    (folder / "zz-copy.txt").write_text("Rates rise again.\nBanks cheer.", encoding="utf-8")  # same text after CRLF→LF
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "bin.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    report = import_paths(empty, [folder])
+    assert report.files == 5
+    assert len(report.imported) == 2
+    assert len(report.duplicates) == 1 and "zz-copy.txt" in report.duplicates[0]
+    failed = dict(report.failed)
+    assert "empty" in failed[str(folder / "empty.txt")]
+    assert "binary" in failed[str(folder / "bin.txt")]
+    texts = sorted(empty.documents.text(i) for i in empty.documents.ids())
+    assert texts == ["# Floods\n\nThe river 🌊 rose.", "Rates rise again.\nBanks cheer."]
+    titles = sorted(d.title for d in empty.documents.list())
+    assert titles == ["Floods", "Rates rise again."]
+
+
+def test_jsonl_spans_are_imported_with_annotators_and_layers(empty: Project, tmp_path: Path) -> None:
+    text = "We must act now 😤 before it is too late."
+    path = tmp_path / "coded.jsonl"
+    path.write_text(
+        _line(text, [{"start": 3, "end": 15, "layer": "Rhetorical device", "label": "Slogans", "annotator": "ann"},
+                     {"start": 0, "end": 2, "label": "Favour", "annotator": "bo",
+                      "attributes": {"target": "action", "intensity": 3}}],
+              labels=[{"layer": "Dominant frame", "label": "Political", "annotator": "ann"}],
+              meta={"title": "Act now", "source": "Daily Test", "topic": "climate"}) + "\n",
+        encoding="utf-8",
+    )
+    report = import_paths(empty, [path])
+    assert report.annotations == 3 and not report.failed
+    doc = empty.documents.ids()[0]
+    got = {(a.annotator, a.layer, a.label, a.start, a.end) for a in empty.annotations.for_document(doc)}
+    assert got == {("ann", "Rhetorical device", "Slogans", 3, 15), ("bo", "Stance", "Favour", 0, 2),
+                   ("ann", "Dominant frame", "Political", None, None)}
+    favour = next(a for a in empty.annotations.for_document(doc) if a.label == "Favour")
+    assert favour.attributes == {"target": "action", "intensity": 3}
+    meta = empty.documents.get(doc)
+    assert (meta.title, meta.source, meta.meta) == ("Act now", "Daily Test", {"topic": "climate"})
+
+
+def test_unknown_label_refuses_the_file_unless_add_labels(empty: Project, tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text(_line("Spin spin spin.", [{"start": 0, "end": 4, "layer": "Rhetorical device",
+                                                "label": "Spin"}]) + "\n", encoding="utf-8")
+    before = _snapshot(empty.path)
+    report = import_paths(empty, [path])
+    assert 'label "Spin" of layer "Rhetorical device" is not in the codebook' in report.failed[0][1]
+    assert _snapshot(empty.path) == before
+    report = import_paths(empty, [path], add_labels=True)
+    assert report.added_labels == ["Rhetorical device: Spin"] and report.annotations == 1
+    assert empty.codebook.layer("Rhetorical device").label("Spin") is not None
+
+
+def test_a_bad_span_refuses_the_whole_file(empty: Project, tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    good = _line("First text is fine.", [{"start": 0, "end": 5, "label": "Economic", "layer": "Framing"}])
+    bad = _line("Second text.", [{"start": 4, "end": 99, "label": "Economic", "layer": "Framing"}])
+    path.write_text(good + "\n" + bad + "\n", encoding="utf-8")
+    before = _snapshot(empty.path)
+    report = import_paths(empty, [path])
+    assert len(report.failed) == 1 and "line 2" in report.failed[0][1]
+    assert _snapshot(empty.path) == before
+
+
+def test_duplicate_document_still_brings_new_annotations_once(empty: Project, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Taxes are theft, they said.", encoding="utf-8")
+    import_paths(empty, [tmp_path / "a.txt"])
+    path = tmp_path / "coded.jsonl"
+    span = {"id": "0b7c2a8e-95a7-4d5e-9a8e-6f7d2c1b0a99", "start": 0, "end": 16, "layer": "Rhetorical device",
+            "label": "Slogans", "annotator": "ann"}
+    path.write_text(_line("Taxes are theft, they said.", [span]) + "\n", encoding="utf-8")
+    first = import_paths(empty, [path])
+    second = import_paths(empty, [path])
+    assert len(first.duplicates) == 1 and first.annotations == 1
+    assert second.annotations == 0 and second.annotations_skipped == 1
+    assert empty.annotations.count() == 1 and len(empty.documents) == 1
+
+
+def test_csv_rows_become_documents_with_metadata(empty: Project, tmp_path: Path) -> None:
+    path = tmp_path / "articles.csv"
+    path.write_text("title,body,outlet\nA,\"Text one, with comma.\",Herald\nB,Text two.,Post\n", encoding="utf-8")
+    report = import_paths(empty, [path], options=ReadOptions(text_column="body"))
+    assert len(report.imported) == 2
+    assert sorted((d.title, d.source) for d in empty.documents.list()) == [("A", "Herald"), ("B", "Post")]
+    before = _snapshot(empty.path)
+    report = import_paths(empty, [path], options=ReadOptions(text_column="missing"))
+    assert 'no column "missing"' in report.failed[0][1]
+    assert _snapshot(empty.path) == before
+
+
+def test_missing_path_is_refused_with_its_name(empty: Project, tmp_path: Path) -> None:
+    from annotator.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="nowhere.txt.*does not exist"):
+        import_paths(empty, [tmp_path / "nowhere.txt"])
+
+
+def test_cancelled_atomic_import_leaves_the_project_unchanged(empty: Project, tmp_path: Path) -> None:
+    for n in range(4):
+        (tmp_path / f"{n}.txt").write_text(f"Article number {n} is here.", encoding="utf-8")
+    before = _snapshot(empty.path)
+    seen: list[str] = []
+    with pytest.raises(ImportCancelled):
+        import_paths(empty, [tmp_path], progress=lambda d, t, n: seen.append(n),
+                     cancelled=lambda: len(seen) >= 3, atomic=True)
+    assert _snapshot(empty.path) == before
+    assert len(empty.documents) == 0
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from annotator.project import Project
+    from annotator.project.documents import DocumentStore
+    from annotator.formats.base import ReadOptions
+    from annotator.ops.importing import import_paths
+
+    original = DocumentStore.insert
+    calls = 0
+    def insert(self, *args):
+        global calls
+        calls += 1
+        original(self, *args)
+        if calls == 3:  # the first row of the CSV is written, its file is not finished
+            os.kill(os.getpid(), signal.SIGKILL)
+    DocumentStore.insert = insert
+    project = Project.open(sys.argv[1])
+    import_paths(project, sys.argv[2:], options=ReadOptions(text_column="text"))
+    """
+)
+
+
+def test_killed_import_keeps_finished_files_and_none_of_the_interrupted_one(tmp_path: Path) -> None:
+    path = tmp_path / "study.annot"
+    Project.create(path).close()
+    (tmp_path / "a.txt").write_text("First finished article.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Second finished article.", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("text\nRow one.\nRow two.\nRow three.\n", encoding="utf-8")
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(script), str(path), str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+         str(tmp_path / "c.csv")],
+        cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+    )
+    assert result.returncode == -9, result.stderr
+    (tmp_path / "study.annot.lock").unlink(missing_ok=True)  # a stale lock file of the dead process
+    with Project.open(path) as project:
+        texts = sorted(project.documents.text(i) for i in project.documents.ids())
+        assert texts == ["First finished article.", "Second finished article."]
+        assert project.documents.search("Row") == []
