@@ -57,26 +57,28 @@ def describe(nlp: Language) -> str:
 
 def segment_doc(doc: Any) -> Segmentation:
     """Token and sentence offsets of a parsed spaCy Doc, whitespace tokens left out."""
+    import numpy as np
     from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 
-    rows = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).tolist()
-    tokens: list[tuple[int, int]] = []
-    sentences: list[tuple[int, int]] = []
-    sentence_start: int | None = None
-    last_end = 0
-    for idx, length, is_space, sent_start in rows:
-        if sent_start == 1 and sentence_start is not None:
-            sentences.append((sentence_start, last_end))
-            sentence_start = None
-        if is_space or length == 0:
-            continue
-        if sentence_start is None:
-            sentence_start = idx
-        tokens.append((idx, idx + length))
-        last_end = idx + length
-    if sentence_start is not None:
-        sentences.append((sentence_start, last_end))
-    return Segmentation.from_pairs(tokens, sentences)
+    if len(doc) == 0:
+        return Segmentation.from_pairs([], [])
+    rows = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).astype(np.int64)
+    starts, lengths, spaces, sentence_flags = rows.T
+    sentence_flags = sentence_flags == 1
+    sentence_flags[0] = True
+    group = np.cumsum(sentence_flags)  # sentence number of every token
+    keep = (spaces == 0) & (lengths > 0)
+    token_starts = starts[keep]
+    token_ends = token_starts + lengths[keep]
+    groups = group[keep]
+    if len(groups):
+        breaks = np.flatnonzero(np.diff(groups))
+        first = np.concatenate(([0], breaks + 1))
+        last = np.concatenate((breaks, [len(groups) - 1]))
+        sentence_starts, sentence_ends = token_starts[first], token_ends[last]
+    else:
+        sentence_starts = sentence_ends = token_starts
+    return Segmentation.from_numpy(token_starts, token_ends, sentence_starts, sentence_ends)
 
 
 def segment(texts: Iterable[str], language: str, model: str | None = None) -> Iterator[Segmentation]:

@@ -6,6 +6,7 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 
 def _pack(starts: array, ends: array) -> bytes:
@@ -45,6 +46,18 @@ class Segmentation:
             array("I", (s for s, _ in sentences)),
             array("I", (e for _, e in sentences)),
         )
+
+    @classmethod
+    def from_numpy(cls, token_starts: Any, token_ends: Any, sentence_starts: Any, sentence_ends: Any) -> Segmentation:
+        """Build from four numpy integer arrays (what the spaCy step produces)."""
+        def convert(values: Any) -> array:
+            out = array("I")
+            out.frombytes(values.astype("<u4").tobytes())
+            if sys.byteorder == "big":  # pragma: no cover
+                out.byteswap()
+            return out
+
+        return cls(convert(token_starts), convert(token_ends), convert(sentence_starts), convert(sentence_ends))
 
     @classmethod
     def from_blobs(cls, tokens: bytes, sentences: bytes) -> Segmentation:

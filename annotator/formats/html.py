@@ -64,6 +64,7 @@ def read_html(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
 def _extract(page: str) -> Any:
     """Run trafilatura's extraction on the page text; None if it found no main text."""
     import trafilatura
+    from lxml.etree import LxmlError
 
     try:
         return trafilatura.bare_extraction(
@@ -76,7 +77,7 @@ def _extract(page: str) -> Any:
             include_links=False,
             output_format="python",
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError, LxmlError):
         return None
 
 

@@ -99,7 +99,10 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDo
         meta = _object(record.get("meta"), "meta", place)
     _check_offsets(spans, text, place)
     text, spans = normalise_with_offsets(text, spans)
-    check_length(text, place.origin)
+    try:
+        check_length(text, place.path)
+    except BadInputError as error:
+        raise place.error(error.problem) from None
     for annotation in (*spans, *labels):
         annotation.annotator = annotation.annotator or options.default_annotator
         annotation.layer = annotation.layer or options.default_layer
@@ -111,8 +114,8 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDo
 
 
 def _records(path: Path, content: str) -> Iterator[tuple[_Place, Any]]:
-    """Parse the file: one JSON value per non-blank line, or one JSON array of records."""
-    if content.lstrip().startswith("["):
+    """Parse the file: one JSON value per non-blank line, or (.json) one array of records."""
+    if path.suffix.lower() == ".json" and content.lstrip().startswith("["):
         try:
             values = json.loads(content)
         except (ValueError, RecursionError) as error:

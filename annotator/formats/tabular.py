@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from annotator.errors import BadInputError
-from annotator.formats.base import MAX_DOCUMENT_CHARS, ImportedDocument, ReadOptions
+from annotator.formats.base import MAX_FILE_BYTES, ImportedDocument, ReadOptions
 from annotator.formats.text_io import (
     assign_metadata,
     check_length,
@@ -29,11 +30,18 @@ from annotator.formats.text_io import (
 TEXT_COLUMN_NAMES = ("text", "body", "content", "article")
 _SNIFF_DELIMITERS = ",;\t|"
 _SNIFF_SAMPLE_CHARS = 64 * 1024
+_EXCEL_SEPARATOR = re.compile(r"sep=([^\n\"])\n")
 
 
 def read_csv(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
-    """Read a .csv file; its delimiter (comma, semicolon, tab or bar) is found from the header."""
+    """Read a .csv file; its delimiter (comma, semicolon, tab or bar) is found from the header.
+
+    Excel's optional first line `sep=;` names the delimiter and is not a row.
+    """
     text = normalise_newlines(decode_bytes(read_file_bytes(path), path))
+    declared = _EXCEL_SEPARATOR.match(text)
+    if declared:
+        return _read_table(path, text[declared.end() :], declared.group(1), options or ReadOptions())
     return _read_table(path, text, _sniff_delimiter(text), options or ReadOptions())
 
 
@@ -82,9 +90,10 @@ def _read_table(
 
 def _rows(path: Path, text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (spreadsheet row number, cells) for every record, header first."""
-    limit = csv.field_size_limit()
-    if limit <= MAX_DOCUMENT_CHARS:  # the default (131,072) is shorter than some articles
-        csv.field_size_limit(MAX_DOCUMENT_CHARS + 1)
+    # The default limit (131,072 characters) is shorter than some articles; a longer
+    # cell is refused later with the size message that names the limit.
+    if csv.field_size_limit() < MAX_FILE_BYTES:
+        csv.field_size_limit(MAX_FILE_BYTES)
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True
     )

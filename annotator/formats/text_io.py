@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import dataclasses
+import functools
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,37 @@ MAX_TITLE_CHARS = 200
 # Preferred among equally good guesses: what browsers use for unlabelled Western text
 # (the WHATWG Encoding Standard maps the "iso-8859-1" label to windows-1252 as well).
 _PREFERRED_LEGACY_ENCODING = "cp1252"
+# How many bytes the encoding guess re-ranks its candidates on.
+_GUESS_SAMPLE_BYTES = 200_000
+# Lower-case non-ASCII letters of European languages whose legacy files use single-byte
+# code pages, for re-ranking encoding guesses (precomposed letters only: a legacy code
+# page that yields combining marks, like cp1258, is read as a poorer fit).
+_ALPHABETS: dict[str, str] = {
+    "Albanian": "çë",
+    "Catalan": "àçèéíïòóúü",
+    "Croatian": "čćđšž",
+    "Czech": "áčďéěíňóřšťúůýž",
+    "Danish/Norwegian": "æøåé",
+    "Dutch": "áéèëïóöü",
+    "Estonian": "äöõüšž",
+    "Finnish": "äöåšž",
+    "French": "àâæçéèêëîïôœùûüÿ",
+    "German": "äöüß",
+    "Hungarian": "áéíóöőúüű",
+    "Icelandic": "áðéíóúýþæö",
+    "Italian": "àèéìíîòóùú",
+    "Latvian": "āčēģīķļņšūž",
+    "Lithuanian": "ąčęėįšųūž",
+    "Polish": "ąćęłńóśźż",
+    "Portuguese": "áâãàçéêíóôõú",
+    "Romanian": "ăâîșțşţ",
+    "Slovak": "áäčďéíĺľňóôŕšťúýž",
+    "Spanish": "áéíóúüñ",
+    "Swedish": "åäöé",
+    "Turkish": "çğıöşüâîû",
+}
+# Non-letters that do sit inside words: apostrophes, the Catalan middle dot, hyphens.
+_IN_WORD_PUNCTUATION = frozenset("\u2019\u2018\u00b7\u00ad\u2011")
 # Other names input files use for the metadata fields (keys compared in lower case).
 META_ALIASES: dict[str, str] = {
     "outlet": "source",
@@ -54,6 +86,8 @@ def read_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         raise BadInputError(path, "does not exist")
     if path.is_dir():
         raise BadInputError(path, "is a folder, not a file")
+    if not path.is_file():
+        raise BadInputError(path, "is not a regular file")
     size = path.stat().st_size
     if size > limit:
         raise BadInputError(path, f"is {size:,} bytes; files over {_size(limit)} are refused")
@@ -227,24 +261,92 @@ def _decode_utf16_without_bom(data: bytes) -> str | None:
 
 
 def _decode_by_guess(data: bytes, path: str | Path) -> str:
-    """Decode non-UTF-8 data with charset-normalizer's best guess."""
+    """Decode non-UTF-8 data with charset-normalizer's guesses, re-ranked for Latin text.
+
+    On short texts charset-normalizer often ranks a wrong Latin code page first (Italian
+    read as cp1258, Portuguese as cp1257). When its best guess reads as Latin script,
+    its single-byte candidates are ranked again by how well the letters they produce fit
+    the alphabet of one European language, then by its own chaos and coherence scores,
+    then preferring cp1252; non-Latin and multi-byte guesses are taken as they are.
+    """
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
     if not matches:
         raise BadInputError(path, "cannot tell the text encoding (save it as UTF-8)")
-    best = matches[0]
-    for match in matches:
-        same_quality = (match.chaos, match.coherence) == (best.chaos, best.coherence)
-        if not same_quality:
-            break
-        if codecs.lookup(match.encoding).name == _PREFERRED_LEGACY_ENCODING:
-            best = match
-            break
+    encoding = matches[0].encoding
+    sample = data[:_GUESS_SAMPLE_BYTES]
+    if _is_single_byte(encoding) and _is_latin(sample.decode(encoding, errors="ignore")):
+        ranked = []
+        for position, match in enumerate(matches):
+            if not _is_single_byte(match.encoding):
+                continue
+            decoded = sample.decode(match.encoding, errors="ignore")
+            if not _is_latin(decoded):
+                continue
+            rank = (
+                round(_alphabet_fit(decoded), 3),
+                -round(match.chaos, 3),
+                round(match.coherence, 2),
+                codecs.lookup(match.encoding).name == _PREFERRED_LEGACY_ENCODING,
+                -position,
+            )
+            ranked.append((rank, match.encoding))
+        encoding = max(ranked)[1]
     try:
-        return data.decode(best.encoding)
+        return data.decode(encoding)
     except (LookupError, UnicodeDecodeError) as error:
         raise BadInputError(path, "cannot tell the text encoding (save it as UTF-8)") from error
+
+
+def _inside_word(text: str, index: int) -> bool:
+    """True if the character at `index` has a letter on both sides."""
+    return 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha()
+
+
+@functools.cache
+def _is_single_byte(encoding: str) -> bool:
+    """True for an encoding that maps each byte to one character (a code page)."""
+    try:
+        return len(bytes(range(256)).decode(encoding, errors="replace")) == 256
+    except LookupError:
+        return False
+
+
+def _is_latin(text: str) -> bool:
+    """True if every letter of the text is a Latin letter."""
+    return all(
+        char.isascii() or not char.isalpha() or "LATIN" in unicodedata.name(char, "LATIN")
+        for char in text
+    )
+
+
+def _alphabet_fit(text: str) -> float:
+    """Share of the non-ASCII characters of a text that one language's alphabet explains.
+
+    Mojibake shows up as letters from several alphabets at once, as combining marks, or
+    as symbols inside words (Polish "żąda" read as cp1252 is "¿¹da"); those count
+    against the fit.
+    """
+    letters: dict[str, int] = {}
+    strays = 0
+    for index, char in enumerate(text):
+        if char.isascii() or char in _IN_WORD_PUNCTUATION:
+            continue
+        if char.isalpha():
+            lower = char.lower()
+            key = lower if len(lower) == 1 else char
+            letters[key] = letters.get(key, 0) + 1
+        elif unicodedata.combining(char) or _inside_word(text, index):
+            strays += 1
+    total = sum(letters.values()) + strays
+    if not total:
+        return 1.0
+    explained = max(
+        sum(count for char, count in letters.items() if char in alphabet)
+        for alphabet in _ALPHABETS.values()
+    )
+    return explained / total
 
 
 def _looks_binary(text: str) -> bool:

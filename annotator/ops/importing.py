@@ -151,8 +151,7 @@ def _store_file(
     project: Project,
     path: Path,
     documents: list[ImportedDocument],
-    segmentations: list[Any],
-    tokenizer: str,
+    segmentations: list[tuple[Any, str]],
     known: dict[str, str],
     options: ReadOptions,
     add_labels: bool,
@@ -168,7 +167,7 @@ def _store_file(
     try:
         with db.atomic():
             position = project.documents.next_position()
-            for doc, segmentation in zip(documents, segmentations):
+            for doc, (segmentation, tokenizer) in zip(documents, segmentations):
                 pairs = _check_document(doc, resolver)
                 for layer, label, kind in pairs:
                     resolver.ensure(layer, label, kind, doc.origin)
@@ -230,6 +229,35 @@ def _title_from(text: str) -> str:
     return ""
 
 
+CHUNK_FILES = 64
+
+
+def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> None:
+    if isinstance(error, BadInputError) and error.path == str(path):
+        reason = f"line {error.line}: {error.problem}" if error.line is not None else error.problem
+    else:
+        reason = str(error)
+    report.failed.append((str(path), reason))
+
+
+def _segment_all(files: list[list[ImportedDocument]], default_language: str) -> list[list[tuple[Any, str]]]:
+    """Segment every document of several files, one spaCy batch per language; gives
+    (segmentation, pipeline description) per document."""
+    from .. import nlp
+
+    by_language: dict[str, list[tuple[int, int]]] = {}
+    for f, documents in enumerate(files):
+        for d, doc in enumerate(documents):
+            by_language.setdefault(doc.language or default_language, []).append((f, d))
+    results: list[list[Any]] = [[None] * len(documents) for documents in files]
+    for language, places in by_language.items():
+        texts = (files[f][d].text for f, d in places)
+        described = nlp.describe(nlp.pipeline(language))
+        for (f, d), segmentation in zip(places, nlp.segment(texts, language)):
+            results[f][d] = (segmentation, described)
+    return results
+
+
 def import_paths(
     project: Project,
     paths: Sequence[str | Path],
@@ -259,47 +287,38 @@ def import_paths(
             project.codebook.invalidate()
         return report
     from ..formats.readers import expand_inputs, read_documents
-    from .. import nlp
 
     options = options or ReadOptions()
     report = ImportReport()
     files = expand_inputs([Path(p) for p in paths])
     report.files = len(files)
     known = project.documents.hashes()
-    tokenizer: str | None = None
-    language = project.language
-    for index, path in enumerate(files):
-        if cancelled is not None and cancelled():
-            report.cancelled = True
+    done = 0
+    for first in range(0, len(files), CHUNK_FILES):
+        # Read a chunk of files, segment all their texts in one spaCy batch, then store
+        # file by file: spaCy's pace, one transaction per file.
+        read: list[tuple[Path, list[ImportedDocument]]] = []
+        for path in files[first : first + CHUNK_FILES]:
+            if cancelled is not None and cancelled():
+                report.cancelled = True
+                break
+            if progress is not None:
+                progress(done, len(files), str(path))
+            done += 1
+            try:
+                read.append((path, read_documents(path, fmt, options)))
+            except AnnotatorError as error:
+                _record_failure(report, path, error)
+        segmented = _segment_all([docs for _, docs in read], project.language)
+        for (path, documents), segmentations in zip(read, segmented):
+            try:
+                _store_file(project, path, documents, segmentations, known, options, add_labels, report)
+            except AnnotatorError as error:
+                _record_failure(report, path, error)
+            except sqlite3.Error as error:
+                raise explain_sqlite_error(project.path, error) from error
+        if report.cancelled:
             break
-        if progress is not None:
-            progress(index, len(files), str(path))
-        try:
-            documents = read_documents(path, fmt, options)
-            languages = {doc.language or language for doc in documents}
-            segmentations = []
-            for lang in sorted(languages):
-                texts = [doc.text for doc in documents if (doc.language or language) == lang]
-                segmentations.extend(nlp.segment(texts, lang))
-            if len(languages) > 1:  # put segmentations back in document order
-                order = sorted(range(len(documents)), key=lambda i: documents[i].language or language)
-                ordered: list[Any] = [None] * len(documents)
-                for position, original in enumerate(order):
-                    ordered[original] = segmentations[position]
-                segmentations = ordered
-            if tokenizer is None:
-                tokenizer = nlp.describe(nlp.pipeline(language))
-            _store_file(project, path, documents, segmentations, tokenizer, known, options, add_labels, report)
-        except BadInputError as error:
-            if error.path != str(path):
-                reason = str(error)
-            else:
-                reason = f"line {error.line}: {error.problem}" if error.line is not None else error.problem
-            report.failed.append((str(path), reason))
-        except AnnotatorError as error:
-            report.failed.append((str(path), str(error)))
-        except sqlite3.Error as error:
-            raise explain_sqlite_error(project.path, error) from error
     if progress is not None and not report.cancelled:
         progress(len(files), len(files), "")
     project.history.clear()

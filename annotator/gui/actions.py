@@ -1,0 +1,79 @@
+"""Every menu action of the main window: its menu, text, shortcut and the slot it calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """One action: the name it is found by, where it sits and what it calls."""
+
+    name: str
+    menu: str
+    text: str
+    shortcut: str
+    slot: str
+    tip: str = ""
+    toolbar: bool = False
+    checkable: bool = False
+
+
+MENUS: tuple[str, ...] = ("&File", "&Edit", "&Document", "&View", "&Annotator", "&Tools", "&Help")
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new_project", "&File", "&New project…", "Ctrl+N", "new_project", "Create a project file"),
+    ActionSpec("open_project", "&File", "&Open project…", "Ctrl+O", "choose_project", "Open a project file", True),
+    ActionSpec("open_demo", "&File", "Open the &demo project", "Ctrl+Shift+M", "open_demo"),
+    ActionSpec("import", "&File", "&Import documents…", "Ctrl+I", "import_documents", "Import articles", True),
+    ActionSpec("close_project", "&File", "&Close project", "Ctrl+W", "close_project"),
+    ActionSpec("quit", "&File", "&Quit", "Ctrl+Q", "close"),
+    ActionSpec("undo", "&Edit", "&Undo", "Ctrl+Z", "undo", "Undo the last change", True),
+    ActionSpec("redo", "&Edit", "&Redo", "Ctrl+Shift+Z", "redo", "Redo the change undone last", True),
+    ActionSpec("delete", "&Edit", "&Delete annotation", "Del", "delete_annotation",
+               "Delete the selected annotation"),
+    ActionSpec("find", "&Edit", "&Find in document…", "Ctrl+F", "find_in_document", "Find text in this article"),
+    ActionSpec("search", "&Edit", "&Search the corpus…", "Ctrl+Shift+F", "search_corpus",
+               "Full-text search over every document", True),
+    ActionSpec("previous", "&Document", "&Previous document", "Ctrl+PgUp", "previous_document",
+               "Go to the previous document", True),
+    ActionSpec("next", "&Document", "&Next document", "Ctrl+PgDown", "next_document", "Go to the next document", True),
+    ActionSpec("next_not_done", "&Document", "Next document &not done", "Ctrl+J", "next_not_done",
+               "Jump to the next document you have not marked done", True),
+    ActionSpec("mark_done", "&Document", "Mark &done", "Ctrl+D", "mark_done", "Mark this document done", True),
+    ActionSpec("reopen", "&Document", "&Reopen", "Ctrl+Shift+D", "reopen", "Mark this document in progress again"),
+    ActionSpec("focus_documents", "&Document", "Go to the document &list", "Alt+1", "focus_documents"),
+    ActionSpec("focus_text", "&Document", "Go to the &text", "Alt+2", "focus_text"),
+    ActionSpec("focus_codebook", "&Document", "Go to the &codebook filter", "Alt+3", "focus_codebook"),
+    ActionSpec("focus_annotations", "&Document", "Go to the &annotations list", "Alt+4", "focus_annotations"),
+    ActionSpec("show_others", "&View", "Show &other annotators (read-only)", "Ctrl+Shift+O", "toggle_others",
+               "Show other annotators' work in a distinct style", checkable=True),
+    ActionSpec("zoom_in", "&View", "Zoom &in", "Ctrl++", "zoom_in"),
+    ActionSpec("zoom_out", "&View", "Zoom &out", "Ctrl+-", "zoom_out"),
+    ActionSpec("font", "&View", "Text &font…", "Ctrl+Shift+T", "choose_font"),
+    ActionSpec("switch_annotator", "&Annotator", "&Switch annotator…", "Ctrl+Shift+A", "switch_annotator",
+               "Annotate as another person"),
+    ActionSpec("codebook_editor", "&Tools", "&Codebook editor…", "Ctrl+Shift+K", "edit_codebook"),
+    ActionSpec("shortcuts", "&Help", "&Keyboard shortcuts", "Ctrl+/", "show_shortcuts"),
+    ActionSpec("about", "&Help", "&About Discourse Annotator", "Shift+F1", "show_about"),
+)
+
+
+def make_action(spec: ActionSpec, parent: QWidget) -> QAction:
+    """A QAction for a spec (not yet connected)."""
+    action = QAction(spec.text, parent)
+    action.setObjectName(spec.name)
+    action.setShortcut(QKeySequence(spec.shortcut))
+    action.setCheckable(spec.checkable)
+    tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+    action.setToolTip(f"{tip} ({QKeySequence(spec.shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
+    action.setStatusTip(tip)
+    return action
+
+
+def shortcut_text(action: QAction) -> str:
+    """The action's shortcut as the user reads it."""
+    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)

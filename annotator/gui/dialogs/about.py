@@ -1,0 +1,24 @@
+"""The About box."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ... import __version__
+
+
+def about_text() -> str:
+    """What the About box says."""
+    return (
+        f"<h3>Discourse Annotator {__version__}</h3>"
+        "<p>Tag spans of news articles with framing, stance and rhetorical-device codes, "
+        "measure inter-annotator agreement, adjudicate and export.</p>"
+        "<p>Every change is saved in the project file at once.</p>"
+        "<p>Built with PySide6 (Qt for Python), SQLite via sqlite-utils, and spaCy for "
+        "tokens and sentences. MIT licence.</p>"
+    )
+
+
+def show_about(parent: QWidget | None) -> None:
+    """Show the About box."""
+    QMessageBox.about(parent, "About Discourse Annotator", about_text())

@@ -1,0 +1,51 @@
+"""Where a code-point range sits on screen: line fragments of the laid-out document."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QTextDocument
+
+from ..offsets import OffsetMap
+
+
+def range_rects(document: QTextDocument, offsets: OffsetMap, start: int, end: int, shift: QPointF) -> list[QRectF]:
+    """One rectangle per line that [start, end) covers, in viewport coordinates.
+
+    Each rectangle spans the text's own line height (not the extra line spacing), so
+    callers can draw below `rect.bottom()` inside the spacing.
+    """
+    layout = document.documentLayout()
+    first, last = offsets.to_qt(start), offsets.to_qt(end)
+    rects: list[QRectF] = []
+    block = document.findBlock(first)
+    while block.isValid() and block.position() < last:
+        where = layout.blockBoundingRect(block).topLeft() + shift
+        text_layout = block.layout()
+        base = block.position()
+        for number in range(text_layout.lineCount()):
+            line = text_layout.lineAt(number)
+            line_start = base + line.textStart()
+            line_end = line_start + line.textLength()
+            left, right = max(first, line_start), min(last, line_end)
+            if left >= right:
+                continue
+            x_left = line.cursorToX(left - base)[0]
+            x_right = line.cursorToX(right - base)[0]
+            rects.append(
+                QRectF(where.x() + x_left, where.y() + line.y(), max(x_right - x_left, 2.0), line.ascent() + line.descent())
+            )
+        block = block.next()
+    return rects
+
+
+def position_y(document: QTextDocument, offsets: OffsetMap, position: int, shift: QPointF) -> tuple[float, float]:
+    """Top and bottom (viewport y) of the line holding a code-point offset."""
+    qt = offsets.to_qt(position)
+    block = document.findBlock(qt)
+    if not block.isValid():
+        return 0.0, 0.0
+    top = document.documentLayout().blockBoundingRect(block).top() + shift.y()
+    line = block.layout().lineForTextPosition(qt - block.position())
+    if not line.isValid():
+        return top, top
+    return top + line.y(), top + line.y() + line.ascent() + line.descent()

@@ -1,0 +1,242 @@
+"""The editor's in-memory render model: spans by paragraph, how each is drawn, and lanes.
+
+Nothing here touches Qt or the database: the highlighter, the underline painter, the
+coding-stripes margin and the hover tooltip all read this one model, so what the tests
+ask it is what the screen shows.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ...model import Annotation, Codebook
+
+# How a span is drawn: a background (the annotator's own spans of the active layer), a
+# solid coloured underline (own spans of the other visible layers) or a dashed underline
+# (another annotator's span, read-only).
+BACKGROUND = "background"
+UNDERLINE = "underline"
+OTHERS = "others"
+
+BACKGROUND_ALPHA = 0.42  # each nested background adds this much of its colour
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One visible span as drawn: role, colour, and its lanes in the underline and stripe stacks."""
+
+    annotation: Annotation
+    role: str
+    colour: str
+    underline_lane: int
+    stripe_lane: int
+
+    @property
+    def start(self) -> int:
+        """Start offset (code points)."""
+        return self.annotation.start or 0
+
+    @property
+    def end(self) -> int:
+        """End offset (code points, exclusive)."""
+        return self.annotation.end or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of text [start, end) (code points) with one background colour."""
+
+    start: int
+    end: int
+    background: str
+
+
+def blend(colours: Iterable[str], alpha: float = BACKGROUND_ALPHA, base: str = "#ffffff") -> str:
+    """Composite colours in order, each at `alpha`, over `base`; '#rrggbb'."""
+    red, green, blue = (int(base[i : i + 2], 16) for i in (1, 3, 5))
+    for colour in colours:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        red = round(red * (1 - alpha) + r * alpha)
+        green = round(green * (1 - alpha) + g * alpha)
+        blue = round(blue * (1 - alpha) + b * alpha)
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def assign_lanes(spans: Iterable[tuple[int, int, str]]) -> dict[str, int]:
+    """Greedy interval colouring: overlapping spans get different lanes, lowest first."""
+    lanes: dict[str, int] = {}
+    lane_ends: list[int] = []
+    for start, end, ident in sorted(spans, key=lambda item: (item[0], -item[1], item[2])):
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= start:
+                lane_ends[lane] = end
+                lanes[ident] = lane
+                break
+        else:
+            lanes[ident] = len(lane_ends)
+            lane_ends.append(end)
+    return lanes
+
+
+class SpanIndex:
+    """The spans of the open document, indexed by paragraph (block), with their drawing roles."""
+
+    def __init__(self, block_starts: list[int], length: int) -> None:
+        self._block_starts = block_starts
+        self._length = length
+        self._spans: dict[str, Annotation] = {}
+        self._blocks: dict[int, set[str]] = {}
+        self._colours: dict[tuple[str, str], str] = {}
+        self.annotator = ""
+        self.active_layer = ""
+        self.hidden_layers: set[str] = set()
+        self.show_others = False
+        self._marks: dict[str, Mark] | None = None
+
+    # ----- configuration -------------------------------------------------------------
+
+    def set_codebook(self, codebook: Codebook) -> None:
+        """Take label colours from the codebook."""
+        self._colours = {(layer.name, label.name): label.colour for layer in codebook.layers for label in layer.labels}
+        self._marks = None
+
+    def colour(self, layer: str, label: str) -> str:
+        """The label's colour ('#rrggbb'), grey for a label no longer in the codebook."""
+        colour = self._colours.get((layer, label), "#bbbbbb")
+        return colour.lower() if len(colour) == 7 else "#bbbbbb"
+
+    def invalidate(self) -> None:
+        """Forget the computed marks (after a change of active layer, visibility or colours)."""
+        self._marks = None
+
+    # ----- spans ---------------------------------------------------------------------
+
+    def blocks_of(self, start: int, end: int) -> range:
+        """Indices of the blocks that the code-point range [start, end) touches."""
+        first = bisect_right(self._block_starts, start) - 1
+        last = bisect_right(self._block_starts, max(start, end - 1)) - 1
+        return range(max(first, 0), max(last, 0) + 1)
+
+    def block_start(self, block: int) -> int:
+        """Code-point offset where a block starts."""
+        return self._block_starts[block]
+
+    def reset(self, annotations: Iterable[Annotation]) -> None:
+        """Replace every span with `annotations` (document labels are ignored)."""
+        self._spans.clear()
+        self._blocks.clear()
+        for annotation in annotations:
+            self.put(annotation)
+        self._marks = None
+
+    def put(self, annotation: Annotation) -> set[int]:
+        """Add or replace one span; returns the blocks whose drawing changes."""
+        touched = self.remove(annotation.id)
+        if annotation.start is None or annotation.end is None:
+            return touched
+        self._spans[annotation.id] = annotation
+        for block in self.blocks_of(annotation.start, annotation.end):
+            self._blocks.setdefault(block, set()).add(annotation.id)
+            touched.add(block)
+        self._marks = None
+        return touched
+
+    def remove(self, annotation_id: str) -> set[int]:
+        """Drop one span if present; returns the blocks it was in."""
+        old = self._spans.pop(annotation_id, None)
+        if old is None or old.start is None or old.end is None:
+            return set()
+        touched = set(self.blocks_of(old.start, old.end))
+        for block in touched:
+            self._blocks.get(block, set()).discard(annotation_id)
+        self._marks = None
+        return touched
+
+    def get(self, annotation_id: str) -> Annotation | None:
+        """The span with this id, if loaded."""
+        return self._spans.get(annotation_id)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __contains__(self, annotation_id: object) -> bool:
+        return annotation_id in self._spans
+
+    def blocks_with_layer(self, layer: str) -> set[int]:
+        """Blocks holding at least one span of a layer."""
+        return {block for block, ids in self._blocks.items() if any(self._spans[i].layer == layer for i in ids)}
+
+    # ----- drawing -------------------------------------------------------------------
+
+    def role(self, annotation: Annotation) -> str | None:
+        """How a span is drawn now, or None when it is hidden."""
+        if annotation.layer in self.hidden_layers:
+            return None
+        if annotation.annotator != self.annotator:
+            return OTHERS if self.show_others else None
+        return BACKGROUND if annotation.layer == self.active_layer else UNDERLINE
+
+    def marks(self) -> dict[str, Mark]:
+        """Every visible span as drawn, by id (recomputed only after a change)."""
+        if self._marks is None:
+            roles = {ident: self.role(a) for ident, a in self._spans.items()}
+            visible = {ident: a for ident, a in self._spans.items() if roles[ident] is not None}
+            stripe = assign_lanes((a.start or 0, a.end or 0, ident) for ident, a in visible.items())
+            under = assign_lanes(
+                (a.start or 0, a.end or 0, ident) for ident, a in visible.items() if roles[ident] != BACKGROUND
+            )
+            self._marks = {
+                ident: Mark(a, roles[ident] or "", self.colour(a.layer, a.label), under.get(ident, 0), stripe[ident])
+                for ident, a in visible.items()
+            }
+        return self._marks
+
+    def marks_in_block(self, block: int) -> list[Mark]:
+        """Visible spans touching one block, outermost first."""
+        marks = self.marks()
+        found = [marks[i] for i in self._blocks.get(block, ()) if i in marks]
+        found.sort(key=lambda m: (m.start, -m.end, m.annotation.id))
+        return found
+
+    def marks_at(self, position: int) -> list[Mark]:
+        """Visible spans covering a code-point offset, outermost first."""
+        if not 0 <= position < self._length:
+            return []
+        block = bisect_right(self._block_starts, position) - 1
+        return [m for m in self.marks_in_block(block) if m.start <= position < m.end]
+
+    def segments(self, block: int, block_end: int) -> list[Segment]:
+        """Background stretches of one block: active-layer spans blended where they nest."""
+        start = self._block_starts[block]
+        backgrounds = [m for m in self.marks_in_block(block) if m.role == BACKGROUND]
+        if not backgrounds:
+            return []
+        cuts = sorted({start, block_end, *(max(m.start, start) for m in backgrounds),
+                       *(min(m.end, block_end) for m in backgrounds)})
+        result: list[Segment] = []
+        for left, right in zip(cuts, cuts[1:]):
+            if left >= right:
+                continue
+            covering = [m for m in backgrounds if m.start <= left and right <= m.end]
+            if not covering:
+                continue
+            covering.sort(key=lambda m: (-(m.end - m.start), m.start))  # outer spans first
+            colour = blend(m.colour for m in covering)
+            if result and result[-1].end == left and result[-1].background == colour:
+                result[-1] = Segment(result[-1].start, right, colour)
+            else:
+                result.append(Segment(left, right, colour))
+        return result
+
+    def stripe_lanes(self) -> int:
+        """Number of stripe lanes in use."""
+        marks = self.marks()
+        return 1 + max((m.stripe_lane for m in marks.values()), default=-1)
+
+    def visible_ids_in_order(self) -> list[str]:
+        """Ids of the annotator's own visible spans, in text order (for next / previous)."""
+        own = [m for m in self.marks().values() if m.role != OTHERS]
+        own.sort(key=lambda m: (m.start, m.end, m.annotation.id))
+        return [m.annotation.id for m in own]

@@ -1,0 +1,203 @@
+"""The read-only, selectable text view and the coding-stripes margin beside it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextFrameFormat,
+)
+from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
+
+if TYPE_CHECKING:
+    from .editor import AnnotationEditor
+
+READING_WIDTH_CHARS = 78  # longest comfortable line, in average characters
+SIDE_MARGIN = 28
+STRIPE_WIDTH = 5
+STRIPE_GAP = 2
+
+
+class StripesMargin(QWidget):
+    """Vertical bars beside the text, one per visible span, side by side where they overlap."""
+
+    def __init__(self, view: TextView) -> None:
+        super().__init__(view)
+        self._view = view
+        self.setMouseTracking(True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Width for the lanes in use."""
+        return QSize(self._view.margin_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """Draw the stripes of the visible part of the text."""
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), self.palette().window())
+        self._view.controller.paint_stripes(painter, self.width())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Clicking a stripe selects its annotation."""
+        ident = self._view.controller.stripe_at(event.position().toPoint())
+        if ident:
+            self._view.controller.select_annotation(ident)
+
+    def event(self, event: QEvent) -> bool:
+        """Tooltips name the code of the stripe under the mouse."""
+        if event.type() == QEvent.Type.ToolTip:
+            ident = self._view.controller.stripe_at(event.pos())  # type: ignore[attr-defined]
+            text = self._view.controller.describe([ident]) if ident else ""
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)  # type: ignore[attr-defined]
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+class TextView(QTextEdit):
+    """A QTextEdit that shows the article read-only, keyboard-selectable, with span decorations."""
+
+    def __init__(self, controller: AnnotationEditor) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setFrameShape(QTextEdit.Shape.NoFrame)
+        self.setTabChangesFocus(True)
+        self.margin = StripesMargin(self)
+        self._side_margin = -1.0
+        self._press: QPoint | None = None
+
+    # ----- geometry ------------------------------------------------------------------
+
+    def margin_width(self) -> int:
+        """Width of the stripes margin for the lanes in use (at least room for two)."""
+        lanes = max(2, min(self.controller.stripe_lane_count(), 12))
+        return 10 + lanes * (STRIPE_WIDTH + STRIPE_GAP)
+
+    def update_margin(self) -> None:
+        """Resize the stripes margin to the lanes in use and repaint it."""
+        width = self.margin_width()
+        if width != self.viewportMargins().left():
+            self.setViewportMargins(width, 0, 0, 0)
+        rect = self.contentsRect()
+        self.margin.setGeometry(QRect(rect.left(), rect.top(), width, rect.height()))
+        self.margin.update()
+
+    def fit_reading_width(self) -> None:
+        """Centre the text in a column of comfortable width (relayouts only when it changes)."""
+        document = self.document()
+        width = self.viewport().width()
+        longest = READING_WIDTH_CHARS * QFontMetricsF(document.defaultFont()).averageCharWidth()
+        side = max(SIDE_MARGIN, (width - longest) / 2)
+        if abs(side - self._side_margin) < 1 and document.rootFrame().frameFormat().leftMargin() == side:
+            return
+        self._side_margin = side
+        frame: QTextFrameFormat = document.rootFrame().frameFormat()
+        frame.setLeftMargin(side)
+        frame.setRightMargin(side)
+        frame.setTopMargin(18)
+        frame.setBottomMargin(36)
+        document.rootFrame().setFrameFormat(frame)
+
+    def reset_reading_width(self) -> None:
+        """Forget the last column width (a new document or font)."""
+        self._side_margin = -1.0
+        self.fit_reading_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """Keep the margin and the reading column in place."""
+        super().resizeEvent(event)
+        self.update_margin()
+        self.fit_reading_width()
+
+    # ----- painting ------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """The text (with backgrounds), then underlines, find hits and the selected span outline."""
+        super().paintEvent(event)
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.controller.paint_overlay(painter, event.rect())
+        painter.end()
+        self.margin.update()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt's name
+        """Scroll the stripes with the text."""
+        super().scrollContentsBy(dx, dy)
+        self.margin.update()
+
+    # ----- keyboard ------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        """Claim label keys and editing keys before window shortcuts see them."""
+        if event.type() == QEvent.Type.ShortcutOverride and self.controller.wants_key(event):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Label keys, delete, resize and navigation go to the editor; F-keys to the window."""
+        if Qt.Key.Key_F1 <= event.key() <= Qt.Key.Key_F35:
+            event.ignore()
+            return
+        if self.controller.handle_key(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # ----- mouse ---------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Ctrl/Alt+click selects a sentence; a plain press may start a click on a span."""
+        point = event.position().toPoint()
+        modifiers = event.modifiers()
+        if event.button() == Qt.MouseButton.LeftButton and modifiers & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
+            if self.controller.select_unit_at(point, "sentence"):
+                event.accept()
+                return
+        self._press = point if event.button() == Qt.MouseButton.LeftButton else None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A click (no drag) on a span selects that annotation."""
+        super().mouseReleaseEvent(event)
+        point = event.position().toPoint()
+        if self._press is not None and (point - self._press).manhattanLength() < 4:
+            if not self.textCursor().hasSelection():
+                self.controller.click_at(point)
+        self._press = None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Double-click selects the token under the mouse."""
+        if event.button() == Qt.MouseButton.LeftButton and self.controller.select_unit_at(
+            event.position().toPoint(), "token"
+        ):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Hover tooltip: every code at the position under the mouse."""
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.controller.tooltip_at(event.pos())  # type: ignore[attr-defined]
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())  # type: ignore[attr-defined]
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)

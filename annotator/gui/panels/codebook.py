@@ -1,0 +1,178 @@
+"""The codebook panel: layers and labels with colours and keys, and each label's guidelines."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLineEdit,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import Codebook, Label, Layer
+
+LAYER_ROLE = Qt.ItemDataRole.UserRole
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def swatch(colour: str, size: int = 12) -> QIcon:
+    """A small square of a label's colour."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+def guidelines_html(layer: Layer, label: Label | None) -> str:
+    """A label's (or a layer's) description, inclusion/exclusion notes and examples as HTML."""
+    if label is None:
+        kind = "whole documents" if layer.kind == "document" else f"spans ({layer.granularity})"
+        parts = [f"<b>{html.escape(layer.name)}</b> — labels {kind}"]
+        if layer.description:
+            parts.append(f"<p>{html.escape(layer.description)}</p>")
+        if layer.attributes:
+            names = ", ".join(html.escape(a.name) for a in layer.attributes)
+            parts.append(f"<p><i>Attributes:</i> {names}</p>")
+        return "".join(parts)
+    key = f" &nbsp;<code>[{html.escape(label.key)}]</code>" if label.key else ""
+    parts = [
+        f"<p><span style='background:{label.colour}'>&nbsp;&nbsp;&nbsp;</span> "
+        f"<b>{html.escape(label.name)}</b>{key} <span style='color:#666'>({html.escape(layer.name)})</span></p>"
+    ]
+    if label.description:
+        parts.append(f"<p>{html.escape(label.description)}</p>")
+    if label.include:
+        parts.append(f"<p><b>Include:</b> {html.escape(label.include)}</p>")
+    if label.exclude:
+        parts.append(f"<p><b>Exclude:</b> {html.escape(label.exclude)}</p>")
+    if label.examples:
+        items = "".join(f"<li>“{html.escape(e)}”</li>" for e in label.examples)
+        parts.append(f"<p><b>Examples:</b></p><ul style='margin-top:0'>{items}</ul>")
+    return "".join(parts)
+
+
+class CodebookPanel(QWidget):
+    """Tree of layers and labels; clicking a label asks for it to be applied."""
+
+    sig_label_clicked = Signal(str, str)
+    """(layer, label) the user clicked: apply it to the selection or the document."""
+
+    sig_layer_clicked = Signal(str)
+    """A layer the user clicked: make it the active layer."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._codebook: Codebook | None = None
+        self._active = ""
+        self.filter_box = QLineEdit(self)
+        self.filter_box.setPlaceholderText("Filter labels…")
+        self.filter_box.setClearButtonEnabled(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Label", "Key"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setUniformRowHeights(True)
+        self.details = QTextBrowser(self)
+        self.details.setOpenExternalLinks(True)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter_box)
+        layout.addWidget(splitter)
+        self.filter_box.textChanged.connect(self._apply_filter)
+        self.tree.currentItemChanged.connect(self._show_details)
+        self.tree.itemClicked.connect(self._clicked)
+
+    def set_codebook(self, codebook: Codebook | None) -> None:
+        """Show a codebook (None empties the panel)."""
+        self._codebook = codebook
+        self.tree.clear()
+        self.details.clear()
+        if codebook is None:
+            return
+        for layer_number, layer in enumerate(codebook.layers):
+            span_number = sum(1 for other in codebook.layers[:layer_number] if other.kind == "span")
+            hint = f"F{span_number + 1}" if layer.kind == "span" and span_number < 9 else ""
+            title = layer.name if layer.kind == "span" else f"{layer.name} (document)"
+            top = QTreeWidgetItem([title, hint])
+            top.setData(0, LAYER_ROLE, layer.name)
+            top.setToolTip(0, guidelines_html(layer, None))
+            for label in layer.labels:
+                item = QTreeWidgetItem([label.name, label.key])
+                item.setIcon(0, swatch(label.colour))
+                item.setData(0, LAYER_ROLE, layer.name)
+                item.setData(0, LABEL_ROLE, label.name)
+                item.setToolTip(0, guidelines_html(layer, label))
+                top.addChild(item)
+            self.tree.addTopLevelItem(top)
+            top.setExpanded(True)
+        self.set_active_layer(self._active)
+        self._apply_filter(self.filter_box.text())
+
+    def set_active_layer(self, layer: str) -> None:
+        """Show which layer's keys are live (in bold)."""
+        self._active = layer
+        for row in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(row)
+            font = QFont(item.font(0))
+            font.setBold(item.data(0, LAYER_ROLE) == layer)
+            item.setFont(0, font)
+
+    def label_item(self, layer: str, label: str) -> QTreeWidgetItem | None:
+        """The tree item of a label."""
+        for row in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(row)
+            if top.data(0, LAYER_ROLE) != layer:
+                continue
+            for child in range(top.childCount()):
+                if top.child(child).data(0, LABEL_ROLE) == label:
+                    return top.child(child)
+        return None
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        codebook = self._codebook
+        for row in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(row)
+            layer = codebook.layer(top.data(0, LAYER_ROLE)) if codebook else None
+            visible = 0
+            for child in range(top.childCount()):
+                item = top.child(child)
+                label = layer.label(item.data(0, LABEL_ROLE)) if layer else None
+                haystack = " ".join(
+                    [label.name, label.description, label.include, *label.examples] if label else []
+                ).casefold()
+                hidden = bool(needle) and needle not in haystack
+                item.setHidden(hidden)
+                visible += not hidden
+            top.setHidden(bool(needle) and visible == 0 and needle not in top.text(0).casefold())
+
+    def _show_details(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
+        if item is None or self._codebook is None:
+            self.details.clear()
+            return
+        layer = self._codebook.layer(item.data(0, LAYER_ROLE))
+        if layer is None:
+            return
+        name = item.data(0, LABEL_ROLE)
+        self.details.setHtml(guidelines_html(layer, layer.label(name) if name else None))
+
+    def _clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        layer, label = item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)
+        if label:
+            self.sig_label_clicked.emit(layer, label)
+        elif layer:
+            self.sig_layer_clicked.emit(layer)

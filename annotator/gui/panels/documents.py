@@ -1,0 +1,249 @@
+"""The documents panel: a table over document ids whose rows are read a page at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from ...model import Status
+from ...project import Project
+from .document_rows import DocumentRow, document_ids, document_rows
+
+PAGE_SIZE = 200
+COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine")
+_STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class DocumentTableModel(QAbstractTableModel):
+    """Document ids in the chosen order; row contents are loaded lazily, one query per page."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        self._annotator = ""
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._pages: dict[int, dict[str, DocumentRow]] = {}
+        self._filter = ""
+        self._sort: tuple[int | None, bool] = (None, False)
+        self.page_queries = 0
+
+    # ----- feeding -----------------------------------------------------------------
+
+    def set_project(self, project: Project | None, annotator: str) -> None:
+        """Show the documents of `project` with `annotator`'s status and counts."""
+        self._project = project
+        self._annotator = annotator
+        self.reload()
+
+    def set_filter(self, text: str) -> None:
+        """Keep only documents whose title or source contains `text`."""
+        self._filter = text
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the ids (and forget cached rows)."""
+        self.beginResetModel()
+        if self._project is None:
+            self._ids = []
+        else:
+            column, descending = self._sort
+            self._ids = document_ids(self._project, self._annotator, self._filter, column, descending)
+        self._row_of = {ident: row for row, ident in enumerate(self._ids)}
+        self._pages.clear()
+        self.endResetModel()
+
+    def refresh_documents(self, ids: Iterable[str]) -> None:
+        """Re-read the rows of these documents (after their status or annotations changed)."""
+        for ident in ids:
+            row = self._row_of.get(ident)
+            if row is None:
+                continue
+            self._pages.pop(row // PAGE_SIZE, None)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    # ----- reading -------------------------------------------------------------------
+
+    def document_id(self, row: int) -> str | None:
+        """The id shown in `row`, if the row exists."""
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, document_id: str) -> int | None:
+        """The row showing `document_id`, or None if it is filtered out."""
+        return self._row_of.get(document_id)
+
+    def ids(self) -> list[str]:
+        """Every id in the current order."""
+        return list(self._ids)
+
+    def row_data(self, row: int) -> DocumentRow | None:
+        """The loaded contents of `row` (loading its page if needed)."""
+        if not 0 <= row < len(self._ids) or self._project is None:
+            return None
+        page = row // PAGE_SIZE
+        cached = self._pages.get(page)
+        if cached is None:
+            chunk = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+            cached = document_rows(self._project, self._annotator, chunk)
+            self._pages[page] = cached
+            self.page_queries += 1
+        return cached.get(self._ids[row])
+
+    def loaded_rows(self) -> int:
+        """How many rows are held in memory now (for tests of the lazy loading)."""
+        return sum(len(page) for page in self._pages.values())
+
+    # ----- QAbstractTableModel -------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of documents shown."""
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        """Number of columns."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell contents, loaded lazily."""
+        if not index.isValid():
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole):
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self.document_id(index.row())
+        row = self.row_data(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in (3, 5):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(_STATUS_COLOURS[row.status])) if column == 4 else None
+        values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.title if column == 0 else values[column]
+        return values[column]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the documents by a column (in SQL, so it stays fast with many rows)."""
+        self._sort = (column, order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        kept = [self.document_id(index.row()) for index in persistent]
+        if self._project is not None:
+            column_, descending = self._sort
+            self._ids = document_ids(self._project, self._annotator, self._filter, column_, descending)
+        self._row_of = {ident: row for row, ident in enumerate(self._ids)}
+        self._pages.clear()
+        moved = []
+        for index, ident in zip(persistent, kept):
+            row = self._row_of.get(ident) if ident is not None else None
+            moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+
+class DocumentsPanel(QWidget):
+    """A filter box over the documents table; emits the document the user moves to."""
+
+    sig_document_selected = Signal(str)
+    """The id of the document the user selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = DocumentTableModel(self)
+        self.filter_box = QLineEdit(self)
+        self.filter_box.setPlaceholderText("Filter by title or source…")
+        self.filter_box.setClearButtonEnabled(True)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 90), (2, 80), (3, 60), (4, 80), (5, 44)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter_box)
+        layout.addWidget(self.view)
+        self.filter_box.textChanged.connect(self._filter_changed)
+        self.view.selectionModel().currentRowChanged.connect(self._row_changed)
+        self._current: str | None = None
+
+    def set_project(self, project: Project | None, annotator: str) -> None:
+        """Show a project's documents for an annotator, keeping the current document."""
+        current = self._current
+        self.model.set_project(project, annotator)
+        if current is not None and project is not None:
+            self.select_document(current, emit=False)
+
+    def current_document(self) -> str | None:
+        """The document selected in the table."""
+        return self._current
+
+    def select_document(self, document_id: str, emit: bool = True) -> bool:
+        """Select a document's row (clearing the filter if it hides it)."""
+        row = self.model.row_of(document_id)
+        if row is None and self.filter_box.text():
+            self.filter_box.clear()
+            row = self.model.row_of(document_id)
+        if row is None:
+            return False
+        self._current = document_id if not emit else self._current
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
+        return True
+
+    def current_row(self) -> int | None:
+        """Row of the current document in the table's order."""
+        return None if self._current is None else self.model.row_of(self._current)
+
+    def _filter_changed(self, text: str) -> None:
+        self.model.set_filter(text)
+        if self._current is not None and (row := self.model.row_of(self._current)) is not None:
+            index = self.model.index(row, 0)
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.view.selectionModel().blockSignals(True)
+            self.view.selectionModel().setCurrentIndex(index, flags)
+            self.view.selectionModel().blockSignals(False)
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ident = self.model.document_id(current.row()) if current.isValid() else None
+        if ident is None or ident == self._current:
+            return
+        self._current = ident
+        self.sig_document_selected.emit(ident)

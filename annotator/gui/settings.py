@@ -1,0 +1,111 @@
+"""What the desktop app remembers between runs (QSettings): projects, annotators, font, layout."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QFont
+
+ORGANISATION = "discourse-annotator"
+APPLICATION = "Discourse Annotator"
+MAX_RECENT = 8
+
+
+def _project_key(path: Path) -> str:
+    """A settings key for a project file (QSettings keys cannot hold every path character)."""
+    return hashlib.sha1(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:16]
+
+
+class AppSettings:
+    """Typed access to the app's QSettings; a path gives an INI file (used by tests)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            self._qt = QSettings(ORGANISATION, APPLICATION)
+        else:
+            self._qt = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self._qt.sync()
+
+    # ----- projects ----------------------------------------------------------------
+
+    @property
+    def last_project(self) -> Path | None:
+        """The project open when the app was last closed, if any."""
+        value = self._qt.value("last_project", "")
+        return Path(str(value)) if value else None
+
+    @last_project.setter
+    def last_project(self, path: Path | None) -> None:
+        self._qt.setValue("last_project", str(path) if path else "")
+
+    def recent_projects(self) -> list[Path]:
+        """Recently opened project files, most recent first."""
+        value = self._qt.value("recent_projects", [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [Path(str(item)) for item in value or [] if item]
+
+    def add_recent_project(self, path: Path) -> None:
+        """Put a project at the top of the recent list (and make it the last project)."""
+        resolved = Path(path).resolve()
+        items = [resolved, *(p for p in self.recent_projects() if p != resolved)][:MAX_RECENT]
+        self._qt.setValue("recent_projects", [str(p) for p in items])
+        self.last_project = resolved
+
+    def forget_project(self, path: Path) -> None:
+        """Drop a project that can no longer be opened from the recent list."""
+        resolved = Path(path).resolve()
+        self._qt.setValue("recent_projects", [str(p) for p in self.recent_projects() if p != resolved])
+        if self.last_project is not None and Path(self.last_project).resolve() == resolved:
+            self.last_project = None
+
+    def annotator_for(self, project: Path) -> str:
+        """The annotator identity last used with this project ('' if never chosen)."""
+        return str(self._qt.value(f"annotators/{_project_key(project)}", ""))
+
+    def set_annotator_for(self, project: Path, name: str) -> None:
+        """Remember the annotator identity used with this project."""
+        self._qt.setValue(f"annotators/{_project_key(project)}", name)
+
+    # ----- reading comfort and layout ------------------------------------------------
+
+    def font(self) -> QFont | None:
+        """The text font chosen by the user, if any."""
+        value = str(self._qt.value("font", ""))
+        if not value:
+            return None
+        font = QFont()
+        return font if font.fromString(value) else None
+
+    def set_font(self, font: QFont) -> None:
+        """Remember the text font."""
+        self._qt.setValue("font", font.toString())
+
+    def geometry(self) -> QByteArray | None:
+        """Saved main-window geometry."""
+        value = self._qt.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        """Saved dock and toolbar layout."""
+        value = self._qt.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_layout(self, geometry: QByteArray, state: QByteArray) -> None:
+        """Remember the main window's geometry and dock layout."""
+        self._qt.setValue("window/geometry", geometry)
+        self._qt.setValue("window/state", state)
+
+    @property
+    def show_others(self) -> bool:
+        """Whether other annotators' work was shown (read-only)."""
+        return str(self._qt.value("show_others", "false")).lower() == "true"
+
+    @show_others.setter
+    def show_others(self, value: bool) -> None:
+        self._qt.setValue("show_others", "true" if value else "false")

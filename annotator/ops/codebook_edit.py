@@ -1,0 +1,309 @@
+"""Editing a project's codebook: labels, layers, attributes; each edit one logged transaction.
+
+Annotations refer to labels by id, so renaming or recolouring a label never orphans them.
+Deleting a label that is in use needs a decision: move its annotations to another label of
+the same layer, or delete them. Edits that remove or move annotations clear the undo
+history, whose steps would otherwise bring back rows pointing at a deleted label.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from ..errors import CodebookError
+from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
+from ..project import Project
+from ..project.history import now
+
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+class LabelInUseError(CodebookError):
+    """A label with annotations cannot simply be deleted; `count` says how many it has."""
+
+    def __init__(self, layer: str, label: str, count: int) -> None:
+        self.layer = layer
+        self.label = label
+        self.count = count
+        noun = "annotation uses" if count == 1 else "annotations use"
+        super().__init__(
+            f'{count} {noun} "{label}" in layer "{layer}"; move them to another label or delete them'
+        )
+
+
+class KeyClashError(CodebookError):
+    """A shortcut key is already taken by another label of the same layer."""
+
+    def __init__(self, layer: str, key: str, holder: str) -> None:
+        self.layer = layer
+        self.key = key
+        self.holder = holder
+        super().__init__(f'key "{key}" is already used by "{holder}" in layer "{layer}"')
+
+
+@contextmanager
+def _edit(project: Project, actor: str, action: str, target: str, detail: dict[str, Any]) -> Iterator[None]:
+    """One transaction with its audit entry; the cached codebook is re-read afterwards."""
+    try:
+        with project.db.atomic():
+            yield
+            project.db.execute(
+                "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                [now(), actor or "codebook editor", action, target, json.dumps(detail, ensure_ascii=False)],
+            )
+    finally:
+        project.codebook.invalidate()
+
+
+def _label(project: Project, layer: str, label: str) -> Label:
+    found = project.codebook.layer(layer).label(label)
+    if found is None:
+        names = ", ".join(item.name for item in project.codebook.layer(layer).labels)
+        raise CodebookError(f'no label "{label}" in layer "{layer}"; labels are: {names}')
+    return found
+
+
+def _check_name(name: str, what: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise CodebookError(f"a {what} needs a name")
+    return cleaned
+
+
+def _check_new_label_name(project: Project, layer: str, name: str, ignore: str | None = None) -> str:
+    cleaned = _check_name(name, "label")
+    for other in project.codebook.layer(layer).labels:
+        if other.name != ignore and other.name.casefold() == cleaned.casefold():
+            raise CodebookError(f'layer "{layer}" already has a label "{other.name}"')
+    return cleaned
+
+
+def check_colour(colour: str) -> str:
+    """A colour as stored: "#RRGGBB" in capitals, or CodebookError."""
+    if not _COLOUR.fullmatch(colour.strip()):
+        raise CodebookError(f'colour "{colour}" is not of the form #RRGGBB')
+    return colour.strip().upper()
+
+
+def label_usage(project: Project, layer: str, label: str) -> int:
+    """How many annotations (of every annotator) carry the label."""
+    label_id = project.codebook.label_id(layer, label)
+    return project.db.execute("SELECT COUNT(*) FROM annotations WHERE label_id = ?", [label_id]).fetchone()[0]
+
+
+def key_holder(project: Project, layer: str, key: str, ignore: str | None = None) -> str | None:
+    """The label of `layer` (other than `ignore`) whose shortcut is `key`, ignoring case."""
+    for label in project.codebook.layer(layer).labels:
+        if label.name != ignore and label.key and label.key.casefold() == key.casefold():
+            return label.name
+    return None
+
+
+def check_key(key: str) -> str:
+    """A shortcut key as stored: one letter or digit (or "" for none), or CodebookError."""
+    key = key.strip()
+    if key and (len(key) != 1 or not key.isalnum()):
+        raise CodebookError(f'shortcut "{key}" must be one letter or digit')
+    return key
+
+
+def add_label(project: Project, layer: str, label: Label, actor: str = "") -> Label:
+    """Add a label at the end of a layer; its key is checked for clashes."""
+    name = _check_new_label_name(project, layer, label.name)
+    key = check_key(label.key)
+    if key and (holder := key_holder(project, layer, key)) is not None:
+        raise KeyClashError(layer, key, holder)
+    colour = check_colour(label.colour) if label.colour else ""
+    label = replace(label, name=name, key=key, colour=colour, id=None)
+    with _edit(project, actor, "add label", f"{layer}/{name}", {"layer": layer, "label": name}):
+        added = project.codebook.add_label(layer, label)
+    return added
+
+
+def rename_label(project: Project, layer: str, label: str, new_name: str, actor: str = "") -> None:
+    """Rename a label; its annotations follow it (they refer to the label by id)."""
+    found = _label(project, layer, label)
+    name = _check_new_label_name(project, layer, new_name, ignore=label)
+    with _edit(project, actor, "rename label", f"{layer}/{label}", {"from": label, "to": name}):
+        project.db.execute("UPDATE labels SET name = ? WHERE id = ?", [name, found.id])
+
+
+def recolour_label(project: Project, layer: str, label: str, colour: str, actor: str = "") -> None:
+    """Give a label another highlight colour."""
+    found = _label(project, layer, label)
+    value = check_colour(colour)
+    with _edit(project, actor, "recolour label", f"{layer}/{label}", {"from": found.colour, "to": value}):
+        project.db.execute("UPDATE labels SET colour = ? WHERE id = ?", [value, found.id])
+
+
+def set_label_key(project: Project, layer: str, label: str, key: str, actor: str = "") -> None:
+    """Set (or with "" clear) a label's shortcut; refused if another label of the layer has it."""
+    found = _label(project, layer, label)
+    value = check_key(key)
+    if value and (holder := key_holder(project, layer, value, ignore=label)) is not None:
+        raise KeyClashError(layer, value, holder)
+    with _edit(project, actor, "set label key", f"{layer}/{label}", {"from": found.key, "to": value}):
+        project.db.execute("UPDATE labels SET key = ? WHERE id = ?", [value, found.id])
+
+
+def set_label_guidelines(
+    project: Project,
+    layer: str,
+    label: str,
+    description: str | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
+    examples: Sequence[str] | None = None,
+    actor: str = "",
+) -> None:
+    """Change a label's description, inclusion and exclusion notes or examples (None: keep)."""
+    found = _label(project, layer, label)
+    values = {
+        "description": found.description if description is None else description,
+        "include_note": found.include if include is None else include,
+        "exclude_note": found.exclude if exclude is None else exclude,
+        "examples": json.dumps(
+            [e for e in (found.examples if examples is None else examples) if e.strip()], ensure_ascii=False
+        ),
+    }
+    with _edit(project, actor, "edit label guidelines", f"{layer}/{label}", values):
+        project.db.execute(
+            "UPDATE labels SET description = ?, include_note = ?, exclude_note = ?, examples = ? WHERE id = ?",
+            [values["description"], values["include_note"], values["exclude_note"], values["examples"], found.id],
+        )
+
+
+def move_label(project: Project, layer: str, label: str, index: int, actor: str = "") -> None:
+    """Move a label to position `index` (0 = first) within its layer."""
+    labels = [item.name for item in project.codebook.layer(layer).labels]
+    _label(project, layer, label)
+    labels.remove(label)
+    index = max(0, min(index, len(labels)))
+    labels.insert(index, label)
+    with _edit(project, actor, "reorder labels", layer, {"order": labels}):
+        for position, name in enumerate(labels):
+            project.db.execute(
+                "UPDATE labels SET position = ? WHERE id = ?", [position, project.codebook.label_id(layer, name)]
+            )
+
+
+def delete_label(
+    project: Project, layer: str, label: str, move_to: str | None = None, delete_annotations: bool = False,
+    actor: str = "",
+) -> int:
+    """Delete a label; returns how many annotations were moved or deleted.
+
+    A label in use needs `move_to` (another label of the same layer: its annotations get
+    that label, dropping any that would then duplicate one already there) or
+    `delete_annotations=True`; otherwise LabelInUseError says how many use it.
+    """
+    found = _label(project, layer, label)
+    count = label_usage(project, layer, label)
+    if move_to is not None:
+        if move_to == label:
+            raise CodebookError(f'cannot move the annotations of "{label}" onto itself')
+        target = _label(project, layer, move_to)
+    elif count and not delete_annotations:
+        raise LabelInUseError(layer, label, count)
+    detail = {"label": label, "annotations": count, "moved_to": move_to}
+    with _edit(project, actor, "delete label", f"{layer}/{label}", detail):
+        db = project.db
+        if count and move_to is not None:
+            # Drop the annotations that would duplicate one the target label already has.
+            db.execute(
+                "DELETE FROM annotations WHERE label_id = ? AND EXISTS (SELECT 1 FROM annotations AS other "
+                "WHERE other.label_id = ? AND other.document_id = annotations.document_id "
+                "AND other.annotator_id = annotations.annotator_id "
+                "AND other.span_start IS annotations.span_start AND other.span_end IS annotations.span_end)",
+                [found.id, target.id],
+            )
+            db.execute("UPDATE annotations SET label_id = ? WHERE label_id = ?", [target.id, found.id])
+        elif count:
+            db.execute("DELETE FROM annotations WHERE label_id = ?", [found.id])
+        parent_id = db.execute("SELECT parent_id FROM labels WHERE id = ?", [found.id]).fetchone()[0]
+        db.execute("UPDATE labels SET parent_id = ? WHERE parent_id = ?", [parent_id, found.id])
+        db.execute("DELETE FROM labels WHERE id = ?", [found.id])
+    if count:
+        project.history.clear()
+    return count
+
+
+def add_layer(
+    project: Project,
+    name: str,
+    kind: str = "span",
+    granularity: str = "token",
+    overlap: str = "allow",
+    multiple: bool = True,
+    description: str = "",
+    actor: str = "",
+) -> Layer:
+    """Add an empty layer at the end of the codebook."""
+    cleaned = _check_name(name, "layer")
+    for other in project.codebook.get().layers:
+        if other.name.casefold() == cleaned.casefold():
+            raise CodebookError(f'the codebook already has a layer "{other.name}"')
+    for value, allowed, what in ((kind, LAYER_KINDS, "kind"), (granularity, GRANULARITIES, "granularity"),
+                                 (overlap, OVERLAP_RULES, "overlap rule")):
+        if value not in allowed:
+            raise CodebookError(f'{what} "{value}" is not one of {", ".join(allowed)}')
+    layer = Layer(cleaned, kind, granularity, overlap, multiple, description)  # type: ignore[arg-type]
+    with _edit(project, actor, "add layer", cleaned, {"kind": kind, "granularity": granularity}):
+        project.codebook.add_layer(layer)
+    return project.codebook.layer(cleaned)
+
+
+def rename_layer(project: Project, layer: str, new_name: str, actor: str = "") -> None:
+    """Rename a layer; its labels and annotations follow it."""
+    layer_id = project.codebook.layer_id(layer)
+    cleaned = _check_name(new_name, "layer")
+    for other in project.codebook.get().layers:
+        if other.name != layer and other.name.casefold() == cleaned.casefold():
+            raise CodebookError(f'the codebook already has a layer "{other.name}"')
+    with _edit(project, actor, "rename layer", layer, {"from": layer, "to": cleaned}):
+        project.db.execute("UPDATE layers SET name = ? WHERE id = ?", [cleaned, layer_id])
+
+
+def set_layer_description(project: Project, layer: str, description: str, actor: str = "") -> None:
+    """Change the guidance text of a layer."""
+    layer_id = project.codebook.layer_id(layer)
+    with _edit(project, actor, "edit layer description", layer, {"description": description}):
+        project.db.execute("UPDATE layers SET description = ? WHERE id = ?", [description, layer_id])
+
+
+def add_attribute(project: Project, layer: str, attribute: AttributeDef, actor: str = "") -> AttributeDef:
+    """Add a typed attribute to a layer's annotations."""
+    found = project.codebook.layer(layer)
+    name = _check_name(attribute.name, "attribute")
+    if any(other.name.casefold() == name.casefold() for other in found.attributes):
+        raise CodebookError(f'layer "{layer}" already has an attribute "{name}"')
+    if attribute.type not in ATTRIBUTE_TYPES:
+        raise CodebookError(f'attribute type "{attribute.type}" is not one of {", ".join(ATTRIBUTE_TYPES)}')
+    choices = tuple(c.strip() for c in attribute.choices if c.strip())
+    if attribute.type == "choice" and not choices:
+        raise CodebookError(f'attribute "{name}" of type choice needs at least one choice')
+    if attribute.type != "choice" and choices:
+        raise CodebookError(f'only attributes of type choice take choices, not "{attribute.type}"')
+    if attribute.type != "int" and (attribute.minimum is not None or attribute.maximum is not None):
+        raise CodebookError("only attributes of type int take a minimum and maximum")
+    if attribute.minimum is not None and attribute.maximum is not None and attribute.minimum > attribute.maximum:
+        raise CodebookError(f"minimum {attribute.minimum} is larger than maximum {attribute.maximum}")
+    detail = {"attribute": name, "type": attribute.type}
+    with _edit(project, actor, "add attribute", layer, detail):
+        position = project.db.execute(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM attributes WHERE layer_id = ?", [found.id]
+        ).fetchone()[0]
+        project.db.execute(
+            "INSERT INTO attributes (layer_id, name, type, choices, minimum, maximum, description, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [found.id, name, attribute.type, json.dumps(list(choices), ensure_ascii=False),
+             attribute.minimum, attribute.maximum, attribute.description, position],
+        )
+    added = project.codebook.layer(layer).attribute(name)
+    assert added is not None
+    return added

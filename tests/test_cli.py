@@ -1,0 +1,130 @@
+"""The command line as a user runs it: real processes, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import COMMANDS, build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m annotator ARGS` in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "annotator", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd or ROOT)},
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
+    assert sub.description and len(sub.description) > 20
+    for action in sub._actions:
+        if action.dest != "help":
+            assert action.help, f"{command} {action.dest} has no help text"
+
+
+def test_top_level_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_new_import_info_export_end_to_end(tmp_path: Path) -> None:
+    project = tmp_path / "study.annot"
+    assert run("new", str(project), "--lang", "en").returncode == 0
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The mayor 🙂 promised jobs.\r\nCritics doubt it.", encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text(
+        json.dumps({"text": "Prices soar again.", "meta": {"title": "Prices"},
+                    "spans": [{"start": 7, "end": 11, "layer": "Rhetorical device",
+                               "label": "Exaggeration or minimisation", "annotator": "ann"}]}) + "\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(project), str(tmp_path / "in"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["imported"] == 2 and report["annotations"] == 1 and report["failed"] == []
+
+    info = json.loads(run("info", str(project), "--json").stdout)
+    assert info["documents"] == 2 and info["annotations"] == 1
+    assert info["annotators"] == [{"name": "ann", "role": "annotator", "annotations": 1, "documents_done": 0}]
+    layer = next(x for x in info["codebook"]["layers"] if x["name"] == "Rhetorical device")
+    assert layer["annotations"] == 1
+    text_info = run("info", str(project)).stdout
+    assert "documents    2" in text_info and "Exaggeration or minimisation" in text_info
+
+    out = tmp_path / "out.jsonl"
+    result = run("export", str(project), "--format", "jsonl", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["text"] for line in lines] == ["The mayor 🙂 promised jobs.\nCritics doubt it.", "Prices soar again."]
+    span = lines[1]["spans"][0]
+    assert lines[1]["text"][span["start"] : span["end"]] == "soar"
+    assert (span["layer"], span["label"], span["annotator"]) == ("Rhetorical device", "Exaggeration or minimisation", "ann")
+
+
+def test_import_failure_exits_non_zero_and_names_the_file(tmp_path: Path) -> None:
+    project = tmp_path / "study.annot"
+    run("new", str(project))
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"text": "fine"}\n{"text": oops}\n', encoding="utf-8")
+    result = run("import", str(project), str(bad))
+    assert result.returncode == 1
+    assert "broken.jsonl" in result.stdout and "line 2" in result.stdout
+    assert json.loads(run("info", str(project), "--json").stdout)["documents"] == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["info", "missing.annot"], "missing.annot: does not exist"),
+        (["import", "missing.annot", "x.txt"], "missing.annot: does not exist"),
+        (["new", "x.annot", "--codebook", "nope"], "nope"),
+        (["new", "x.annot", "--lang", "zz-not-a-language"], "zz-not-a-language"),
+        (["export", "missing.annot", "--out", "o.jsonl"], "missing.annot: does not exist"),
+    ],
+)
+def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_not_a_project_file_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.annot"
+    fake.write_bytes(b"PK\x03\x04 not sqlite")
+    result = run("info", str(fake))
+    assert result.returncode == 2 and "not an Annotator project" in result.stderr
+
+
+def test_help_and_info_import_neither_spacy_nor_qt(tmp_path: Path) -> None:
+    project = tmp_path / "study.annot"
+    run("new", str(project))
+    probe = (
+        "import sys\n"
+        "from annotator.cli import main\n"
+        f"main(['info', {str(project)!r}])\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', 'spacy' in sys.modules, 'PySide6' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert "LOADED False False" in result.stdout, result.stdout + result.stderr
+
+
+def test_version_is_printed() -> None:
+    from annotator import __version__
+
+    result = run("--version")
+    assert result.returncode == 0 and __version__ in result.stdout
