@@ -397,6 +397,21 @@ def test_docx_paragraphs_tables_and_core_properties(tmp_path: Path) -> None:
     assert document.extra["keywords"] == "harbour, council"
 
 
+def test_docx_without_title_uses_first_paragraph_and_empty_docx_is_refused(
+    tmp_path: Path,
+) -> None:
+    import docx
+
+    word = docx.Document()
+    word.save(str(tmp_path / "empty.docx"))
+    assert refused(tmp_path / "empty.docx").problem == "has no text"
+    word.add_paragraph("")
+    word.add_paragraph("  Rene\u0301e wins 🎉  ")
+    word.save(str(tmp_path / "untitled.docx"))
+    [document] = read_documents(tmp_path / "untitled.docx")
+    assert (document.text, document.title) == ("  Rene\u0301e wins 🎉  ", "Rene\u0301e wins 🎉")
+
+
 def test_corrupt_docx_is_refused(tmp_path: Path) -> None:
     garbage = write(tmp_path, "broken.docx", b"PK\x03\x04 this is not really a zip archive")
     assert str(refused(garbage)) == f"{garbage}: is not a valid .docx file"

@@ -113,7 +113,7 @@ def test_prodigy_spans_meta_and_rejected_answers(tmp_path: Path) -> None:
          "answer": "accept"},
         {"text": "Rejected text", "spans": [], "_input_hash": 3, "answer": "reject"},
         "",
-        {"text": "Skipped text", "_input_hash": 4, "answer": "ignore"},
+        {"image": "skipped.png", "_input_hash": 4, "answer": "ignore"},
     ]
     path = write_lines(tmp_path, "prodigy.jsonl", records)
     [document] = read_documents(path, options=ReadOptions(default_annotator="prodigy-user"))
@@ -142,24 +142,42 @@ def test_malformed_json_line_names_file_and_line(tmp_path: Path) -> None:
     assert str(error).startswith(f"{path}, line 3: is not valid JSON")
 
 
+WHOLE_NUMBERS = "both must be whole numbers"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "problem"),
+    [
+        (5, 99, "span 1 (5–99, label X) ends after the text (10 characters)"),
+        (6, 3, "span 1 (6–3, label X) does not end after it starts"),
+        (4, 4, "span 1 (4–4, label X) does not end after it starts"),
+        (-1, 3, "span 1 (-1–3, label X) starts before the text"),
+        ("1", 3, f'span 1 (label X) has offsets "1" and 3; {WHOLE_NUMBERS}'),
+        (True, 3, f"span 1 (label X) has offsets true and 3; {WHOLE_NUMBERS}"),
+        (1.5, 3, f"span 1 (label X) has offsets 1.5 and 3; {WHOLE_NUMBERS}"),
+    ],
+)
+def test_bad_span_offsets_refuse_the_whole_file(
+    tmp_path: Path, start: object, end: object, problem: str
+) -> None:
+    span = {"start": start, "end": end, "label": "X"}
+    records = [{"text": "ok text"}, {"text": "0123456789", "spans": [span]}]
+    error = refused(write_lines(tmp_path, "spans.jsonl", records))
+    assert (error.line, error.problem) == (2, problem)
+
+
 @pytest.mark.parametrize(
     ("span", "problem"),
     [
-        ({"start": 5, "end": 99, "label": "X"}, "span 1 (5–99, label X) ends after the text (10 characters)"),
-        ({"start": 6, "end": 3, "label": "X"}, "span 1 (6–3, label X) does not end after it starts"),
-        ({"start": 4, "end": 4, "label": "X"}, "span 1 (4–4, label X) does not end after it starts"),
-        ({"start": -1, "end": 3, "label": "X"}, "span 1 (-1–3, label X) starts before the text"),
-        ({"start": "1", "end": 3, "label": "X"}, 'span 1 (label X) has offsets "1" and 3; both must be whole numbers'),
-        ({"start": True, "end": 3, "label": "X"}, "span 1 (label X) has offsets true and 3; both must be whole numbers"),
-        ({"start": 1.5, "end": 3, "label": "X"}, "span 1 (label X) has offsets 1.5 and 3; both must be whole numbers"),
         ({"start": 1, "end": 3}, "span 1 has no label name"),
         ({"start": 1, "end": 3, "label": "X", "id": "s-1"}, 'span 1 has id "s-1", which is not a UUID'),
     ],
 )
-def test_bad_spans_refuse_the_whole_file(tmp_path: Path, span: dict[str, object], problem: str) -> None:
-    path = write_lines(tmp_path, "spans.jsonl", [{"text": "ok text"}, {"text": "0123456789", "spans": [span]}])
-    error = refused(path)
-    assert (error.line, error.problem) == (2, problem)
+def test_bad_span_fields_are_refused(tmp_path: Path, span: dict[str, object], problem: str) -> None:
+    error = refused(write_lines(tmp_path, "spans.jsonl", [{"text": "0123456789", "spans": [span]}]))
+    assert (error.line, error.problem) == (1, problem)
+
+
 
 
 def test_doccano_span_outside_the_text_is_refused(tmp_path: Path) -> None:
@@ -190,6 +208,16 @@ def test_json_array_file_is_read_record_by_record(tmp_path: Path) -> None:
     path.write_text(json.dumps([{"text": "one 🎉"}]), encoding="utf-8")
     [document] = read_documents(path)
     assert document.text == "one 🎉" and document.origin == f"{path}, record 1"
+
+
+def test_pretty_printed_json_record_and_json_lines_named_json(tmp_path: Path) -> None:
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps({"text": "Rene\u0301e 🎉", "meta": {"title": "T"}}, indent=2),
+                      encoding="utf-8")
+    [document] = read_documents(single)
+    assert (document.text, document.title) == ("Rene\u0301e 🎉", "T")
+    lines = write_lines(tmp_path, "lines.json", [{"text": "one"}, {"text": "two"}])
+    assert [d.text for d in read_documents(lines)] == ["one", "two"]
 
 
 def test_default_layer_and_annotator_fill_gaps_only(tmp_path: Path) -> None:

@@ -22,10 +22,10 @@ from annotator.stats import (
 )
 from annotator.stats.benchmark import benchmark_alpha, random_reliability_data
 
-# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C
-# ("Nominal data, any number of observers, missing values"), the 4 observers x 12 units
-# reliability data; the same data are in Krippendorff (2004), Content Analysis, p. 230.
-# Published: nominal .743, ordinal .815, interval .849, ratio .797 (2011, sections C-D).
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability" (Annenberg School
+# departmental paper 43): the worked example of 4 observers x 12 units with missing values;
+# the same data are in Krippendorff (2004), Content Analysis, p. 230.  Published there:
+# nominal .743, ordinal .815, interval .849, ratio .797.
 N = None
 KRIPPENDORFF_2011 = [
     [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],
@@ -88,7 +88,7 @@ def test_ordinal_follows_the_given_category_order() -> None:
 def test_alpha_equals_textbook_formula_on_coincidence_matrix() -> None:
     coded = encode(KRIPPENDORFF_2011)
     o = coincidence_matrix(coded)
-    # Krippendorff (2011), section C: the coincidence matrix has n = 40 pairable values
+    # Krippendorff (2011), same example: the coincidence matrix has n = 40 pairable values
     # and n_c = 9, 13, 10, 5, 3 for the values 1..5.
     assert o.sum() == pytest.approx(40)
     assert o.sum(axis=1) == pytest.approx([9, 13, 10, 5, 3])
@@ -160,7 +160,10 @@ def reliability_data(draw: st.DrawFn) -> list[list[int | None]]:
 
 def _nltk_task(data: list[list[int | None]], distance=None) -> AnnotationTask:
     triples = [
-        (f"c{i}", f"u{u}", v) for i, row in enumerate(data) for u, v in enumerate(row) if v is not None
+        (f"c{i}", f"u{u}", v)
+        for i, row in enumerate(data)
+        for u, v in enumerate(row)
+        if v is not None
     ]
     return AnnotationTask(triples) if distance is None else AnnotationTask(triples, distance)
 

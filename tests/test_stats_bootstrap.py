@@ -8,7 +8,7 @@ import pytest
 from annotator.stats import NO_VARIATION, bootstrap_alpha, krippendorff_alpha
 from annotator.stats.benchmark import random_reliability_data
 
-# Krippendorff (2011), section C: 4 observers x 12 units, nominal alpha = .743.
+# Krippendorff (2011), worked example: 4 observers x 12 units, nominal alpha = .743.
 N = None
 KRIPPENDORFF_2011 = [
     [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],

@@ -48,7 +48,9 @@ def test_cohen_kappa_from_two_coders_drops_units_with_a_missing_value() -> None:
     a = ["frame", "frame", "stance", None, "device", "stance"]
     b = ["frame", "stance", "stance", "frame", "device", None]
     figure = cohen_kappa(a, b)
-    same = cohen_kappa(["frame", "frame", "stance", "device"], ["frame", "stance", "stance", "device"])
+    same = cohen_kappa(
+        ["frame", "frame", "stance", "device"], ["frame", "stance", "stance", "device"]
+    )
     assert figure.value == pytest.approx(same.value)
     assert figure.details["units_missing_a_value"] == 2
     assert figure.n_units == 4
@@ -94,7 +96,7 @@ def test_weighted_kappa_order_matters_and_matrix_weights_work() -> None:
 
 
 # Fleiss (1971), Psychological Bulletin 76(5), p. 379: 30 patients, 6 psychiatrists,
-# 5 diagnoses; kappa = .430 with P-bar = .556 and P-bar_e = .220 (p. 380), and
+# 5 diagnoses; kappa = .430 with P-bar = .556 and P-bar_e = .220, and
 # per-category kappas .248 .248 .517 .470 .565 (as asserted, +-0.005, in DKPro's Fleiss1971Test).
 FLEISS_1971 = [
     [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],

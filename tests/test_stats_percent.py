@@ -18,7 +18,7 @@ from annotator.stats import (
 
 
 def test_percent_agreement_fleiss_1971_p_bar() -> None:
-    # Fleiss (1971, p. 380): mean observed agreement P-bar = .556 for the 30 x 6 example
+    # Fleiss (1971, example of p. 379): mean observed agreement P-bar = .556 for the 30 x 6 example
     # (first four patients here: P_i = 1, .4, .4, 1 -> mean .7).
     rows = [[4, 2, 2, 5], [4, 2, 3, 5], [4, 2, 3, 5], [4, 5, 3, 5], [4, 5, 3, 5], [4, 5, 5, 5]]
     figure = percent_agreement(rows)

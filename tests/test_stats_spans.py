@@ -51,7 +51,10 @@ def token_bounds() -> tuple[list[int], list[int]]:
     return [m.start() for m in matches], [m.end() for m in matches]
 
 
-ADA = [span_of("\u201ca tax grab\u201d \U0001F4B8", "framing"), span_of("7\u00a0000 jobs", "stance")]
+ADA = [
+    span_of("\u201ca tax grab\u201d \U0001F4B8", "framing"),
+    span_of("7\u00a0000 jobs", "stance"),
+]
 BEN = [span_of("a tax grab", "framing"), span_of("7\u00a0000 jobs are at risk", "stance"),
        span_of("cleaner air", "framing")]
 

@@ -29,7 +29,9 @@ from annotator.formats.text_io import (
 
 # trafilatura's own limit on input size is 20 MB; a saved news page is far smaller.
 MAX_HTML_BYTES = 20_000_000
-_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I)
+_HTML_LANG = re.compile(
+    r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.IGNORECASE
+)
 
 
 def read_html(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:

@@ -13,7 +13,8 @@ The dialect is told apart line by line:
 
 Offsets are validated against the text as written, then line endings are normalised
 and the offsets moved so every span keeps its characters. A .json file holding one
-JSON array of such records is read as well. One bad record refuses the whole file.
+JSON array of such records, or one record over several lines, is read as well. One bad
+record refuses the whole file.
 """
 
 from __future__ import annotations
@@ -84,13 +85,13 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDo
     """Turn one parsed record into a document; None for a rejected Prodigy answer."""
     if not isinstance(record, dict):
         raise place.error(f"is not a JSON object but {_json_kind(record)}")
+    if _is_prodigy(record) and record.get("answer") in _SKIPPED_ANSWERS:
+        return None
     text = record.get("text")
     if not isinstance(text, str):
         raise place.error('has no "text" string')
     if not text.strip():
         raise place.error('has an empty "text"')
-    if _is_prodigy(record) and record.get("answer") in _SKIPPED_ANSWERS:
-        return None
     if _is_doccano(record):
         spans, labels, meta = _doccano_parts(record, place)
     else:
@@ -114,17 +115,16 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDo
 
 
 def _records(path: Path, content: str) -> Iterator[tuple[_Place, Any]]:
-    """Parse the file: one JSON value per non-blank line, or (.json) one array of records."""
-    if path.suffix.lower() == ".json" and content.lstrip().startswith("["):
-        try:
-            values = json.loads(content)
-        except (ValueError, RecursionError) as error:
-            raise BadInputError(path, f"is not valid JSON ({error})") from error
-        if not isinstance(values, list):
-            raise BadInputError(path, "is not a JSON array of records")
-        for index, value in enumerate(values, start=1):
-            yield _Place(path, item=index), value
-        return
+    """Parse the file: a JSON value per non-blank line, or (.json) one array or record."""
+    if path.suffix.lower() == ".json":
+        whole = _whole_json(path, content)
+        if isinstance(whole, list):
+            for index, value in enumerate(whole, start=1):
+                yield _Place(path, item=index), value
+            return
+        if isinstance(whole, dict):
+            yield _Place(path, line=1), whole
+            return
     # Split on LF only: str.splitlines would also split at U+2028 inside JSON strings.
     for number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
@@ -135,6 +135,21 @@ def _records(path: Path, content: str) -> Iterator[tuple[_Place, Any]]:
         except (ValueError, RecursionError) as error:
             raise place.error(f"is not valid JSON ({_json_problem(error)})") from error
         yield place, value
+
+
+def _whole_json(path: Path, content: str) -> Any:
+    """The file parsed as one JSON value, or None if it is not one (e.g. JSON Lines)."""
+    stripped = content.strip()
+    if not stripped.startswith(("[", "{")):
+        return None
+    try:
+        return json.loads(stripped)
+    except RecursionError as error:
+        raise BadInputError(path, "is not valid JSON (nested too deeply)") from error
+    except ValueError as error:
+        if stripped.startswith("["):  # JSON Lines never starts with an array
+            raise BadInputError(path, f"is not valid JSON ({_json_problem(error)})") from error
+        return None
 
 
 def _is_prodigy(record: dict[str, Any]) -> bool:

@@ -41,8 +41,10 @@ def read_csv(path: Path, options: ReadOptions | None = None) -> list[ImportedDoc
     text = normalise_newlines(decode_bytes(read_file_bytes(path), path))
     declared = _EXCEL_SEPARATOR.match(text)
     if declared:
-        return _read_table(path, text[declared.end() :], declared.group(1), options or ReadOptions())
-    return _read_table(path, text, _sniff_delimiter(text), options or ReadOptions())
+        text, delimiter = text[declared.end() :], declared.group(1)
+    else:
+        delimiter = _sniff_delimiter(text)
+    return _read_table(path, text, delimiter, options or ReadOptions())
 
 
 def read_tsv(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:

@@ -6,6 +6,7 @@ import bisect
 import codecs
 import dataclasses
 import functools
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -354,12 +355,13 @@ def _looks_binary(text: str) -> bool:
     sample = text[:_CONTROL_SAMPLE_CHARS]
     if "\x00" in sample:
         return True
-    controls = sum(
-        1
-        for char in sample
-        if char not in _TEXT_CONTROLS and unicodedata.category(char) == "Cc"
-    )
+    # Unicode category Cc is exactly U+0000–U+001F and U+007F–U+009F; a regex counts
+    # them in C, which matters at import speed.
+    controls = sum(1 for char in _CONTROL_RE.findall(sample) if char not in _TEXT_CONTROLS)
     return controls > len(sample) * _MAX_CONTROL_SHARE
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _size(limit: int) -> str:

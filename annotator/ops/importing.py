@@ -319,6 +319,8 @@ def import_paths(
                 raise explain_sqlite_error(project.path, error) from error
         if report.cancelled:
             break
+    if report.imported:
+        project.documents.index_for_search()
     if progress is not None and not report.cancelled:
         progress(len(files), len(files), "")
     project.history.clear()

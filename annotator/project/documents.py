@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -114,11 +115,27 @@ class DocumentStore:
             "INSERT INTO document_content (document_id, text, tokens, sentences) VALUES (?, ?, ?, ?)",
             [document.id, text, segmentation.token_blob(), segmentation.sentence_blob()],
         )
-        self._db.execute(
-            "INSERT INTO document_search (rowid, title, text) "
-            "SELECT rowid, ?, ? FROM documents WHERE id = ?",
-            [document.title, text, document.id],
-        )
+
+    def index_for_search(self) -> int:
+        """Add documents not yet in the full-text index, in one transaction; returns how many.
+
+        Indexing in bulk writes one FTS5 segment instead of one per imported file, so the
+        import calls this once at its end; a search also calls it, which catches up after
+        an import that was killed before its end.
+        """
+        indexed = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM document_search").fetchone()[0]
+        pending = self._db.execute(
+            "SELECT documents.rowid, documents.title, document_content.text FROM documents "
+            "JOIN document_content ON document_content.document_id = documents.id "
+            "WHERE documents.rowid > ? ORDER BY documents.rowid",
+            [indexed],
+        ).fetchall()
+        if pending:
+            with self._db.atomic():
+                self._db.conn.executemany(
+                    "INSERT INTO document_search (rowid, title, text) VALUES (?, ?, ?)", pending
+                )
+        return len(pending)
 
     def search(self, query: str, limit: int = 200) -> list[str]:
         """Ids of documents whose title or text holds every word of `query` (any case, accents
@@ -127,6 +144,10 @@ class DocumentStore:
         if not words:
             return []
         expression = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        try:
+            self.index_for_search()
+        except sqlite3.OperationalError:
+            pass  # a read-only project: search what is indexed
         rows = self._db.execute(
             "SELECT documents.id FROM document_search JOIN documents ON documents.rowid = document_search.rowid "
             "WHERE document_search MATCH ? ORDER BY rank LIMIT ?",

@@ -82,17 +82,23 @@ def alpha_from_pairs(
     scale: np.ndarray | None,
     unit_weights: np.ndarray | None = None,
 ) -> Figure:
-    """Alpha from a pair table; `unit_weights` gives each pairable unit a multiplicity (bootstrap)."""
+    """Alpha from a pair table; `unit_weights` gives each pairable unit a multiplicity."""
     n_c = table.marginals(unit_weights)
     n = float(n_c.sum())
-    n_units = table.n_pairable_units if unit_weights is None else int(np.count_nonzero(unit_weights))
+    n_units = table.n_pairable_units
+    if unit_weights is not None:
+        n_units = int(np.count_nonzero(unit_weights))
     if table.n_pairable_units == 0 or n == 0:
         return undefined(MEASURE, NO_PAIRABLE_UNITS, 0, table.n_coders_with_pairs, level=level)
     used = int(np.count_nonzero(n_c))
     if used < 2:
         return undefined(
-            MEASURE, NO_VARIATION, n_units, table.n_coders_with_pairs, level=level,
-            n_pairable_values=int(n),
+            MEASURE,
+            NO_VARIATION,
+            n_units,
+            table.n_coders_with_pairs,
+            level=level,
+            n_pairable_values=int(round(n)),
         )
     pair_weight = table.weight if unit_weights is None else table.weight * unit_weights[table.unit]
     observed_sum = 2.0 * float(np.dot(pair_weight, _pair_delta(table, level, scale, n_c)))

@@ -1,4 +1,4 @@
-"""Time and memory of Krippendorff's alpha on a large random data set (for the benchmark command)."""
+"""Time and memory of Krippendorff's alpha on a large random data set (for the benchmark)."""
 
 from __future__ import annotations
 

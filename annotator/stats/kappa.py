@@ -104,7 +104,7 @@ def fleiss_kappa(counts: Any) -> Figure:
     this computes the usual generalisation (see FLEISS_RULE in the details): per-unit
     agreement over that unit's own rater pairs, chance agreement from the pooled
     category shares; it equals Fleiss' kappa whenever the numbers are equal.  Per-category
-    kappas (Fleiss 1971, eq. 14) are in details["per_category"].
+    kappas (Fleiss 1971, kappa for a single category) are in details["per_category"], keyed by column index.
     """
     matrix = np.asarray(counts, dtype=float)
     if matrix.ndim != 2:

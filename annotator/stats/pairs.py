@@ -1,4 +1,4 @@
-"""Pairable values of reliability data: the coder pairs within each unit, built without a loop over units."""
+"""Pairable values of reliability data: each unit's coder pairs, found without a loop over units."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 Definition: Krippendorff, K. (1995). On the reliability of unitizing continuous data.
 Sociological Methodology 25: 47-76; Krippendorff, K. (2004). Content Analysis, 2nd ed.,
-section 12.4 (pp. 251-256).  This is the 1995/2004 alpha_U as implemented by DKPro
-Agreement (KrippendorffAlphaUnitizingAgreement, Meyer et al. 2014), not the 2016 revision.
+pp. 251-256 (worked example p. 254).  This is the 1995/2004 alpha_U as implemented by
+DKPro Agreement (KrippendorffAlphaUnitizingAgreement; Meyer, Mieskes, Stab & Gurevych 2014,
+COLING demos), not Krippendorff's 2016 revision.
 
 For one category c, each coder's continuum [B, B + L) is cut into that coder's units of c
 and the gaps between them.  Two coders' segments that share at least one position differ by
@@ -78,7 +79,7 @@ def alpha_unitizing(
     marked = list(dict.fromkeys(u[3] for u in unit_list))
     reported = list(dict.fromkeys(categories)) if categories is not None else marked
     n_raters = len(coder_list)
-    base = {"continuum": [begin, end], "coders": n_raters}
+    base = {"continuum": [begin, end]}
     if n_raters < 2:
         return undefined(MEASURE, SINGLE_CODER, len(unit_list), n_raters, **base)
     if not unit_list:
@@ -97,15 +98,19 @@ def alpha_unitizing(
             continue
         observed = _observed(by_coder, length)
         expected = _expected(by_coder, begin, end)
-        if category in marked:
-            observed_total += observed
-            expected_total += expected
+        observed_total += observed  # only marked categories get here
+        expected_total += expected
         per_category[category] = _figure(observed, expected, n_c, n_raters, category=category)
     n_units = len(unit_list)
     shown = {c: per_category[c] for c in reported}
     return _figure(
-        observed_total / len(marked), expected_total / len(marked), n_units, n_raters,
-        per_category=shown, merged_overlaps=merged_total, **base,
+        observed_total / len(marked),
+        expected_total / len(marked),
+        n_units,
+        n_raters,
+        per_category=shown,
+        merged_overlaps=merged_total,
+        **base,
     )
 
 
@@ -122,19 +127,22 @@ def concatenate_documents(
     for length, units in documents:
         for coder, start, end, category in units:
             if not 0 <= start < end <= length:
-                raise ValueError(f"unit [{start}, {end}) lies outside its document of length {length}")
+                raise ValueError(
+                    f"unit [{start}, {end}) lies outside its document of length {length}"
+                )
             shifted.append((coder, start + offset, end + offset, category))
         offset += int(length)
     return offset, shifted
 
 
-def _figure(observed: float, expected: float, n_units: int, n_raters: int, **details: Any) -> Figure:
+def _figure(
+    observed: float, expected: float, n_units: int, n_raters: int, **details: Any
+) -> Figure:
     """alpha_U = 1 - D_o / D_e, undefined when D_e is zero."""
+    details = {"observed_disagreement": observed, "expected_disagreement": expected, **details}
     if expected <= 0:
-        return undefined(MEASURE, NO_VARIATION, n_units, n_raters, observed_disagreement=observed,
-                         expected_disagreement=expected, **details)
-    return defined(MEASURE, 1.0 - observed / expected, n_units, n_raters,
-                   observed_disagreement=observed, expected_disagreement=expected, **details)
+        return undefined(MEASURE, NO_VARIATION, n_units, n_raters, **details)
+    return defined(MEASURE, 1.0 - observed / expected, n_units, n_raters, **details)
 
 
 def _checked_unit(unit: Unit, begin: int, end: int) -> Unit:
@@ -215,7 +223,7 @@ def _pair_difference(a: _CoderUnits, b: _CoderUnits) -> float:
 
 
 def _unmatched_square(a: _CoderUnits, b: _CoderUnits) -> float:
-    """Squared lengths of a's units that share no position with any unit of b (they lie in a gap)."""
+    """Squared lengths of a's units sharing no position with b's units (they lie in a gap)."""
     lo, hi = _overlap_ranges(a, b)
     lengths = (a.ends - a.starts).astype(float)
     return float(np.sum(lengths[hi == lo] ** 2))

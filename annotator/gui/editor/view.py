@@ -80,6 +80,11 @@ class TextView(QTextEdit):
         self._side_margin = -1.0
         self._press: QPoint | None = None
 
+    @property
+    def pressing(self) -> bool:
+        """True between a left-button press and its release."""
+        return self._press is not None
+
     # ----- geometry ------------------------------------------------------------------
 
     def margin_width(self) -> int:

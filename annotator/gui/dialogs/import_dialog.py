@@ -1,0 +1,276 @@
+"""The Import dialog: files or a folder, format options, a worker thread, progress and Cancel."""
+
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AnnotatorError
+from ...formats.base import ReadOptions
+from ...ops.importing import ImportCancelled, ImportReport, import_paths
+from ...project import Project
+
+
+def import_report_html(report: ImportReport) -> str:
+    """A short HTML account of an import: counts, duplicates and every file that failed."""
+    parts = [f"<p><b>{len(report.imported)}</b> document(s) imported from {report.files} file(s)"]
+    if report.annotations:
+        parts.append(f", with {report.annotations} annotation(s)")
+    parts.append(".</p>")
+    if report.added_labels:
+        parts.append("<p>Labels added to the codebook: " + html.escape(", ".join(report.added_labels)) + "</p>")
+    if report.duplicates:
+        parts.append(f"<p>{len(report.duplicates)} duplicate text(s) skipped.</p>")
+    if report.failed:
+        items = "".join(
+            f"<li><b>{html.escape(Path(name).name)}</b>: {html.escape(reason)}</li>" for name, reason in report.failed
+        )
+        parts.append(f"<p style='color:#B00020'>{len(report.failed)} file(s) not imported:</p><ul>{items}</ul>")
+    return "".join(parts)
+
+
+class ImportWorker(QObject):
+    """Runs import_paths on its own connection to the project file, in a worker thread."""
+
+    sig_progress = Signal(int, int, str)
+    """(files done, files in all, file being read)."""
+
+    sig_finished = Signal(object)
+    """The ImportReport of a finished import."""
+
+    sig_cancelled = Signal()
+    """The import was cancelled; the project is unchanged."""
+
+    sig_failed = Signal(str)
+    """The import stopped with this message; the project is unchanged."""
+
+    def __init__(self, project_path: Path, paths: list[Path], fmt: str, options: ReadOptions, add_labels: bool) -> None:
+        super().__init__()
+        self.project_path = project_path
+        self.paths = paths
+        self.fmt = fmt
+        self.options = options
+        self.add_labels = add_labels
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the import to stop; everything it did is rolled back."""
+        self._cancel.set()
+
+    @Slot()
+    def run(self) -> None:
+        """Import everything in one transaction (called in the worker thread)."""
+        try:
+            project = Project.open(self.project_path, lock=False)
+        except AnnotatorError as error:
+            self.sig_failed.emit(str(error))
+            return
+        try:
+            report = import_paths(
+                project, self.paths, self.fmt, self.options, self.add_labels,
+                progress=lambda done, total, name: self.sig_progress.emit(done, total, name),
+                cancelled=self._cancel.is_set, atomic=True,
+            )
+        except ImportCancelled:
+            self.sig_cancelled.emit()
+        except AnnotatorError as error:
+            self.sig_failed.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - a worker must always report back
+            self.sig_failed.emit(f"the import stopped: {error}")
+        else:
+            self.sig_finished.emit(report)
+        finally:
+            project.close()
+
+
+class ImportDialog(QDialog):
+    """Choose files, options, run the import with progress; lists per-file errors at the end."""
+
+    sig_imported = Signal(object)
+    """The ImportReport after documents were imported (the project changed)."""
+
+    def __init__(self, project_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from ...formats.readers import FORMATS
+
+        self.setWindowTitle("Import documents")
+        self.project_path = project_path
+        self.report: ImportReport | None = None
+        self.outcome = ""  # "imported", "cancelled" or "failed" once done
+        self._thread: QThread | None = None
+        self._worker: ImportWorker | None = None
+        self.paths = QListWidget(self)
+        self.paths.setAccessibleName("Files to import")
+        add_files = QPushButton("Add files…", self)
+        add_folder = QPushButton("Add folder…", self)
+        remove = QPushButton("Remove", self)
+        add_files.clicked.connect(self._add_files)
+        add_folder.clicked.connect(self._add_folder)
+        remove.clicked.connect(lambda: [self.paths.takeItem(self.paths.row(i)) for i in self.paths.selectedItems()])
+        self.format_box = QComboBox(self)
+        self.format_box.addItems(["auto", *FORMATS])
+        self.format_box.setToolTip("auto: by file extension (.txt, .md, .html, .docx, .csv, .tsv, .jsonl)")
+        self.text_column = QLineEdit(self)
+        self.text_column.setPlaceholderText("text (CSV/TSV only)")
+        self.add_labels = QCheckBox("Add unknown labels of imported annotations to the codebook", self)
+        self.progress = QProgressBar(self)
+        self.progress.setVisible(False)
+        self.progress_label = QLabel(self)
+        self.results = QTextBrowser(self)
+        self.results.setVisible(False)
+        self.buttons = QDialogButtonBox(self)
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        side = QVBoxLayout()
+        for button in (add_files, add_folder, remove):
+            side.addWidget(button)
+        side.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.paths, 1)
+        top.addLayout(side)
+        form = QFormLayout()
+        form.addRow("Format:", self.format_box)
+        form.addRow("Text column:", self.text_column)
+        form.addRow("", self.add_labels)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Files and folders to import (folders: every supported file in them):", self))
+        layout.addLayout(top)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.results)
+        layout.addWidget(self.buttons)
+        self.resize(620, 440)
+
+    # ----- choosing ------------------------------------------------------------------
+
+    def add_paths(self, paths: list[Path]) -> None:
+        """Add files or folders to the list."""
+        present = {self.paths.item(i).text() for i in range(self.paths.count())}
+        for path in paths:
+            if str(path) not in present:
+                self.paths.addItem(str(path))
+
+    def chosen_paths(self) -> list[Path]:
+        """The files and folders listed."""
+        return [Path(self.paths.item(i).text()) for i in range(self.paths.count())]
+
+    def _add_files(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileNames(
+            self, "Files to import", "", "Articles (*.txt *.md *.html *.htm *.docx *.csv *.tsv *.jsonl *.json);;All (*)"
+        )
+        self.add_paths([Path(p) for p in chosen])
+
+    def _add_folder(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Folder to import")
+        if chosen:
+            self.add_paths([Path(chosen)])
+
+    # ----- running -------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        """True while the worker thread runs."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Start importing in a worker thread."""
+        paths = self.chosen_paths()
+        if not paths or self.is_running():
+            self.progress_label.setText("Add files or a folder first." if not paths else self.progress_label.text())
+            return
+        options = ReadOptions(text_column=self.text_column.text().strip() or None)
+        self._worker = ImportWorker(
+            self.project_path, paths, self.format_box.currentText(), options, self.add_labels.isChecked()
+        )
+        self._thread = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.sig_progress.connect(self._progressed)
+        self._worker.sig_finished.connect(self._finished)
+        self._worker.sig_cancelled.connect(self._cancelled)
+        self._worker.sig_failed.connect(self._failed)
+        self.import_button.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.progress_label.setText("Starting…")
+        self.results.setVisible(False)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Cancel a running import (nothing is kept), or close the dialog."""
+        if self._worker is not None and self.is_running():
+            self._worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("Cancelling… nothing will be kept.")
+            return
+        self.reject()
+
+    def _progressed(self, done: int, total: int, name: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress_label.setText(f"{done} / {total}  {Path(name).name}" if name else f"{done} / {total}")
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = None
+        self._worker = None
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+        self.progress.setVisible(False)
+
+    def _finished(self, report: ImportReport) -> None:
+        self._stop_thread()
+        self.report = report
+        self.outcome = "imported"
+        self.progress_label.setText("Import finished.")
+        self.results.setHtml(import_report_html(report))
+        self.results.setVisible(True)
+        self.import_button.setEnabled(True)
+        if report.imported or report.annotations or report.added_labels:
+            self.sig_imported.emit(report)
+
+    def _cancelled(self) -> None:
+        self._stop_thread()
+        self.outcome = "cancelled"
+        self.import_button.setEnabled(True)
+        self.progress_label.setText("Import cancelled: the project is unchanged.")
+
+    def _failed(self, message: str) -> None:
+        self._stop_thread()
+        self.outcome = "failed"
+        self.import_button.setEnabled(True)
+        self.progress_label.setText("Import failed; the project is unchanged.")
+        self.results.setPlainText(message)
+        self.results.setVisible(True)
+
+    def reject(self) -> None:
+        """Closing while importing cancels first."""
+        if self.is_running():
+            self.cancel()
+            return
+        super().reject()

@@ -1,0 +1,773 @@
+"""The main window: documents, the article in the editor, codebook, annotations, document labels."""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFontDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTextEdit,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import AnnotatorError, ProjectFileError
+from ..model import Document, Status
+from ..project import PROJECT_SUFFIX, Project
+from ..project.history import ChangeSet
+from .actions import ACTIONS, MENUS, make_action, shortcut_text
+from .dialogs.welcome import WelcomeScreen
+from .editor import EDITOR_SHORTCUTS, AnnotationEditor
+from .offsets import OffsetMap
+from .panels.annotations import AnnotationsPanel
+from .panels.codebook import CodebookPanel
+from .panels.document_labels import DocumentLabelsPanel
+from .panels.document_rows import done_count
+from .panels.documents import DocumentsPanel
+from .settings import AppSettings
+
+WELCOME_PAGE, WORK_PAGE = 0, 1
+MAX_LAYER_KEYS = 9
+
+
+def document_header_html(document: Document | None) -> str:
+    """The header above the text: title, then outlet, date, author and URL."""
+    if document is None:
+        return ""
+    meta = [html.escape(part) for part in (document.source, document.date, document.author) if part]
+    if document.url:
+        url = html.escape(document.url)
+        meta.append(f"<a href='{url}'>{html.escape(QUrl(document.url).host() or document.url)}</a>")
+    line = " · ".join(meta) or "<i>no source, date or URL recorded</i>"
+    return f"<div style='font-size:15pt; font-weight:600'>{html.escape(document.title)}</div>" \
+           f"<div style='color:#555'>{line}</div>"
+
+
+class MainWindow(QMainWindow):
+    """One project at a time: the welcome screen, or the work area with its panels."""
+
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.project: Project | None = None
+        self.annotator = ""
+        self.document_id: str | None = None
+        self.active_layer = ""
+        self.message_box: QMessageBox | None = None
+        self.dialog: QWidget | None = None  # the last non-modal dialog opened (search, import …)
+        self._documents_total = 0
+        self._hidden_for_welcome: list[QDockWidget] = []
+        self.setWindowTitle("Discourse Annotator")
+        self._build_widgets()
+        self._build_actions()
+        self._build_status_bar()
+        geometry, state = self.settings.geometry(), self.settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1400, 900)
+        if state is not None:
+            self.restoreState(state)
+        font = self.settings.font()
+        if font is not None:
+            self.editor.set_font(font)
+        self.show_welcome()
+
+    # ----- building --------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.welcome = WelcomeScreen(self)
+        self.welcome.sig_new.connect(self.new_project)
+        self.welcome.sig_open.connect(self.choose_project)
+        self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
+        self.welcome.sig_demo.connect(self.open_demo)
+        self.header = QLabel(self)
+        self.header.setObjectName("document_header")
+        self.header.setWordWrap(True)
+        self.header.setOpenExternalLinks(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.header.setContentsMargins(12, 8, 12, 6)
+        self.editor = AnnotationEditor(self)
+        self.editor.sig_changed.connect(lambda changes: self._apply_changes(changes, from_editor=True))
+        self.editor.sig_annotation_selected.connect(self._editor_selected)
+        self.editor.sig_message.connect(self.show_message)
+        self.editor.font_changed.connect(self.settings.set_font)
+        work = QWidget(self)
+        layout = QVBoxLayout(work)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.editor, 1)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(work)
+        self.setCentralWidget(self.pages)
+
+        self.documents_panel = DocumentsPanel(self)
+        self.documents_panel.sig_document_selected.connect(self.show_document)
+        self.documents_panel.view.activated.connect(lambda _index: self.focus_text())
+        self.codebook_panel = CodebookPanel(self)
+        self.codebook_panel.sig_label_clicked.connect(self.apply_label)
+        self.codebook_panel.sig_layer_clicked.connect(self._layer_clicked)
+        self.annotations_panel = AnnotationsPanel(self)
+        self.annotations_panel.sig_annotation_clicked.connect(self._annotation_clicked)
+        self.annotations_panel.sig_changed.connect(self._apply_changes)
+        self.annotations_panel.sig_message.connect(self.show_message)
+        self.labels_panel = DocumentLabelsPanel(self)
+        self.labels_panel.sig_changed.connect(self._apply_changes)
+        self.labels_panel.sig_message.connect(self.show_message)
+        area = Qt.DockWidgetArea
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, widget, where in (
+            ("documents", "Documents", self.documents_panel, area.LeftDockWidgetArea),
+            ("codebook", "Codebook", self.codebook_panel, area.RightDockWidgetArea),
+            ("document_labels", "Document labels", self.labels_panel, area.RightDockWidgetArea),
+            ("annotations", "Annotations", self.annotations_panel, area.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{name}_dock")
+            dock.setWidget(widget)
+            self.addDockWidget(where, dock)
+            self.docks[name] = dock
+        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [380, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
+
+    def _build_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        menus = {title: self.menuBar().addMenu(title) for title in MENUS}
+        self.toolbar = QToolBar("Main toolbar", self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        for spec in ACTIONS:
+            action = make_action(spec, self)
+            slot: Callable[..., object] = getattr(self, spec.slot)
+            if spec.checkable:
+                action.toggled.connect(slot)
+            else:
+                action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            menus[spec.menu].addAction(action)
+            if spec.toolbar:
+                self.toolbar.addAction(action)
+            self.addAction(action)
+            self.actions_by_name[spec.name] = action
+            if spec.name in ("search", "next_not_done", "import"):
+                self.toolbar.addSeparator()
+        # Layers: F1..F9 make a span layer active; Ctrl+Shift+F1..F9 show or hide it.
+        self.layer_menu = menus["&Document"].addMenu("Active &layer")
+        self.visibility_menu = menus["&View"].addMenu("&Layers shown")
+        self.layer_group = QActionGroup(self)
+        self.layer_actions: list[QAction] = []
+        self.visibility_actions: dict[str, QAction] = {}
+        menus["&View"].addSeparator()
+        for number, (name, dock) in enumerate(self.docks.items(), 1):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(f"Ctrl+Alt+{number}"))
+            toggle.setText(f"{dock.windowTitle()} panel")
+            menus["&View"].addAction(toggle)
+            self.actions_by_name[f"panel_{name}"] = toggle
+        self.show_others_action = self.actions_by_name["show_others"]
+        self.show_others_action.setChecked(self.settings.show_others)
+        self.toolbar.addAction(self.show_others_action)
+
+    def _build_status_bar(self) -> None:
+        self.annotator_label = QLabel(self)
+        self.layer_label = QLabel(self)
+        self.position_label = QLabel(self)
+        self.done_label = QLabel(self)
+        for label in (self.layer_label, self.annotator_label, self.position_label, self.done_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    def _rebuild_layer_actions(self) -> None:
+        for action in self.layer_actions:
+            self.layer_group.removeAction(action)
+            self.removeAction(action)
+            action.deleteLater()
+        for action in self.visibility_actions.values():
+            self.removeAction(action)
+            action.deleteLater()
+        self.layer_menu.clear()
+        self.visibility_menu.clear()
+        self.layer_actions = []
+        self.visibility_actions = {}
+        if self.project is None:
+            return
+        spans = [layer for layer in self.project.codebook.get().layers if layer.kind == "span"]
+        for number, layer in enumerate(spans[:MAX_LAYER_KEYS], 1):
+            action = QAction(layer.name, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"F{number}"))
+            action.triggered.connect(lambda _checked=False, name=layer.name: self.set_active_layer(name))
+            self.layer_group.addAction(action)
+            self.layer_menu.addAction(action)
+            self.addAction(action)
+            self.layer_actions.append(action)
+            shown = QAction(layer.name, self)
+            shown.setCheckable(True)
+            shown.setChecked(True)
+            shown.setShortcut(QKeySequence(f"Ctrl+Shift+F{number}"))
+            shown.toggled.connect(lambda visible, name=layer.name: self.editor.set_layer_visible(name, visible))
+            self.visibility_menu.addAction(shown)
+            self.addAction(shown)
+            self.visibility_actions[layer.name] = shown
+        if spans and self.active_layer not in {layer.name for layer in spans}:
+            self.active_layer = spans[0].name
+        self.set_active_layer(self.active_layer)
+
+    # ----- projects ----------------------------------------------------------------------
+
+    def show_welcome(self) -> None:
+        """Show the start page (no project open)."""
+        self.welcome.set_recent(self.settings.recent_projects())
+        self.pages.setCurrentIndex(WELCOME_PAGE)
+        if not self._hidden_for_welcome:
+            self._hidden_for_welcome = [dock for dock in self.docks.values() if dock.isVisibleTo(self)]
+        for dock in self.docks.values():
+            dock.hide()
+        self.toolbar.hide()
+        self._update_actions()
+        self._update_status()
+        self.setWindowTitle("Discourse Annotator")
+
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A message box that does not block (kept in `message_box` until the next one)."""
+        if self.message_box is not None:
+            self.message_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.message_box = box
+        return box
+
+    def show_message(self, text: str) -> None:
+        """A transient message in the status bar."""
+        self.statusBar().showMessage(text, 8000)
+
+    def open_project(self, path: Path, annotator: str | None = None) -> bool:
+        """Open a project file; on failure say why and show the welcome screen."""
+        try:
+            project = Project.open(path)
+        except ProjectFileError as error:
+            self.show_error("Cannot open the project", f"{error.path}\n\n{error.problem}")
+            if self.project is None:
+                self.show_welcome()
+            return False
+        except AnnotatorError as error:
+            self.show_error("Cannot open the project", str(error))
+            if self.project is None:
+                self.show_welcome()
+            return False
+        return self.set_project(project, annotator)
+
+    def set_project(self, project: Project, annotator: str | None = None) -> bool:
+        """Show an open project (the window owns it from now on); asks who annotates if unknown."""
+        name = annotator or self.settings.annotator_for(project.path)
+        if not name or project.annotators.get(name) is None:
+            from .dialogs.identity import ask_annotator
+
+            name = ask_annotator(project, self, name or "") or ""
+            if not name:
+                project.close()
+                self.show_message("No annotator chosen; the project was not opened.")
+                return False
+        project.annotators.ensure(name)
+        self.close_project(show_welcome=False)
+        self.project = project
+        self.annotator = name
+        self.settings.add_recent_project(project.path)
+        self.settings.set_annotator_for(project.path, name)
+        self._documents_total = len(project.documents)
+        self.setWindowTitle(f"{project.path.name} — Discourse Annotator")
+        self.editor.set_project(project)
+        self.codebook_panel.set_codebook(project.codebook.get())
+        self.labels_panel.set_project(project)
+        self._rebuild_layer_actions()
+        self.documents_panel.set_project(project, name)
+        self.pages.setCurrentIndex(WORK_PAGE)
+        for dock in self._hidden_for_welcome or list(self.docks.values()):
+            dock.show()
+        self._hidden_for_welcome = []
+        self.toolbar.show()
+        self.editor.show_others(self.show_others_action.isChecked())
+        first = self.documents_panel.model.document_id(0)
+        self.show_document(first)
+        self._update_actions()
+        return True
+
+    def close_project(self, show_welcome: bool = True) -> None:
+        """Close the project (everything is saved already) and show the welcome screen."""
+        if self.project is not None:
+            self.editor.set_document(None, self.annotator)
+            self.editor.set_project(None)
+            self.documents_panel.set_project(None, "")
+            self.annotations_panel.load(None, None, "", False)
+            self.labels_panel.set_project(None)
+            self.codebook_panel.set_codebook(None)
+            self.project.close()
+            self.project = None
+            self.document_id = None
+            self._rebuild_layer_actions()
+        if show_welcome:
+            self.settings.last_project = None
+            self.show_welcome()
+
+    def choose_project(self) -> None:
+        """Ask for a project file and open it."""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "Open project", str(Path.home()), f"Annotator projects (*{PROJECT_SUFFIX});;All files (*)"
+        )
+        if chosen:
+            self.open_project(Path(chosen))
+
+    def open_demo(self) -> None:
+        """Open (building it on first use) the demo project."""
+        from ..ops.demo import ensure_demo
+
+        try:
+            path = ensure_demo()
+        except AnnotatorError as error:
+            self.show_error("Cannot build the demo project", str(error))
+            return
+        self.open_project(path)
+
+    def new_project(self) -> None:
+        """Create a project with the New-project dialog and open it."""
+        from .dialogs.new_project import NewProjectDialog
+
+        folder = self.project.path.parent if self.project is not None else Path.home()
+        dialog = NewProjectDialog(folder, self)
+        if dialog.exec() != NewProjectDialog.DialogCode.Accepted:
+            return
+        try:
+            project = Project.create(dialog.path(), dialog.codebook(), dialog.language())
+        except AnnotatorError as error:
+            self.show_error("Cannot create the project", str(error))
+            return
+        if self.set_project(project):
+            self.show_message("Project created. Import articles with File → Import documents (Ctrl+I).")
+
+    # ----- documents -----------------------------------------------------------------
+
+    def show_document(self, document_id: str | None) -> None:
+        """Show a document in the editor and the panels."""
+        if self.project is None:
+            return
+        self.document_id = document_id
+        with self._guard():
+            document = self.project.documents.get(document_id) if document_id else None
+            self.header.setText(document_header_html(document))
+            self.header.setVisible(document is not None)
+            self.editor.set_document(document_id, self.annotator)
+            self.annotations_panel.load(
+                self.project, document_id, self.annotator, self.show_others_action.isChecked()
+            )
+            self.labels_panel.show_document(document_id, self.annotator)
+        if document_id is not None and self.documents_panel.current_document() != document_id:
+            self.documents_panel.select_document(document_id, emit=False)
+        self._update_status()
+        self._update_actions()
+
+    def _move(self, step: int) -> None:
+        model = self.documents_panel.model
+        row = self.documents_panel.current_row()
+        target = 0 if row is None else row + step
+        if 0 <= target < model.rowCount():
+            self.documents_panel.select_document(model.document_id(target) or "")
+        else:
+            self.show_message("This is the last document." if step > 0 else "This is the first document.")
+
+    def next_document(self) -> None:
+        """Go to the next document of the list."""
+        self._move(1)
+
+    def previous_document(self) -> None:
+        """Go to the previous document of the list."""
+        self._move(-1)
+
+    def next_not_done(self) -> None:
+        """Go to the next document (in list order, wrapping) that I have not marked done."""
+        if self.project is None:
+            return
+        done = self.project.status.done_by(self.annotator)
+        ids = self.documents_panel.model.ids()
+        row = self.documents_panel.current_row()
+        start = -1 if row is None else row
+        for offset in range(1, len(ids) + 1):
+            candidate = ids[(start + offset) % len(ids)]
+            if candidate not in done:
+                self.documents_panel.select_document(candidate)
+                return
+        self.show_message("Every document in the list is done.")
+
+    def _set_status(self, status: Status) -> None:
+        if self.project is None or self.document_id is None:
+            return
+        with self._guard():
+            changes = self.project.status.set(self.document_id, self.annotator, status)
+            self._apply_changes(changes)
+            self.show_message(f"Marked {status.value}. Next not done: {shortcut_text(self.actions_by_name['next_not_done'])}")
+
+    def mark_done(self) -> None:
+        """Mark the current document done for me."""
+        self._set_status(Status.DONE)
+
+    def reopen(self) -> None:
+        """Mark the current document in progress again."""
+        self._set_status(Status.IN_PROGRESS)
+
+    # ----- annotating ----------------------------------------------------------------
+
+    def set_active_layer(self, layer: str) -> None:
+        """Make a span layer's label keys live."""
+        if not layer:
+            return
+        self.active_layer = layer
+        self.editor.set_active_layer(layer)
+        self.codebook_panel.set_active_layer(layer)
+        for action in self.layer_actions:
+            action.setChecked(action.text() == layer)
+        self.layer_label.setText(f"Layer: <b>{html.escape(layer)}</b>")
+
+    def _layer_clicked(self, layer: str) -> None:
+        if self.project is not None and self.project.codebook.layer(layer).kind == "span":
+            self.set_active_layer(layer)
+
+    def apply_label(self, layer: str, label: str) -> None:
+        """Apply a label clicked in the codebook panel: to the selection, or to the document."""
+        if self.project is None or self.document_id is None:
+            self.show_message("Open a document first.")
+            return
+        with self._guard():
+            if self.project.codebook.layer(layer).kind == "document":
+                changes = self.project.annotations.set_document_label(self.document_id, self.annotator, layer, label)
+                self._apply_changes(changes)
+                return
+            if layer != self.active_layer:
+                self.set_active_layer(layer)
+            self.editor.apply_label(label)
+        self.editor.setFocus()
+
+    def delete_annotation(self) -> None:
+        """Delete the selected annotation (in the list if it has focus, else in the text)."""
+        if self.annotations_panel.view.hasFocus():
+            self.annotations_panel.delete_selected()
+        else:
+            self.editor.delete_selected()
+
+    def _editor_selected(self, annotation_id: str) -> None:
+        self.annotations_panel.select_annotation(annotation_id)
+
+    def _annotation_clicked(self, annotation_id: str) -> None:
+        self.editor.select_annotation(annotation_id)
+
+    def _apply_changes(self, changes: ChangeSet, from_editor: bool = False) -> None:
+        """Refresh only what a ChangeSet names."""
+        self.documents_panel.model.refresh_documents(changes.documents)
+        if self.document_id in changes.documents:
+            if not from_editor:
+                self.editor.apply_changes(changes)
+            self.annotations_panel.apply_changes(changes)
+            self.labels_panel.apply_changes(changes)
+        if from_editor and changes.primary:
+            self.annotations_panel.select_annotation(changes.primary)
+        self._update_status()
+        self._update_actions()
+
+    def _after_history(self, changes: ChangeSet | None, verb: str) -> None:
+        if changes is None:
+            self.show_message(f"Nothing to {verb}.")
+            return
+        if changes.documents and self.document_id not in changes.documents:
+            target = sorted(changes.documents)[0]
+            self.documents_panel.model.refresh_documents(changes.documents)
+            if not self.documents_panel.select_document(target):
+                self.show_document(target)
+            self._update_actions()
+        else:
+            self._apply_changes(changes)
+        self.show_message(f"{verb.capitalize()}: {changes.description}")
+
+    def undo(self) -> None:
+        """Undo the last change (switching to its document if needed)."""
+        if self.project is not None:
+            with self._guard():
+                self._after_history(self.project.history.undo(), "undo")
+
+    def redo(self) -> None:
+        """Redo the last undone change."""
+        if self.project is not None:
+            with self._guard():
+                self._after_history(self.project.history.redo(), "redo")
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn refused operations into a status message and file trouble into a message box."""
+        try:
+            yield
+        except ProjectFileError as error:
+            self.show_error("The project file has a problem", f"{error.path}\n\n{error.problem}")
+        except AnnotatorError as error:
+            self.show_message(str(error))
+        except sqlite3.Error as error:
+            path = self.project.path if self.project is not None else ""
+            self.show_error(
+                "The project file cannot be used",
+                f"{path}\n\n{error}\n\nThe last change was not saved. If the file was moved, deleted or made "
+                "read-only, put it back (or make it writable) and open it again.",
+            )
+
+    # ----- finding -------------------------------------------------------------------
+
+    def find_in_document(self) -> None:
+        """Open the editor's find bar."""
+        if self.document_id is not None:
+            self.editor.find_in_document()
+
+    def search_corpus(self) -> None:
+        """Open the corpus search dialog."""
+        if self.project is None:
+            return
+        from .dialogs.corpus_search import CorpusSearchDialog
+
+        dialog = CorpusSearchDialog(self.project, self)
+        dialog.sig_hit_chosen.connect(self.go_to_hit)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.show()
+
+    def go_to_hit(self, document_id: str, start: int, end: int) -> None:
+        """Show a document and select a stretch of its text."""
+        if self.document_id != document_id and not self.documents_panel.select_document(document_id):
+            self.show_document(document_id)
+        if end > start:
+            self.select_text(start, end)
+        self.editor.setFocus()
+
+    def select_text(self, start: int, end: int) -> None:
+        """Select [start, end) (code points) in the text view and scroll to it."""
+        select_range = getattr(self.editor, "select_range", None)
+        if callable(select_range):
+            select_range(start, end)
+            return
+        view = self.editor.findChild(QTextEdit)
+        if view is None or self.project is None or self.document_id is None:
+            return
+        offsets = OffsetMap(self.project.documents.text(self.document_id))
+        cursor = view.textCursor()
+        cursor.setPosition(offsets.to_qt(start))
+        cursor.setPosition(offsets.to_qt(end), cursor.MoveMode.KeepAnchor)
+        view.setTextCursor(cursor)
+        view.ensureCursorVisible()
+        view.setFocus()
+
+    # ----- view ----------------------------------------------------------------------
+
+    def toggle_others(self, shown: bool) -> None:
+        """Show or hide other annotators' work (read-only)."""
+        self.settings.show_others = shown
+        self.editor.show_others(shown)
+        if self.project is not None:
+            self.annotations_panel.load(self.project, self.document_id, self.annotator, shown)
+
+    def zoom_in(self) -> None:
+        """Larger text."""
+        self.editor.zoom_in()
+
+    def zoom_out(self) -> None:
+        """Smaller text."""
+        self.editor.zoom_out()
+
+    def choose_font(self) -> None:
+        """Choose the text font."""
+        view = self.editor.findChild(QTextEdit)
+        ok, font = QFontDialog.getFont(view.font() if view is not None else QFont(), self, "Text font")
+        if ok:
+            self.editor.set_font(font)
+            self.settings.set_font(font)
+
+    def focus_documents(self) -> None:
+        """Move the keyboard focus to the document list."""
+        self.docks["documents"].show()
+        self.documents_panel.view.setFocus()
+
+    def focus_text(self) -> None:
+        """Move the keyboard focus to the text."""
+        self.editor.setFocus()
+
+    def focus_codebook(self) -> None:
+        """Move the keyboard focus to the codebook filter."""
+        self.docks["codebook"].show()
+        self.codebook_panel.filter_box.setFocus()
+        self.codebook_panel.filter_box.selectAll()
+
+    def focus_annotations(self) -> None:
+        """Move the keyboard focus to the annotations list."""
+        self.docks["annotations"].show()
+        self.annotations_panel.view.setFocus()
+
+    # ----- annotator, codebook, import -----------------------------------------------------
+
+    def switch_annotator(self, name: str | None = None) -> None:
+        """Annotate as someone else (asks if no name is given); my view becomes theirs."""
+        if self.project is None:
+            return
+        if name is None:
+            from .dialogs.identity import ask_annotator
+
+            name = ask_annotator(self.project, self, self.annotator)
+            if not name:
+                return
+        self.project.annotators.ensure(name)
+        self.project.history.clear()  # one person's undo must not revert another's work
+        self.annotator = name
+        self.settings.set_annotator_for(self.project.path, name)
+        self.documents_panel.set_project(self.project, name)
+        self.show_document(self.document_id)
+        self.show_message(f"Annotating as {name}.")
+
+    def edit_codebook(self) -> None:
+        """Open the codebook editor; views follow its changes."""
+        if self.project is None:
+            return
+        from .dialogs.codebook_editor import CodebookEditorDialog
+
+        dialog = CodebookEditorDialog(self.project, self.annotator, self)
+        dialog.sig_codebook_changed.connect(self.reload_codebook)
+        self.dialog = dialog
+        dialog.exec()
+
+    def reload_codebook(self) -> None:
+        """Re-read the codebook (after an edit or an import that added labels) and redraw."""
+        if self.project is None:
+            return
+        self.project.codebook.invalidate()
+        self.codebook_panel.set_codebook(self.project.codebook.get())
+        self.labels_panel.set_project(self.project)
+        self._rebuild_layer_actions()
+        self.editor.set_project(self.project)
+        self.documents_panel.set_project(self.project, self.annotator)
+        self.show_document(self.document_id)
+
+    def import_documents(self) -> None:
+        """Open the Import dialog (the import runs in a worker thread)."""
+        if self.project is None:
+            self.show_message("Open or create a project first.")
+            return
+        from .dialogs.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.project.path, self)
+        dialog.sig_imported.connect(self._imported)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.show()
+
+    def _imported(self, report: object) -> None:
+        if self.project is None:
+            return
+        self._documents_total = len(self.project.documents)
+        self.reload_codebook()
+        if self.document_id is None:
+            self.show_document(self.documents_panel.model.document_id(0))
+        self.show_message(f"Imported {len(getattr(report, 'imported', []))} document(s).")
+
+    # ----- help ----------------------------------------------------------------------
+
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        """(where, keys, action) for every shortcut of the window and the editor."""
+        rows = [
+            (spec.menu.replace("&", ""), shortcut_text(self.actions_by_name[spec.name]), spec.text.replace("&", ""))
+            for spec in ACTIONS
+        ]
+        for name, action in self.actions_by_name.items():
+            if name.startswith("panel_"):
+                rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
+        rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
+        rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
+        for action in self.layer_actions:
+            rows.append(("Layers", shortcut_text(action), f"Active layer: {action.text()}"))
+        rows.extend(("Text", keys, what) for keys, what in EDITOR_SHORTCUTS)
+        rows.append(("Documents", "Up / Down, Enter", "Move in the document list; Enter goes to the text"))
+        rows.append(("Annotations", "F2 / Delete", "Edit the note or attributes in place / delete"))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        """List every keyboard shortcut."""
+        from .dialogs.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_rows(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.show()
+
+    def show_about(self) -> None:
+        """The About box."""
+        from .dialogs.about import show_about
+
+        show_about(self)
+
+    # ----- status and life cycle ------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        project = self.project
+        if project is None:
+            for label in (self.annotator_label, self.layer_label, self.position_label, self.done_label):
+                label.clear()
+            return
+        self.annotator_label.setText(f"Annotator: <b>{html.escape(self.annotator)}</b>")
+        model = self.documents_panel.model
+        row = self.documents_panel.current_row()
+        shown = model.rowCount()
+        position = "–" if row is None else str(row + 1)
+        extra = f" (filtered from {self._documents_total})" if shown != self._documents_total else ""
+        self.position_label.setText(f"Document {position} / {shown}{extra}")
+        self.done_label.setText(f"Done: {done_count(project, self.annotator)} / {self._documents_total}")
+
+    def _update_actions(self) -> None:
+        has_project = self.project is not None
+        has_document = has_project and self.document_id is not None
+        for name in ("import", "close_project", "search", "switch_annotator", "codebook_editor", "next",
+                     "previous", "next_not_done", "show_others"):
+            self.actions_by_name[name].setEnabled(has_project)
+        for name in ("mark_done", "reopen", "find", "delete"):
+            self.actions_by_name[name].setEnabled(has_document)
+        history = self.project.history if self.project is not None else None
+        undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
+        undo.setEnabled(bool(history and history.can_undo))
+        redo.setEnabled(bool(history and history.can_redo))
+        undo.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
+        redo.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
+        if has_document and self.project is not None:
+            status = self.project.status.get(self.document_id or "", self.annotator)
+            self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)
+            self.actions_by_name["reopen"].setEnabled(status is Status.DONE)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Remember the layout and the project, then close the project file."""
+        self.settings.save_layout(self.saveGeometry(), self.saveState())
+        if self.project is not None:
+            self.settings.add_recent_project(self.project.path)
+            self.close_project(show_welcome=False)
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def centre_on_screen(window: QMainWindow) -> None:
+    """Move a window to the middle of its screen (first start, no saved geometry)."""
+    screen = window.screen().availableGeometry()
+    window.move(screen.center() - QPoint(window.width() // 2, window.height() // 2))
+
+
+__all__ = ["MainWindow", "document_header_html", "centre_on_screen", "QTimer"]
