@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QKeySequence
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -18,20 +18,17 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QTextEdit,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..errors import AnnotatorError, ProjectFileError
-from ..model import Document, Status
+from ..model import Status
 from ..project import PROJECT_SUFFIX, Project
 from ..project.history import ChangeSet
 from .actions import ACTIONS, MENUS, make_action, shortcut_text
 from .dialogs.welcome import WelcomeScreen
 from .editor import EDITOR_SHORTCUTS, AnnotationEditor
-from .offsets import OffsetMap
 from .panels.annotations import AnnotationsPanel
 from .panels.codebook import CodebookPanel
 from .panels.document_labels import DocumentLabelsPanel
@@ -41,19 +38,6 @@ from .settings import AppSettings
 
 WELCOME_PAGE, WORK_PAGE = 0, 1
 MAX_LAYER_KEYS = 9
-
-
-def document_header_html(document: Document | None) -> str:
-    """The header above the text: title, then outlet, date, author and URL."""
-    if document is None:
-        return ""
-    meta = [html.escape(part) for part in (document.source, document.date, document.author) if part]
-    if document.url:
-        url = html.escape(document.url)
-        meta.append(f"<a href='{url}'>{html.escape(QUrl(document.url).host() or document.url)}</a>")
-    line = " · ".join(meta) or "<i>no source, date or URL recorded</i>"
-    return f"<div style='font-size:15pt; font-weight:600'>{html.escape(document.title)}</div>" \
-           f"<div style='color:#555'>{line}</div>"
 
 
 class MainWindow(QMainWindow):
@@ -92,26 +76,14 @@ class MainWindow(QMainWindow):
         self.welcome.sig_open.connect(self.choose_project)
         self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
         self.welcome.sig_demo.connect(self.open_demo)
-        self.header = QLabel(self)
-        self.header.setObjectName("document_header")
-        self.header.setWordWrap(True)
-        self.header.setOpenExternalLinks(True)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.header.setContentsMargins(12, 8, 12, 6)
         self.editor = AnnotationEditor(self)
         self.editor.sig_changed.connect(lambda changes: self._apply_changes(changes, from_editor=True))
         self.editor.sig_annotation_selected.connect(self._editor_selected)
         self.editor.sig_message.connect(self.show_message)
         self.editor.font_changed.connect(self.settings.set_font)
-        work = QWidget(self)
-        layout = QVBoxLayout(work)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(self.editor, 1)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
-        self.pages.addWidget(work)
+        self.pages.addWidget(self.editor)
         self.setCentralWidget(self.pages)
 
         self.documents_panel = DocumentsPanel(self)
@@ -256,17 +228,19 @@ class MainWindow(QMainWindow):
         """A transient message in the status bar."""
         self.statusBar().showMessage(text, 8000)
 
-    def open_project(self, path: Path, annotator: str | None = None) -> bool:
-        """Open a project file; on failure say why and show the welcome screen."""
+    def open_project(self, path: Path, annotator: str | None = None, quiet: bool = False) -> bool:
+        """Open a project file; on failure say why (in the status bar if `quiet`) and show the welcome screen."""
         try:
             project = Project.open(path)
-        except ProjectFileError as error:
-            self.show_error("Cannot open the project", f"{error.path}\n\n{error.problem}")
-            if self.project is None:
-                self.show_welcome()
-            return False
         except AnnotatorError as error:
-            self.show_error("Cannot open the project", str(error))
+            if isinstance(error, ProjectFileError):
+                text = f"{error.path}\n\n{error.problem}"
+            else:
+                text = str(error)
+            if quiet:
+                self.show_message(f"The last project could not be opened: {error}")
+            else:
+                self.show_error("Cannot open the project", text)
             if self.project is None:
                 self.show_welcome()
             return False
@@ -275,7 +249,7 @@ class MainWindow(QMainWindow):
     def set_project(self, project: Project, annotator: str | None = None) -> bool:
         """Show an open project (the window owns it from now on); asks who annotates if unknown."""
         name = annotator or self.settings.annotator_for(project.path)
-        if not name or project.annotators.get(name) is None:
+        if not annotator and (not name or project.annotators.get(name) is None):
             from .dialogs.identity import ask_annotator
 
             name = ask_annotator(project, self, name or "") or ""
@@ -367,9 +341,6 @@ class MainWindow(QMainWindow):
             return
         self.document_id = document_id
         with self._guard():
-            document = self.project.documents.get(document_id) if document_id else None
-            self.header.setText(document_header_html(document))
-            self.header.setVisible(document is not None)
             self.editor.set_document(document_id, self.annotator)
             self.annotations_panel.load(
                 self.project, document_id, self.annotator, self.show_others_action.isChecked()
@@ -458,7 +429,7 @@ class MainWindow(QMainWindow):
             if layer != self.active_layer:
                 self.set_active_layer(layer)
             self.editor.apply_label(label)
-        self.editor.setFocus()
+        self.editor.view.setFocus()
 
     def delete_annotation(self) -> None:
         """Delete the selected annotation (in the list if it has focus, else in the text)."""
@@ -554,24 +525,13 @@ class MainWindow(QMainWindow):
             self.show_document(document_id)
         if end > start:
             self.select_text(start, end)
-        self.editor.setFocus()
+        else:
+            self.editor.view.setFocus()
 
     def select_text(self, start: int, end: int) -> None:
-        """Select [start, end) (code points) in the text view and scroll to it."""
-        select_range = getattr(self.editor, "select_range", None)
-        if callable(select_range):
-            select_range(start, end)
-            return
-        view = self.editor.findChild(QTextEdit)
-        if view is None or self.project is None or self.document_id is None:
-            return
-        offsets = OffsetMap(self.project.documents.text(self.document_id))
-        cursor = view.textCursor()
-        cursor.setPosition(offsets.to_qt(start))
-        cursor.setPosition(offsets.to_qt(end), cursor.MoveMode.KeepAnchor)
-        view.setTextCursor(cursor)
-        view.ensureCursorVisible()
-        view.setFocus()
+        """Select [start, end) (code points) in the text and scroll to it."""
+        self.editor.set_selection(start, end)
+        self.editor.view.setFocus()
 
     # ----- view ----------------------------------------------------------------------
 
@@ -592,8 +552,7 @@ class MainWindow(QMainWindow):
 
     def choose_font(self) -> None:
         """Choose the text font."""
-        view = self.editor.findChild(QTextEdit)
-        ok, font = QFontDialog.getFont(view.font() if view is not None else QFont(), self, "Text font")
+        ok, font = QFontDialog.getFont(self.editor.reading_font(), self, "Text font")
         if ok:
             self.editor.set_font(font)
             self.settings.set_font(font)
@@ -605,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def focus_text(self) -> None:
         """Move the keyboard focus to the text."""
-        self.editor.setFocus()
+        self.editor.view.setFocus()
 
     def focus_codebook(self) -> None:
         """Move the keyboard focus to the codebook filter."""
@@ -769,5 +728,3 @@ def centre_on_screen(window: QMainWindow) -> None:
     screen = window.screen().availableGeometry()
     window.move(screen.center() - QPoint(window.width() // 2, window.height() // 2))
 
-
-__all__ = ["MainWindow", "document_header_html", "centre_on_screen", "QTimer"]

@@ -121,6 +121,29 @@ _V1 = [
         detail TEXT NOT NULL DEFAULT '{}'
     )""",
     "CREATE INDEX audit_log_by_target ON audit_log (target)",
+    # Review: a comment thread on any annotation; travels with merges (matched by id).
+    """CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        annotation_id TEXT NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+        author TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX comments_by_annotation ON comments (annotation_id)",
+    # Adjudication: every curator decision (accept, reject with reason, edit, add, …).
+    """CREATE TABLE curation_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        curator TEXT NOT NULL,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        source_annotation_id TEXT,
+        gold_annotation_id TEXT,
+        decision TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX curation_log_by_document ON curation_log (document_id)",
+    "CREATE INDEX curation_log_by_source ON curation_log (source_annotation_id)",
     # Full-text index of titles and texts (rowid = documents.rowid); contentless, since
     # the texts are stored once already in document_content.
     """CREATE VIRTUAL TABLE document_search USING fts5(
@@ -132,5 +155,6 @@ MIGRATIONS: list[list[str]] = [_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 REQUIRED_TABLES = frozenset(
     {"project", "documents", "document_content", "layers", "labels", "attributes",
-     "annotators", "annotations", "document_status", "audit_log", "document_search"}
+     "annotators", "annotations", "document_status", "audit_log", "document_search",
+     "comments", "curation_log"}
 )

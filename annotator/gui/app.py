@@ -1,0 +1,70 @@
+"""Starting the desktop app: the QApplication, the main window and what it opens first."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .main_window import MainWindow
+from .settings import APPLICATION, ORGANISATION, AppSettings
+
+
+def application() -> QApplication:
+    """The QApplication, created once with the names QSettings files itself under."""
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setOrganizationName(ORGANISATION)
+        QApplication.setApplicationName(APPLICATION)
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    return app
+
+
+def open_first(window: MainWindow, project: Path | None = None, demo: bool = False,
+               annotator: str | None = None) -> bool:
+    """Open the given project, else the demo, else the last project if it still opens; else welcome."""
+    if project is not None:
+        return window.open_project(Path(project), annotator)
+    if demo:
+        window.open_demo()
+        return window.project is not None
+    last = window.settings.last_project
+    if last is not None and last.exists():
+        return window.open_project(last, annotator, quiet=True)
+    window.show_welcome()
+    return False
+
+
+def build(project: Path | None = None, demo: bool = False, settings: AppSettings | None = None,
+          annotator: str | None = None) -> MainWindow:
+    """The main window with its first project open (or the welcome screen), not yet shown."""
+    application()
+    window = MainWindow(settings or AppSettings())
+    open_first(window, project, demo, annotator)
+    return window
+
+
+def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """Show an unexpected error in a message box (the details go to stderr), never crash."""
+    traceback.print_exception(kind, error, trace)
+    if QApplication.instance() is not None:
+        QMessageBox.critical(
+            None, "Unexpected error",
+            f"Something went wrong: {error}\n\nYour work up to the last change is saved in the project file.",
+        )
+
+
+def run(project: Path | None = None, demo: bool = False) -> int:
+    """Start the desktop app; returns the exit status."""
+    app = application()
+    sys.excepthook = _report_unexpected
+    window = build(project, demo)
+    window.show()
+    return app.exec()

@@ -1,0 +1,416 @@
+"""The codebook editor: labels and layers edited in place, each change saved at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AnnotatorError
+from ...model import ATTRIBUTE_TYPES, GRANULARITIES, AttributeDef, Label
+from ...ops import codebook_edit as edit
+from ...project import Project
+from ..panels.codebook import LABEL_ROLE, LAYER_ROLE, swatch
+
+EMPTY_PAGE, LAYER_PAGE, LABEL_PAGE = 0, 1, 2
+
+
+class AttributeDialog(QDialog):
+    """Asks for a new attribute: name, type, choices or range, description."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add attribute")
+        self.name_box = QLineEdit(self)
+        self.type_box = QComboBox(self)
+        self.type_box.addItems(list(ATTRIBUTE_TYPES))
+        self.choices_box = QLineEdit(self)
+        self.choices_box.setPlaceholderText("for choice: values separated by commas")
+        self.minimum_box = QSpinBox(self)
+        self.maximum_box = QSpinBox(self)
+        for box, value in ((self.minimum_box, 1), (self.maximum_box, 3)):
+            box.setRange(-1000, 1000)
+            box.setValue(value)
+        self.description_box = QLineEdit(self)
+        form = QFormLayout(self)
+        form.addRow("Name:", self.name_box)
+        form.addRow("Type:", self.type_box)
+        form.addRow("Choices:", self.choices_box)
+        form.addRow("Minimum (int):", self.minimum_box)
+        form.addRow("Maximum (int):", self.maximum_box)
+        form.addRow("Description:", self.description_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def attribute(self) -> AttributeDef:
+        """The attribute described by the form."""
+        kind = self.type_box.currentText()
+        choices = tuple(c.strip() for c in self.choices_box.text().split(",") if c.strip()) if kind == "choice" else ()
+        low, high = (self.minimum_box.value(), self.maximum_box.value()) if kind == "int" else (None, None)
+        return AttributeDef(self.name_box.text(), kind, choices, low, high, self.description_box.text())  # type: ignore[arg-type]
+
+
+class CodebookEditorDialog(QDialog):
+    """Tree of layers and labels on the left, the selected one's settings on the right."""
+
+    sig_codebook_changed = Signal()
+    """The codebook in the project file changed (views should re-read it)."""
+
+    def __init__(self, project: Project, actor: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Codebook editor")
+        self.project = project
+        self.actor = actor
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels(["Layers and labels", "Key"])
+        self.tree.setColumnWidth(0, 240)
+        self.tree.currentItemChanged.connect(self._selected)
+        self.add_layer_button = QPushButton("Add layer…", self)
+        self.add_label_button = QPushButton("Add label…", self)
+        self.up_button = QPushButton("Move up", self)
+        self.down_button = QPushButton("Move down", self)
+        self.delete_button = QPushButton("Delete label…", self)
+        self.add_layer_button.clicked.connect(self.add_layer)
+        self.add_label_button.clicked.connect(self.add_label)
+        self.up_button.clicked.connect(lambda: self.move_label(-1))
+        self.down_button.clicked.connect(lambda: self.move_label(1))
+        self.delete_button.clicked.connect(self.delete_label)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #B00020")
+
+        # Label page.
+        self.name_box = QLineEdit(self)
+        self.name_box.editingFinished.connect(self.rename)
+        self.colour_button = QPushButton("Colour…", self)
+        self.colour_button.clicked.connect(self.choose_colour)
+        self.key_box = QLineEdit(self)
+        self.key_box.setMaxLength(1)
+        self.key_box.setMaximumWidth(40)
+        self.key_box.setToolTip("One letter or digit, unique in the layer (ignoring case)")
+        self.key_box.textEdited.connect(self.set_key)
+        self.description_box = QPlainTextEdit(self)
+        self.include_box = QPlainTextEdit(self)
+        self.exclude_box = QPlainTextEdit(self)
+        self.examples_box = QPlainTextEdit(self)
+        self.examples_box.setPlaceholderText("One example per line")
+        for box in (self.description_box, self.include_box, self.exclude_box, self.examples_box):
+            box.setTabChangesFocus(True)
+            box.setMaximumHeight(70)
+        save = QPushButton("Save guidelines", self)
+        save.clicked.connect(self.save_guidelines)
+        label_page = QWidget(self)
+        label_form = QFormLayout(label_page)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_box)
+        key_row.addWidget(self.colour_button)
+        key_row.addStretch(1)
+        label_form.addRow("Name:", self.name_box)
+        label_form.addRow("Key, colour:", key_row)
+        label_form.addRow("Description:", self.description_box)
+        label_form.addRow("Include:", self.include_box)
+        label_form.addRow("Exclude:", self.exclude_box)
+        label_form.addRow("Examples:", self.examples_box)
+        label_form.addRow("", save)
+
+        # Layer page.
+        self.layer_name_box = QLineEdit(self)
+        self.layer_name_box.editingFinished.connect(self.rename_layer)
+        self.layer_info = QLabel(self)
+        self.layer_description_box = QPlainTextEdit(self)
+        self.layer_description_box.setTabChangesFocus(True)
+        self.attributes_label = QLabel(self)
+        self.attributes_label.setWordWrap(True)
+        save_layer = QPushButton("Save description", self)
+        save_layer.clicked.connect(self.save_layer_description)
+        add_attribute = QPushButton("Add attribute…", self)
+        add_attribute.clicked.connect(self.add_attribute)
+        layer_page = QWidget(self)
+        layer_form = QFormLayout(layer_page)
+        layer_form.addRow("Name:", self.layer_name_box)
+        layer_form.addRow("", self.layer_info)
+        layer_form.addRow("Description:", self.layer_description_box)
+        layer_form.addRow("", save_layer)
+        layer_form.addRow("Attributes:", self.attributes_label)
+        layer_form.addRow("", add_attribute)
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(QLabel("Select a layer or a label.", self))
+        self.pages.addWidget(layer_page)
+        self.pages.addWidget(label_page)
+        details = QGroupBox("Settings", self)
+        QVBoxLayout(details).addWidget(self.pages)
+
+        buttons = QHBoxLayout()
+        for button in (self.add_layer_button, self.add_label_button, self.up_button, self.down_button,
+                       self.delete_button):
+            buttons.addWidget(button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
+        close.rejected.connect(self.reject)
+        body = QHBoxLayout()
+        body.addWidget(self.tree, 1)
+        body.addWidget(details, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Every change is saved in the project at once. Annotations follow renamed labels.", self))
+        layout.addLayout(body)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(close)
+        self.resize(860, 560)
+        self.reload()
+
+    # ----- tree ----------------------------------------------------------------------
+
+    def reload(self, layer: str | None = None, label: str | None = None) -> None:
+        """Re-read the codebook and select a layer or label."""
+        if layer is None and (current := self.tree.currentItem()) is not None:
+            layer, label = current.data(0, LAYER_ROLE), current.data(0, LABEL_ROLE)
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        chosen: QTreeWidgetItem | None = None
+        for item_layer in self.project.codebook.get().layers:
+            top = QTreeWidgetItem([f"{item_layer.name}  ({item_layer.kind})", ""])
+            top.setData(0, LAYER_ROLE, item_layer.name)
+            self.tree.addTopLevelItem(top)
+            if item_layer.name == layer and label is None:
+                chosen = top
+            for item_label in item_layer.labels:
+                child = QTreeWidgetItem([item_label.name, item_label.key])
+                child.setIcon(0, swatch(item_label.colour))
+                child.setData(0, LAYER_ROLE, item_layer.name)
+                child.setData(0, LABEL_ROLE, item_label.name)
+                top.addChild(child)
+                if item_layer.name == layer and item_label.name == label:
+                    chosen = child
+            top.setExpanded(True)
+        self.tree.blockSignals(False)
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+        self._selected(self.tree.currentItem())
+
+    def select(self, layer: str, label: str | None = None) -> None:
+        """Select a layer or label in the tree."""
+        self.reload(layer, label)
+
+    def current(self) -> tuple[str | None, str | None]:
+        """(layer, label) selected; label None when a layer is selected."""
+        item = self.tree.currentItem()
+        if item is None:
+            return None, None
+        return item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)
+
+    def _selected(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
+        layer_name, label_name = (item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)) if item else (None, None)
+        for button in (self.up_button, self.down_button, self.delete_button):
+            button.setEnabled(bool(label_name))
+        self.add_label_button.setEnabled(bool(layer_name))
+        if not layer_name:
+            self.pages.setCurrentIndex(EMPTY_PAGE)
+            return
+        layer = self.project.codebook.layer(layer_name)
+        if not label_name:
+            self.pages.setCurrentIndex(LAYER_PAGE)
+            self.layer_name_box.setText(layer.name)
+            granularity = f", snaps to {layer.granularity}s" if layer.kind == "span" else ""
+            self.layer_info.setText(f"Labels {layer.kind}s{granularity}; overlap: {layer.overlap}")
+            self.layer_description_box.setPlainText(layer.description)
+            self.attributes_label.setText(
+                ", ".join(f"{a.name} ({a.type})" for a in layer.attributes) or "none"
+            )
+            return
+        label = layer.label(label_name)
+        if label is None:
+            return
+        self.pages.setCurrentIndex(LABEL_PAGE)
+        self.name_box.setText(label.name)
+        self.key_box.setText(label.key)
+        self.key_box.setStyleSheet("")
+        self.colour_button.setIcon(swatch(label.colour, 16))
+        self.colour_button.setText(label.colour)
+        self.description_box.setPlainText(label.description)
+        self.include_box.setPlainText(label.include)
+        self.exclude_box.setPlainText(label.exclude)
+        self.examples_box.setPlainText("\n".join(label.examples))
+
+    # ----- edits ---------------------------------------------------------------------
+
+    def _run(self, operation: Callable[[], object], layer: str | None, label: str | None) -> bool:
+        """Run one edit; show a refusal in red, or re-read and announce the change."""
+        try:
+            operation()
+        except AnnotatorError as error:
+            self.message.setText(str(error))
+            return False
+        self.message.clear()
+        self.sig_codebook_changed.emit()
+        if layer is not None:
+            self.reload(layer, label)
+        return True
+
+    def rename(self) -> None:
+        """Rename the selected label to the name typed."""
+        layer, label = self.current()
+        new = self.name_box.text().strip()
+        if layer and label and new and new != label:
+            self._run(lambda: edit.rename_label(self.project, layer, label, new, self.actor), layer, new)
+
+    def set_key(self, key: str) -> None:
+        """Give the selected label the key typed (a clash is shown, not saved)."""
+        layer, label = self.current()
+        if not (layer and label):
+            return
+        holder = edit.key_holder(self.project, layer, key, ignore=label) if key.strip() else None
+        if holder is not None:
+            self.key_box.setStyleSheet("background: #FFD6D6")
+            self.message.setText(f'Key "{key}" is already used by "{holder}" in layer "{layer}".')
+            return
+        self.key_box.setStyleSheet("")
+        if self._run(lambda: edit.set_label_key(self.project, layer, label, key, self.actor), None, None):
+            item = self.tree.currentItem()
+            if item is not None:
+                item.setText(1, key)
+
+    def choose_colour(self) -> None:
+        """Pick the selected label's colour."""
+        layer, label = self.current()
+        if not (layer and label):
+            return
+        found = self.project.codebook.layer(layer).label(label)
+        colour = QColorDialog.getColor(QColor(found.colour if found else "#BBBBBB"), self, f"Colour of {label}")
+        if colour.isValid():
+            self.set_colour(colour.name())
+
+    def set_colour(self, colour: str) -> None:
+        """Give the selected label a colour."""
+        layer, label = self.current()
+        if layer and label:
+            self._run(lambda: edit.recolour_label(self.project, layer, label, colour, self.actor), layer, label)
+
+    def save_guidelines(self) -> None:
+        """Store the description, notes and examples of the selected label."""
+        layer, label = self.current()
+        if not (layer and label):
+            return
+        examples = [line for line in self.examples_box.toPlainText().splitlines() if line.strip()]
+        self._run(
+            lambda: edit.set_label_guidelines(
+                self.project, layer, label, self.description_box.toPlainText(), self.include_box.toPlainText(),
+                self.exclude_box.toPlainText(), examples, self.actor,
+            ),
+            layer, label,
+        )
+
+    def move_label(self, step: int) -> None:
+        """Move the selected label up or down in its layer."""
+        layer, label = self.current()
+        if not (layer and label):
+            return
+        names = [item.name for item in self.project.codebook.layer(layer).labels]
+        index = names.index(label) + step
+        if 0 <= index < len(names):
+            self._run(lambda: edit.move_label(self.project, layer, label, index, self.actor), layer, label)
+
+    def add_label(self, name: str | None = None) -> None:
+        """Add a label to the selected layer."""
+        layer, _label = self.current()
+        if not layer:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Add label", f"Name of the new label in {layer}:")
+            if not ok:
+                return
+        self._run(lambda: edit.add_label(self.project, layer, Label(name), self.actor), layer, name.strip())
+
+    def add_layer(self) -> None:
+        """Add a layer (asks name, kind and granularity)."""
+        name, ok = QInputDialog.getText(self, "Add layer", "Name of the new layer:")
+        if not ok or not name.strip():
+            return
+        kinds = ["span", "document"]
+        kind, ok = QInputDialog.getItem(self, "Add layer", "It labels:", kinds, 0, False)
+        if not ok:
+            return
+        granularity = "token"
+        if kind == "span":
+            granularity, ok = QInputDialog.getItem(self, "Add layer", "Spans snap to:", list(GRANULARITIES), 0, False)
+            if not ok:
+                return
+        self._run(
+            lambda: edit.add_layer(self.project, name, kind, granularity, multiple=kind == "span", actor=self.actor),
+            name.strip(), None,
+        )
+
+    def rename_layer(self) -> None:
+        """Rename the selected layer to the name typed."""
+        layer, label = self.current()
+        new = self.layer_name_box.text().strip()
+        if layer and not label and new and new != layer:
+            self._run(lambda: edit.rename_layer(self.project, layer, new, self.actor), new, None)
+
+    def save_layer_description(self) -> None:
+        """Store the selected layer's description."""
+        layer, label = self.current()
+        if layer and not label:
+            text = self.layer_description_box.toPlainText()
+            self._run(lambda: edit.set_layer_description(self.project, layer, text, self.actor), layer, None)
+
+    def add_attribute(self) -> None:
+        """Add an attribute to the selected layer."""
+        layer, _label = self.current()
+        if not layer:
+            return
+        dialog = AttributeDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            attribute = dialog.attribute()
+            self._run(lambda: edit.add_attribute(self.project, layer, attribute, self.actor), layer, None)
+
+    def delete_label(self) -> None:
+        """Delete the selected label; if annotations use it, ask whether to move or delete them."""
+        layer, label = self.current()
+        if not (layer and label):
+            return
+        count = edit.label_usage(self.project, layer, label)
+        if count == 0:
+            self._run(lambda: edit.delete_label(self.project, layer, label, actor=self.actor), layer, None)
+            return
+        others = [item.name for item in self.project.codebook.layer(layer).labels if item.name != label]
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete label",
+                          f'{count} annotation(s) use "{label}". What should happen to them?', parent=self)
+        move = box.addButton("Move them to another label…", QMessageBox.ButtonRole.AcceptRole)
+        move.setEnabled(bool(others))
+        remove = box.addButton("Delete them", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is move:
+            target, ok = QInputDialog.getItem(self, "Move annotations", f'Give the annotations of "{label}" the label:',
+                                              others, 0, False)
+            if ok:
+                self._run(lambda: edit.delete_label(self.project, layer, label, move_to=target, actor=self.actor),
+                          layer, target)
+        elif box.clickedButton() is remove:
+            self._run(lambda: edit.delete_label(self.project, layer, label, delete_annotations=True, actor=self.actor),
+                      layer, None)
