@@ -21,6 +21,17 @@ from annotator.formats.tabular import read_csv, read_tsv
 
 Reader = Callable[[Path, ReadOptions], list[ImportedDocument]]
 
+
+def _lazy(module: str, function: str) -> Reader:
+    """A reader imported from annotator.formats.<module> when first used."""
+
+    def read(path: Path, options: ReadOptions) -> list[ImportedDocument]:
+        import importlib
+
+        return getattr(importlib.import_module(f"annotator.formats.{module}"), function)(path, options)
+
+    return read
+
 # File extension (lower case) -> format name.
 SUPPORTED: dict[str, str] = {
     ".txt": "txt",
@@ -36,6 +47,7 @@ SUPPORTED: dict[str, str] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
+    ".ann": "brat",
 }
 READERS: dict[str, Reader] = {
     "txt": read_plaintext,
@@ -45,6 +57,7 @@ READERS: dict[str, Reader] = {
     "csv": read_csv,
     "tsv": read_tsv,
     "jsonl": read_jsonl,
+    "brat": _lazy("brat", "read_brat"),
 }
 FORMATS: tuple[str, ...] = tuple(READERS)
 

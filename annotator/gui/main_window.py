@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(where, dock)
             self.docks[name] = dock
-        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [380, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [450, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
 

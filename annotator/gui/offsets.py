@@ -8,9 +8,10 @@ Everything in the GUI that moves an offset between Qt and the project goes throu
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
-_FIRST_ASTRAL = 0x10000
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class OffsetMap:
@@ -20,7 +21,7 @@ class OffsetMap:
 
     def __init__(self, text: str) -> None:
         # Code-point indices of the astral characters, and where each one starts in UTF-16.
-        self._astral: list[int] = [i for i, char in enumerate(text) if ord(char) >= _FIRST_ASTRAL]
+        self._astral: list[int] = [match.start() for match in _ASTRAL.finditer(text)]
         self._qt_starts: list[int] = [index + rank for rank, index in enumerate(self._astral)]
         self._length = len(text)
 

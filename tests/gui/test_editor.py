@@ -297,14 +297,20 @@ def test_attribute_form_by_keyboard_stores_attributes(
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is form.field("intensity")
     qtbot.keyClicks(QApplication.focusWidget(), "2")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.field("note")
+    qtbot.keyClicks(QApplication.focusWidget(), "quoted speech")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is form.field("target")  # Tab cycles inside the form
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert not form.isVisible()
     rows = stored_rows(project.path)
     assert rows == [(start, start + 7, "Stance", "Against", "ada",
                      '{"intensity": 2, "target": "congestion charge"}')]
-    assert project.annotations.for_document(editor.document_id)[0].attributes == {
-        "intensity": 2, "target": "congestion charge",
-    }
+    stored = project.annotations.for_document(editor.document_id)[0]
+    assert stored.attributes == {"intensity": 2, "target": "congestion charge"}
+    assert stored.note == "quoted speech"
+    assert "target = congestion charge" in editor.tooltip_at(point_of(editor, start + 2))
 
 
 def test_attribute_form_is_skippable_with_escape(editor: AnnotationEditor, project: Project, qtbot: Any) -> None:
@@ -417,3 +423,98 @@ def test_hover_lists_every_code_at_the_position(editor: AnnotationEditor, projec
 def test_shortcut_list_names_the_resize_keys() -> None:
     keys = " ".join(key for key, _ in EDITOR_SHORTCUTS)
     assert "Alt+Right" in keys and "Delete" in keys and "Double-click" in keys
+
+
+def test_dragging_an_edge_resizes_the_span(editor: AnnotationEditor, project: Project, qtbot: Any) -> None:
+    text = editor.text
+    start = text.index("called it")
+    changes = project.annotations.add(editor.document_id, "ada", "Framing", "Economic", start, start + 6)
+    editor.apply_changes(changes)
+    editor.select_annotation(changes.primary)
+    offsets = OffsetMap(text)
+    cursor = QTextCursor(editor.view.document())
+    cursor.setPosition(offsets.to_qt(start + 6))
+    edge = editor.view.cursorRect(cursor)
+    grab = QPoint(edge.left(), edge.center().y())
+    assert editor.edge_at(grab) == "end"
+    target = point_of(editor, text.index("tax") + 1)  # drop inside "tax": snaps to its end
+    qtbot.mousePress(editor.view.viewport(), Qt.MouseButton.LeftButton, pos=grab)
+    qtbot.mouseMove(editor.view.viewport(), target)
+    qtbot.mouseRelease(editor.view.viewport(), Qt.MouseButton.LeftButton, pos=target)
+    end = text.index("tax") + 3
+    assert stored_rows(project.path)[0][:2] == (start, end)
+    assert editor.highlighted_ranges() == [(start, end, "Framing", "Economic")]
+    assert editor.selection() == (start, end)
+
+
+def test_a_locked_project_file_gives_a_message_not_a_crash(
+    editor: AnnotationEditor, project: Project, qtbot: Any
+) -> None:
+    messages: list[str] = []
+    editor.sig_message.connect(messages.append)
+    project.db.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(project.path)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        start = editor.text.index("Critics")
+        editor.set_selection(start, start + 7)
+        qtbot.keyClick(editor.view, "1")
+    finally:
+        other.rollback()
+        other.close()
+    assert messages and "Not saved" in messages[-1] and "busy" in messages[-1]
+    assert editor.highlighted_ranges() == []
+    qtbot.keyClick(editor.view, "1")  # the same key works once the other program lets go
+    assert stored_rows(project.path)[0][:2] == (start, start + 7)
+
+
+def test_painting_runs_no_sql_and_a_refresh_reads_only_the_named_annotation(
+    editor: AnnotationEditor, project: Project, qtbot: Any
+) -> None:
+    text = editor.text
+    doc = editor.document_id
+    for words, label in (("council", "Economic"), ("congestion charge", "Political"), ("robbery", "Morality")):
+        start = text.index(words)
+        editor.apply_changes(project.annotations.add(doc, "ada", "Framing", label, start, start + len(words)))
+    statements: list[str] = []
+    project.db.conn.set_trace_callback(statements.append)
+    try:
+        editor.view.viewport().repaint()
+        editor.view.margin.repaint()
+        editor.tooltip_at(point_of(editor, text.index("robbery")))
+        assert statements == []
+        start = text.index("Supporters")
+        changes = project.annotations.add(doc, "ada", "Framing", "Economic", start, start + 10)
+        statements.clear()
+        editor.apply_changes(changes)
+        editor.view.viewport().repaint()
+    finally:
+        project.db.conn.set_trace_callback(None)
+    assert statements and all("annotations" in s and changes.primary in s for s in statements), statements
+
+
+def test_crlf_article_with_emoji_in_several_paragraphs(
+    editor: AnnotationEditor, project: Project, qtbot: Any, tmp_path: Path
+) -> None:
+    from annotator.ops.importing import import_paths
+
+    source = tmp_path / "crlf" / "c.txt"
+    source.parent.mkdir()
+    raw = "Fans \U0001F389 cheered.\r\n\r\nThe mayor\u00a0said \U0001F600 no.\r\nLast line by Jose\u0301 here."
+    source.write_bytes(raw.encode("utf-8"))
+    report = import_paths(project, [source])
+    editor.set_document(report.imported[0], "ada")
+    text = editor.text
+    assert "\r" not in text
+    for word, key, label in (("mayor", "1", "Economic"), ("here", "3", "Morality")):
+        start = text.index(word)
+        editor.set_selection(start, start + len(word))
+        qtbot.keyClick(editor.view, key)
+        assert editor.view.textCursor().selectedText() == word
+    rows = [row[:4] for row in stored_rows(project.path)]
+    assert rows == [
+        (text.index("mayor"), text.index("mayor") + 5, "Framing", "Economic"),
+        (text.index("here"), text.index("here") + 4, "Framing", "Morality"),
+    ]
+    assert layout_background_at(editor, text.index("here")) is not None
+    assert layout_background_at(editor, text.index("here") - 1) is None

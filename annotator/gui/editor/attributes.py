@@ -129,7 +129,21 @@ class AttributeEditor(QFrame):
             if event.key() == Qt.Key.Key_Escape:
                 self.close_form()
                 return True
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and isinstance(watched, QWidget):
+                self._step_focus(watched, -1 if event.key() == Qt.Key.Key_Backtab else 1)
+                return True
         return super().eventFilter(watched, event)
+
+    def _step_focus(self, current: QWidget, step: int) -> None:
+        """Tab and Shift+Tab cycle through the form's fields without leaving it."""
+        order = [widget for _, widget in self._fields.values()] + [self._note]
+        index = order.index(current) if current in order else 0
+        following = order[(index + step) % len(order)]
+        following.setFocus(Qt.FocusReason.TabFocusReason)
+        if isinstance(following, QLineEdit):
+            following.selectAll()
+        elif isinstance(following, QSpinBox):
+            following.selectAll()
 
 
 def _escape(text: str) -> str:

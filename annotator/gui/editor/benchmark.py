@@ -6,8 +6,10 @@ import random
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from ...errors import AnnotatorError
 from ...project import Project
 from .editor import AnnotationEditor
 
@@ -32,13 +34,17 @@ def _editor(project: Project) -> AnnotationEditor:
     return editor
 
 
+def _dispose(editor: AnnotationEditor) -> None:
+    editor.close()
+    editor.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def _painted(editor: AnnotationEditor) -> None:
-    """Lay out and paint the visible text and margin now."""
-    app = _application()
-    app.processEvents()
+    """Lay out and paint the visible text and margin now, then let pending events run."""
     editor.view.viewport().repaint()
     editor.view.margin.repaint()
-    app.processEvents()
+    _application().processEvents()
 
 
 def time_open_document(project: Project, document_id: str, annotator: str) -> float:
@@ -50,8 +56,7 @@ def time_open_document(project: Project, document_id: str, annotator: str) -> fl
         _painted(editor)
         return time.perf_counter() - started
     finally:
-        editor.close()
-        editor.deleteLater()
+        _dispose(editor)
 
 
 def time_add_annotation(project: Project, document_id: str, annotator: str, layer: str = "Framing") -> float:
@@ -73,8 +78,7 @@ def time_add_annotation(project: Project, document_id: str, annotator: str, laye
         project.history.undo()  # leave the project as it was, so the next run can add it again
         return elapsed
     finally:
-        editor.close()
-        editor.deleteLater()
+        _dispose(editor)
 
 
 def make_article(characters: int = 30_000, seed: int = 7) -> str:
@@ -119,7 +123,7 @@ def build_benchmark_project(folder: Path, annotations: int = 1000, annotator: st
         last = first + rng.randint(0, 25)
         try:
             project.annotations.add(document_id, annotator, layer.name, label, tokens[first][0], tokens[last][1])
-        except Exception:  # a duplicate span and label: draw another
+        except AnnotatorError:  # the same label on the same span twice: draw another
             continue
         added += 1
     project.history.clear()

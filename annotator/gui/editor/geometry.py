@@ -8,44 +8,50 @@ from PySide6.QtGui import QTextDocument
 from ..offsets import OffsetMap
 
 
-def range_rects(document: QTextDocument, offsets: OffsetMap, start: int, end: int, shift: QPointF) -> list[QRectF]:
-    """One rectangle per line that [start, end) covers, in viewport coordinates.
+class TextGeometry:
+    """Screen positions of offsets in one laid-out document; make one per paint (it caches)."""
 
-    Each rectangle spans the text's own line height (not the extra line spacing), so
-    callers can draw below `rect.bottom()` inside the spacing.
-    """
-    layout = document.documentLayout()
-    first, last = offsets.to_qt(start), offsets.to_qt(end)
-    rects: list[QRectF] = []
-    block = document.findBlock(first)
-    while block.isValid() and block.position() < last:
-        where = layout.blockBoundingRect(block).topLeft() + shift
-        text_layout = block.layout()
-        base = block.position()
-        for number in range(text_layout.lineCount()):
-            line = text_layout.lineAt(number)
-            line_start = base + line.textStart()
-            line_end = line_start + line.textLength()
-            left, right = max(first, line_start), min(last, line_end)
-            if left >= right:
-                continue
-            x_left = line.cursorToX(left - base)[0]
-            x_right = line.cursorToX(right - base)[0]
-            rects.append(
-                QRectF(where.x() + x_left, where.y() + line.y(), max(x_right - x_left, 2.0), line.ascent() + line.descent())
-            )
-        block = block.next()
-    return rects
+    def __init__(self, document: QTextDocument, offsets: OffsetMap, shift: QPointF) -> None:
+        self._document = document
+        self._layout = document.documentLayout()
+        self._offsets = offsets
+        self._shift = shift
 
+    def range_rects(self, start: int, end: int) -> list[QRectF]:
+        """One rectangle per line that [start, end) covers, in viewport coordinates.
 
-def position_y(document: QTextDocument, offsets: OffsetMap, position: int, shift: QPointF) -> tuple[float, float]:
-    """Top and bottom (viewport y) of the line holding a code-point offset."""
-    qt = offsets.to_qt(position)
-    block = document.findBlock(qt)
-    if not block.isValid():
-        return 0.0, 0.0
-    top = document.documentLayout().blockBoundingRect(block).top() + shift.y()
-    line = block.layout().lineForTextPosition(qt - block.position())
-    if not line.isValid():
-        return top, top
-    return top + line.y(), top + line.y() + line.ascent() + line.descent()
+        Each rectangle spans the text's own line height (not the extra line spacing), so
+        callers can draw below `rect.bottom()` inside the spacing.
+        """
+        first, last = self._offsets.to_qt(start), self._offsets.to_qt(end)
+        rects: list[QRectF] = []
+        block = self._document.findBlock(first)
+        while block.isValid() and block.position() < last:
+            where = self._layout.blockBoundingRect(block).topLeft() + self._shift
+            text_layout = block.layout()
+            base = block.position()
+            for number in range(text_layout.lineCount()):
+                line = text_layout.lineAt(number)
+                line_start = base + line.textStart()
+                line_end = line_start + line.textLength()
+                left, right = max(first, line_start), min(last, line_end)
+                if left >= right:
+                    continue
+                x_left = line.cursorToX(left - base)[0]
+                x_right = line.cursorToX(right - base)[0]
+                width = max(x_right - x_left, 2.0)
+                rects.append(QRectF(where.x() + x_left, where.y() + line.y(), width, line.ascent() + line.descent()))
+            block = block.next()
+        return rects
+
+    def line_top_bottom(self, position: int) -> tuple[float, float]:
+        """Top and bottom (viewport y) of the line holding a code-point offset."""
+        qt = self._offsets.to_qt(position)
+        block = self._document.findBlock(qt)
+        if not block.isValid():
+            return 0.0, 0.0
+        top = self._layout.blockBoundingRect(block).top() + self._shift.y()
+        line = block.layout().lineForTextPosition(qt - block.position())
+        if not line.isValid():
+            return top, top
+        return top + line.y(), top + line.y() + line.ascent() + line.descent()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ...model import Annotation, Codebook
 
@@ -64,6 +65,12 @@ def blend(colours: Iterable[str], alpha: float = BACKGROUND_ALPHA, base: str = "
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
+@lru_cache(maxsize=4096)
+def blend_cached(colours: tuple[str, ...], base: str = "#ffffff") -> str:
+    """`blend` of a tuple of colours at the default alpha over `base`, remembered."""
+    return blend(colours, base=base)
+
+
 def assign_lanes(spans: Iterable[tuple[int, int, str]]) -> dict[str, int]:
     """Greedy interval colouring: overlapping spans get different lanes, lowest first."""
     lanes: dict[str, int] = {}
@@ -93,6 +100,7 @@ class SpanIndex:
         self.active_layer = ""
         self.hidden_layers: set[str] = set()
         self.show_others = False
+        self.base = "#ffffff"  # the page colour backgrounds are blended over (dark themes too)
         self._marks: dict[str, Mark] | None = None
 
     # ----- configuration -------------------------------------------------------------
@@ -223,7 +231,7 @@ class SpanIndex:
             if not covering:
                 continue
             covering.sort(key=lambda m: (-(m.end - m.start), m.start))  # outer spans first
-            colour = blend(m.colour for m in covering)
+            colour = blend_cached(tuple(m.colour for m in covering), self.base)
             if result and result[-1].end == left and result[-1].background == colour:
                 result[-1] = Segment(result[-1].start, right, colour)
             else:

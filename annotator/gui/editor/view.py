@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
+    QColor,
+    QPalette,
     QFontMetricsF,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QTextDocument,
     QTextFrameFormat,
 )
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
 
 READING_WIDTH_CHARS = 78  # longest comfortable line, in average characters
 SIDE_MARGIN = 28
+TOP_MARGIN = 18
+BOTTOM_MARGIN = 36
 STRIPE_WIDTH = 5
 STRIPE_GAP = 2
 
@@ -76,14 +81,26 @@ class TextView(QTextEdit):
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self.setFrameShape(QTextEdit.Shape.NoFrame)
         self.setTabChangesFocus(True)
+        # A see-through selection keeps the codes' colours visible under it.
+        palette = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            palette.setColor(group, QPalette.ColorRole.Highlight, QColor(30, 100, 230, 70))
+            palette.setColor(group, QPalette.ColorRole.HighlightedText, palette.color(QPalette.ColorRole.Text))
+        self.setPalette(palette)
         self.margin = StripesMargin(self)
-        self._side_margin = -1.0
         self._press: QPoint | None = None
+        self._dragged_edge: str | None = None
+        self.viewport().setMouseTracking(True)
+        # Re-fitting the column reflows the whole text: do it once a resize has settled.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(60)
+        self._fit_timer.timeout.connect(self.fit_reading_width)
 
     @property
     def pressing(self) -> bool:
-        """True between a left-button press and its release."""
-        return self._press is not None
+        """True between a left-button press and its release (a click, drag or edge drag)."""
+        return self._press is not None or self._dragged_edge is not None
 
     # ----- geometry ------------------------------------------------------------------
 
@@ -101,32 +118,28 @@ class TextView(QTextEdit):
         self.margin.setGeometry(QRect(rect.left(), rect.top(), width, rect.height()))
         self.margin.update()
 
-    def fit_reading_width(self) -> None:
+    def fit_reading_width(self, document: QTextDocument | None = None) -> None:
         """Centre the text in a column of comfortable width (relayouts only when it changes)."""
-        document = self.document()
-        width = self.viewport().width()
+        document = document or self.document()
+        # Measured as if the scroll bar were shown, so that it appearing never reflows the text.
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        width = self.contentsRect().width() - self.viewportMargins().left() - scroll_bar
         longest = READING_WIDTH_CHARS * QFontMetricsF(document.defaultFont()).averageCharWidth()
-        side = max(SIDE_MARGIN, (width - longest) / 2)
-        if abs(side - self._side_margin) < 1 and document.rootFrame().frameFormat().leftMargin() == side:
-            return
-        self._side_margin = side
+        side = round(max(SIDE_MARGIN, (width - longest) / 2))
         frame: QTextFrameFormat = document.rootFrame().frameFormat()
+        if frame.leftMargin() == side and frame.topMargin() == TOP_MARGIN:
+            return
         frame.setLeftMargin(side)
         frame.setRightMargin(side)
-        frame.setTopMargin(18)
-        frame.setBottomMargin(36)
+        frame.setTopMargin(TOP_MARGIN)
+        frame.setBottomMargin(BOTTOM_MARGIN)
         document.rootFrame().setFrameFormat(frame)
-
-    def reset_reading_width(self) -> None:
-        """Forget the last column width (a new document or font)."""
-        self._side_margin = -1.0
-        self.fit_reading_width()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """Keep the margin and the reading column in place."""
         super().resizeEvent(event)
         self.update_margin()
-        self.fit_reading_width()
+        self._fit_timer.start()
 
     # ----- painting ------------------------------------------------------------------
 
@@ -137,7 +150,6 @@ class TextView(QTextEdit):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.controller.paint_overlay(painter, event.rect())
         painter.end()
-        self.margin.update()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt's name
         """Scroll the stripes with the text."""
@@ -175,13 +187,38 @@ class TextView(QTextEdit):
             if self.controller.select_unit_at(point, "sentence"):
                 event.accept()
                 return
+        if event.button() == Qt.MouseButton.LeftButton:
+            edge = self.controller.edge_at(point)
+            if edge is not None:
+                self._dragged_edge = edge
+                event.accept()
+                return
         self._press = point if event.button() == Qt.MouseButton.LeftButton else None
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        """A click (no drag) on a span selects that annotation."""
-        super().mouseReleaseEvent(event)
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """Dragging a selected span's edge previews the new span; hovering an edge shows it."""
         point = event.position().toPoint()
+        if self._dragged_edge is not None:
+            self.controller.drag_edge(self._dragged_edge, point)
+            event.accept()
+            return
+        if event.buttons() == Qt.MouseButton.NoButton:
+            near = self.controller.edge_at(point) is not None
+            shape = Qt.CursorShape.SizeHorCursor if near else Qt.CursorShape.IBeamCursor
+            if self.viewport().cursor().shape() != shape:
+                self.viewport().setCursor(shape)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A click (no drag) on a span selects that annotation; an edge drag resizes it."""
+        point = event.position().toPoint()
+        if self._dragged_edge is not None:
+            edge, self._dragged_edge = self._dragged_edge, None
+            self.controller.finish_edge_drag(edge, point)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
         if self._press is not None and (point - self._press).manhattanLength() < 4:
             if not self.textCursor().hasSelection():
                 self.controller.click_at(point)

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from ...errors import AnnotatorError
@@ -194,6 +194,22 @@ class AnnotationTableModel(QAbstractTableModel):
         return base
 
 
+class AnnotationTable(QTableView):
+    """The list's view: F2 edits the current cell here, before the window's layer key sees it."""
+
+    def event(self, event: QEvent) -> bool:
+        """Claim F2 (edit in place) from the window's shortcuts while the list has focus."""
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F2
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+
 class AnnotationsPanel(QWidget):
     """Lists the current document's annotations; selecting, deleting and editing them."""
 
@@ -210,7 +226,7 @@ class AnnotationsPanel(QWidget):
         super().__init__(parent)
         self.model = AnnotationTableModel(self)
         self.model.edit_handler = self._set_data
-        self.view = QTableView(self)
+        self.view = AnnotationTable(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(

@@ -21,6 +21,10 @@ from ...model import Codebook, Label, Layer
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
+HINT = (
+    "<p style='color:#666'>Select a label to read its guidelines here. Click a label to apply it "
+    "to the selected text; its key does the same in the active layer (F1–F9 switch layers).</p>"
+)
 
 
 def swatch(colour: str, size: int = 12) -> QIcon:
@@ -100,7 +104,7 @@ class CodebookPanel(QWidget):
         """Show a codebook (None empties the panel)."""
         self._codebook = codebook
         self.tree.clear()
-        self.details.clear()
+        self.details.setHtml(HINT)
         if codebook is None:
             return
         for layer_number, layer in enumerate(codebook.layers):
@@ -162,7 +166,7 @@ class CodebookPanel(QWidget):
 
     def _show_details(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
         if item is None or self._codebook is None:
-            self.details.clear()
+            self.details.setHtml(HINT)
             return
         layer = self._codebook.layer(item.data(0, LAYER_ROLE))
         if layer is None:

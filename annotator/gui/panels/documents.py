@@ -191,7 +191,8 @@ class DocumentsPanel(QWidget):
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 90), (2, 80), (3, 60), (4, 80), (5, 44)):
+        header.setMinimumSectionSize(32)
+        for column, width in ((1, 96), (2, 78), (3, 50), (4, 74), (5, 40)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         layout = QVBoxLayout(self)

@@ -1,0 +1,319 @@
+"""brat standoff: a .txt and an .ann per document, annotation.conf and visual.conf.
+
+Offsets: brat's server reads the .txt as a Python string and slices it with the offsets
+in the .ann, so offsets count code points, the same as this program (brat's own docs say
+"character offsets"). A span that crosses a line break is written as fragments without
+the line breaks ("T1<tab>Type 0 5;6 9"), as brat itself does; reading joins the fragments.
+
+Layout written: `annotation.conf` and `visual.conf` at the top (entity types grouped under
+their layer, with the real label names as display names), one folder per annotator, and in
+it `NNNN-title.txt` / `.ann`. Attributes become A lines (brat attributes take one word, so a
+value with white space is not carried); notes become `#` AnnotatorNotes lines (one line).
+Document-level labels, annotation ids and document metadata have no place in brat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import BadInputError
+from annotator.formats.base import ImportedDocument, ImportedSpan, ReadOptions
+from annotator.formats.interchange import (
+    PROGRAM,
+    ExportContext,
+    ExportDocument,
+    OutputFiles,
+    iter_lines,
+    safe_name,
+    unique_names,
+)
+from annotator.formats.text_io import (
+    check_length,
+    decode_bytes,
+    first_line_title,
+    normalise_with_offsets,
+    read_file_bytes,
+)
+from annotator.model import Layer
+
+MARKER = f"# Written by {PROGRAM}"
+_TYPE_NAME = re.compile(r"^[A-Za-z0-9_\-.]+$")
+
+
+# ----- writing ----------------------------------------------------------------------------------
+
+
+def _type_names(layers: tuple[Layer, ...]) -> dict[tuple[str, str], str]:
+    """brat type name of each (layer, label) and of each layer (label ""), all distinct."""
+    keys = [(layer.name, "") for layer in layers] + [(layer.name, label.name) for layer in layers
+                                                      for label in layer.labels]
+    names = unique_names([f"{layer}\x00{label}" for layer, label in keys],
+                         lambda key: safe_name(key.split("\x00")[1] or key.split("\x00")[0]))
+    return {key: names[f"{key[0]}\x00{key[1]}"] for key in keys}
+
+
+def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) split at line breaks, dropping them (brat spans stay on one line)."""
+    pieces = []
+    for match in re.finditer(r"[^\n]+", text[start:end]):
+        pieces.append((start + match.start(), start + match.end()))
+    return pieces
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.splitlines())
+
+
+def write_brat(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
+    """Write the brat folder `out`."""
+    folder = files.folder(out)
+    span_layers = tuple(layer for layer in context.layers if layer.kind == "span")
+    types = _type_names(span_layers)
+    attribute_names = unique_names(
+        dict.fromkeys(a.name for layer in span_layers for a in layer.attributes), safe_name)
+    values: dict[str, set[str]] = defaultdict(set)
+    folders = unique_names([a.name for a in context.annotators], safe_name)
+    for number, item in enumerate(documents, start=1):
+        stem = f"{number:04d}-{safe_name(item.document.title, fallback='document')[:40]}"
+        by_annotator: dict[str, list[Any]] = defaultdict(list)
+        for span in item.spans:
+            by_annotator[span.annotator].append(span)
+        context.not_carried("document-level labels (brat has no document annotations)", len(item.labels))
+        context.not_carried("annotation ids (brat numbers annotations T1, T2, ...)", len(item.spans))
+        context.not_carried("document metadata other than the text (title only in the file name)", 1)
+        for annotator in context.annotators:
+            target = folder / folders[annotator.name]
+            target.mkdir(exist_ok=True)
+            (target / f"{stem}.txt").write_text(item.text, encoding="utf-8", newline="\n")
+            lines = _ann_lines(item.text, by_annotator.get(annotator.name, []), types, attribute_names, values,
+                               context)
+            (target / f"{stem}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8",
+                                                newline="\n")
+    (folder / "annotation.conf").write_text(_annotation_conf(span_layers, types, attribute_names, values),
+                                            encoding="utf-8", newline="\n")
+    (folder / "visual.conf").write_text(_visual_conf(span_layers, types), encoding="utf-8", newline="\n")
+
+
+def _ann_lines(text: str, spans: list[Any], types: dict[tuple[str, str], str], attribute_names: dict[str, str],
+               values: dict[str, set[str]], context: ExportContext) -> list[str]:
+    lines: list[str] = []
+    attribute_count = note_count = 0
+    for number, span in enumerate(spans, start=1):
+        pieces = _fragments(text, span.start, span.end)
+        if not pieces:
+            context.not_carried("spans of line breaks only", 1)
+            continue
+        where = ";".join(f"{s} {e}" for s, e in pieces)
+        covered = " ".join(text[s:e] for s, e in pieces)
+        lines.append(f"T{number}\t{types[(span.layer, span.label)]} {where}\t{covered}")
+        for name, value in span.attributes.items():
+            word = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            if not word or any(char.isspace() for char in word):
+                context.not_carried("attribute values with white space (brat values are one word)", 1)
+                continue
+            attribute_count += 1
+            values[attribute_names[name]].add(word)
+            lines.append(f"A{attribute_count}\t{attribute_names[name]} T{number} {word}")
+        if span.note:
+            note_count += 1
+            if "\n" in span.note:
+                context.not_carried("line breaks in notes (brat notes are one line; made spaces)", 1)
+            lines.append(f"#{note_count}\tAnnotatorNotes T{number}\t{_one_line(span.note)}")
+    return lines
+
+
+def _annotation_conf(layers: tuple[Layer, ...], types: dict[tuple[str, str], str], attribute_names: dict[str, str],
+                     values: dict[str, set[str]]) -> str:
+    lines = [MARKER, "# Entity types: one per label, under its layer (the layer itself is not used).",
+             "[entities]"]
+    for layer in layers:
+        lines.append(f"!{types[(layer.name, '')]}")
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for label in layer.labels:
+            children[label.parent].append(label.name)
+
+        def add(parent: str | None, depth: int) -> None:
+            for name in children.get(parent, []):
+                lines.append("\t" * depth + types[(layer.name, name)])
+                add(name, depth + 1)
+
+        add(None, 1)
+    lines += ["", "[relations]", "", "[events]", "", "[attributes]"]
+    for original, name in attribute_names.items():
+        found = sorted(values.get(name, ())) or ["true", "false"]
+        lines.append(f"{name}\tArg:<ENTITY>, Value:{'|'.join(found)}")
+        if original != name:
+            lines.append(f"# attribute {name} = {original}")
+    return "\n".join(lines) + "\n"
+
+
+def _visual_conf(layers: tuple[Layer, ...], types: dict[tuple[str, str], str]) -> str:
+    lines = [MARKER, "[labels]"]
+    for layer in layers:
+        lines.append(f"{types[(layer.name, '')]} | {layer.name}")
+        lines += [f"{types[(layer.name, label.name)]} | {label.name}" for label in layer.labels]
+    lines += ["", "[drawing]"]
+    for layer in layers:
+        lines += [f"{types[(layer.name, label.name)]}\tbgColor:{label.colour}" for label in layer.labels]
+    return "\n".join(lines) + "\n"
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+
+class _Config:
+    """What annotation.conf / visual.conf say: layer and real name of each type."""
+
+    def __init__(self) -> None:
+        self.layer_of: dict[str, str] = {}
+        self.display: dict[str, str] = {}
+        self.attributes: dict[str, str] = {}
+        self.ours = False
+        self.folder: Path | None = None
+
+
+def _find_config(start: Path) -> _Config:
+    """Read the nearest annotation.conf (this folder or up to two above), as brat does."""
+    config = _Config()
+    for folder in (start, start.parent, start.parent.parent):
+        conf = folder / "annotation.conf"
+        if conf.is_file():
+            config.folder = folder
+            _read_annotation_conf(conf, config)
+            visual = folder / "visual.conf"
+            if visual.is_file():
+                _read_visual_conf(visual, config)
+            break
+    return config
+
+
+def _read_annotation_conf(path: Path, config: _Config) -> None:
+    content = decode_bytes(read_file_bytes(path, 4 * 1024 * 1024), path)
+    section = ""
+    stack: list[tuple[int, str, bool]] = []  # (depth, type, abstract) of the open ancestors
+    for _, line in iter_lines(content):
+        if line.startswith(MARKER):
+            config.ours = True
+        found = re.match(r"# attribute (\S+) = (.+)$", line)
+        if found:
+            config.attributes[found.group(1)] = found.group(2)
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.strip().startswith("["):
+            section = line.strip()
+            continue
+        if section != "[entities]":
+            continue
+        depth = len(line) - len(line.lstrip("\t"))
+        entry = line.strip().split()[0]
+        name = entry.lstrip("!")
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack and stack[0][2]:  # under an abstract top type: that type is the layer
+            config.layer_of[name] = stack[0][1]
+        stack.append((depth, name, entry.startswith("!") and depth == 0))
+
+
+def _read_visual_conf(path: Path, config: _Config) -> None:
+    content = decode_bytes(read_file_bytes(path, 4 * 1024 * 1024), path)
+    section = ""
+    for _, line in iter_lines(content):
+        if line.strip().startswith("["):
+            section = line.strip()
+        elif section == "[labels]" and "|" in line and not line.lstrip().startswith("#"):
+            parts = [part.strip() for part in line.split("|")]
+            config.display[parts[0]] = parts[1]
+
+
+def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
+    """Read one brat document from its .ann (and the .txt beside it), or every pair in a folder.
+
+    A .txt with an .ann beside it gives nothing, as the pair is read through its .ann (a
+    folder import lists both files).
+    """
+    options = options or ReadOptions()
+    path = Path(path)
+    if path.is_dir():
+        found: list[ImportedDocument] = []
+        for ann in sorted(path.rglob("*.ann")):
+            found += read_brat(ann, options)
+        if not found:
+            raise BadInputError(path, "has no brat .ann files")
+        return found
+    ann, txt = path.with_suffix(".ann"), path.with_suffix(".txt")
+    if path.suffix.lower() == ".txt" and ann.is_file():
+        return []  # a folder import lists both files of a pair: the pair is read through its .ann
+    if not txt.is_file():
+        raise BadInputError(ann, f"has no text file beside it ({txt.name})")
+    if not ann.is_file():
+        raise BadInputError(txt, f"has no brat annotation file beside it ({ann.name})")
+    raw_text = decode_bytes(read_file_bytes(txt), txt)
+    config = _find_config(ann.parent)
+    annotator = options.default_annotator
+    if annotator is None and config.ours and config.folder == ann.parent.parent:
+        annotator = ann.parent.name
+    spans = _read_ann(ann, raw_text, config, annotator)
+    text, spans = normalise_with_offsets(raw_text, spans)
+    check_length(text, txt)
+    return [ImportedDocument(text=text, origin=str(ann), title=first_line_title(text), spans=spans)]
+
+
+def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None) -> list[ImportedSpan]:
+    data = read_file_bytes(ann)
+    content = decode_bytes(data, ann) if data.strip() else ""  # an empty .ann: no annotations
+    spans: dict[str, ImportedSpan] = {}
+    for number, line in iter_lines(content):
+        if not line.strip():
+            continue
+        kind = line[0]
+        fields = line.split("\t")
+        if kind == "T":
+            spans[fields[0]] = _text_bound(ann, number, fields, text, config, annotator)
+        elif kind in "AM":
+            parts = fields[1].split(" ") if len(fields) > 1 else []
+            if len(parts) not in (2, 3) or parts[1] not in spans:
+                raise BadInputError(ann, f"attribute line is not 'A<n><tab>Name T<n> [Value]': {line[:60]!r}",
+                                    line=number)
+            name = config.attributes.get(parts[0], parts[0])
+            spans[parts[1]].attributes[name] = parts[2] if len(parts) == 3 else True
+        elif kind == "#":
+            parts = fields[1].split(" ") if len(fields) > 1 else []
+            if len(fields) < 3 or len(parts) != 2 or parts[1] not in spans:
+                raise BadInputError(ann, f"note line is not '#<n><tab>AnnotatorNotes T<n><tab>text': {line[:60]!r}",
+                                    line=number)
+            spans[parts[1]].note = "\t".join(fields[2:])
+        elif kind in "REN*":
+            continue  # relations, events and normalisations have no place in this program
+        else:
+            raise BadInputError(ann, f"is not a brat annotation line: {line[:60]!r}", line=number)
+    return list(spans.values())
+
+
+def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _Config,
+                annotator: str | None) -> ImportedSpan:
+    if len(fields) < 2:
+        raise BadInputError(ann, "text-bound line is not 'T<n><tab>Type start end<tab>text'", line=number)
+    head = fields[1].split(" ", 1)
+    if len(head) != 2:
+        raise BadInputError(ann, f"text-bound line has no offsets: {fields[1][:60]!r}", line=number)
+    type_name, where = head
+    try:
+        pieces = [tuple(int(value) for value in piece.split()) for piece in where.split(";")]
+    except ValueError:
+        raise BadInputError(ann, f"offsets {where!r} are not numbers", line=number) from None
+    if any(len(piece) != 2 or not 0 <= piece[0] < piece[1] <= len(text) for piece in pieces):
+        raise BadInputError(ann, f"offsets {where!r} are outside the text (0–{len(text)} characters)", line=number)
+    if len(fields) > 2:
+        expected = " ".join(text[s:e] for s, e in pieces)
+        if fields[2] != expected and fields[2].strip() != expected.strip():
+            raise BadInputError(
+                ann, f"offsets {where} cover {expected[:30]!r}, not {fields[2][:30]!r} "
+                "(brat offsets count characters, i.e. code points)", line=number)
+    start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
+    return ImportedSpan(start=start, end=end, label=config.display.get(type_name, type_name),
+                        layer=config.display.get(config.layer_of[type_name], config.layer_of[type_name])
+                        if type_name in config.layer_of else None, annotator=annotator)

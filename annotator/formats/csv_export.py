@@ -1,0 +1,78 @@
+"""CSV for spreadsheets, R, SPSS and pandas: one row per annotation with document metadata
+and context, and a document x label count matrix; formula-like cells are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.formats.interchange import ExportContext, ExportDocument, OutputFiles
+
+META_COLUMNS = ("title", "source", "author", "date", "url", "language")
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google
+# Sheets (OWASP, "CSV Injection"); such cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell made safe for spreadsheets; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def matrix_path(out: Path) -> Path:
+    """Where the document x label matrix of an export to `out` goes."""
+    return out.with_name(f"{out.stem}.matrix.csv")
+
+
+def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
+    """Write the annotation rows to `out` and the count matrix beside it."""
+    width = int(context.option("context_chars", 60))
+    attribute_names = list(dict.fromkeys(a.name for layer in context.layers for a in layer.attributes))
+    label_columns = [(layer.name, label.name) for layer in context.layers for label in layer.labels]
+    label_index = {key: index for index, key in enumerate(label_columns)}
+    rows_path = files.file(out)
+    matrix_rows: list[list[Any]] = []
+    with rows_path.open("w", encoding="utf-8", newline="") as handle:
+        rows = csv.writer(handle)
+        header = ["document_id", *META_COLUMNS, "meta", "annotation_id", "annotator", "layer", "label",
+                  "start", "end", "text", "left_context", "right_context",
+                  *(f"attribute:{name}" for name in attribute_names), "note"]
+        rows.writerow(header)
+        for item in documents:
+            document, text = item.document, item.text
+            counts = [0] * len(label_columns)
+            meta = json.dumps(document.meta, ensure_ascii=False, sort_keys=True) if document.meta else ""
+            for annotation in item.annotations:
+                counts[label_index[(annotation.layer, annotation.label)]] += 1
+                if annotation.is_span:
+                    start, end = annotation.start, annotation.end
+                    covered = text[start:end]
+                    left, right = text[max(0, start - width) : start], text[end : end + width]
+                else:
+                    start = end = None
+                    covered = left = right = ""
+                values = [document.id, *(getattr(document, name) for name in META_COLUMNS), meta,
+                          annotation.id, annotation.annotator, annotation.layer, annotation.label,
+                          "" if start is None else start, "" if end is None else end, covered, left, right,
+                          *(_cell(annotation.attributes.get(name)) for name in attribute_names), annotation.note]
+                rows.writerow([neutralise(value) for value in values])
+            matrix_rows.append([document.id, document.title, *counts])
+    with files.file(matrix_path(out)).open("w", encoding="utf-8", newline="") as handle:
+        matrix = csv.writer(handle)
+        matrix.writerow(["document_id", "title", *(f"{layer}: {label}" for layer, label in label_columns)])
+        for row in matrix_rows:
+            matrix.writerow([neutralise(value) for value in row])
+
+
+def _cell(value: Any) -> Any:
+    """An attribute value as a CSV cell: booleans as true/false, missing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value

@@ -1,0 +1,248 @@
+"""Shared by the exchange formats: what an exporter receives, the codebook as plain data,
+safe names, and tokens split so that every span starts and ends on a token boundary."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.errors import AnnotatorError, BadInputError
+from annotator.model import AttributeDef, Annotation, Annotator, Codebook, Document, Label, Layer
+from annotator.segmentation import Segmentation
+
+# Name of the program in files that record who wrote them.
+PROGRAM = "Discourse Annotator"
+
+
+@dataclass(slots=True)
+class ExportDocument:
+    """One document as an exporter sees it: metadata, text, selected annotations, tokens."""
+
+    document: Document
+    text: str
+    annotations: list[Annotation]
+    segmentation: Segmentation | None = None
+
+    @property
+    def spans(self) -> list[Annotation]:
+        """The span annotations, in text order."""
+        return [item for item in self.annotations if item.is_span]
+
+    @property
+    def labels(self) -> list[Annotation]:
+        """The document-level labels."""
+        return [item for item in self.annotations if not item.is_span]
+
+
+@dataclass(slots=True)
+class ExportContext:
+    """What every exporter needs besides the documents: codebook, annotators, options, and a
+    tally of what the format could not carry."""
+
+    codebook: Codebook
+    annotators: list[Annotator]
+    layers: tuple[Layer, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    project_name: str = "corpus"
+    tally: Counter[str] = field(default_factory=Counter)
+
+    def not_carried(self, what: str, count: int = 1) -> None:
+        """Record `count` items the format could not carry, described by `what`."""
+        if count:
+            self.tally[what] += count
+
+    def notes(self) -> list[str]:
+        """The tally as sentences for the export report."""
+        return [f"{what}: {count}" for what, count in self.tally.items()]
+
+    def option(self, name: str, default: Any) -> Any:
+        """A per-format option, or its default."""
+        return self.options.get(name, default)
+
+
+def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
+    """The codebook as JSON-ready data (database ids left out)."""
+    return {
+        "name": codebook.name,
+        "title": codebook.title,
+        "description": codebook.description,
+        "references": list(codebook.references),
+        "layers": [
+            {
+                "name": layer.name, "kind": layer.kind, "granularity": layer.granularity,
+                "overlap": layer.overlap, "multiple": layer.multiple, "description": layer.description,
+                "labels": [
+                    {"name": label.name, "description": label.description, "include": label.include,
+                     "exclude": label.exclude, "examples": list(label.examples), "colour": label.colour,
+                     "key": label.key, "parent": label.parent}
+                    for label in layer.labels
+                ],
+                "attributes": [
+                    {"name": item.name, "type": item.type, "choices": list(item.choices),
+                     "minimum": item.minimum, "maximum": item.maximum, "description": item.description}
+                    for item in layer.attributes
+                ],
+            }
+            for layer in codebook.layers
+        ],
+    }
+
+
+def codebook_from_dict(data: Any, origin: str) -> Codebook:
+    """Rebuild a codebook written by codebook_to_dict; BadInputError if it is malformed."""
+    from annotator.codebooks import validate_codebook
+    from annotator.errors import CodebookError
+
+    try:
+        layers = []
+        for layer in data["layers"]:
+            labels = tuple(
+                Label(str(item["name"]), item.get("description", ""), item.get("include", ""),
+                      item.get("exclude", ""), tuple(item.get("examples", ())), item.get("colour", "#BBBBBB"),
+                      item.get("key", ""), item.get("parent"))
+                for item in layer["labels"]
+            )
+            attributes = tuple(
+                AttributeDef(str(item["name"]), item.get("type", "text"), tuple(item.get("choices", ())),
+                             item.get("minimum"), item.get("maximum"), item.get("description", ""))
+                for item in layer.get("attributes", ())
+            )
+            layers.append(Layer(str(layer["name"]), layer.get("kind", "span"), layer.get("granularity", "token"),
+                                layer.get("overlap", "allow"), bool(layer.get("multiple", True)),
+                                layer.get("description", ""), labels, attributes))
+        book = Codebook(str(data.get("name", "")), data.get("title", ""), data.get("description", ""),
+                        tuple(data.get("references", ())), tuple(layers))
+        validate_codebook(book, origin)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise BadInputError(origin, f"the codebook record is malformed ({error!r})") from None
+    except CodebookError as error:
+        raise BadInputError(origin, f"the codebook record is invalid: {error}") from None
+    return book
+
+
+def safe_name(name: str, keep: str = "-_", fallback: str = "item") -> str:
+    """`name` reduced to ASCII letters, digits and the characters in `keep` (others become
+    "_"), for file names and type names of formats that allow no more."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(rf"[^A-Za-z0-9{re.escape(keep)}]+", "_", ascii_name).strip("_")
+    return cleaned or fallback
+
+
+def unique_names(names: Iterable[str], make: Any = safe_name) -> dict[str, str]:
+    """A distinct safe name for each given name (numbered when two reduce to the same)."""
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        if name in result:
+            continue
+        base = make(name)
+        candidate, number = base, 2
+        while candidate.lower() in used:
+            candidate, number = f"{base}_{number}", number + 1
+        used.add(candidate.lower())
+        result[name] = candidate
+    return result
+
+
+def split_tokens(tokens: Iterable[tuple[int, int]], boundaries: Iterable[int]) -> list[tuple[int, int]]:
+    """Tokens cut at every boundary that falls strictly inside one (span edges inside words)."""
+    cuts = sorted(set(boundaries))
+    pieces: list[tuple[int, int]] = []
+    for start, end in tokens:
+        at = bisect_left(cuts, start + 1)
+        while at < len(cuts) and cuts[at] < end:
+            pieces.append((start, cuts[at]))
+            start = cuts[at]
+            at += 1
+        pieces.append((start, end))
+    return pieces
+
+
+def covering_pieces(text: str, tokens: Iterable[tuple[int, int]], boundaries: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive pieces covering the whole text: the tokens and the gaps between them,
+    each cut at every boundary inside it."""
+    pieces: list[tuple[int, int]] = []
+    position = 0
+    for start, end in tokens:
+        if start > position:
+            pieces.append((position, start))
+        pieces.append((start, end))
+        position = end
+    if position < len(text):
+        pieces.append((position, len(text)))
+    return split_tokens(pieces, boundaries)
+
+
+def utf16_offsets(text: str) -> list[int]:
+    """For each code-point index 0..len(text), the UTF-16 code-unit index."""
+    result = [0] * (len(text) + 1)
+    units = 0
+    for index, char in enumerate(text):
+        result[index] = units
+        units += 2 if ord(char) > 0xFFFF else 1
+    result[len(text)] = units
+    return result
+
+
+def iter_lines(content: str) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) for a text split on LF only (a CR before LF dropped)."""
+    for number, line in enumerate(content.split("\n"), start=1):
+        yield number, line.removesuffix("\r")
+
+
+class OutputFiles:
+    """Files and folders an export writes, first under temporary names beside their final
+    place, moved there only when everything is written (a failed or cancelled export
+    leaves no half-written output)."""
+
+    def __init__(self) -> None:
+        self._planned: list[tuple[Path, Path, bool]] = []
+
+    def file(self, final: Path) -> Path:
+        """A temporary path to write the file that ends up at `final`."""
+        handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        os.close(handle)
+        self._planned.append((Path(name), final, False))
+        return Path(name)
+
+    def folder(self, final: Path) -> Path:
+        """A temporary empty folder to fill, which ends up at `final`."""
+        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+            raise AnnotatorError(f"{final}: exists and is not an empty folder; choose a new folder")
+        name = tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        self._planned.append((Path(name), final, True))
+        return Path(name)
+
+    @property
+    def finals(self) -> list[Path]:
+        """Where the outputs go."""
+        return [final for _, final, _ in self._planned]
+
+    def commit(self) -> None:
+        """Move every temporary output to its final place."""
+        for temporary, final, is_folder in self._planned:
+            if is_folder:
+                if final.is_dir():
+                    final.rmdir()
+                os.replace(temporary, final)
+            else:
+                os.replace(temporary, final)
+        self._planned.clear()
+
+    def discard(self) -> None:
+        """Remove every temporary output."""
+        for temporary, _, is_folder in self._planned:
+            if is_folder:
+                shutil.rmtree(temporary, ignore_errors=True)
+            else:
+                temporary.unlink(missing_ok=True)
+        self._planned.clear()

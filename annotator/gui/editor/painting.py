@@ -1,0 +1,146 @@
+"""Drawing the editor's decorations: underlines, find hits, the selected span, stripes, tooltips."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+from ..offsets import OffsetMap
+from .geometry import TextGeometry
+from .spans import BACKGROUND, OTHERS, UNDERLINE, Mark, SpanIndex
+from .view import STRIPE_GAP, STRIPE_WIDTH, TextView
+
+MAX_UNDERLINE_LANES = 4
+FIND_COLOUR = "#e66100"
+SELECTED_COLOUR = "#1a1a1a"
+
+
+class PaintingMixin:
+    """Paints what the highlighter cannot: stacked underlines, hit boxes, stripes; for AnnotationEditor."""
+
+    view: TextView
+    _text: str
+    _annotator: str
+    _offsets: OffsetMap
+    _index: SpanIndex
+    _selected: str | None
+    _hits: list[tuple[int, int]]
+    _hit: int
+
+    # ----- painting (called by the view and the margin) ------------------------------
+
+    def _geometry(self) -> TextGeometry:
+        shift = QPointF(-self.view.horizontalScrollBar().value(), -self.view.verticalScrollBar().value())
+        return TextGeometry(self.view.document(), self._offsets, shift)
+
+    def _visible_range(self) -> tuple[int, int]:
+        viewport = self.view.viewport()
+        top = self.view.cursorForPosition(QPoint(0, 0)).position()
+        bottom = self.view.cursorForPosition(QPoint(viewport.width(), viewport.height())).position()
+        return self._offsets.to_py(top), self._offsets.to_py(bottom) + 1
+
+    def paint_overlay(self, painter: QPainter, area: Any) -> None:
+        """Underlines of other layers and of other annotators, find hits, the selected span."""
+        if not self._text:
+            return
+        geometry = self._geometry()
+        first, last = self._visible_range()
+        for mark in self._index.marks().values():
+            if mark.role == BACKGROUND or mark.end <= first or mark.start >= last:
+                continue
+            colour = QColor(mark.colour).darker(115)
+            pen = QPen(colour, 2.4 if mark.role == UNDERLINE else 1.6)
+            if mark.role == OTHERS:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            painter.setPen(pen)
+            lane = min(mark.underline_lane, MAX_UNDERLINE_LANES - 1)
+            for rect in geometry.range_rects(mark.start, mark.end):
+                y = rect.bottom() + 1.5 + lane * 3.2
+                painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+        painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        for number, (start, end) in enumerate(self._hits):
+            if end <= first or start >= last:
+                continue
+            painter.setPen(QPen(QColor(FIND_COLOUR), 2.2 if number == self._hit else 1.2))
+            for rect in geometry.range_rects(start, end):
+                painter.drawRoundedRect(rect.adjusted(-1.5, -1, 1.5, 1), 3, 3)
+        selected = self._index.get(self._selected) if self._selected else None
+        if selected is not None and selected.start is not None and selected.end is not None:
+            painter.setPen(QPen(QColor(SELECTED_COLOUR), 1.6, Qt.PenStyle.SolidLine))
+            for rect in geometry.range_rects(selected.start, selected.end):
+                painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 3, 3)
+
+    def _stripe_geometry(self) -> list[tuple[Mark, QRectF]]:
+        if not self._text:
+            return []
+        geometry = self._geometry()
+        first, last = self._visible_range()
+        height = self.view.viewport().height()
+        found = []
+        for mark in self._index.marks().values():
+            if mark.end <= first or mark.start >= last:
+                continue
+            top, _ = geometry.line_top_bottom(mark.start)
+            _, bottom = geometry.line_top_bottom(max(mark.start, mark.end - 1))
+            if bottom < 0 or top > height:
+                continue
+            x = 6 + min(mark.stripe_lane, 11) * (STRIPE_WIDTH + STRIPE_GAP)
+            found.append((mark, QRectF(x, top + 1, STRIPE_WIDTH, max(bottom - top - 2, 4))))
+        return found
+
+    def paint_stripes(self, painter: QPainter, width: int) -> None:
+        """Draw one bar per visible span in its label colour, in its lane."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for mark, rect in self._stripe_geometry():
+            colour = QColor(mark.colour)
+            if mark.role == OTHERS:
+                painter.setPen(QPen(colour.darker(120), 1))
+                painter.setBrush(QBrush(colour, Qt.BrushStyle.Dense5Pattern))
+            else:
+                painter.setPen(QPen(Qt.PenStyle.NoPen))
+                painter.setBrush(QBrush(colour))
+            painter.drawRoundedRect(rect, 2, 2)
+            if mark.annotation.id == self._selected:
+                painter.setPen(QPen(QColor(SELECTED_COLOUR), 1.4))
+                painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+                painter.drawRoundedRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5), 2, 2)
+
+    def stripe_at(self, point: QPoint) -> str | None:
+        """The annotation whose stripe is under a margin point."""
+        for mark, rect in self._stripe_geometry():
+            if rect.adjusted(-1, 0, 1, 0).contains(QPointF(point)):
+                return mark.annotation.id
+        return None
+
+    def tooltip_at(self, point: QPoint) -> str:
+        """Rich-text list of every code at a viewport point ('' when none)."""
+        position = self.char_at(point)
+        if position is None:
+            return ""
+        return self.describe([m.annotation.id for m in self._index.marks_at(position)])
+
+    def describe(self, ids: list[str]) -> str:
+        """Rich-text lines naming the codes of some annotations, with attributes and notes."""
+        lines = []
+        for ident in ids:
+            annotation = self._index.get(ident)
+            if annotation is None:
+                continue
+            colour = self._index.colour(annotation.layer, annotation.label)
+            parts = [f'<span style="color:{colour};">■</span> {escape(annotation.layer)}: '
+                     f"<b>{escape(annotation.label)}</b>"]
+            if annotation.annotator != self._annotator:
+                parts.append(f" <i>({escape(annotation.annotator)}, read-only)</i>")
+            if annotation.attributes:
+                values = ", ".join(f"{escape(k)} = {escape(str(v))}" for k, v in annotation.attributes.items())
+                parts.append(f" — {values}")
+            if annotation.note:
+                parts.append(f"<br>&nbsp;&nbsp;&nbsp;<i>{escape(annotation.note)}</i>")
+            lines.append("".join(parts))
+        return "<br>".join(lines)
+
+

@@ -1,0 +1,42 @@
+"""Inter-annotator agreement of a project (Qt-free): annotations -> units -> figures and tables.
+
+Used by `annotator agreement` and the GUI dashboard:
+
+    report = compute_agreement(project, AgreementRequest(layer="Framing", unit="sentence"))
+    print(format_report(report)); json.dumps(report.to_dict()); write_csv(report, "a.csv")
+
+How annotations become units (also written into every report's notes):
+- document layers: one unit per document, value = the label; layers allowing several
+  labels per document use one present/absent unit per (document, label);
+- span layers: sentences or tokens from the stored segmentation, value = the label of the
+  annotator's span covering the unit or "none" (stats.unit_labels), with a per-label
+  present/absent variant in the per-label table; or the character continuum for alpha_U
+  (documents every selected annotator coded, laid end to end);
+- an annotator who did not code a document gives missing values there, not "none".
+"""
+
+from .bench import benchmark
+from .collect import Corpus, collect
+from .compute import compute_agreement
+from .output import format_report, write_csv
+from .report import AgreementReport, DocumentRow, LabelRow, PairResult
+from .request import DEFINITIONS, LEVELS, MEASURES, UNITS, AgreementCancelled, AgreementRequest
+
+__all__ = [
+    "DEFINITIONS",
+    "LEVELS",
+    "MEASURES",
+    "UNITS",
+    "AgreementCancelled",
+    "AgreementReport",
+    "AgreementRequest",
+    "Corpus",
+    "DocumentRow",
+    "LabelRow",
+    "PairResult",
+    "benchmark",
+    "collect",
+    "compute_agreement",
+    "format_report",
+    "write_csv",
+]

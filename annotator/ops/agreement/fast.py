@@ -1,0 +1,161 @@
+"""Fast paths for large corpora, each equal to the stats function it stands for (tests check it).
+
+- Units with identical values are collapsed into patterns with counts, so alpha and percent
+  agreement per label and per document run on a few thousand patterns instead of hundreds of
+  thousands of units (alpha through stats' own weighted alpha_from_pairs).
+- Per-label presence of spans on units in one pass per annotator (= stats.unit_presence).
+- Exact span matching as a multiset intersection of integer keys (= stats.span_agreement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from ...stats import Figure, encode
+from ...stats.alpha import alpha_from_pairs, category_scale
+from ...stats.alpha import MEASURE as ALPHA
+from ...stats.pairs import pair_table
+from ...stats.percent import MEASURE as PERCENT
+from ...stats.percent import RULE as PERCENT_RULE
+from ...stats.result import NO_PAIRABLE_UNITS, SINGLE_CODER, defined, undefined
+from ...stats.spans import maximum_matching, prf_figure
+
+_KEY_LIMIT = 2**62
+
+
+def compress(values: np.ndarray, groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(patterns: coders x P, counts: P, group of each pattern: P) for coders x units `values`.
+
+    Units in the same group with the same values (NaN = missing) become one pattern; the
+    patterns come sorted by group.
+    """
+    n_coders, n_units = values.shape
+    group = np.zeros(n_units, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    codes = np.where(np.isnan(values), 0, values + 1).astype(np.int64)
+    base = int(codes.max()) + 1 if codes.size else 1
+    n_groups = int(group.max()) + 1 if n_units else 1
+    if base**n_coders * n_groups < _KEY_LIMIT:
+        key = group.copy()
+        for row in codes:
+            key = key * base + row
+        _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    else:
+        stacked = np.vstack([group[None, :], codes])
+        _, first, counts = np.unique(stacked, axis=1, return_index=True, return_counts=True)
+    return values[:, first], counts, group[first]
+
+
+def weighted_alpha(patterns: np.ndarray, counts: np.ndarray, level: str,
+                   categories: Sequence[float] | None) -> Figure:
+    """Krippendorff's alpha of the units the patterns stand for (stats' alpha_from_pairs with weights)."""
+    coded = encode(np.asarray(patterns, dtype=float), categories)
+    if coded.n_coders < 2:
+        return undefined(ALPHA, SINGLE_CODER, 0, coded.n_coders, level=level)
+    table = pair_table(coded)
+    pairable = (coded.codes >= 0).sum(axis=0) >= 2
+    weights = np.asarray(counts, dtype=float)[pairable]
+    figure = alpha_from_pairs(table, level, category_scale(coded, level), weights)  # type: ignore[arg-type]
+    if table.n_pairable_units:
+        figure = replace(figure, n_units=int(weights.sum()))
+    return figure
+
+
+def percent_by_group(patterns: np.ndarray, counts: np.ndarray, group: np.ndarray, n_groups: int) -> list[Figure]:
+    """Percent agreement (as stats.percent_agreement) of each group of patterns."""
+    n_coders = patterns.shape[0]
+    if n_coders < 2:
+        return [undefined(PERCENT, SINGLE_CODER, 0, n_coders, rule=PERCENT_RULE)] * n_groups
+    present = ~np.isnan(patterns)
+    m = present.sum(axis=0).astype(float)
+    agree = np.zeros(patterns.shape[1])
+    for i in range(n_coders):
+        for j in range(i + 1, n_coders):
+            agree += present[i] & present[j] & (patterns[i] == patterns[j])
+    pairs = m * (m - 1) / 2
+    keep = m >= 2
+    weight = np.where(keep, counts, 0).astype(float)
+    share = np.divide(agree, pairs, out=np.zeros_like(agree), where=keep)
+
+    def per_group(x: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=x, minlength=n_groups)
+
+    units, total = per_group(weight), per_group(weight * share)
+    agreeing, all_pairs = per_group(weight * agree), per_group(weight * pairs)
+    coders = np.zeros((n_groups, n_coders), dtype=bool)
+    for i in range(n_coders):
+        np.logical_or.at(coders[:, i], group[keep & present[i]], True)
+    figures = []
+    for g in range(n_groups):
+        if units[g] == 0:
+            figures.append(undefined(PERCENT, NO_PAIRABLE_UNITS, 0, 0, rule=PERCENT_RULE))
+            continue
+        figures.append(defined(PERCENT, total[g] / units[g], int(units[g]), int(coders[g].sum()),
+                               rule=PERCENT_RULE, agreeing_pairs=int(round(agreeing[g])),
+                               pairs=int(round(all_pairs[g]))))
+    return figures
+
+
+def span_cover_ranges(unit_starts: np.ndarray, unit_ends: np.ndarray, span_starts: np.ndarray,
+                      span_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each span, the range [first, stop) of sorted units sharing a character with it."""
+    first = np.searchsorted(unit_ends, span_starts, side="right")
+    stop = np.maximum(np.searchsorted(unit_starts, span_ends, side="left"), first)
+    return first, stop
+
+
+def presence_row(first: np.ndarray, stop: np.ndarray, n_units: int) -> np.ndarray:
+    """1.0 for units inside at least one [first, stop) range, else 0.0 (as stats.unit_presence)."""
+    edges = np.bincount(first, minlength=n_units + 1) - np.bincount(stop, minlength=n_units + 1)
+    return (np.cumsum(edges[:-1]) > 0).astype(float)
+
+
+def exact_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
+             second: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Figure:
+    """Span F1 with exact matching of (start, end, label) arrays (as stats.span_agreement)."""
+    def keys(spans: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        start, end, label = (np.asarray(a, dtype=np.int64) for a in spans)
+        return np.unique((start * (limit + 1) + end) * n_labels + label, return_counts=True)
+
+    everything = [a for spans in (first, second) for a in spans[:2]]
+    limit = int(max((int(a.max()) for a in everything if len(a)), default=0))
+    n_labels = int(max((int(s[2].max()) for s in (first, second) if len(s[2])), default=0)) + 1
+    (a_keys, a_counts), (b_keys, b_counts) = keys(first), keys(second)
+    _, ia, ib = np.intersect1d(a_keys, b_keys, assume_unique=True, return_indices=True)
+    matched = int(np.minimum(a_counts[ia], b_counts[ib]).sum())
+    return prf_figure(matched, len(first[0]), len(second[0]), "exact", False)
+
+
+def overlap_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
+               second: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Figure:
+    """Span F1 with one-to-one overlap matching (as stats.span_agreement), pairs found by sorting.
+
+    Candidate pairs share a label and at least one character; they are found with
+    np.searchsorted on (label, start) keys instead of comparing every span with every span,
+    and stats' maximum_matching gives the largest one-to-one matching.
+    """
+    a_start, a_end, a_label = (np.asarray(x, dtype=np.int64) for x in first)
+    b_start, b_end, b_label = (np.asarray(x, dtype=np.int64) for x in second)
+    if not len(a_start) or not len(b_start):
+        return prf_figure(0, len(a_start), len(b_start), "overlap", False)
+    big = int(max(a_end.max(), b_end.max())) + 2
+    longest = int((b_end - b_start).max())
+    order = np.lexsort((b_start, b_label))
+    key = b_label[order] * big + b_start[order]
+    lo = np.searchsorted(key, a_label * big + np.maximum(a_start - longest, -1), side="right")
+    hi = np.maximum(np.searchsorted(key, a_label * big + a_end, side="left"), lo)
+    count = hi - lo
+    a_index = np.repeat(np.arange(len(a_start)), count)
+    b_index = order[np.repeat(lo, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)]
+    shared = np.minimum(a_end[a_index], b_end[b_index]) - np.maximum(a_start[a_index], b_start[b_index])
+    ok = (shared > 0) & (a_label[a_index] == b_label[b_index])
+    a_index, b_index, shared = a_index[ok], b_index[ok], shared[ok]
+    ranked = np.lexsort((b_index, -shared, a_index))  # per span: largest overlap first
+    a_index, b_index = a_index[ranked], b_index[ranked]
+    cuts = np.searchsorted(a_index, np.arange(len(a_start) + 1))
+    targets = b_index.tolist()
+    neighbours = [targets[cuts[k]:cuts[k + 1]] for k in range(len(a_start))]
+    matched = maximum_matching(neighbours, len(b_start))
+    return prf_figure(matched, len(a_start), len(b_start), "overlap", False)

@@ -1,0 +1,150 @@
+"""The result of an agreement computation: pooled figures and the tables a reviewer asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...stats import Figure
+
+# Keys of the figure dictionaries, in the order reports show them, with readable names.
+FIGURE_NAMES: dict[str, str] = {
+    "alpha": "Krippendorff's alpha",
+    "alpha_u": "Krippendorff's alpha_U",
+    "percent": "percent agreement",
+    "cohen": "Cohen's kappa",
+    "cohen_mean": "Cohen's kappa, mean over pairs",
+    "weighted": "weighted kappa",
+    "fleiss": "Fleiss' kappa",
+    "f1_exact": "span F1, exact",
+    "f1_overlap": "span F1, overlap",
+}
+
+
+@dataclass
+class PairResult:
+    """Two annotators: their kappa and span F1 figures and their confusion matrix.
+
+    `confusion[r, c]` counts units the first annotator gave category r and the second
+    category c (the report's `categories`, "none" included for span layers).
+    """
+
+    first: str
+    second: str
+    figures: dict[str, Figure] = field(default_factory=dict)
+    confusion: np.ndarray | None = None
+
+    def to_dict(self, categories: tuple[Hashable, ...]) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "annotators": [self.first, self.second],
+            "figures": {key: figure.to_dict() for key, figure in self.figures.items()},
+            "confusion": None if self.confusion is None else {
+                "rows": f"{self.first}'s value", "columns": f"{self.second}'s value",
+                "categories": [str(c) for c in categories],
+                "counts": self.confusion.astype(int).tolist(),
+            },
+        }
+
+
+@dataclass
+class LabelRow:
+    """One label: how often each annotator used it, and its own agreement figures."""
+
+    label: str
+    counts: dict[str, int]
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"label": self.label, "counts": dict(self.counts),
+                "figures": {key: figure.to_dict() for key, figure in self.figures.items()}}
+
+
+@dataclass
+class DocumentRow:
+    """One document: its figures, and for document layers each annotator's value."""
+
+    document_id: str
+    title: str
+    position: int
+    n_units: int
+    annotators: list[str]
+    figures: dict[str, Figure] = field(default_factory=dict)
+    values: dict[str, str | None] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "document": self.document_id, "title": self.title, "position": self.position,
+            "n_units": self.n_units, "annotators": list(self.annotators),
+            "figures": {key: figure.to_dict() for key, figure in self.figures.items()},
+            **({"values": dict(self.values)} if self.values is not None else {}),
+        }
+
+
+@dataclass
+class AgreementReport:
+    """Everything compute_agreement found: pooled figures, pairs, per label, per document.
+
+    `per_document` is sorted worst first by `sort_measure` (documents whose figure is
+    undefined come last).  `notes` state every rule used to turn annotations into units.
+    """
+
+    layer: str
+    layer_kind: str
+    unit: str
+    unit_description: str
+    level: str
+    attribute: str | None
+    measures: tuple[str, ...]
+    annotators: tuple[str, ...]
+    labels: tuple[str, ...]
+    documents: list[dict[str, Any]]
+    left_out: dict[str, int]
+    categories: tuple[Hashable, ...]
+    figures: dict[str, Figure]
+    pairs: list[PairResult]
+    per_label: list[LabelRow]
+    per_document: list[DocumentRow]
+    sort_measure: str | None
+    notes: list[str]
+    seconds: float = 0.0
+
+    def figure(self, key: str) -> Figure:
+        """A pooled figure by key ("alpha", "percent", "fleiss", "alpha_u", "f1_overlap", …)."""
+        return self.figures[key]
+
+    def pair(self, first: str, second: str) -> PairResult:
+        """The result of two annotators, in either order."""
+        for pair in self.pairs:
+            if {pair.first, pair.second} == {first, second}:
+                return pair
+        raise KeyError(f"no pair {first}–{second}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every figure with its unit, number of units and measure definition."""
+        return {
+            "layer": self.layer,
+            "layer_kind": self.layer_kind,
+            "unit": self.unit,
+            "unit_description": self.unit_description,
+            "level": self.level,
+            "attribute": self.attribute,
+            "measures": list(self.measures),
+            "annotators": list(self.annotators),
+            "labels": list(self.labels),
+            "documents": list(self.documents),
+            "documents_left_out": dict(self.left_out),
+            "categories": [str(c) for c in self.categories],
+            "figures": {key: figure.to_dict() for key, figure in self.figures.items()},
+            "pairs": [pair.to_dict(self.categories) for pair in self.pairs],
+            "per_label": [row.to_dict() for row in self.per_label],
+            "per_document": [row.to_dict() for row in self.per_document],
+            "per_document_sorted_by": self.sort_measure,
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 4),
+        }

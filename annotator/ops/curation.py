@@ -1,0 +1,560 @@
+"""Adjudication: where annotators disagree, and the curator's decisions that build the gold set.
+
+The gold set is the annotations of an annotator with the curator role (by default one
+called "curator", created when first needed). Gold changes go through the project's
+undoable annotation operations; each decision is also written to `curation_log` (who,
+when, which source annotation, decision, reason) in the same transaction.
+
+Disagreements among the compared annotators, per layer, are found on *units*: identical
+(layer, label, start, end) annotations. A unit every compared annotator has is agreed.
+The other units make one disagreement each, claimed in this order:
+
+- label: at one exact span (or, for document layers, on the document) the annotators'
+  units carry two or more different labels, from more than one annotator;
+- boundaries: overlapping units with the same label but different offsets, not all
+  marked by the same annotators;
+- missing: a unit only some annotators have, with nothing else to pair it with.
+
+A disagreement is resolved when the curator accepted (or edited) one of its source
+annotations and that gold annotation still exists, or decided every source (a rejection
+counts; an accepted one whose gold was since undone does not).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnnotationError, AnnotatorError
+from ..model import Annotation, Role, Status
+from ..project import Project
+from ..project.history import ChangeSet, Operation, RowChange, now
+
+DEFAULT_CURATOR = "curator"
+ACCEPTING = frozenset({"accept", "accept-agreeing", "edit"})
+DECISIONS = ("accept", "accept-agreeing", "reject", "edit", "add")
+KINDS = ("label", "boundaries", "missing")
+CSV_COLUMNS = (
+    "at", "curator", "document_id", "document_title", "decision", "source_annotation_id", "source_annotator",
+    "layer", "label", "start", "end", "gold_annotation_id", "gold_label", "gold_start", "gold_end", "gold_present",
+    "reason",
+)
+Unit = tuple[str, str, int | None, int | None]  # (layer, label, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One place where the compared annotators differ, with the annotations involved."""
+
+    kind: str  # "label" | "boundaries" | "missing"
+    layer: str
+    start: int | None  # extent of the sources; None for a document-level layer
+    end: int | None
+    sources: tuple[str, ...]  # annotation ids, ordered by position, then annotator order
+    labels: tuple[str, ...]
+    annotators: tuple[str, ...]  # who marked something here
+    missing: tuple[str, ...]  # compared annotators who marked none of it
+    resolved: bool = False
+
+    @property
+    def key(self) -> str:
+        """A stable identifier (for selection in the review view across refreshes)."""
+        return f"{self.layer}|{self.kind}|{self.start}|{self.end}|{','.join(sorted(self.sources))}"
+
+
+@dataclass(slots=True)
+class _Decisions:
+    """The latest curation decision per source annotation, and which gold annotations exist."""
+
+    latest: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # source → (decision, gold)
+    present: set[str] = field(default_factory=set)  # ids of annotations that exist
+
+    def accepted(self, source: str) -> str | None:
+        """The gold id made from `source`, if its latest decision accepted it and the gold still exists."""
+        decision, gold = self.latest.get(source, ("", None))
+        return gold if decision in ACCEPTING and gold in self.present else None
+
+    def decided(self, source: str) -> bool:
+        """True if the curator's latest decision on `source` stands (a rejection, or a gold that exists)."""
+        decision, _gold = self.latest.get(source, ("", None))
+        return decision == "reject" or self.accepted(source) is not None
+
+
+# ----- finding disagreements ----------------------------------------------------------
+
+
+def _units(annotations: Iterable[Annotation], annotators: Sequence[str]) -> dict[Unit, dict[str, str]]:
+    """unit → {annotator: annotation id}, for the compared annotators."""
+    units: dict[Unit, dict[str, str]] = {}
+    wanted = set(annotators)
+    for item in annotations:
+        if item.annotator in wanted:
+            units.setdefault((item.layer, item.label, item.start, item.end), {}).setdefault(item.annotator, item.id)
+    return units
+
+
+def _make(kind: str, members: list[tuple[Unit, dict[str, str]]], annotators: Sequence[str],
+          decisions: _Decisions) -> Disagreement:
+    order = {name: n for n, name in enumerate(annotators)}
+    members = sorted(members, key=lambda m: (m[0][2] or 0, m[0][3] or 0, m[0][1]))
+    sources = tuple(ident for _unit, held in members for _name, ident in sorted(held.items(), key=lambda h: order[h[0]]))
+    holders = {name for _unit, held in members for name in held}
+    starts = [unit[2] for unit, _ in members if unit[2] is not None]
+    ends = [unit[3] for unit, _ in members if unit[3] is not None]
+    resolved = any(decisions.accepted(s) for s in sources) or all(decisions.decided(s) for s in sources)
+    return Disagreement(
+        kind, members[0][0][0], min(starts) if starts else None, max(ends) if ends else None, sources,
+        tuple(sorted({unit[1] for unit, _ in members})), tuple(a for a in annotators if a in holders),
+        tuple(a for a in annotators if a not in holders), resolved,
+    )
+
+
+def _layer_disagreements(
+    units: list[tuple[Unit, dict[str, str]]], annotators: Sequence[str], decisions: _Decisions
+) -> list[Disagreement]:
+    """Disagreements among the non-agreed units of one layer (see the module docstring)."""
+    found: list[Disagreement] = []
+    by_position: dict[tuple[int | None, int | None], list[tuple[Unit, dict[str, str]]]] = {}
+    for member in units:
+        by_position.setdefault((member[0][2], member[0][3]), []).append(member)
+    left: list[tuple[Unit, dict[str, str]]] = []
+    for members in by_position.values():
+        labels = {unit[1] for unit, _ in members}
+        holders = {name for _, held in members for name in held}
+        if len(labels) >= 2 and len(holders) >= 2:
+            found.append(_make("label", members, annotators, decisions))
+        else:
+            left.extend(members)
+    by_label: dict[str, list[tuple[Unit, dict[str, str]]]] = {}
+    for member in left:
+        by_label.setdefault(member[0][1], []).append(member)
+    for members in by_label.values():
+        members.sort(key=lambda m: (m[0][2] or 0, m[0][3] or 0))
+        cluster: list[tuple[Unit, dict[str, str]]] = []
+        reach = -1
+        for member in [*members, None]:
+            if member is not None and member[0][2] is not None and cluster and member[0][2] < reach:
+                cluster.append(member)
+                reach = max(reach, member[0][3] or 0)
+                continue
+            if cluster:
+                same_people = len({frozenset(held) for _, held in cluster}) == 1
+                if len(cluster) >= 2 and not same_people:
+                    found.append(_make("boundaries", cluster, annotators, decisions))
+                else:
+                    found.extend(_make("missing", [m], annotators, decisions) for m in cluster)
+            if member is not None:
+                cluster = [member]
+                reach = member[0][3] if member[0][3] is not None else -1
+    return found
+
+
+def _find(annotations: Iterable[Annotation], annotators: Sequence[str], layer_order: dict[str, int],
+          decisions: _Decisions, layer: str | None = None) -> tuple[list[Disagreement], list[Unit]]:
+    """(disagreements in a stable order, units every compared annotator agrees on)."""
+    units = _units(annotations, annotators)
+    everyone = set(annotators)
+    agreed = [unit for unit, held in units.items() if set(held) == everyone]
+    per_layer: dict[str, list[tuple[Unit, dict[str, str]]]] = {}
+    for unit, held in units.items():
+        if set(held) != everyone and (layer is None or unit[0] == layer):
+            per_layer.setdefault(unit[0], []).append((unit, held))
+    found = [d for members in per_layer.values() for d in _layer_disagreements(members, annotators, decisions)]
+    found.sort(key=lambda d: (d.start is not None, d.start or 0, d.end or 0, layer_order.get(d.layer, 0),
+                              KINDS.index(d.kind), d.labels, d.sources))
+    return found, agreed
+
+
+def _decisions(project: Project, document_ids: Sequence[str] | None = None) -> _Decisions:
+    where = "" if document_ids is None else f"AND document_id IN ({', '.join('?' * len(document_ids))})"
+    result = _Decisions()
+    for source, decision, gold in project.db.execute(
+        f"SELECT source_annotation_id, decision, gold_annotation_id FROM curation_log "
+        f"WHERE source_annotation_id IS NOT NULL {where} ORDER BY id", list(document_ids or [])
+    ):
+        result.latest[source] = (decision, gold)
+    golds = sorted({gold for _d, gold in result.latest.values() if gold})
+    for first in range(0, len(golds), 500):
+        chunk = golds[first:first + 500]
+        result.present.update(row[0] for row in project.db.execute(
+            f"SELECT id FROM annotations WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+    return result
+
+
+def _layer_order(project: Project) -> dict[str, int]:
+    return {layer.name: n for n, layer in enumerate(project.codebook.get().layers)}
+
+
+def _check_annotators(project: Project, annotators: Sequence[str]) -> list[str]:
+    names = list(dict.fromkeys(annotators))
+    if not names:
+        raise AnnotatorError("choose at least one annotator to compare")
+    for name in names:
+        project.annotators.id(name)  # raises naming the unknown annotator
+    return names
+
+
+def disagreements(
+    project: Project, document_id: str, annotators: list[str], layer: str | None = None
+) -> list[Disagreement]:
+    """Where the annotators differ on a document (optionally one layer), in text order;
+    document-level labels come first."""
+    names = _check_annotators(project, annotators)
+    project.documents.get(document_id)
+    if layer is not None:
+        project.codebook.layer(layer)
+    found, _agreed = _find(project.annotations.for_document(document_id), names, _layer_order(project),
+                           _decisions(project, [document_id]), layer)
+    return found
+
+
+def unresolved_count(project: Project, document_id: str, annotators: list[str]) -> int:
+    """How many disagreements on the document the curator has not settled yet."""
+    return sum(not d.resolved for d in disagreements(project, document_id, annotators))
+
+
+def adjudicated_documents(project: Project, annotators: list[str], curator: str | None = None) -> set[str]:
+    """Ids of the documents fully adjudicated: the compared annotators annotated them, the curator
+    has made decisions there, no disagreement is unresolved and every agreed unit is in the gold set."""
+    names = _check_annotators(project, annotators)
+    curators = [curator] if curator else [a.name for a in project.annotators.list() if a.role is Role.CURATOR]
+    by_document: dict[str, list[Annotation]] = {}
+    for name in names:
+        for item in project.annotations.by_annotator(name):
+            by_document.setdefault(item.document_id, []).append(item)
+    gold: dict[str, set[Unit]] = {}
+    for name in curators:
+        if project.annotators.get(name) is None:
+            continue
+        for item in project.annotations.by_annotator(name):
+            gold.setdefault(item.document_id, set()).add((item.layer, item.label, item.start, item.end))
+    touched = {row[0] for row in project.db.execute("SELECT DISTINCT document_id FROM curation_log")}
+    decisions = _decisions(project)
+    order = _layer_order(project)
+    done = set()
+    for document_id, items in by_document.items():
+        if document_id not in touched:
+            continue
+        found, agreed = _find(items, names, order, decisions)
+        if all(d.resolved for d in found) and set(agreed) <= gold.get(document_id, set()):
+            done.add(document_id)
+    return done
+
+
+# ----- decisions ----------------------------------------------------------------------
+
+
+def ensure_curator(project: Project, curator: str = DEFAULT_CURATOR) -> str:
+    """The curator's name, creating the curator if missing; refuses a plain annotator's name."""
+    name = curator.strip()
+    found = project.annotators.get(name)
+    if found is None:
+        return project.annotators.ensure(name, Role.CURATOR).name
+    if found.role is not Role.CURATOR:
+        raise AnnotatorError(f'"{name}" is an annotator, not a curator; the gold set needs a curator')
+    return found.name
+
+
+def _log(project: Project, curator: str, document_id: str, source: str | None, gold: str | None,
+         decision: str, reason: str, detail: dict[str, Any]) -> None:
+    project.db.execute(
+        "INSERT INTO curation_log (at, curator, document_id, source_annotation_id, gold_annotation_id, decision, "
+        "reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [now(), curator, document_id, source, gold, decision, reason, json.dumps(detail, ensure_ascii=False)],
+    )
+
+
+def _describe(item: Annotation) -> dict[str, Any]:
+    return {"annotator": item.annotator, "layer": item.layer, "label": item.label, "start": item.start,
+            "end": item.end}
+
+
+def _gold_twin(project: Project, document_id: str, curator: str, layer: str, label: str,
+               start: int | None, end: int | None) -> Annotation | None:
+    """The curator's annotation with this layer, label and span, if there is one."""
+    for item in project.annotations.for_document(document_id, curator, layer):
+        if item.label == label and item.start == start and item.end == end:
+            return item
+    return None
+
+
+def _single_label_gold(project: Project, document_id: str, curator: str, layer: str) -> Annotation | None:
+    """The curator's existing label in a one-label-per-document layer, if any."""
+    found = project.codebook.layer(layer)
+    if found.kind != "document" or found.multiple:
+        return None
+    existing = project.annotations.for_document(document_id, curator, layer)
+    return existing[0] if existing else None
+
+
+def _source(project: Project, source_annotation_id: str, curator: str) -> Annotation:
+    source = project.annotations.get(source_annotation_id)
+    if source.annotator == curator:
+        raise AnnotatorError("that annotation is already the curator's (gold); edit it directly")
+    return source
+
+
+def _put_gold(project: Project, document_id: str, curator: str, layer: str, label: str, start: int | None,
+              end: int | None, attributes: dict[str, Any], snap: bool) -> tuple[ChangeSet, str]:
+    """Make the gold set hold this annotation (add it, reuse an identical one, or relabel the
+    one label of a single-label document layer); returns the change and the gold id."""
+    twin = _gold_twin(project, document_id, curator, layer, label, start, end) if not snap else None
+    if twin is not None:
+        return ChangeSet(description="already in the gold set", primary=twin.id), twin.id
+    single = _single_label_gold(project, document_id, curator, layer)
+    if single is not None:
+        result = project.annotations.relabel(single.id, label)
+        return result, single.id
+    gold = str(uuid.uuid4())
+    result = project.annotations.add(document_id, curator, layer, label, start, end, attributes, snap=snap,
+                                     annotation_id=gold)
+    return result, gold
+
+
+def accept(project: Project, document_id: str, source_annotation_id: str, curator: str = DEFAULT_CURATOR) -> ChangeSet:
+    """Copy an annotator's annotation into the gold set; accepting it again changes nothing."""
+    curator = ensure_curator(project, curator)
+    source = _source(project, source_annotation_id, curator)
+    if source.document_id != document_id:
+        raise AnnotationError(f"annotation {source_annotation_id} is not on document {document_id}")
+    already = _decisions(project, [document_id]).accepted(source.id)
+    if already is not None:
+        return ChangeSet(description="already accepted", primary=already)
+    with project.db.atomic():
+        result, gold = _put_gold(project, document_id, curator, source.layer, source.label, source.start,
+                                 source.end, source.attributes, snap=False)
+        _log(project, curator, document_id, source.id, gold, "accept", "", _describe(source))
+    result.primary = gold
+    return result
+
+
+def reject(project: Project, source_annotation_id: str, curator: str, reason: str) -> ChangeSet | None:
+    """Reject an annotator's annotation with a reason; removes the gold copy made from it, if any."""
+    reason = reason.strip()
+    if not reason:
+        raise AnnotatorError("give a reason for rejecting the annotation")
+    curator = ensure_curator(project, curator)
+    source = _source(project, source_annotation_id, curator)
+    decisions = _decisions(project, [source.document_id])
+    latest = decisions.latest.get(source.id)
+    if latest is not None and latest[0] == "reject":
+        last_reason = project.db.execute(
+            "SELECT reason FROM curation_log WHERE source_annotation_id = ? ORDER BY id DESC LIMIT 1", [source.id]
+        ).fetchone()[0]
+        if last_reason == reason:
+            return None
+    gold = decisions.accepted(source.id)
+    shared = gold is not None and any(
+        other != source.id and decisions.accepted(other) == gold for other in decisions.latest)
+    result = None
+    with project.db.atomic():
+        _log(project, curator, source.document_id, source.id, None, "reject", reason, _describe(source))
+        if gold is not None and not shared:
+            result = project.annotations.delete([gold])
+    return result
+
+
+def edit_and_accept(
+    project: Project, source_annotation_id: str, curator: str, label: str | None = None,
+    start: int | None = None, end: int | None = None,
+) -> ChangeSet:
+    """Accept an annotation into the gold set with another label and/or boundaries (snapped to the
+    layer's granularity); if it was accepted before, its gold copy is changed instead."""
+    curator = ensure_curator(project, curator)
+    source = _source(project, source_annotation_id, curator)
+    if not source.is_span and (start is not None or end is not None):
+        raise AnnotationError("a document-level label has no boundaries to adjust")
+    new_label = label or source.label
+    new_start = start if start is not None else source.start
+    new_end = end if end is not None else source.end
+    moved = (new_start, new_end) != (source.start, source.end)
+    gold = _decisions(project, [source.document_id]).accepted(source.id)
+    results: list[ChangeSet] = []
+    with project.db.atomic():
+        if gold is not None:
+            current = project.annotations.get(gold)
+            if new_label != current.label:
+                results.append(project.annotations.relabel(gold, new_label))
+            if source.is_span and (new_start, new_end) != (current.start, current.end):
+                assert new_start is not None and new_end is not None
+                results.append(project.annotations.resize(gold, new_start, new_end, snap=moved))
+        else:
+            result, gold = _put_gold(project, source.document_id, curator, source.layer, new_label, new_start,
+                                     new_end, source.attributes, snap=moved)
+            results.append(result)
+        after = project.annotations.get(gold)
+        detail = {**_describe(source), "gold": {"label": after.label, "start": after.start, "end": after.end}}
+        _log(project, curator, source.document_id, source.id, gold, "edit", "", detail)
+    combined = _combine(results, f"edit and accept {source.label}")
+    combined.primary = gold
+    return combined
+
+
+def _combine(results: Sequence[ChangeSet], description: str) -> ChangeSet:
+    combined = ChangeSet(description=description)
+    for result in results:
+        combined.added |= result.added
+        combined.changed |= result.changed
+        combined.removed |= result.removed
+        combined.documents |= result.documents
+        combined.statuses |= result.statuses
+    return combined
+
+
+def add_gold(
+    project: Project, document_id: str, curator: str, layer: str, label: str, start: int | None = None,
+    end: int | None = None, attributes: dict[str, Any] | None = None,
+) -> ChangeSet:
+    """Add an annotation no annotator made (a missing one) straight into the gold set."""
+    curator = ensure_curator(project, curator)
+    gold = str(uuid.uuid4())
+    with project.db.atomic():
+        result = project.annotations.add(document_id, curator, layer, label, start, end, attributes or {},
+                                         annotation_id=gold)
+        added = project.annotations.get(gold)
+        _log(project, curator, document_id, None, gold, "add", "",
+             {"annotator": curator, "layer": layer, "label": label, "start": added.start, "end": added.end})
+    return result
+
+
+def accept_all_agreeing(
+    project: Project, document_id: str, annotators: list[str], min_agree: int | None = None,
+    curator: str = DEFAULT_CURATOR,
+) -> ChangeSet | None:
+    """Copy into the gold set every unit on which all (or at least `min_agree`) annotators agree
+    exactly, as one undoable step; None if there was nothing to add or log."""
+    names = _check_annotators(project, annotators)
+    needed = len(names) if min_agree is None else min_agree
+    if not 1 <= needed <= len(names):
+        raise AnnotatorError(f"min_agree must lie between 1 and {len(names)}, not {needed}")
+    curator = ensure_curator(project, curator)
+    units = _units(project.annotations.for_document(document_id), names)
+    decisions = _decisions(project, [document_id])
+    book = project.codebook
+    curator_id = project.annotators.id(curator)
+    gold_items = project.annotations.for_document(document_id, curator)
+    gold = {(g.layer, g.label, g.start, g.end): g.id for g in gold_items}
+    gold_spans: dict[str, list[tuple[int, int]]] = {}
+    single_layers: set[str] = set()
+    for item in gold_items:
+        if item.is_span:
+            gold_spans.setdefault(item.layer, []).append((item.start, item.end))  # type: ignore[arg-type]
+        else:
+            single_layers.add(item.layer)
+    stamp = now()
+    changes: list[RowChange] = []
+    logs: list[tuple[str, str, dict[str, Any]]] = []  # (source, gold, detail)
+    ordered = sorted(units.items(), key=lambda u: (u[0][2] is not None, u[0][2] or 0, u[0][3] or 0, u[0][0], u[0][1]))
+    for (layer_name, label, start, end), held in ordered:
+        if len(held) < needed:
+            continue
+        gold_id = gold.get((layer_name, label, start, end))
+        if gold_id is None:
+            layer = book.layer(layer_name)
+            if start is None and not layer.multiple and layer_name in single_layers:
+                continue  # a one-label layer whose gold label the curator must choose
+            if start is not None and end is not None and _breaks_overlap(layer.overlap, gold_spans.get(layer_name, []), start, end):
+                continue
+            source = project.annotations.get(next(iter(held.values())))
+            gold_id = str(uuid.uuid4())
+            row = {"id": gold_id, "document_id": document_id, "annotator_id": curator_id, "layer_id": layer.id,
+                   "label_id": book.label_id(layer_name, label), "span_start": start, "span_end": end,
+                   "attributes": json.dumps(source.attributes, ensure_ascii=False, sort_keys=True), "note": "",
+                   "created_at": stamp, "updated_at": stamp}
+            changes.append(RowChange("annotations", (gold_id,), None, row))
+            gold[(layer_name, label, start, end)] = gold_id
+            if start is None:
+                single_layers.add(layer_name)
+            else:
+                gold_spans.setdefault(layer_name, []).append((start, end))  # type: ignore[arg-type]
+        for annotator, ident in held.items():
+            if decisions.accepted(ident) is None:
+                detail = {"annotator": annotator, "layer": layer_name, "label": label, "start": start, "end": end,
+                          "agreeing": sorted(held)}
+                logs.append((ident, gold_id, detail))
+    if not changes and not logs:
+        return None
+    changes.extend(_curator_status(project, document_id, curator_id, bool(changes)))
+    with project.db.atomic():
+        for source_id, gold_id, detail in logs:
+            _log(project, curator, document_id, source_id, gold_id, "accept-agreeing", "", detail)
+        if changes:
+            noun = "annotation" if len(changes) == 1 else "annotations"
+            return project.history.apply(Operation(f"accept agreeing {noun}", curator, tuple(changes)))
+    return ChangeSet(description="agreeing annotations were already in the gold set")
+
+
+def _breaks_overlap(rule: str, spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """True if a new span breaks the layer's overlap rule against the curator's spans."""
+    if rule == "allow":
+        return False
+    for other_start, other_end in spans:
+        if other_start < end and start < other_end:
+            nested = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
+            if rule == "forbid" or not nested:
+                return True
+    return False
+
+
+def _curator_status(project: Project, document_id: str, curator_id: int, adding: bool) -> list[RowChange]:
+    """Mark the document in progress for the curator when gold is first added to it."""
+    if not adding:
+        return []
+    row = project.db.execute(
+        "SELECT document_id, annotator_id, status, updated_at FROM document_status "
+        "WHERE document_id = ? AND annotator_id = ?", [document_id, curator_id]).fetchone()
+    if row is not None and row[2] != Status.NOT_STARTED.value:
+        return []
+    before = dict(zip(("document_id", "annotator_id", "status", "updated_at"), row)) if row else None
+    after = {"document_id": document_id, "annotator_id": curator_id, "status": Status.IN_PROGRESS.value,
+             "updated_at": now()}
+    return [RowChange("document_status", (document_id, curator_id), before, after)]
+
+
+# ----- export -------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; free text starting like a formula is prefixed with ' so spreadsheets show it as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_decisions_csv(project: Project, path: str | Path) -> int:
+    """Write every curation decision to a UTF-8 CSV file (written whole or not at all); returns the rows."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise AnnotatorError(f"{path}: folder {path.parent} does not exist")
+    titles = dict(project.db.execute("SELECT id, title FROM documents").fetchall())
+    present = {row[0] for row in project.db.execute(
+        "SELECT gold_annotation_id FROM curation_log JOIN annotations ON annotations.id = gold_annotation_id")}
+    rows = project.db.execute(
+        "SELECT at, curator, document_id, decision, source_annotation_id, gold_annotation_id, reason, detail "
+        "FROM curation_log ORDER BY id").fetchall()
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(CSV_COLUMNS)
+            for at, curator, document_id, decision, source, gold, reason, detail in rows:
+                info = json.loads(detail) if detail else {}
+                after = info.get("gold") or {}
+                writer.writerow([
+                    at, _cell(curator), document_id, _cell(titles.get(document_id, "")), decision, source or "",
+                    _cell(info.get("annotator", "") if source else ""), _cell(info.get("layer", "")),
+                    _cell(info.get("label", "")), _cell(info.get("start")), _cell(info.get("end")), gold or "",
+                    _cell(after.get("label", "")), _cell(after.get("start")), _cell(after.get("end")),
+                    ("yes" if gold in present else "no") if gold else "", _cell(reason),
+                ])
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return len(rows)

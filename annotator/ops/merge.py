@@ -1,0 +1,849 @@
+"""Merge a colleague's project file into this one, in one transaction, never writing theirs.
+
+Matching rules (what "the same" means):
+
+- documents by the SHA-256 of their text (a new one is copied with its metadata and its
+  stored tokens and sentences, so no spaCy is needed);
+- annotators by name, after `annotator_map` renames theirs ({"Ann": "ann.smith"});
+- codebook labels by (layer, label), after `label_map`; labels their annotations use and
+  ours lacks are added (and listed) or, with `add_unknown_labels=False`, the merge is refused;
+- annotations and comments by id: same id and same content is skipped; same id and other
+  content is a conflict (listed, ours kept, never overwritten); a new id is added, pointing
+  at our copy of the document;
+- document status per (document, annotator): the more advanced one wins
+  (not started < in progress < done), since either copy can only be behind, and a
+  "done" declared in either copy is the annotator's own word;
+- curation log entries by (at, curator, source annotation, gold annotation, decision).
+
+Merging the same file twice changes nothing the second time (not even the audit log).
+The project's undo history is cleared after a merge, as after an import.
+
+One annotator's work can also travel as a small JSONL package, without a project file:
+`annotator export THEIRS.annot --annotator NAME --out pkg.jsonl` writes their documents
+with that annotator's spans and labels (with their ids), and `annotator import
+OURS.annot pkg.jsonl` matches the texts by hash and adds the annotations whose ids we do
+not have yet (re-importing the package adds nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnnotatorError, ProjectFileError
+from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
+from ..project import Project
+from ..project.annotations import check_attributes
+from ..project.history import now
+from ..segmentation import Segmentation
+from ..store.database import explain_sqlite_error, open_database
+from ..store.schema import MIGRATIONS, REQUIRED_TABLES
+from .importing import text_hash
+
+Progress = Callable[[int, int, str], None]
+LabelKey = tuple[str, str]
+STATUS_RANK = {"not started": 0, "in progress": 1, "done": 2}
+ROLES = ("annotator", "curator")
+MAX_ID = 100  # longest id accepted from another file (ours are 36-character UUIDs)
+_PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log")
+
+
+class MergeRefused(AnnotatorError):
+    """The merge was refused before anything was written (unknown labels, clashing layers)."""
+
+    def __init__(self, message: str, unknown_labels: tuple[LabelKey, ...] = ()) -> None:
+        super().__init__(message)
+        self.unknown_labels = unknown_labels
+
+
+class MergeCancelled(AnnotatorError):
+    """The merge was cancelled; the project is unchanged."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """An item with the same id in both files but different content; ours was kept."""
+
+    kind: str
+    id: str
+    document_id: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        """A JSON-ready form."""
+        return {"kind": self.kind, "id": self.id, "document_id": self.document_id, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class Tally:
+    """What happened to one kind of item: added, skipped (already here), updated, in conflict, invalid."""
+
+    added: int = 0
+    skipped: int = 0
+    updated: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {"added": self.added, "skipped": self.skipped, "updated": self.updated,
+                "conflicts": [c.as_dict() for c in self.conflicts], "invalid": list(self.invalid)}
+
+
+KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation")
+
+
+@dataclass(slots=True)
+class MergeReport:
+    """What a merge added, skipped and found in conflict, per kind of item."""
+
+    source: str
+    documents: Tally = field(default_factory=Tally)
+    annotators: Tally = field(default_factory=Tally)
+    labels: Tally = field(default_factory=Tally)
+    annotations: Tally = field(default_factory=Tally)
+    statuses: Tally = field(default_factory=Tally)
+    comments: Tally = field(default_factory=Tally)
+    curation: Tally = field(default_factory=Tally)
+    added_annotators: list[str] = field(default_factory=list)
+    mapped_annotators: dict[str, str] = field(default_factory=dict)
+    added_labels: list[str] = field(default_factory=list)
+    mapped_labels: list[str] = field(default_factory=list)
+    duplicates: int = 0  # annotations with a new id but the same content as one of ours
+    seconds: float = 0.0
+
+    def tally(self, kind: str) -> Tally:
+        """The tally of one kind ("documents", "annotations", …)."""
+        return getattr(self, kind)
+
+    @property
+    def changed(self) -> bool:
+        """True if the merge wrote anything."""
+        return any(self.tally(k).added or self.tally(k).updated for k in KINDS)
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """Every conflict of every kind."""
+        return [c for k in KINDS for c in self.tally(k).conflicts]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form of the report."""
+        data: dict[str, Any] = {"source": self.source}
+        data.update({kind: self.tally(kind).as_dict() for kind in KINDS})
+        data.update(added_annotators=self.added_annotators, mapped_annotators=self.mapped_annotators,
+                    added_labels=self.added_labels, mapped_labels=self.mapped_labels,
+                    duplicates=self.duplicates, seconds=round(self.seconds, 3))
+        return data
+
+    def summary(self) -> str:
+        """A few lines for a person: counts per kind, then every conflict and invalid item."""
+        lines = [f"merged {self.source}"]
+        for kind in KINDS:
+            tally = self.tally(kind)
+            extra = f", {tally.updated} updated" if tally.updated else ""
+            extra += f", {len(tally.conflicts)} in conflict" if tally.conflicts else ""
+            extra += f", {len(tally.invalid)} invalid" if tally.invalid else ""
+            lines.append(f"  {kind:<12} {tally.added} added, {tally.skipped} already here{extra}")
+        if self.duplicates:
+            lines.append(f"  {self.duplicates} annotations skipped: same content as ours under another id")
+        if self.added_annotators:
+            lines.append("  annotators added: " + ", ".join(self.added_annotators))
+        if self.mapped_annotators:
+            lines.append("  annotators mapped: " + ", ".join(f"{a} → {b}" for a, b in self.mapped_annotators.items()))
+        if self.added_labels:
+            lines.append("  labels added to the codebook: " + "; ".join(self.added_labels))
+        if self.mapped_labels:
+            lines.append("  labels mapped: " + "; ".join(self.mapped_labels))
+        for conflict in self.conflicts:
+            lines.append(f"  conflict ({conflict.kind} {conflict.id}): {conflict.reason}; ours kept")
+        for kind in KINDS:
+            lines += [f"  invalid {kind[:-1] if kind.endswith('s') else kind}: {p}" for p in self.tally(kind).invalid]
+        if not self.changed:
+            lines.append("  nothing new: the project is unchanged")
+        return "\n".join(lines)
+
+
+# ----- opening the other file (untrusted) ---------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def expected_columns() -> dict[str, frozenset[str]]:
+    """Columns each table of the current schema has (built once in memory from the migrations)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statements in MIGRATIONS:
+            for statement in statements:
+                conn.execute(statement)
+        return {
+            table: frozenset(row[1] for row in conn.execute(f'PRAGMA table_info("{table}")'))
+            for table in sorted(REQUIRED_TABLES) if table != "document_search"
+        }
+    finally:
+        conn.close()
+
+
+def open_other(path: str | Path) -> sqlite3.Connection:
+    """Open another project file read-only after checking it is an intact, current project."""
+    path = Path(path)
+    db = open_database(path, readonly=True)  # header, application, schema version, tables
+    conn = db.conn
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        if found != ["ok"]:
+            raise ProjectFileError(path, "is corrupt (SQLite integrity check: " + "; ".join(map(str, found)) + ")")
+        for table, columns in expected_columns().items():
+            have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+            missing = columns - have
+            if missing:
+                raise ProjectFileError(path, f"is damaged: table {table} lacks columns {', '.join(sorted(missing))}")
+    except sqlite3.Error as error:
+        conn.close()
+        raise explain_sqlite_error(path, error) from error
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@dataclass(slots=True)
+class _Other:
+    """The other file's rows, read once (validated row by row while merging)."""
+
+    path: Path
+    annotators: dict[int, tuple[str, str]]  # id → (name, role)
+    layers: dict[int, Layer]
+    labels: dict[int, tuple[int, Label]]  # id → (layer id, label)
+    documents: list[tuple[Any, ...]]
+    annotations: list[tuple[Any, ...]]
+    statuses: list[tuple[Any, ...]]
+    comments: list[tuple[Any, ...]]
+    curation: list[tuple[Any, ...]]
+
+
+def _read_other(conn: sqlite3.Connection, path: Path) -> _Other:
+    annotators = {}
+    for ident, name, role in conn.execute("SELECT id, name, role FROM annotators ORDER BY id"):
+        if isinstance(name, str) and name.strip():
+            annotators[ident] = (name.strip(), role if role in ROLES else "annotator")
+    attributes: dict[int, list[AttributeDef]] = {}
+    for layer_id, name, kind, choices, low, high, desc in conn.execute(
+        "SELECT layer_id, name, type, choices, minimum, maximum, description FROM attributes ORDER BY layer_id, position, id"
+    ):
+        values = _json(choices, list)
+        if isinstance(name, str) and kind in ATTRIBUTE_TYPES and values is not None:
+            attributes.setdefault(layer_id, []).append(
+                AttributeDef(name, kind, tuple(str(v) for v in values), _int_or_none(low), _int_or_none(high), str(desc)))
+    layers = {}
+    for ident, name, kind, granularity, overlap, multiple, desc in conn.execute(
+        "SELECT id, name, kind, granularity, overlap, multiple, description FROM layers"
+    ):
+        if isinstance(name, str) and kind in LAYER_KINDS and granularity in GRANULARITIES and overlap in OVERLAP_RULES:
+            layers[ident] = Layer(name, kind, granularity, overlap, bool(multiple), str(desc),
+                                  attributes=tuple(attributes.get(ident, ())))
+    labels = {}
+    for ident, layer_id, name, desc, inc, exc, colour in conn.execute(
+        "SELECT id, layer_id, name, description, include_note, exclude_note, colour FROM labels"
+    ):
+        if isinstance(name, str) and name and layer_id in layers:
+            colour = colour if isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour) else ""
+            labels[ident] = (layer_id, Label(name, str(desc), str(inc), str(exc), colour=colour or "#BBBBBB"))
+    documents = conn.execute(
+        "SELECT d.id, d.title, d.source, d.author, d.date, d.url, d.language, d.meta, d.tokenizer, d.origin, "
+        "d.imported_at, c.text, c.tokens, c.sentences FROM documents d "
+        "LEFT JOIN document_content c ON c.document_id = d.id ORDER BY d.position"
+    ).fetchall()
+    annotations = conn.execute(
+        "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, "
+        "updated_at FROM annotations ORDER BY rowid"
+    ).fetchall()
+    statuses = conn.execute("SELECT document_id, annotator_id, status, updated_at FROM document_status").fetchall()
+    comments = conn.execute("SELECT id, annotation_id, author, body, created_at FROM comments ORDER BY rowid").fetchall()
+    curation = conn.execute(
+        "SELECT at, curator, document_id, source_annotation_id, gold_annotation_id, decision, reason, detail "
+        "FROM curation_log ORDER BY id"
+    ).fetchall()
+    return _Other(path, annotators, layers, labels, documents, annotations, statuses, comments, curation)
+
+
+def _json(value: Any, kind: type) -> Any:
+    """`value` parsed as JSON if it is text holding a value of `kind`, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, kind) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID and value.isprintable()
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def read_other(path: str | Path) -> _Other:
+    """Check and read another project file (read-only), or raise ProjectFileError."""
+    path = Path(path)
+    conn = open_other(path)
+    try:
+        return _read_other(conn, path)
+    except sqlite3.Error as error:
+        raise explain_sqlite_error(path, error) from error
+    finally:
+        conn.close()
+
+
+# ----- mapping annotators and labels ------------------------------------------------
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\W_]+", name.casefold()) if w]
+
+
+def suggest_annotator_map(project: Project, other_path: str | Path) -> dict[str, str]:
+    """Their annotator names not in our project that plausibly mean one of ours.
+
+    A suggestion is made when exactly one of our names matches, ignoring case, spaces
+    and punctuation ("Ann Smith" ~ "ann.smith"), or when one name is the other's first
+    word ("Ann" ~ "ann.smith"). For the GUI's mapping step; nothing is written.
+    """
+    other = read_other(other_path)
+    ours = [a.name for a in project.annotators.list()]
+    suggestions: dict[str, str] = {}
+    for name, _role in other.annotators.values():
+        if name in ours:
+            continue
+        words = _name_words(name)
+        if not words:
+            continue
+        candidates = []
+        for mine in ours:
+            my_words = _name_words(mine)
+            if not my_words:
+                continue
+            same = "".join(words) == "".join(my_words)
+            prefix = (len(words) == 1 and words[0] == my_words[0]) or (len(my_words) == 1 and my_words[0] == words[0])
+            if same or prefix:
+                candidates.append(mine)
+        if len(candidates) == 1:
+            suggestions[name] = candidates[0]
+    return suggestions
+
+
+def unknown_labels(
+    project: Project, other_path: str | Path, label_map: dict[LabelKey, LabelKey] | None = None
+) -> list[LabelKey]:
+    """(layer, label) pairs the other file's annotations use that our codebook lacks (after `label_map`)."""
+    other = read_other(other_path)
+    used = {row[3] for row in other.annotations}
+    book = project.codebook.get()
+    missing = set()
+    for label_id in used:
+        if label_id not in other.labels:
+            continue
+        layer_id, label = other.labels[label_id]
+        key = (other.layers[layer_id].name, label.name)
+        layer, name = (label_map or {}).get(key, key)
+        found = book.layer(layer)
+        if found is None or found.label(name) is None:
+            missing.add(key)
+    return sorted(missing)
+
+
+# ----- the merge ----------------------------------------------------------------------
+
+
+class _Merger:
+    """Writes the other file's rows into the project (inside the caller's transaction)."""
+
+    def __init__(
+        self, project: Project, other: _Other, report: MergeReport, annotator_map: dict[str, str],
+        label_map: dict[LabelKey, LabelKey], add_unknown_labels: bool,
+    ) -> None:
+        self.project = project
+        self.db = project.db
+        self.other = other
+        self.report = report
+        self.annotator_map = annotator_map
+        self.label_map = label_map
+        self.add_unknown_labels = add_unknown_labels
+        self.label_ids: dict[int, int] = {}  # their label id → ours
+        self.layers: dict[int, Layer] = {}  # their label id → our layer
+        self.annotator_ids: dict[int, int] = {}  # their annotator id → ours
+        self.documents: dict[str, tuple[str, int]] = {}  # their document id → (our id, text length)
+        self.annotation_ids: set[str] = set()  # ids present after the merge (for comments)
+
+    def name(self, name: str) -> str:
+        """Our name for one of their annotators (after the map)."""
+        return self.annotator_map.get(name, name).strip()
+
+    def codebook(self) -> None:
+        """Resolve every label their annotations use; add unknown ones or refuse."""
+        other, store, report = self.other, self.project.codebook, self.report
+        unknown: list[tuple[LabelKey, Layer, Label]] = []
+        resolved: dict[int, LabelKey] = {}
+        for label_id in sorted({row[3] for row in other.annotations if row[3] in other.labels}):
+            layer_id, label = other.labels[label_id]
+            their_layer = other.layers[layer_id]
+            key = (their_layer.name, label.name)
+            target = self.label_map.get(key, key)
+            ours = store.get().layer(target[0])
+            if ours is not None and ours.kind != their_layer.kind:
+                raise MergeRefused(
+                    f'{other.path}: layer "{target[0]}" labels {ours.kind}s here but "{key[0]}" labels '
+                    f"{their_layer.kind}s there; map its labels to another layer")
+            if ours is not None and ours.label(target[1]) is not None:
+                resolved[label_id] = target
+                report.labels.skipped += 1
+                if target != key:
+                    report.mapped_labels.append(f"{key[0]}: {key[1]} → {target[0]}: {target[1]}")
+            elif key in self.label_map:
+                raise MergeRefused(f'the label map sends "{key[0]}: {key[1]}" to "{target[0]}: {target[1]}", '
+                                   "which is not in the codebook")
+            else:
+                unknown.append((key, their_layer, label))
+                resolved[label_id] = key
+        if unknown and not self.add_unknown_labels:
+            names = "; ".join(f"{layer}: {label}" for (layer, label), _, _ in unknown)
+            raise MergeRefused(f"{other.path} uses labels our codebook lacks ({names}); map them or allow adding them",
+                               tuple(key for key, _, _ in unknown))
+        for (layer_name, label_name), their_layer, label in unknown:
+            if store.get().layer(layer_name) is None:
+                store.add_layer(Layer(layer_name, their_layer.kind, their_layer.granularity, their_layer.overlap,
+                                      their_layer.multiple, their_layer.description,
+                                      attributes=their_layer.attributes))
+            store.add_label(layer_name, Label(label.name, label.description, label.include, label.exclude,
+                                              colour=label.colour))
+            report.labels.added += 1
+            report.added_labels.append(f"{layer_name}: {label_name}")
+        for label_id, (layer_name, label_name) in resolved.items():
+            self.label_ids[label_id] = store.label_id(layer_name, label_name)
+            self.layers[label_id] = store.layer(layer_name)
+
+    def annotators(self) -> None:
+        """Match their annotators by (mapped) name; add the ones we lack."""
+        ours = {name: ident for ident, name in self.db.execute("SELECT id, name FROM annotators")}
+        for their_id, (name, role) in self.other.annotators.items():
+            mine = self.name(name)
+            if not mine:
+                self.report.annotators.invalid.append(f'"{name}" is mapped to an empty name')
+                continue
+            if mine != name:
+                self.report.mapped_annotators[name] = mine
+            if mine in ours:
+                self.report.annotators.skipped += 1
+            else:
+                cursor = self.db.execute("INSERT INTO annotators (name, role, created_at) VALUES (?, ?, ?)",
+                                         [mine, role, now()])
+                ours[mine] = cursor.lastrowid
+                self.report.annotators.added += 1
+                self.report.added_annotators.append(mine)
+            self.annotator_ids[their_id] = ours[mine]
+
+    def copy_documents(self) -> None:
+        """Match documents by text hash; copy new ones with metadata and segmentation."""
+        store, tally = self.project.documents, self.report.documents
+        hashes = store.hashes()
+        taken = set(store.ids())
+        position = store.next_position()
+        stamp = now()
+        documents, contents = [], []
+        for row in self.other.documents:
+            their_id, title, source, author, date, url, language, meta, tokenizer, origin, imported, text, tokens, sentences = row
+            if not _is_id(their_id):
+                tally.invalid.append(f"a document has an invalid id {their_id!r}")
+                continue
+            if not isinstance(text, str) or not text:
+                tally.invalid.append(f"document {their_id} has no text")
+                continue
+            digest = text_hash(text)
+            if digest in hashes:
+                self.documents[their_id] = (hashes[digest], len(text))
+                tally.skipped += 1
+                continue
+            segmentation = _segmentation(tokens, sentences, len(text))
+            values = _json(meta, dict)
+            if segmentation is None or values is None:
+                tally.invalid.append(f"document {their_id} ({_text(title)[:60]}) has damaged "
+                                     + ("tokens or sentences" if segmentation is None else "metadata"))
+                continue
+            ident = their_id if their_id not in taken else str(uuid.uuid4())
+            documents.append((
+                ident, position, digest, _text(title), _text(source), _text(author), _text(date), _text(url),
+                _text(language) or self.project.language, json.dumps(values, ensure_ascii=False), len(text),
+                segmentation[0], segmentation[1], _text(tokenizer), _text(origin) or str(self.other.path),
+                _text(imported) or stamp,
+            ))
+            contents.append((ident, text, tokens, sentences))
+            position += 1
+            taken.add(ident)
+            hashes[digest] = ident
+            self.documents[their_id] = (ident, len(text))
+        # The same columns DocumentStore.insert writes, in bulk.
+        self.db.conn.executemany(
+            "INSERT INTO documents (id, position, sha256, title, source, author, date, url, language, meta, length, "
+            "n_tokens, n_sentences, tokenizer, origin, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?)", documents)
+        self.db.conn.executemany(
+            "INSERT INTO document_content (document_id, text, tokens, sentences) VALUES (?, ?, ?, ?)", contents)
+        tally.added += len(documents)
+
+    def copy_annotations(self) -> None:
+        """Add annotations by id; skip identical ones; list conflicts and invalid rows."""
+        tally = self.report.annotations
+        ours: dict[str, tuple[Any, ...]] = {}
+        content: set[tuple[Any, ...]] = set()
+        single: dict[tuple[str, int, int], int] = {}  # (doc, annotator, layer) → label, single-label doc layers
+        for ident, doc, annotator, layer_id, label, start, end, attributes, note in self.db.execute(
+            "SELECT id, document_id, annotator_id, layer_id, label_id, span_start, span_end, attributes, note "
+            "FROM annotations"
+        ):
+            ours[ident] = (doc, annotator, label, start, end, attributes, note)
+            content.add((doc, annotator, label, start, end))
+            if start is None:
+                single[(doc, annotator, layer_id)] = label
+        self.annotation_ids = set(ours)
+        spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}  # for layers with overlap rules
+        rows = []
+        stamp = now()
+        for their in self.other.annotations:
+            ident, their_doc, their_annotator, their_label, start, end, attributes, note, created, updated = their
+            problem, row = self._annotation(ident, their_doc, their_annotator, their_label, start, end, attributes,
+                                            note)
+            if problem:
+                tally.invalid.append(f"annotation {ident!r}: {problem}")
+                continue
+            doc, annotator, layer, label, cleaned = row
+            if ident in ours:
+                theirs = (doc, annotator, label, start, end, cleaned, note)
+                reason = "" if ours[ident] == theirs else _difference(ours[ident], theirs, self.project)
+                if reason:
+                    tally.conflicts.append(Conflict("annotation", ident, doc, reason))
+                else:
+                    tally.skipped += 1
+                continue
+            key = (doc, annotator, label, start, end)
+            if key in content:
+                self.report.duplicates += 1
+                tally.skipped += 1
+                continue
+            if start is None and not layer.multiple:
+                held = single.get((doc, annotator, layer.id))
+                if held is not None:
+                    tally.conflicts.append(Conflict(
+                        "annotation", ident, doc,
+                        f'layer "{layer.name}" takes one label per document and the annotator already has '
+                        f'"{self.project.codebook.label_name(held)[1]}" there'))
+                    continue
+                single[(doc, annotator, layer.id)] = label
+            if start is not None and layer.overlap != "allow":
+                clash = self._overlap(spans, doc, annotator, layer, start, end)
+                if clash:
+                    tally.conflicts.append(Conflict("annotation", ident, doc, clash))
+                    continue
+            content.add(key)
+            self.annotation_ids.add(ident)
+            rows.append((ident, doc, annotator, layer.id, label, start, end, cleaned, note,
+                         created if isinstance(created, str) else stamp, updated if isinstance(updated, str) else stamp))
+        rows.sort(key=lambda r: r[1])  # in document order: the document index is written in order
+        self.db.conn.executemany(
+            "INSERT INTO annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
+            "attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        tally.added += len(rows)
+
+    def _annotation(
+        self, ident: Any, doc: Any, annotator: Any, label: Any, start: Any, end: Any, attributes: Any, note: Any
+    ) -> tuple[str, Any]:
+        """(problem, None) or ("", (our doc id, our annotator id, our layer, our label id, attributes JSON))."""
+        if not _is_id(ident):
+            return "invalid id", None
+        if doc not in self.documents:
+            return "its document was not merged", None
+        if annotator not in self.annotator_ids:
+            return "its annotator is unknown", None
+        if label not in self.label_ids:
+            return "its label is unknown", None
+        layer = self.layers[label]
+        our_doc, length = self.documents[doc]
+        if layer.kind == "document":
+            if start is not None or end is not None:
+                return f'layer "{layer.name}" labels documents but the annotation has offsets', None
+        elif not (_int_or_none(start) is not None and _int_or_none(end) is not None and 0 <= start < end <= length):
+            return f"span {start!r}–{end!r} is not inside the text (0–{length})", None
+        if not isinstance(note, str):
+            return "its note is not text", None
+        if attributes == "{}":
+            encoded = attributes
+        else:
+            values = _json(attributes, dict)
+            if values is None:
+                return "its attributes are not a JSON object", None
+            try:
+                cleaned = check_attributes(layer, values)
+            except AnnotatorError as error:
+                return str(error), None
+            encoded = json.dumps(cleaned, ensure_ascii=False, sort_keys=True)
+        return "", (our_doc, self.annotator_ids[annotator], layer, self.label_ids[label], encoded)
+
+    def _overlap(
+        self, spans: dict[tuple[str, int, int], list[tuple[int, int]]], doc: str, annotator: int, layer: Layer,
+        start: int, end: int,
+    ) -> str:
+        """Why the span breaks the layer's overlap rule for this annotator ('' if it does not)."""
+        key = (doc, annotator, layer.id or 0)
+        if key not in spans:
+            spans[key] = [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+                "SELECT span_start, span_end FROM annotations WHERE document_id = ? AND annotator_id = ? "
+                "AND layer_id = ?", [doc, annotator, layer.id])]
+        for other_start, other_end in spans[key]:
+            if other_start < end and start < other_end:
+                nested = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
+                if layer.overlap == "forbid" or not nested:
+                    return f'layer "{layer.name}" does not allow it to overlap the span at {other_start}–{other_end}'
+        spans[key].append((start, end))
+        return ""
+
+    def statuses(self) -> None:
+        """Keep the more advanced status of each (document, annotator)."""
+        tally = self.report.statuses
+        ours = {(d, a): s for d, a, s in self.db.execute("SELECT document_id, annotator_id, status FROM document_status")}
+        for doc, annotator, status, updated in self.other.statuses:
+            if doc not in self.documents or annotator not in self.annotator_ids or status not in STATUS_RANK:
+                tally.invalid.append(f"status {status!r} of document {doc!r}")
+                continue
+            key = (self.documents[doc][0], self.annotator_ids[annotator])
+            mine = ours.get(key)
+            if mine is not None and STATUS_RANK[mine] >= STATUS_RANK[status]:
+                tally.skipped += 1
+                continue
+            self.db.execute(
+                "INSERT INTO document_status (document_id, annotator_id, status, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (document_id, annotator_id) DO UPDATE SET status = excluded.status, "
+                "updated_at = excluded.updated_at", [*key, status, _text(updated) or now()])
+            ours[key] = status
+            if mine is None:
+                tally.added += 1
+            else:
+                tally.updated += 1
+
+    def copy_comments(self) -> None:
+        """Add comments by id; identical ones are skipped, different ones are conflicts."""
+        tally = self.report.comments
+        ours = {row[0]: row[1:] for row in self.db.execute("SELECT id, annotation_id, author, body FROM comments")}
+        for ident, annotation, author, body, created in self.other.comments:
+            if not _is_id(ident) or not isinstance(body, str) or not isinstance(author, str):
+                tally.invalid.append(f"comment {ident!r} is damaged")
+                continue
+            if annotation not in self.annotation_ids:
+                tally.invalid.append(f"comment {ident} is on annotation {annotation!r}, which was not merged")
+                continue
+            author = self.name(author) if author in self.annotator_map else author
+            if ident in ours:
+                if ours[ident] == (annotation, author, body):
+                    tally.skipped += 1
+                else:
+                    tally.conflicts.append(Conflict("comment", ident, "", "same comment id, different author, "
+                                                    "annotation or text"))
+                continue
+            self.db.execute("INSERT INTO comments (id, annotation_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
+                            [ident, annotation, author, body, _text(created) or now()])
+            tally.added += 1
+
+    def copy_curation(self) -> None:
+        """Add curation decisions not yet logged here (same time, curator, source, gold and decision)."""
+        tally = self.report.curation
+        seen = set(self.db.execute(
+            "SELECT at, curator, source_annotation_id, gold_annotation_id, decision FROM curation_log").fetchall())
+        for at, curator, doc, source, gold, decision, reason, detail in self.other.curation:
+            if not (isinstance(at, str) and isinstance(curator, str) and isinstance(decision, str)) \
+                    or doc not in self.documents or _json(detail, dict) is None:
+                tally.invalid.append(f"curation decision {decision!r} of {at!r} is damaged")
+                continue
+            curator = self.name(curator) if curator in self.annotator_map else curator
+            key = (at, curator, source, gold, decision)
+            if key in seen:
+                tally.skipped += 1
+                continue
+            self.db.execute(
+                "INSERT INTO curation_log (at, curator, document_id, source_annotation_id, gold_annotation_id, "
+                "decision, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [at, curator, self.documents[doc][0], source if _is_id(source) else None,
+                 gold if _is_id(gold) else None, decision, _text(reason), detail])
+            seen.add(key)
+            tally.added += 1
+
+
+def _segmentation(tokens: Any, sentences: Any, length: int) -> tuple[int, int] | None:
+    """(tokens, sentences) counts if both stored blobs are well formed and inside the text, else None."""
+    if not isinstance(tokens, bytes) or not isinstance(sentences, bytes) or len(tokens) % 8 or len(sentences) % 8:
+        return None
+    segmentation = Segmentation.from_blobs(tokens, sentences)
+    for starts, ends in ((segmentation.token_starts, segmentation.token_ends),
+                         (segmentation.sentence_starts, segmentation.sentence_ends)):
+        if len(starts) != len(ends) or (ends and max(ends) > length):
+            return None
+    return len(segmentation.token_starts), len(segmentation.sentence_starts)
+
+
+def _difference(ours: tuple[Any, ...], theirs: tuple[Any, ...], project: Project) -> str:
+    """How their version of an annotation differs from ours ('' if it does not)."""
+    doc, annotator, label, start, end, attributes, note = ours
+    t_doc, t_annotator, t_label, t_start, t_end, t_attributes, t_note = theirs
+    parts = []
+    if doc != t_doc:
+        parts.append("on another document")
+    if annotator != t_annotator:
+        parts.append("by another annotator")
+    if label != t_label:
+        parts.append(f'label "{project.codebook.label_name(label)[1]}" here, '
+                     f'"{project.codebook.label_name(t_label)[1]}" there')
+    if (start, end) != (t_start, t_end):
+        parts.append(f"span {start}–{end} here, {t_start}–{t_end} there")
+    if json.loads(attributes) != json.loads(t_attributes):
+        parts.append("other attribute values")
+    if note != t_note:
+        parts.append("another note")
+    return "; ".join(parts)
+
+
+def merge_project(
+    project: Project,
+    other_path: str | Path,
+    annotator_map: dict[str, str] | None = None,
+    label_map: dict[LabelKey, LabelKey] | None = None,
+    add_unknown_labels: bool = True,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> MergeReport:
+    """Merge another project file into `project` in one transaction (see the module docstring)."""
+    started = time.perf_counter()
+    other_path = Path(other_path)
+    if project.readonly:
+        raise ProjectFileError(project.path, "is open read-only; open it for writing to merge into it")
+    if other_path.exists() and other_path.resolve() == Path(project.path).resolve():
+        raise ProjectFileError(other_path, "is this project itself; choose a colleague's file")
+    steps = iter(range(len(_PHASES)))
+
+    def tick(phase: str) -> None:
+        if cancelled is not None and cancelled():
+            raise MergeCancelled("merge cancelled; the project is unchanged")
+        if progress is not None:
+            progress(next(steps), len(_PHASES), phase)
+
+    tick("reading")
+    other = read_other(other_path)
+    report = MergeReport(str(other_path))
+    merger = _Merger(project, other, report, dict(annotator_map or {}), dict(label_map or {}), add_unknown_labels)
+    cache = project.db.execute("PRAGMA cache_size").fetchone()[0]
+    project.db.execute("PRAGMA cache_size = -131072")  # 128 MiB while merging: index writes stay in memory
+    try:
+        with project.db.atomic():
+            for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
+                                                   merger.copy_annotations, merger.statuses, merger.copy_comments,
+                                                   merger.copy_curation)):
+                tick(phase)
+                action()
+            if cancelled is not None and cancelled():
+                raise MergeCancelled("merge cancelled; the project is unchanged")
+            if report.changed:
+                project.db.execute(
+                    "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'merge', 'merge project', ?, ?)",
+                    [now(), str(other_path), json.dumps(report.as_dict(), ensure_ascii=False)[:100_000]])
+    except sqlite3.Error as error:
+        raise explain_sqlite_error(project.path, error) from error
+    finally:
+        project.db.execute(f"PRAGMA cache_size = {int(cache)}")
+        project.codebook.invalidate()
+    if report.documents.added:
+        project.documents.index_for_search()
+    if report.changed:
+        project.history.clear()
+    if progress is not None:
+        progress(len(_PHASES), len(_PHASES), "")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ----- benchmark ----------------------------------------------------------------------
+
+
+def _build_bench_project(path: Path, n_documents: int, n_annotations: int, annotator: str, seed: int) -> None:
+    """A project with `n_documents` short texts and `n_annotations` spans spread over them (no spaCy)."""
+    import random
+
+    from ..bench import make_articles
+
+    texts = make_articles(n_documents, chars=600, seed=3)
+    rng = random.Random(seed)
+    with Project.create(path) as project:
+        annotator_id = project.annotators.ensure(annotator).id
+        layers = [project.codebook.layer(name) for name in ("Framing", "Stance", "Rhetorical device")]
+        stamp = now()
+        documents, contents, rows = [], [], []
+        per_document = max(1, n_annotations // n_documents)
+        for position, text in enumerate(texts):
+            tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+            sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+[.!?]?", text) if m.group().strip()]
+            segmentation = Segmentation.from_pairs(tokens, sentences)
+            ident = str(uuid.UUID(int=position + 1))
+            documents.append((ident, position, text_hash(text), f"Article {position}", "Bench Herald", "", "2026-01-01",
+                              "", "en", "{}", len(text), len(tokens), len(sentences), "regex", "bench", stamp))
+            contents.append((ident, text, segmentation.token_blob(), segmentation.sentence_blob()))
+            count = per_document if position < n_documents - 1 else n_annotations - per_document * (n_documents - 1)
+            for _ in range(max(0, count)):
+                layer = layers[rng.randrange(3)]
+                label = layer.labels[rng.randrange(len(layer.labels))]
+                first = rng.randrange(len(tokens) - 10)
+                rows.append((str(uuid.UUID(int=rng.getrandbits(128))), ident, annotator_id, layer.id, label.id,
+                             tokens[first][0], tokens[first + rng.randint(0, 8)][1], "{}", "", stamp, stamp))
+        with project.db.atomic():
+            project.db.conn.executemany(
+                "INSERT INTO documents (id, position, sha256, title, source, author, date, url, language, meta, "
+                "length, n_tokens, n_sentences, tokenizer, origin, imported_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
+            project.db.conn.executemany("INSERT INTO document_content VALUES (?, ?, ?, ?)", contents)
+            project.db.conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def benchmark(n_documents: int = 10_000, n_annotations: int = 200_000) -> dict[str, Any]:
+    """Time merging a project of `n_documents` documents and `n_annotations` annotations into
+    another that shares a tenth of its documents (target: under 10 s), then merging it again."""
+    with tempfile.TemporaryDirectory() as folder:
+        theirs, ours = Path(folder) / "theirs.annot", Path(folder) / "ours.annot"
+        started = time.perf_counter()
+        _build_bench_project(theirs, n_documents, n_annotations, "ben", seed=11)
+        _build_bench_project(ours, max(1, n_documents // 10), n_annotations // 10, "ada", seed=12)
+        built = time.perf_counter() - started
+        with Project.open(ours) as project:
+            first = merge_project(project, theirs)
+            second = merge_project(project, theirs)
+            total = project.annotations.count()
+        return {
+            "documents": n_documents, "annotations": n_annotations, "build_s": round(built, 2),
+            "other_file_mb": round(theirs.stat().st_size / 1e6, 1),
+            "merge_s": round(first.seconds, 2), "merge_again_s": round(second.seconds, 2),
+            "documents_added": first.documents.added, "documents_matched": first.documents.skipped,
+            "annotations_added": first.annotations.added, "annotations_after": total,
+            "second_merge_changed": second.changed, "target_s": 10.0,
+        }
+
+
+__all__ = ["Conflict", "MergeCancelled", "MergeRefused", "MergeReport", "Tally", "benchmark", "merge_project",
+           "open_other", "suggest_annotator_map", "unknown_labels"]

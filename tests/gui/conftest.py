@@ -1,0 +1,86 @@
+"""GUI fixtures: settings in a temporary INI file, the main window, the demo and a 10,000-document project."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from annotator.model import Document
+from annotator.project import Project
+from annotator.segmentation import Segmentation
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """App settings kept in the test's folder, never in the user's home."""
+    from annotator.gui.settings import AppSettings
+
+    return AppSettings(tmp_path / "settings.ini")
+
+
+@pytest.fixture
+def window(qtbot, settings, project: Project):
+    """The main window showing the two-document test project, annotating as "ada"."""
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(project, annotator="ada")
+    main.show()
+    qtbot.waitExposed(main)
+    main.activateWindow()
+    return main
+
+
+@pytest.fixture(scope="session")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project, built once per test session in a temporary data folder."""
+    from annotator.ops.demo import ensure_demo
+
+    folder = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        return ensure_demo()
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path, demo_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the demo project for one test (and the data folder pointed at it)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(demo_source.parent.parent))
+    copy = tmp_path / "demo.annot"
+    shutil.copy2(demo_source, copy)
+    return copy
+
+
+def stored(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows read straight from a project file with a separate connection."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def big_project_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A project with 10,000 short documents, inserted through the documents API."""
+    path = tmp_path_factory.mktemp("big") / "big.annot"
+    with Project.create(path) as project:
+        with project.db.atomic():
+            for number in range(10_000):
+                text = f"Article {number}: the budget 💶 debate, cafe\u0301 owners\u00a0react."
+                segmentation = Segmentation.from_pairs([(0, 7), (8, len(text))], [(0, len(text))])
+                project.documents.insert(
+                    Document(
+                        id=f"doc-{number:05d}", sha256=hashlib.sha256(text.encode()).hexdigest(),
+                        title=f"Article {number:05d}", source=("Gazette", "Herald", "Courier")[number % 3],
+                        date=f"2024-01-{number % 28 + 1:02d}", length=len(text), n_tokens=2, n_sentences=1,
+                        tokenizer="test", imported_at="2024-01-01T00:00:00+00:00", position=number,
+                    ),
+                    text,
+                    segmentation,
+                )
+        project.annotators.ensure("ada")
+    yield path

@@ -1,0 +1,92 @@
+"""spaCy DocBin export, checked by loading it with DocBin().from_disk() in a fresh Python."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from annotator.ops.exporting import export_project
+from annotator.project import Project
+from test_export_fixtures import build_project
+
+# Run in a separate interpreter that never imported this program: what a spaCy user does.
+LOADER = """
+import json, sys
+import spacy
+from spacy.tokens import DocBin
+docs = list(DocBin().from_disk(sys.argv[1]).get_docs(spacy.blank("en").vocab))
+out = []
+for doc in docs:
+    groups = {}
+    for name, group in doc.spans.items():
+        groups[name] = {"spans": [[s.start_char, s.end_char, s.label_, s.text, s.id_] for s in group],
+                        "attrs": {k: list(v) for k, v in group.attrs.items()}}
+    out.append({"text": doc.text, "spans": groups, "cats": doc.cats,
+                "user": doc.user_data.get("discourse_annotator")})
+print(json.dumps(out))
+"""
+
+
+def _load_in_fresh_spacy(path: Path) -> list[dict]:
+    done = subprocess.run([sys.executable, "-c", LOADER, str(path)], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(tmp_path: Path) -> None:
+    study = build_project(tmp_path / "study")
+    out = tmp_path / "corpus.spacy"
+    with Project.open(study, readonly=True) as project:
+        report = export_project(project, "spacy", out)
+        first = project.documents.ids()[0]
+        text = project.documents.text(first)
+        expected = {(a.layer, a.start, a.end, a.label, a.id, a.annotator)
+                    for a in project.annotations.for_document(first) if a.is_span}
+    docs = _load_in_fresh_spacy(out)
+    assert len(docs) == 2 and docs[0]["text"] == text  # emoji, combining mark, NBSP kept
+    found = set()
+    for layer, group in docs[0]["spans"].items():
+        assert len(group["attrs"]["annotators"]) == len(group["spans"])
+        for (start, end, label, covered, ident), who in zip(group["spans"], group["attrs"]["annotators"]):
+            assert covered == text[start:end]
+            found.add((layer, start, end, label, ident, who))
+    assert found == expected
+    stance = docs[0]["spans"]["Stance"]
+    assert {"target": "toll plan", "polarity": "strong", "intensity": 3, "sarcastic": False} in stance["attrs"]["attributes"]
+    assert docs[0]["cats"] == {"Favour": 0.0, "Against": 2 / 3, "Mixed": 1 / 3}
+    assert {(x["annotator"], x["label"], x["note"]) for x in docs[0]["user"]["labels"]} == {
+        ("ada", "Against", "clear"), ("ben", "Mixed", ""), ("curator", "Against", "")}
+    assert any("tokens cut" in line for line in report.not_carried)  # "disgr|ace" was cut
+
+
+def test_one_annotator_gives_plain_cats(tmp_path: Path) -> None:
+    study = build_project(tmp_path / "study")
+    out = tmp_path / "ada.spacy"
+    with Project.open(study, readonly=True) as project:
+        export_project(project, "spacy", out, annotator="ada")
+    docs = _load_in_fresh_spacy(out)
+    assert docs[0]["cats"] == {"Favour": 0.0, "Against": 1.0, "Mixed": 0.0} and docs[1]["cats"] == {}
+
+
+def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> None:
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    from annotator.formats.interchange import ExportContext, ExportDocument
+    from annotator.formats.spacy_docbin import _plain_docbin_class, build_doc
+
+    study = build_project(tmp_path / "study")
+    with Project.open(study, readonly=True) as project:
+        book = project.codebook.get()
+        context = ExportContext(book, project.annotators.list(), book.layers)
+        items = [ExportDocument(project.documents.get(i), project.documents.text(i),
+                                project.annotations.for_document(i), project.documents.segmentation(i))
+                 for i in project.documents.ids()]
+    vocab = Vocab()
+    stock, fast = DocBin(store_user_data=True), _plain_docbin_class()(store_user_data=True)
+    for item in items:
+        doc, words, _ = build_doc(vocab, item, context)
+        stock.add(doc)
+        fast.add(doc, words)
+    assert fast.to_bytes() == stock.to_bytes()
