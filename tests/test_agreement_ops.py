@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from annotator.errors import AnnotatorError
-from annotator.model import AttributeDef, Codebook, Label, Layer, Role, Status
+from annotator.model import Codebook, Label, Layer, Role, Status
 from annotator.ops.agreement import (
     AgreementCancelled,
     AgreementRequest,
@@ -22,10 +22,12 @@ from annotator.ops.agreement import (
 from annotator.ops.agreement.fast import (
     compress,
     exact_f1,
+    nominal_alpha_by_group,
     overlap_f1,
     percent_by_group,
     presence_row,
     span_cover_ranges,
+    unit_label_codes,
     weighted_alpha,
 )
 from annotator.ops.importing import import_paths
@@ -37,6 +39,7 @@ from annotator.stats import (
     krippendorff_alpha,
     percent_agreement,
     span_agreement,
+    unit_labels,
     unit_presence,
 )
 
@@ -303,6 +306,16 @@ def test_three_annotators_get_cohen_per_pair_and_its_mean(study) -> None:
     assert set(report.figures) == {"cohen_mean", "fleiss"}
 
 
+def test_fewer_than_two_annotators_leave_every_figure_undefined(study) -> None:
+    project, ids = study
+    s1 = sentences(project, ids[0])[0]
+    project.annotations.add(ids[0], "ada", "Framing", "Economic", *s1)
+    report = compute_agreement(project, AgreementRequest("Framing", "sentence"))
+    assert report.annotators == ("ada",) and report.documents == []
+    assert report.figures and all(f.value is None and f.undefined_reason for f in report.figures.values())
+    assert any("agreement needs at least two" in note for note in report.notes)
+
+
 def test_requests_the_layer_cannot_satisfy_are_refused_with_a_reason(study) -> None:
     project, _ = study
     with pytest.raises(AnnotatorError, match='no layer "Frames"'):
@@ -435,6 +448,12 @@ def test_compressed_alpha_and_percent_equal_the_stats_functions(level: str) -> N
             if expected.value is not None:
                 assert got.value == pytest.approx(expected.value)
             assert got.n_units == expected.n_units
+            if level == "nominal":
+                by_group = nominal_alpha_by_group(patterns, counts, group, 3)[g]
+                assert by_group.undefined_reason == expected.undefined_reason
+                assert by_group.n_units == expected.n_units
+                if expected.value is not None:
+                    assert by_group.value == pytest.approx(expected.value)
             want = percent_agreement(part) if part.size else None
             mine = percent_by_group(patterns, counts, group, 3)[g]
             if want is not None:
@@ -442,7 +461,7 @@ def test_compressed_alpha_and_percent_equal_the_stats_functions(level: str) -> N
                 assert mine.n_units == want.n_units
 
 
-def test_presence_and_span_f1_fast_paths_equal_the_stats_functions() -> None:
+def test_projection_presence_and_span_f1_fast_paths_equal_the_stats_functions() -> None:
     rng = np.random.default_rng(5)
     starts = np.arange(0, 400, 4)
     ends = starts + 3
@@ -452,12 +471,14 @@ def test_presence_and_span_f1_fast_paths_equal_the_stats_functions() -> None:
             first = np.sort(rng.integers(0, 390, rng.integers(0, 25)))
             spans.append([(int(s), int(s + rng.integers(1, 12)), int(rng.integers(0, 3))) for s in first])
         expected = unit_presence(starts, ends, {"a": spans[0]}, [0, 1, 2])
+        arrays = [tuple(np.asarray([s[k] for s in side], dtype=np.int64) for k in range(3)) for side in spans]
+        projected = unit_labels(starts, ends, {"a": spans[0]}, [0, 1, 2], "none")
+        assert np.array_equal(unit_label_codes(starts, ends, *arrays[0], 3), projected.values[0])
         for label in range(3):
             mine = [s for s in spans[0] if s[2] == label]
             first, stop = span_cover_ranges(starts, ends, np.asarray([s[0] for s in mine], dtype=np.int64),
                                             np.asarray([s[1] for s in mine], dtype=np.int64))
             assert np.array_equal(presence_row(first, stop, len(starts)), expected[label][0])
-        arrays = [tuple(np.asarray([s[k] for s in side], dtype=np.int64) for k in range(3)) for side in spans]
         for matching, fast in (("exact", exact_f1), ("overlap", overlap_f1)):
             want = span_agreement(spans[0], spans[1], matching)
             got = fast(arrays[0], arrays[1])
@@ -466,7 +487,7 @@ def test_presence_and_span_f1_fast_paths_equal_the_stats_functions() -> None:
 
 
 def test_benchmark_builds_a_project_and_times_every_measure() -> None:
-    result = benchmark(n_documents=12, n_annotators=3, spans_each=10)
+    result = benchmark(n_documents=12, n_annotators=3, spans_each=10, runs=1)
     assert result["annotations"] == 360
-    assert result["all_measures_token_s"] > 0
+    assert 0 < result["all_measures_token_best_s"] <= result["all_measures_token_first_s"]
     assert result["alpha_token"] is not None and -1.0 <= result["alpha_token"] <= 1.0

@@ -94,7 +94,7 @@ def test_disagreements_are_listed_with_their_kinds_in_text_order(study: Project)
     assert unresolved_count(study, port, CODERS) == 4
 
 
-def test_two_coders_who_agree_have_no_disagreements(study: Project) -> None:
+def test_only_the_compared_coders_count(study: Project) -> None:
     port = doc_with(study, "port strike")
     assert disagreements(study, port, ["ada", "ada"]) == []  # one coder compared with herself
     assert [d.kind for d in disagreements(study, port, ["ada", "ben"])] == ["boundaries", "label"]
@@ -119,8 +119,8 @@ def test_the_curation_flow_settles_every_disagreement(study: Project, tmp_path: 
     assert len(_log(study)) == rows
 
     reject(study, _mine(study, "cat", "Framing"), "curator", "the union leader is not framed politically")
-    edited = edit_and_accept(study, _mine(study, "ben", "Stance"), "curator", *[None],
-                             *span(study, port, "We will not back down"))
+    start, end = span(study, port, "We will not back down")
+    edited = edit_and_accept(study, _mine(study, "ben", "Stance"), "curator", start=start, end=end)
     assert study.documents.text(port)[slice(*_span_of(study, edited.primary))] == "We will not back down"
     accept(study, port, _mine(study, "ada", "Overall stance"), "curator")
 
@@ -230,3 +230,11 @@ def test_curation_decisions_travel_with_merges_once(study: Project, tmp_path: Pa
         again = merge_project(project, copy)
         assert again.curation.added == 0 and again.curation.skipped == 4
         assert len(_log(project)) == 4
+
+
+def test_a_one_label_document_layer_keeps_one_gold_label(study: Project) -> None:
+    port = doc_with(study, "port strike")
+    first = accept(study, port, _mine(study, "ada", "Overall stance"), "curator")
+    second = accept(study, port, _mine(study, "cat", "Overall stance"), "curator")  # the curator changes her mind
+    assert second.primary == first.primary and second.changed == {first.primary}
+    assert _gold(study) == [("Overall stance", "Neutral", None)]

@@ -119,6 +119,7 @@ def test_merge_adds_new_documents_annotators_and_annotations(ours: Project, thei
 
 def test_merging_twice_changes_nothing_and_never_writes_the_other_file(ours: Project, theirs: Path) -> None:
     before = sha256(theirs)
+    beside = sorted(p.name for p in theirs.parent.iterdir())
     first = merge_project(ours, theirs)
     after_first = dump(ours.path)
     second = merge_project(ours, theirs)
@@ -127,7 +128,17 @@ def test_merging_twice_changes_nothing_and_never_writes_the_other_file(ours: Pro
     assert second.documents.added == 0 and second.documents.skipped == 3
     assert dump(ours.path) == after_first
     assert sha256(theirs) == before
+    assert sorted(p.name for p in theirs.parent.iterdir()) == beside  # no -wal/-shm files left there
     assert "nothing new" in second.summary()
+
+
+def test_a_file_still_open_in_another_annotator_is_read_with_its_latest_changes(ours: Project, theirs: Path) -> None:
+    with Project.open(theirs) as colleague:  # their app is running: the change sits in the write-ahead log
+        port = doc_with(colleague, "port strike")
+        fresh = colleague.annotations.add(port, "ben", "Framing", "Political", *span(colleague, port, "union")).primary
+        report = merge_project(ours, theirs)
+    assert report.annotations.added == 5
+    assert ours.annotations.get(fresh).label == "Political"
 
 
 def test_an_annotation_edited_differently_in_both_copies_is_a_conflict_and_ours_is_kept(
@@ -286,7 +297,7 @@ def test_rows_that_do_not_fit_are_listed_and_the_rest_is_merged(ours: Project, t
     report = merge_project(ours, theirs)
     assert report.annotations.added == 3
     [problem] = report.annotations.invalid
-    assert "not inside the text" in problem and problem in "\n".join(report.summary().splitlines())
+    assert "not inside the text" in problem and f"invalid annotation: {problem}" in report.summary()
 
 
 def test_the_more_advanced_status_wins(ours: Project, tmp_path: Path) -> None:
@@ -336,3 +347,37 @@ def test_one_annotators_work_travels_as_a_jsonl_package(ours: Project, theirs: P
     assert main(["import", str(ours_path), str(package)]) == 0  # again: nothing new
     with Project.open(ours_path) as project:
         assert project.annotations.count() == count
+
+
+def test_damage_the_merge_would_not_read_is_still_found_by_the_integrity_check(
+    ours: Project, theirs: Path, tmp_path: Path
+) -> None:
+    conn = sqlite3.connect(theirs)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'annotations_by_label'").fetchone()[0]
+    conn.close()
+    broken = tmp_path / "index.annot"
+    data = bytearray(theirs.read_bytes())
+    data[(root - 1) * page_size] = 0x07  # not a valid b-tree page type: only an index page is hurt
+    broken.write_bytes(bytes(data))
+    _refused(ours, broken, "corrupt")
+
+
+def test_a_new_document_whose_id_we_already_use_gets_a_new_id(ours: Project, theirs: Path) -> None:
+    port = doc_with(ours, "port strike")
+    conn = sqlite3.connect(theirs)  # make their café article carry the id of our port article
+    cafe = conn.execute("SELECT document_id FROM document_content WHERE text LIKE '%owners%'").fetchone()[0]
+    for table, column in (("documents", "id"), ("document_content", "document_id"),
+                          ("annotations", "document_id"), ("document_status", "document_id")):
+        conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [port, cafe])
+    conn.commit()
+    conn.close()
+    report = merge_project(ours, theirs)
+    assert report.documents.added == 1 and report.annotations.added == 4
+    new = doc_with(ours, "owners")
+    assert new != port and ours.documents.text(port).startswith("The port strike")
+    assert sorted(a.layer for a in ours.annotations.for_document(new, "ben")) == ["Overall stance", "Stance"]
+    conn = sqlite3.connect(ours.path)
+    audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'merge project'").fetchall()
+    conn.close()
+    assert len(audit) == 1 and '"annotations": {"added": 4' in audit[0][0]

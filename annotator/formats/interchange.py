@@ -13,14 +13,34 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.errors import AnnotatorError, BadInputError
-from annotator.model import AttributeDef, Annotation, Annotator, Codebook, Document, Label, Layer
+from annotator.model import AttributeDef, Annotator, Codebook, Document, Label, Layer
 from annotator.segmentation import Segmentation
 
 # Name of the program in files that record who wrote them.
 PROGRAM = "Discourse Annotator"
+
+
+class ExportAnnotation(NamedTuple):
+    """An annotation as exporters read it: the fields of model.Annotation that formats carry
+    (a tuple, because an export builds hundreds of thousands of them)."""
+
+    id: str
+    document_id: str
+    annotator: str
+    layer: str
+    label: str
+    start: int | None
+    end: int | None
+    attributes: dict[str, Any]
+    note: str
+
+    @property
+    def is_span(self) -> bool:
+        """True for a span annotation, False for a document-level label."""
+        return self.start is not None
 
 
 @dataclass(slots=True)
@@ -29,16 +49,16 @@ class ExportDocument:
 
     document: Document
     text: str
-    annotations: list[Annotation]
+    annotations: list[ExportAnnotation]
     segmentation: Segmentation | None = None
 
     @property
-    def spans(self) -> list[Annotation]:
+    def spans(self) -> list[ExportAnnotation]:
         """The span annotations, in text order."""
         return [item for item in self.annotations if item.is_span]
 
     @property
-    def labels(self) -> list[Annotation]:
+    def labels(self) -> list[ExportAnnotation]:
         """The document-level labels."""
         return [item for item in self.annotations if not item.is_span]
 

@@ -48,6 +48,9 @@ SUPPORTED: dict[str, str] = {
     ".ndjson": "jsonl",
     ".json": "jsonl",
     ".ann": "brat",
+    ".xmi": "xmi",
+    ".qdpx": "qdpx",
+    ".conll": "conll",
 }
 READERS: dict[str, Reader] = {
     "txt": read_plaintext,
@@ -58,6 +61,9 @@ READERS: dict[str, Reader] = {
     "tsv": read_tsv,
     "jsonl": read_jsonl,
     "brat": _lazy("brat", "read_brat"),
+    "xmi": _lazy("xmi", "read_xmi"),
+    "qdpx": _lazy("refi_qda", "read_qdpx"),
+    "conll": _lazy("conll", "read_conll"),
 }
 FORMATS: tuple[str, ...] = tuple(READERS)
 

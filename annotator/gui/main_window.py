@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QFileSystemWatcher, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self._documents_total = 0
         self._hidden_for_welcome: list[QDockWidget] = []
         self.setWindowTitle("Discourse Annotator")
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._project_file_changed)
         self._build_widgets()
         self._build_actions()
         self._build_status_bar()
@@ -112,7 +114,7 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(where, dock)
             self.docks[name] = dock
-        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [450, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [400, 320], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
 
@@ -260,6 +262,7 @@ class MainWindow(QMainWindow):
         project.annotators.ensure(name)
         self.close_project(show_welcome=False)
         self.project = project
+        self._watcher.addPath(str(project.path))
         self.annotator = name
         self.settings.add_recent_project(project.path)
         self.settings.set_annotator_for(project.path, name)
@@ -290,6 +293,8 @@ class MainWindow(QMainWindow):
             self.annotations_panel.load(None, None, "", False)
             self.labels_panel.set_project(None)
             self.codebook_panel.set_codebook(None)
+            if self._watcher.files():
+                self._watcher.removePaths(self._watcher.files())
             self.project.close()
             self.project = None
             self.document_id = None
@@ -297,6 +302,30 @@ class MainWindow(QMainWindow):
         if show_welcome:
             self.settings.last_project = None
             self.show_welcome()
+
+    def _project_file_changed(self, path: str) -> None:
+        """If the open project file was deleted or moved, save what the connection holds and say so."""
+        project = self.project
+        if project is None or Path(path) != project.path:
+            return
+        if project.path.exists():
+            if path not in self._watcher.files():
+                self._watcher.addPath(path)  # editors that replace files drop the watch
+            return
+        rescue = project.path.with_name(project.path.stem + ".recovered" + PROJECT_SUFFIX)
+        try:
+            target = sqlite3.connect(rescue)
+            with target:
+                project.db.conn.backup(target)
+            target.close()
+            saved = f"Everything up to your last change was saved to\n{rescue}\n\nOpen that file to go on."
+        except sqlite3.Error as error:
+            saved = f"A copy could not be written next to it ({error})."
+        self.close_project()
+        self.show_error(
+            "The project file disappeared",
+            f"{project.path} was moved, renamed or deleted while it was open.\n\n{saved}",
+        )
 
     def choose_project(self) -> None:
         """Ask for a project file and open it."""

@@ -320,10 +320,10 @@ def _put_gold(project: Project, document_id: str, curator: str, layer: str, labe
 
 def accept(project: Project, document_id: str, source_annotation_id: str, curator: str = DEFAULT_CURATOR) -> ChangeSet:
     """Copy an annotator's annotation into the gold set; accepting it again changes nothing."""
+    if project.annotations.get(source_annotation_id).document_id != document_id:
+        raise AnnotationError(f"annotation {source_annotation_id} is not on document {document_id}")
     curator = ensure_curator(project, curator)
     source = _source(project, source_annotation_id, curator)
-    if source.document_id != document_id:
-        raise AnnotationError(f"annotation {source_annotation_id} is not on document {document_id}")
     already = _decisions(project, [document_id]).accepted(source.id)
     if already is not None:
         return ChangeSet(description="already accepted", primary=already)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import AnnotatorError, BadInputError
 from ..formats.interchange import (
+    ExportAnnotation,
     ExportContext,
     ExportDocument,
     OutputFiles,
@@ -21,7 +22,7 @@ from ..formats.interchange import (
     codebook_to_dict,
 )
 from ..formats.jsonl_writer import document_record, write_record
-from ..model import Annotation, Role
+from ..model import Role
 from ..project import Project
 from ..segmentation import Segmentation
 
@@ -110,7 +111,7 @@ class ExportReport:
 @dataclass(slots=True)
 class _Selection:
     ids: list[str]
-    grouped: dict[str, list[Annotation]]
+    grouped: dict[str, list[ExportAnnotation]]
     annotators: list[Any]
 
 
@@ -139,34 +140,52 @@ def _selected(project: Project, annotator: str | None, layer: str | None, done_o
         for person in chosen:
             done |= project.status.done_by(person.name)
         ids = [i for i in ids if i in done]
-    return _Selection(ids, _annotations(project, [p.id for p in chosen], layer), chosen)
+    every = len(chosen) == len(everyone)
+    return _Selection(ids, _annotations(project, [p.id for p in chosen], layer, every), chosen)
 
 
-def _annotations(project: Project, annotator_ids: list[Any], layer: str | None) -> dict[str, list[Annotation]]:
-    """The chosen annotators' annotations (of one layer), grouped by document, in text order.
+def _annotations(project: Project, annotator_ids: list[Any], layer: str | None,
+                 every_annotator: bool = False) -> dict[str, list[ExportAnnotation]]:
+    """The chosen annotators' annotations (of one layer), grouped by document, in text order
+    (document labels first).
 
-    One query and cheap record building: an export of 200,000 annotations must take seconds.
+    One query, tuples rather than dataclasses and sorting per document in Python: an export
+    of 200,000 annotations must take seconds, not tens of seconds.
     """
-    marks = ", ".join("?" * len(annotator_ids))
-    where, params = f"annotator_id IN ({marks})", list(annotator_ids)
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not every_annotator:
+        clauses.append(f"annotator_id IN ({', '.join('?' * len(annotator_ids))})")
+        params += annotator_ids
     if layer is not None:
-        where += " AND layer_id = ?"
+        clauses.append("layer_id = ?")
         params.append(project.codebook.layer_id(layer))
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     project.codebook.get()
     labels: dict[int, tuple[str, str]] = {}
     names = {person.id: person.name for person in project.annotators.list()}
-    grouped: dict[str, list[Annotation]] = {}
+    grouped: dict[str, list[ExportAnnotation]] = {}
     rows = project.db.execute(
-        "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, "
-        f"updated_at FROM annotations WHERE {where} ORDER BY document_id, span_start, span_end, id", params)
-    for ident, document_id, annotator_id, label_id, start, end, attributes, note, created, updated in rows:
+        f"SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note FROM annotations {where}",
+        params)
+    for ident, document_id, annotator_id, label_id, start, end, attributes, note in rows:
         pair = labels.get(label_id)
         if pair is None:
             pair = labels[label_id] = project.codebook.label_name(label_id)
-        item = Annotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end,
-                          {} if attributes == "{}" else json.loads(attributes), note, created, updated)
-        grouped.setdefault(document_id, []).append(item)
+        item = ExportAnnotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end,
+                                {} if attributes == "{}" else json.loads(attributes), note)
+        found = grouped.get(document_id)
+        if found is None:
+            grouped[document_id] = [item]
+        else:
+            found.append(item)
+    for items in grouped.values():
+        items.sort(key=_text_order)
     return grouped
+
+
+def _text_order(item: ExportAnnotation) -> tuple[int, int, str]:
+    return (-1 if item.start is None else item.start, -1 if item.end is None else item.end, item.id)
 
 
 def _documents(project: Project, selection: _Selection, tokens: bool, report: ExportReport,

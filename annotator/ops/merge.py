@@ -45,8 +45,8 @@ from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..segmentation import Segmentation
-from ..store.database import explain_sqlite_error, open_database
-from ..store.schema import MIGRATIONS, REQUIRED_TABLES
+from ..store.database import SQLITE_HEADER, explain_sqlite_error
+from ..store.schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 from .importing import text_hash
 
 Progress = Callable[[int, int, str], None]
@@ -100,6 +100,8 @@ class Tally:
 
 
 KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation")
+SINGULAR = {"documents": "document", "annotators": "annotator", "labels": "label", "annotations": "annotation",
+            "statuses": "status", "comments": "comment", "curation": "curation decision"}
 
 
 @dataclass(slots=True)
@@ -135,6 +137,16 @@ class MergeReport:
         """Every conflict of every kind."""
         return [c for k in KINDS for c in self.tally(k).conflicts]
 
+    def counts(self) -> dict[str, Any]:
+        """Only the numbers per kind, plus what was added to the codebook and the annotators (for the audit log)."""
+        data: dict[str, Any] = {
+            kind: {"added": t.added, "skipped": t.skipped, "updated": t.updated, "conflicts": len(t.conflicts),
+                   "invalid": len(t.invalid)}
+            for kind, t in ((kind, self.tally(kind)) for kind in KINDS)
+        }
+        data.update(added_annotators=self.added_annotators, added_labels=self.added_labels)
+        return data
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form of the report."""
         data: dict[str, Any] = {"source": self.source}
@@ -166,7 +178,7 @@ class MergeReport:
         for conflict in self.conflicts:
             lines.append(f"  conflict ({conflict.kind} {conflict.id}): {conflict.reason}; ours kept")
         for kind in KINDS:
-            lines += [f"  invalid {kind[:-1] if kind.endswith('s') else kind}: {p}" for p in self.tally(kind).invalid]
+            lines += [f"  invalid {SINGULAR[kind]}: {p}" for p in self.tally(kind).invalid]
         if not self.changed:
             lines.append("  nothing new: the project is unchanged")
         return "\n".join(lines)
@@ -192,20 +204,29 @@ def expected_columns() -> dict[str, frozenset[str]]:
 
 
 def open_other(path: str | Path) -> sqlite3.Connection:
-    """Open another project file read-only after checking it is an intact, current project."""
+    """Open another project file read-only after checking it is an intact project of this version.
+
+    A file with no pending write-ahead log is opened `immutable`, so SQLite creates no
+    -wal/-shm files beside it (a colleague's folder or a read-only stick stays as it was);
+    with a pending log (the file is open elsewhere, or was not closed) it is read `mode=ro`.
+    """
     path = Path(path)
-    db = open_database(path, readonly=True)  # header, application, schema version, tables
-    conn = db.conn
+    if not path.exists():
+        raise ProjectFileError(path, "does not exist")
+    if path.is_dir():
+        raise ProjectFileError(path, "is a folder, not a project file")
+    with open(path, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise ProjectFileError(path, "is not an Annotator project (not an SQLite file)")
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if pending else 'immutable=1'}", uri=True)
+    except sqlite3.Error as error:
+        raise explain_sqlite_error(path, error) from error
     try:
         conn.execute("PRAGMA query_only = ON")
-        found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-        if found != ["ok"]:
-            raise ProjectFileError(path, "is corrupt (SQLite integrity check: " + "; ".join(map(str, found)) + ")")
-        for table, columns in expected_columns().items():
-            have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
-            missing = columns - have
-            if missing:
-                raise ProjectFileError(path, f"is damaged: table {table} lacks columns {', '.join(sorted(missing))}")
+        _check_other(conn, path)
     except sqlite3.Error as error:
         conn.close()
         raise explain_sqlite_error(path, error) from error
@@ -213,6 +234,34 @@ def open_other(path: str | Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _check_other(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a foreign, newer, older, corrupt or incomplete project file."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ProjectFileError(path, f"was written by a newer Annotator (schema version {version}; this version "
+                                     f"reads up to {SCHEMA_VERSION}); update the application to merge it")
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version == 0 or "project" not in tables:
+        raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
+    application = conn.execute("SELECT value FROM project WHERE key = 'application'").fetchone()
+    if application is None or application[0] != APPLICATION_ID:
+        raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
+    if version < SCHEMA_VERSION:
+        raise ProjectFileError(path, f"was written by an older Annotator (schema version {version}); open it once "
+                                     "in this version to upgrade it, then merge")
+    found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    if found != ["ok"]:
+        raise ProjectFileError(path, "is corrupt (SQLite integrity check: " + "; ".join(map(str, found)) + ")")
+    missing_tables = REQUIRED_TABLES - tables
+    if missing_tables:
+        raise ProjectFileError(path, f"is damaged: tables missing: {', '.join(sorted(missing_tables))}")
+    for table, columns in expected_columns().items():
+        have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        missing = columns - have
+        if missing:
+            raise ProjectFileError(path, f"is damaged: table {table} lacks columns {', '.join(sorted(missing))}")
 
 
 @dataclass(slots=True)
@@ -531,6 +580,9 @@ class _Merger:
                 tally.invalid.append(f"annotation {ident!r}: {problem}")
                 continue
             doc, annotator, layer, label, cleaned = row
+            if ident in self.annotation_ids and ident not in ours:
+                tally.invalid.append(f"annotation {ident!r}: its id appears twice in the file")
+                continue
             if ident in ours:
                 theirs = (doc, annotator, label, start, end, cleaned, note)
                 reason = "" if ours[ident] == theirs else _difference(ours[ident], theirs, self.project)
@@ -664,6 +716,7 @@ class _Merger:
                 continue
             self.db.execute("INSERT INTO comments (id, annotation_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
                             [ident, annotation, author, body, _text(created) or now()])
+            ours[ident] = (annotation, author, body)
             tally.added += 1
 
     def copy_curation(self) -> None:
@@ -765,7 +818,7 @@ def merge_project(
             if report.changed:
                 project.db.execute(
                     "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'merge', 'merge project', ?, ?)",
-                    [now(), str(other_path), json.dumps(report.as_dict(), ensure_ascii=False)[:100_000]])
+                    [now(), str(other_path), json.dumps(report.counts(), ensure_ascii=False)])
     except sqlite3.Error as error:
         raise explain_sqlite_error(project.path, error) from error
     finally:

@@ -50,9 +50,11 @@ def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_path(tmp_path: Path, demo_source: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the demo project for one test (and the data folder pointed at it)."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(demo_source.parent.parent))
-    copy = tmp_path / "demo.annot"
+    """A fresh copy of the demo project, where ensure_demo() finds it (data folder in tmp_path)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    copy = data / demo_source.parent.name / demo_source.name
+    copy.parent.mkdir(parents=True)
     shutil.copy2(demo_source, copy)
     return copy
 
@@ -84,3 +86,30 @@ def big_project_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
                 )
         project.annotators.ensure("ada")
     yield path
+
+
+@pytest.fixture(autouse=True)
+def no_forgotten_modal_dialogs(qapp) -> Iterator[None]:
+    """Close (and fail the test on) a modal dialog left open for seconds: it would hang the run."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    seen: dict[int, float] = {}
+    stuck: list[str] = []
+
+    def check() -> None:
+        modal = qapp.activeModalWidget()
+        if modal is None:
+            return
+        first = seen.setdefault(id(modal), time.monotonic())
+        if time.monotonic() - first > 3:
+            stuck.append(modal.windowTitle() or type(modal).__name__)
+            modal.close()
+
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(250)
+    yield
+    timer.stop()
+    assert not stuck, f"a modal dialog was left open: {stuck}"

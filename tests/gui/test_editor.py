@@ -518,3 +518,21 @@ def test_crlf_article_with_emoji_in_several_paragraphs(
     ]
     assert layout_background_at(editor, text.index("here")) is not None
     assert layout_background_at(editor, text.index("here") - 1) is None
+
+
+def test_highlights_survive_reflow_by_resize_and_zoom(editor: AnnotationEditor, project: Project, qtbot: Any) -> None:
+    text = editor.text
+    start = text.index("Supporters")
+    editor.apply_changes(project.annotations.add(editor.document_id, "ada", "Framing", "Economic", start, start + 10))
+    colour = QColor(blend([project.codebook.layer("Framing").label("Economic").colour.lower()]))
+    editor.resize(520, 600)
+    qtbot.wait(150)  # the reading column is re-fitted once the resize settles
+    assert layout_background_at(editor, start + 3) == colour
+    editor.zoom_in()
+    qtbot.wait(20)
+    assert layout_background_at(editor, start + 3) == colour
+    image = editor.view.viewport().grab().toImage()
+    where = point_of(editor, start + 3)
+    assert any(
+        _close(image.pixelColor(where.x() + dx, where.y() + dy), colour, 6) for dx in range(-4, 5) for dy in range(-6, 7)
+    ), "the background is not painted after the reflow"

@@ -281,3 +281,48 @@ def test_font_and_layout_remembered(qtbot, settings, project: Project) -> None:
     assert second.open_project(project.path)  # annotator remembered: no question asked
     assert second.annotator == "ada"
     assert second.docks["annotations"].isHidden()
+
+
+def test_attributes_edited_in_place_are_checked(qtbot, window, project: Project) -> None:
+    doc = _first_doc_with_sample(window)
+    window.documents_panel.select_document(doc)
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_F2)  # Stance: target, intensity 1–3
+    _tag(qtbot, window, 4, 11, "a")
+    QApplication.processEvents()
+    ident = window.annotations_panel.model.annotation(0).id
+    model = window.annotations_panel.model
+    index = model.index(0, 2)
+    assert not model.setData(index, "intensity=5")  # out of range: refused, said in the status bar
+    assert "between 1 and 3" in window.statusBar().currentMessage()
+    assert model.setData(index, "target=the council; intensity=2")
+    assert project.annotations.get(ident).attributes == {"intensity": 2, "target": "the council"}
+    assert model.index(0, 2).data() == "intensity=2; target=the council"
+
+
+def test_next_and_previous_document_by_keyboard(qtbot, window) -> None:
+    ids = window.documents_panel.model.ids()
+    window.editor.view.setFocus()
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.document_id == ids[1]
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.document_id == ids[1]
+    assert "last document" in window.statusBar().currentMessage()
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.document_id == ids[0]
+
+
+def test_codebook_filter_and_guidelines(qtbot, window) -> None:
+    panel = window.codebook_panel
+    qtbot.keyClicks(panel.filter_box, "overdue")  # a word of an example of Stance: Favour
+    visible = [
+        panel.tree.topLevelItem(i).child(j).text(0)
+        for i in range(panel.tree.topLevelItemCount())
+        for j in range(panel.tree.topLevelItem(i).childCount())
+        if not panel.tree.topLevelItem(i).isHidden() and not panel.tree.topLevelItem(i).child(j).isHidden()
+    ]
+    assert visible == ["Favour"]
+    item = panel.label_item("Stance", "Favour")
+    panel.tree.setCurrentItem(item)
+    details = panel.details.toPlainText()
+    assert "Include:" in details and "long overdue" in details
+    assert "Exclude:" in item.toolTip(0)

@@ -100,6 +100,21 @@ def test_project_file_made_read_only_while_open(qtbot, window, project: Project)
     assert stored(project.path, "SELECT document_id, status FROM document_status") == [(doc, "done")]
 
 
+def test_project_file_deleted_while_open_is_rescued(qtbot, window, project: Project) -> None:
+    doc = window.document_id
+    window.editor.view.setFocus()
+    window.editor.set_selection(4, 11)
+    qtbot.keyClick(window.editor.view, "1")
+    path = project.path
+    path.unlink()
+    qtbot.waitUntil(lambda: window.message_box is not None, timeout=5000)
+    assert "disappeared" in window.message_box.windowTitle()
+    rescued = path.with_name("study.recovered.annot")
+    assert str(rescued) in window.message_box.text()
+    assert stored(rescued, "SELECT document_id, span_start, span_end FROM annotations") == [(doc, 4, 11)]
+    assert window.project is None and window.pages.currentIndex() == WELCOME_PAGE
+
+
 def test_cold_start_is_fast_and_never_imports_spacy(demo_path: Path) -> None:
     from annotator.gui.benchmark import time_cold_start
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QPalette, QTextBlockFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -25,6 +25,7 @@ from .spans import Mark, SpanIndex
 from .view import TextView
 
 PARAGRAPH_SPACING = 2
+LAYOUT_WARM_UP_MS = 120  # after opening a document, when the reader has not acted yet
 READING_FONTS = ("Source Serif 4", "Source Serif Pro", "Charter", "Georgia", "Literata", "Noto Serif",
                  "DejaVu Serif", "Liberation Serif", "Times New Roman")
 
@@ -216,9 +217,8 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
             self.view.setDocument(self._blank)
             self.view.update_margin()
             self.view.fit_reading_width(document)
-            document.documentLayout()  # formats then mark the layout dirty, not the document
             highlighter = SpanHighlighter(document, index, self._offsets)
-            highlighter.rehighlight()
+            highlighter.rehighlight(relayout=False)  # not laid out yet: Qt lays it out once, below
             self.view.setDocument(document)
         finally:
             self._quiet -= 1
@@ -226,9 +226,18 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         self._document = document
         if old is not None:
             old.deleteLater()
+        if text:
+            QTimer.singleShot(LAYOUT_WARM_UP_MS, self, lambda: self._warm_up_layout(document))
         if self.find_bar.isVisible():
             self._find(self.find_bar.field.text())
         self.sig_annotation_selected.emit("")
+
+    def _warm_up_layout(self, document: QTextDocument) -> None:
+        """While the user reads: pay Qt's one-time cost of the first partial relayout, so that
+        the first tag (which relayouts one paragraph) is as quick as the later ones."""
+        if document is self._document:
+            first = document.firstBlock()
+            document.markContentsDirty(first.position(), first.length())
 
     def _new_document(self, text: str) -> QTextDocument:
         document = QTextDocument(self.view)
@@ -337,11 +346,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         if blocks is None:
             self._highlighter.rehighlight()
         else:
-            document = self.view.document()
-            for number in sorted(blocks):
-                block = document.findBlockByNumber(number)
-                if block.isValid():
-                    self._highlighter.rehighlightBlock(block)
+            self._highlighter.rehighlight_blocks(blocks)
         self.view.update_margin()
         self.view.viewport().update()
 

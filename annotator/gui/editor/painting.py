@@ -48,8 +48,8 @@ class PaintingMixin:
             return
         geometry = self._geometry()
         first, last = self._visible_range()
-        for mark in self._index.marks().values():
-            if mark.role == BACKGROUND or mark.end <= first or mark.start >= last:
+        for mark in self._index.marks_between(first, last):
+            if mark.role == BACKGROUND:
                 continue
             colour = QColor(mark.colour).darker(115)
             pen = QPen(colour, 2.4 if mark.role == UNDERLINE else 1.6)
@@ -81,9 +81,7 @@ class PaintingMixin:
         first, last = self._visible_range()
         height = self.view.viewport().height()
         found = []
-        for mark in self._index.marks().values():
-            if mark.end <= first or mark.start >= last:
-                continue
+        for mark in self._index.marks_between(first, last):
             top, _ = geometry.line_top_bottom(mark.start)
             _, bottom = geometry.line_top_bottom(max(mark.start, mark.end - 1))
             if bottom < 0 or top > height:

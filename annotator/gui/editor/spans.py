@@ -33,16 +33,8 @@ class Mark:
     colour: str
     underline_lane: int
     stripe_lane: int
-
-    @property
-    def start(self) -> int:
-        """Start offset (code points)."""
-        return self.annotation.start or 0
-
-    @property
-    def end(self) -> int:
-        """End offset (code points, exclusive)."""
-        return self.annotation.end or 0
+    start: int  # code points, as the annotation's
+    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +188,8 @@ class SpanIndex:
                 (a.start or 0, a.end or 0, ident) for ident, a in visible.items() if roles[ident] != BACKGROUND
             )
             self._marks = {
-                ident: Mark(a, roles[ident] or "", self.colour(a.layer, a.label), under.get(ident, 0), stripe[ident])
+                ident: Mark(a, roles[ident] or "", self.colour(a.layer, a.label), under.get(ident, 0), stripe[ident],
+                            a.start or 0, a.end or 0)
                 for ident, a in visible.items()
             }
         return self._marks
@@ -207,6 +200,14 @@ class SpanIndex:
         found = [marks[i] for i in self._blocks.get(block, ()) if i in marks]
         found.sort(key=lambda m: (m.start, -m.end, m.annotation.id))
         return found
+
+    def marks_between(self, start: int, end: int) -> list[Mark]:
+        """Visible spans overlapping [start, end) (code points), found through their blocks."""
+        marks = self.marks()
+        ids: set[str] = set()
+        for block in self.blocks_of(start, end):
+            ids |= self._blocks.get(block, set())
+        return [marks[i] for i in ids if i in marks and marks[i].start < end and marks[i].end > start]
 
     def marks_at(self, position: int) -> list[Mark]:
         """Visible spans covering a code-point offset, outermost first."""

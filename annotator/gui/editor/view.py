@@ -89,6 +89,7 @@ class TextView(QTextEdit):
         self.setPalette(palette)
         self.margin = StripesMargin(self)
         self._press: QPoint | None = None
+        self.paints = 0  # paint events so far (the benchmark checks that a paint happened)
         self._dragged_edge: str | None = None
         self.viewport().setMouseTracking(True)
         # Re-fitting the column reflows the whole text: do it once a resize has settled.
@@ -146,6 +147,7 @@ class TextView(QTextEdit):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """The text (with backgrounds), then underlines, find hits and the selected span outline."""
         super().paintEvent(event)
+        self.paints += 1
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.controller.paint_overlay(painter, event.rect())

@@ -122,7 +122,8 @@ class CodebookPanel(QWidget):
                 item.setToolTip(0, guidelines_html(layer, label))
                 top.addChild(item)
             self.tree.addTopLevelItem(top)
-            top.setExpanded(True)
+            # Document layers are chosen in the Document labels panel: folded away here.
+            top.setExpanded(layer.kind == "span")
         self.set_active_layer(self._active)
         self._apply_filter(self.filter_box.text())
 

@@ -10,11 +10,12 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView, QVBoxLayout, QWidget
 
 from ...model import Status
 from ...project import Project
@@ -22,6 +23,7 @@ from .document_rows import DocumentRow, document_ids, document_rows
 
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine")
+HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context menu
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -192,9 +194,14 @@ class DocumentsPanel(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(32)
-        for column, width in ((1, 96), (2, 78), (3, 50), (4, 74), (5, 40)):
+        for column, width in ((1, 100), (2, 78), (3, 50), (4, 76), (5, 40)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
+        for column in HIDDEN_AT_FIRST:
+            header.hideSection(column)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setToolTip("Click to sort; right-click to choose the columns")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter_box)
@@ -232,6 +239,17 @@ class DocumentsPanel(QWidget):
     def current_row(self) -> int | None:
         """Row of the current document in the table's order."""
         return None if self._current is None else self.model.row_of(self._current)
+
+    def _column_menu(self, point: QPoint) -> None:
+        header = self.view.horizontalHeader()
+        menu = QMenu(self)
+        for column, title in enumerate(COLUMNS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.setEnabled(column != 0)
+            action.toggled.connect(lambda shown, column=column: header.setSectionHidden(column, not shown))
+        menu.exec(header.mapToGlobal(point))
 
     def _filter_changed(self, text: str) -> None:
         self.model.set_filter(text)

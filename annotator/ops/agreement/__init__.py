@@ -12,7 +12,15 @@ How annotations become units (also written into every report's notes):
   annotator's span covering the unit or "none" (stats.unit_labels), with a per-label
   present/absent variant in the per-label table; or the character continuum for alpha_U
   (documents every selected annotator coded, laid end to end);
-- an annotator who did not code a document gives missing values there, not "none".
+- an annotator who did not code a document gives missing values there, not "none";
+- attribute agreement (request.attribute): a unit takes the attribute value of the span
+  covering it; units fewer than two annotators covered are left out.
+
+Outputs: AgreementReport.to_dict() (JSON), format_report() (terminal), write_csv() (one
+long-format CSV with a "table" column: pooled, pairwise, per_label, per_document,
+confusion; one file keeps a report together and filters easily in R or pandas).
+Large corpora take the fast paths in fast.py, each tested equal to the stats function it
+stands for; benchmark() times every measure on 1,000 documents x 3 annotators x 60 spans.
 """
 
 from .bench import benchmark

@@ -112,8 +112,7 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     renumber[np.flatnonzero(enough)] = np.arange(int(enough.sum()))
     doc = renumber[doc]  # -1 stays -1 (index -1 is the extra last entry)
     keep = ours & (label >= 0) & (doc >= 0)
-    start = np.asarray([-1 if s is None else s for s in columns[3]], dtype=np.int64)
-    end = np.asarray([-1 if e is None else e for e in columns[4]], dtype=np.int64)
+    start, end = _offsets(columns[3]), _offsets(columns[4])
     order = np.flatnonzero(keep)
     order = order[np.lexsort((start[order], coder[order], doc[order]))]
     attributes = None
@@ -126,6 +125,14 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
         doc=doc[order], coder=coder[order], label=label[order], start=start[order], end=end[order],
         attributes=attributes, left_out=left_out,
     )
+
+
+def _offsets(column: tuple[Any, ...]) -> np.ndarray:
+    """Span offsets as integers, -1 for the None of document labels."""
+    try:
+        return np.asarray(column, dtype=np.int64)
+    except TypeError:
+        return np.asarray([-1 if value is None else value for value in column], dtype=np.int64)
 
 
 def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ from ...stats import (
     cohen_kappa_from_table,
     fleiss_kappa_from_data,
     krippendorff_alpha,
-    percent_agreement,
     pool_span_agreement,
     weighted_kappa_from_table,
 )
@@ -32,7 +31,14 @@ from .request import (
     resolve_unit,
 )
 from .report import AgreementReport, DocumentRow, LabelRow, PairResult
-from .fast import compress, exact_f1, overlap_f1, percent_by_group, weighted_alpha
+from .fast import (
+    compress,
+    exact_f1,
+    nominal_alpha_by_group,
+    overlap_f1,
+    percent_by_group,
+    weighted_alpha,
+)
 from .units import UnitTable, build_units
 
 Progress = Callable[[int, int], None]
@@ -54,6 +60,11 @@ class _Steps:
         self.done = min(self.done + amount, self.total)
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+    def finish(self) -> None:
+        """Report the end (estimates of the step count may fall short)."""
+        self.done = self.total - 1
+        self.tick()
 
 
 def compute_agreement(
@@ -80,11 +91,17 @@ def compute_agreement(
     n_docs = len(corpus.documents)
     pairs = list(combinations(range(len(corpus.annotators)), 2))
     steps.total = 2 + 2 * n_docs + len(pairs) * (n_docs if "f1" in measures else 1) + len(measures)
+    steps.total += 2 * n_docs if unit == "char" else 0
     steps.tick()
 
     table = build_units(project, corpus, unit, attribute, steps.tick) if unit != "char" else None
     notes = [corpus.participation_rule, *(table.rules if table else [])]
     notes += [f"{count} document(s) left out: {why}" for why, count in corpus.left_out.items()]
+    if request.level == "ordinal" and table is not None and attribute is None:
+        notes.append("ordinal: the labels are ordered as in the codebook, 'none' last")
+    if len(corpus.annotators) < 2:
+        notes.append(f"{len(corpus.annotators)} annotator(s) selected; agreement needs at least two "
+                     "(by default: everyone with annotations in the layer, the curator excepted)")
     unit_name = table.name if table is not None else _continuum_name(corpus)
     figures: dict[str, Figure] = {}
 
@@ -124,6 +141,7 @@ def compute_agreement(
     per_label = _per_label(corpus, table, figures.get("alpha_u"), request)
     per_document = _per_document(corpus, table, request, unit, steps)
     sort_measure = _sort(per_document)
+    steps.finish()
     if request.bootstrap and "alpha" in figures:
         notes.append(f"bootstrap: {request.bootstrap} resamples, seed {request.seed}")
     return AgreementReport(
@@ -148,8 +166,9 @@ def _continuum_name(corpus: Corpus) -> str:
 def _value_figure(key: str, table: UnitTable, request: AgreementRequest) -> Figure:
     """Percent agreement, Fleiss' kappa or alpha of the unit table."""
     codes = list(range(len(table.categories)))
-    if key == "percent":
-        return percent_agreement(table.values, codes)
+    if key == "percent":  # on identical units collapsed (equal to stats.percent_agreement; tested)
+        patterns, counts, group = compress(table.values)
+        return percent_by_group(patterns, counts, group, 1)[0]
     if key == "fleiss":
         figure = fleiss_kappa_from_data(table.values, codes)
         per_category = figure.details.get("per_category")
@@ -296,6 +315,7 @@ def _per_document(corpus: Corpus, table: UnitTable | None, request: AgreementReq
     if table is not None:
         patterns, weights, group = compress(table.values, table.document_of_unit)
         percent = percent_by_group(patterns, weights, group, n_docs)
+        nominal = nominal_alpha_by_group(patterns, weights, group, n_docs) if request.level == "nominal" else []
         bounds = np.searchsorted(group, np.arange(n_docs + 1))
         n_units = np.bincount(table.document_of_unit, minlength=n_docs)
         data = patterns
@@ -315,7 +335,8 @@ def _per_document(corpus: Corpus, table: UnitTable | None, request: AgreementReq
                               for name, v in zip(corpus.annotators, column)}
             else:
                 part = slice(bounds[d], bounds[d + 1])
-                row.figures["alpha"] = weighted_alpha(data[:, part], weights[part], request.level, categories)
+                row.figures["alpha"] = (nominal[d] if nominal else
+                                        weighted_alpha(data[:, part], weights[part], request.level, categories))
         if unit == "char" and corpus.took_part[:, d].all() and document.length > 0:
             rows_of = corpus.rows_of(d)
             units = list(zip(corpus.coder[rows_of].tolist(), corpus.start[rows_of].tolist(),

@@ -20,7 +20,7 @@ from ...stats.alpha import MEASURE as ALPHA
 from ...stats.pairs import pair_table
 from ...stats.percent import MEASURE as PERCENT
 from ...stats.percent import RULE as PERCENT_RULE
-from ...stats.result import NO_PAIRABLE_UNITS, SINGLE_CODER, defined, undefined
+from ...stats.result import NO_PAIRABLE_UNITS, NO_VARIATION, SINGLE_CODER, defined, undefined
 from ...stats.spans import maximum_matching, prf_figure
 
 _KEY_LIMIT = 2**62
@@ -159,3 +159,72 @@ def overlap_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
     neighbours = [targets[cuts[k]:cuts[k + 1]] for k in range(len(a_start))]
     matched = maximum_matching(neighbours, len(b_start))
     return prf_figure(matched, len(a_start), len(b_start), "overlap", False)
+
+
+def nominal_alpha_by_group(patterns: np.ndarray, counts: np.ndarray, group: np.ndarray,
+                           n_groups: int) -> list[Figure]:
+    """Nominal alpha (as stats.krippendorff_alpha) of each group of patterns, all groups at once.
+
+    With n_uc the number of values c on unit u (m_u values in all), nominal alpha is
+    1 - (n - 1) * sum_u (m_u^2 - sum_c n_uc^2) / (m_u - 1) / (n^2 - sum_c n_c^2)
+    (Krippendorff 2011), summed here per group with bincount.
+    """
+    n_coders, n_patterns = patterns.shape
+    if n_coders < 2:
+        return [undefined(ALPHA, SINGLE_CODER, 0, n_coders, level="nominal")] * n_groups
+    present = ~np.isnan(patterns)
+    m = present.sum(axis=0).astype(float)
+    keep = m >= 2
+    codes = np.where(present, patterns, 0).astype(np.int64)
+    size = int(codes.max()) + 1 if codes.size else 1
+    per_category = np.zeros((n_patterns, size))
+    for row, mask in zip(codes, present):
+        per_category[np.flatnonzero(mask), row[mask]] += 1.0
+    weight = np.where(keep, counts, 0).astype(float)
+    unit_term = np.divide(m**2 - (per_category**2).sum(axis=1), m - 1, out=np.zeros(n_patterns), where=keep)
+    observed = np.bincount(group, weights=weight * unit_term, minlength=n_groups)
+    n_c = np.zeros((n_groups, size))
+    np.add.at(n_c, group, per_category * weight[:, None])
+    n = n_c.sum(axis=1)
+    units = np.bincount(group, weights=weight, minlength=n_groups)
+    coders = np.zeros((n_groups, n_coders), dtype=bool)
+    for i in range(n_coders):
+        np.logical_or.at(coders[:, i], group[keep & present[i]], True)
+    figures = []
+    for g in range(n_groups):
+        used = int(np.count_nonzero(n_c[g]))
+        raters = int(coders[g].sum())
+        if units[g] == 0:
+            figures.append(undefined(ALPHA, NO_PAIRABLE_UNITS, 0, raters, level="nominal"))
+        elif used < 2:
+            figures.append(undefined(ALPHA, NO_VARIATION, int(units[g]), raters, level="nominal",
+                                     n_pairable_values=int(round(n[g]))))
+        else:
+            d_o = observed[g] / n[g]
+            d_e = (n[g] ** 2 - float(np.dot(n_c[g], n_c[g]))) / (n[g] * (n[g] - 1.0))
+            figures.append(defined(ALPHA, 1.0 - d_o / d_e, int(units[g]), raters, level="nominal",
+                                   observed_disagreement=d_o, expected_disagreement=d_e,
+                                   n_pairable_values=int(round(n[g])), n_categories_used=used))
+    return figures
+
+
+def unit_label_codes(unit_starts: np.ndarray, unit_ends: np.ndarray, span_starts: np.ndarray,
+                     span_ends: np.ndarray, span_labels: np.ndarray, none_code: int) -> np.ndarray:
+    """One annotator's label code per unit, `none_code` where no span covers it (as stats.unit_labels).
+
+    Same cover and tie rules as stats.projection (COVER_RULE, TIE_RULE) on integer arrays,
+    without building a tuple per span.
+    """
+    first, stop = span_cover_ranges(unit_starts, unit_ends, span_starts, span_ends)
+    count = stop - first
+    span = np.repeat(np.arange(len(span_starts)), count)
+    unit = np.repeat(first, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    row = np.full(len(unit_starts), float(none_code))
+    if not len(unit):
+        return row
+    shared = np.minimum(unit_ends[unit], span_ends[span]) - np.maximum(unit_starts[unit], span_starts[span])
+    order = np.lexsort((span_labels[span], span_starts[span], -shared, unit))
+    unit, span = unit[order], span[order]
+    winner = np.concatenate(([True], unit[1:] != unit[:-1]))
+    row[unit[winner]] = span_labels[span[winner]]
+    return row

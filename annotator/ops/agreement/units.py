@@ -12,7 +12,7 @@ from ...model import AttributeDef
 from ...project import Project
 from ...stats import COVER_RULE, NONE_LABEL, TIE_RULE, unit_labels
 from .collect import Corpus
-from .fast import presence_row, span_cover_ranges
+from .fast import presence_row, span_cover_ranges, unit_label_codes
 
 ABSENT, PRESENT = "absent", "present"
 MULTI_LABEL_RULE = (
@@ -119,13 +119,13 @@ def _span_units(
         rule = ATTRIBUTE_RULE.format(attribute=f'attribute "{attribute.name}"')
         return UnitTable(values, tuple(categories), doc_index, name, {}, [COVER_RULE, TIE_RULE, rule],
                          _numbers(categories))
-    codes = list(range(len(corpus.labels)))
-    spans = {
-        name: list(zip(span_start[mine].tolist(), span_end[mine].tolist(), corpus.label[mine].tolist()))
-        for name, mine in ((n, corpus.coder == i) for i, n in enumerate(corpus.annotators))
-    }
-    projected = unit_labels(unit_starts, unit_ends, spans, codes, NONE_LABEL)
-    values = projected.values.copy()
+    none_code = len(corpus.labels)
+    rows = []
+    for i in range(len(corpus.annotators)):
+        mine = corpus.coder == i
+        rows.append(unit_label_codes(unit_starts, unit_ends, span_start[mine], span_end[mine],
+                                     corpus.label[mine], none_code))
+    values = np.vstack(rows) if rows else np.zeros((0, len(unit_starts)))
     values[missing] = np.nan
     ranges = []
     for i in range(len(corpus.annotators)):

@@ -1,0 +1,224 @@
+"""UIMA CAS XMI for INCEpTION, written and read with dkpro-cassis.
+
+Export: a ZIP with `TypeSystem.xml` and one `.xmi` per document. Each layer becomes an
+INCEpTION custom layer type `webanno.custom.<Layer>`: span layers derive from
+uima.tcas.Annotation, document layers from uima.cas.AnnotationBase; features `label`,
+`annotator`, `annotationId`, `note` and one feature per attribute (String, Integer or
+Boolean). The layer's real name is kept in the type's description. Title, id, URL and
+language go to DKPro's DocumentMetaData.
+
+Offsets: XMI counts UTF-16 code units (Java strings); cassis converts from and to Python
+code points when it writes and reads, so an emoji stays one character here (tested).
+
+Import: `.xmi` (with TypeSystem.xml beside it) or a `.zip` of them. Every XML part is
+first parsed with defusedxml (no DTD, no entities) and the archive checked (no path
+traversal, bounded size); only then does cassis read it. Types of this program are read
+back exactly; other `webanno.custom.*` span or document types are read with their first
+string feature as the label.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from annotator.errors import BadInputError
+from annotator.formats.base import MAX_FILE_BYTES, ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
+from annotator.formats.interchange import (
+    PROGRAM,
+    ExportContext,
+    ExportDocument,
+    OutputFiles,
+    safe_name,
+    unique_names,
+)
+from annotator.formats.safe_archive import SafeZip, parse_xml
+from annotator.formats.text_io import assign_metadata, check_length, first_line_title, read_file_bytes
+from annotator.model import Layer
+
+LAYER_MARK = f"{PROGRAM} layer: "
+ATTRIBUTE_MARK = f"{PROGRAM} attribute: "
+METADATA_TYPE = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaData"
+FIXED_FEATURES = ("label", "annotator", "annotationId", "note")
+_RESERVED = {"begin", "end", "sofa", *FIXED_FEATURES}
+_RANGE = {"int": "uima.cas.Integer", "bool": "uima.cas.Boolean"}
+
+
+def _type_names(layers: tuple[Layer, ...]) -> dict[str, str]:
+    camel = unique_names([layer.name for layer in layers],
+                         lambda name: "".join(part[:1].upper() + part[1:] for part in safe_name(name).split("_")))
+    return {name: "webanno.custom." + (value if value[:1].isalpha() else "L" + value) for name, value in camel.items()}
+
+
+def _feature_names(layer: Layer) -> dict[str, str]:
+    def make(name: str) -> str:
+        cleaned = safe_name(name, keep="_", fallback="attribute")
+        cleaned = cleaned if cleaned[:1].isalpha() else "a_" + cleaned
+        return cleaned + "_" if cleaned in _RESERVED else cleaned
+
+    return unique_names([a.name for a in layer.attributes], make)
+
+
+def build_typesystem(layers: tuple[Layer, ...]) -> tuple[Any, dict[str, str], dict[str, dict[str, str]]]:
+    """The type system of the layers; also type name by layer and feature name by attribute."""
+    from cassis import TypeSystem
+
+    typesystem = TypeSystem()
+    types = _type_names(layers)
+    features: dict[str, dict[str, str]] = {}
+    for layer in layers:
+        supertype = "uima.tcas.Annotation" if layer.kind == "span" else "uima.cas.AnnotationBase"
+        made = typesystem.create_type(name=types[layer.name], supertypeName=supertype,
+                                      description=LAYER_MARK + layer.name)
+        for name in FIXED_FEATURES:
+            typesystem.create_feature(domainType=made, name=name, rangeType="uima.cas.String")
+        features[layer.name] = _feature_names(layer)
+        for attribute in layer.attributes:
+            typesystem.create_feature(domainType=made, name=features[layer.name][attribute.name],
+                                      rangeType=_RANGE.get(attribute.type, "uima.cas.String"),
+                                      description=ATTRIBUTE_MARK + attribute.name)
+    metadata = typesystem.create_type(name=METADATA_TYPE, supertypeName="uima.tcas.DocumentAnnotation")
+    for name in ("documentTitle", "documentId", "documentUri"):
+        typesystem.create_feature(domainType=metadata, name=name, rangeType="uima.cas.String")
+    return typesystem, types, features
+
+
+def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
+    """Write the ZIP of XMI files and their type system."""
+    import zipfile
+
+    from cassis import Cas
+
+    typesystem, types, features = build_typesystem(context.layers)
+    target = files.file(out)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("TypeSystem.xml", typesystem.to_xml())
+        for number, item in enumerate(documents, start=1):
+            cas = Cas(typesystem=typesystem)
+            cas.sofa_string = item.text
+            document = item.document
+            metadata = typesystem.get_type(METADATA_TYPE)
+            cas.add(metadata(begin=0, end=len(item.text), documentTitle=document.title, documentId=document.id,
+                             documentUri=document.url or None, language=document.language or None))
+            for annotation in item.annotations:
+                layer_type = typesystem.get_type(types[annotation.layer])
+                values: dict[str, Any] = {"label": annotation.label, "annotator": annotation.annotator,
+                                          "annotationId": annotation.id, "note": annotation.note or None}
+                for name, value in annotation.attributes.items():
+                    values[features[annotation.layer][name]] = value
+                if annotation.is_span:
+                    values.update(begin=annotation.start, end=annotation.end)
+                cas.add(layer_type(**values))
+            others = [name for name in ("source", "author", "date") if getattr(document, name)]
+            context.not_carried("document metadata other than title, id, URL and language",
+                                len(others) + len(document.meta))
+            name = f"{number:04d}-{safe_name(document.title, fallback='document')[:40]}.xmi"
+            archive.writestr(name, cas.to_xmi())
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+
+def _load_typesystem(data: bytes, origin: str) -> Any:
+    from cassis import load_typesystem
+
+    parse_xml(data, origin)  # refuses DTDs, entities and malformed XML, naming the line
+    try:
+        return load_typesystem(io.BytesIO(data))
+    except Exception as error:  # cassis raises many kinds for a bad type system
+        raise BadInputError(origin, f"is not a UIMA type system ({error})") from None
+
+
+def read_xmi(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
+    """Read an .xmi file (TypeSystem.xml beside it) or a .zip holding XMI files and a type system."""
+    options = options or ReadOptions()
+    path = Path(path)
+    if path.suffix.lower() == ".zip":
+        with SafeZip(path) as archive:
+            systems = [name for name in archive.names if PurePosixPath(name).name.lower() == "typesystem.xml"]
+            parts = sorted(name for name in archive.names if name.lower().endswith(".xmi"))
+            if not systems or not parts:
+                raise BadInputError(path, "holds no TypeSystem.xml and .xmi files (not a UIMA CAS XMI export)")
+            typesystem = _load_typesystem(archive.read(systems[0]), f"{path}!{systems[0]}")
+            return [_read_one(archive.read(name), f"{path}!{name}", typesystem, options, name) for name in parts]
+    candidates = [path.with_name(name) for name in ("TypeSystem.xml", "typesystem.xml")]
+    found = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if found is None:
+        raise BadInputError(path, "has no TypeSystem.xml beside it")
+    typesystem = _load_typesystem(read_file_bytes(found, 64 * 1024 * 1024), str(found))
+    return [_read_one(read_file_bytes(path, MAX_FILE_BYTES), str(path), typesystem, options, path.name)]
+
+
+def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, member: str) -> ImportedDocument:
+    from cassis import load_cas_from_xmi
+
+    parse_xml(data, origin)
+    try:
+        cas = load_cas_from_xmi(io.BytesIO(data), typesystem=typesystem)
+    except Exception as error:  # cassis raises many kinds for a bad XMI
+        raise BadInputError(origin, f"is not a readable UIMA CAS XMI ({error})") from None
+    text = cas.sofa_string or ""
+    if "\r" in text:
+        raise BadInputError(origin, "the text has CR line ends; offsets would move (save it with LF)")
+    check_length(text, origin)
+    parts = PurePosixPath(member).parts
+    # INCEpTION's project export keeps one CAS per user: annotation/<document>/<user>.xmi
+    default = PurePosixPath(member).stem if len(parts) >= 3 and parts[-3] == "annotation" else None
+    annotator_default = options.default_annotator or default
+    document = ImportedDocument(text=text, origin=origin)
+    meta: dict[str, Any] = {}
+    for annotation in cas.select_all_fs():
+        type_ = annotation.type
+        if type_.name == METADATA_TYPE or _is_subtype(type_, METADATA_TYPE):
+            meta.update(title=annotation.get("documentTitle"), url=annotation.get("documentUri"),
+                        language=annotation.get("language"))
+            document.id = annotation.get("documentId") or None
+            continue
+        if not type_.name.startswith("webanno.custom."):
+            continue
+        _add_annotation(document, annotation, type_, annotator_default, origin)
+    assign_metadata(document, {key: value for key, value in meta.items() if value})
+    document.title = document.title or first_line_title(text)
+    return document
+
+
+def _is_subtype(type_: Any, name: str) -> bool:
+    current = type_.supertype
+    while current is not None:
+        if current.name == name:
+            return True
+        current = current.supertype
+    return False
+
+
+def _add_annotation(document: ImportedDocument, annotation: Any, type_: Any, annotator: str | None,
+                    origin: str) -> None:
+    description = type_.description or ""
+    ours = description.startswith(LAYER_MARK)
+    layer = description[len(LAYER_MARK):] if ours else type_.name.rsplit(".", 1)[1]
+    own = [feature for feature in type_.features if feature.name not in ("begin", "end", "sofa")]
+    if ours:
+        label = annotation.get("label")
+    else:
+        label = next((annotation.get(f.name) for f in own if f.rangeType.name == "uima.cas.String"
+                      and annotation.get(f.name)), None)
+    if not label:
+        return
+    attributes: dict[str, Any] = {}
+    for feature in own:
+        if (feature.description or "").startswith(ATTRIBUTE_MARK):
+            value = annotation.get(feature.name)
+            if value is not None:
+                attributes[feature.description[len(ATTRIBUTE_MARK):]] = value
+    who = (annotation.get("annotator") if ours else None) or annotator
+    ident = annotation.get("annotationId") if ours else None
+    note = (annotation.get("note") if ours else None) or ""
+    if _is_subtype(type_, "uima.tcas.Annotation"):
+        start, end = annotation.begin, annotation.end
+        if not (0 <= start < end <= len(document.text)):
+            raise BadInputError(origin, f"annotation {start}–{end} ({label}) is outside the text or empty")
+        document.spans.append(ImportedSpan(start, end, str(label), layer, who, attributes, note, ident))
+    else:
+        document.labels.append(ImportedLabel(str(label), layer, who, attributes, note, ident))
