@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .errors import AnnotatorError
 
-COMMANDS = ("new", "import", "info", "export")
+COMMANDS = ("new", "import", "info", "export", "merge")
 EXIT_BAD_INPUT = 2
 
 
@@ -73,6 +73,22 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--layer", help="only this layer's annotations")
     exp.add_argument("--done-only", action="store_true", help="only documents the annotator marked done")
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    merge = commands.add_parser(
+        "merge", help="merge a colleague's project file into this one",
+        description="Merge another project file into PROJECT in one transaction: documents matched by text "
+        "hash, annotators by name, labels by layer and name, annotations by id (merging twice changes "
+        "nothing). The other file is opened read-only and checked; it is never modified.",
+    )
+    merge.add_argument("project", type=_project_path, help="the project file to merge into")
+    merge.add_argument("other", type=_project_path, help="the colleague's project file")
+    merge.add_argument("--map", action="append", default=[], metavar="THEIRS=OURS",
+                       help="treat their annotator THEIRS as our annotator OURS (repeatable)")
+    merge.add_argument("--map-label", action="append", default=[], metavar="LAYER:LABEL=LAYER:LABEL",
+                       help="map one of their labels onto one of ours (repeatable)")
+    merge.add_argument("--no-add-labels", action="store_true",
+                       help="refuse the merge if they used labels our codebook lacks (default: add them)")
+    merge.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -192,7 +208,37 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export}
+def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        left, sep, right = value.partition("=")
+        if not sep or not left or not right:
+            raise AnnotatorError(f"{option} takes OLD=NEW, not {value!r}")
+        pairs.append((left, right))
+    return pairs
+
+
+def _label(value: str, option: str) -> tuple[str, str]:
+    layer, sep, label = value.partition(":")
+    if not sep or not layer or not label:
+        raise AnnotatorError(f"{option} takes LAYER:LABEL, not {value!r}")
+    return layer, label
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .ops.merge import merge_project
+    from .project import Project
+
+    annotator_map = dict(_pairs(args.map, "--map"))
+    label_map = {_label(a, "--map-label"): _label(b, "--map-label") for a, b in _pairs(args.map_label, "--map-label")}
+    with Project.open(args.project) as project:
+        report = merge_project(project, args.other, annotator_map or None, label_map or None,
+                               add_unknown_labels=not args.no_add_labels, progress=_Bar(not args.json))
+    _print(report.as_dict(), args.json, report.summary())
+    return 0
+
+
+HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export, "merge": cmd_merge}
 
 
 def run_gui(argv: Sequence[str]) -> int:

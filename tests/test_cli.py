@@ -128,3 +128,29 @@ def test_version_is_printed() -> None:
 
     result = run("--version")
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_merge_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.annot", tmp_path / "theirs.annot"
+    for path in (ours, theirs):
+        assert run("new", str(path)).returncode == 0
+    shared = {"text": "The strike 🚢 closed the port.", "spans": [
+        {"start": 4, "end": 10, "layer": "Framing", "label": "Economic", "annotator": "ann"}]}
+    (tmp_path / "ours.jsonl").write_text(json.dumps(shared) + "\n", encoding="utf-8")
+    theirs_doc = {"text": "Ministers blamed the union.", "spans": [
+        {"start": 0, "end": 9, "layer": "Framing", "label": "Political", "annotator": "bo"}]}
+    (tmp_path / "theirs.jsonl").write_text(json.dumps(shared) + "\n" + json.dumps(theirs_doc) + "\n", encoding="utf-8")
+    run("import", str(ours), str(tmp_path / "ours.jsonl"))
+    run("import", str(theirs), str(tmp_path / "theirs.jsonl"))
+    first = run("merge", str(ours), str(theirs), "--json")
+    assert first.returncode == 0, first.stderr
+    info = json.loads(run("info", str(ours), "--json").stdout)
+    assert info["documents"] == 2 and {a["name"] for a in info["annotators"]} == {"ann", "bo"}
+    second = run("merge", str(ours), str(theirs), "--json")
+    assert second.returncode == 0
+    assert json.loads(run("info", str(ours), "--json").stdout) == info
+    broken = tmp_path / "broken.annot"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x13" * 4000)
+    result = run("merge", str(ours), str(broken))
+    assert result.returncode == 2 and "broken.annot" in result.stderr
+    assert json.loads(run("info", str(ours), "--json").stdout) == info

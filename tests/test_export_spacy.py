@@ -74,7 +74,7 @@ def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> N
     from spacy.vocab import Vocab
 
     from annotator.formats.interchange import ExportContext, ExportDocument
-    from annotator.formats.spacy_docbin import _plain_docbin_class, build_doc
+    from annotator.formats.spacy_docbin import DOCBIN_ATTRS, _plain_docbin_class, build_doc
 
     study = build_project(tmp_path / "study")
     with Project.open(study, readonly=True) as project:
@@ -84,7 +84,8 @@ def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> N
                                 project.annotations.for_document(i), project.documents.segmentation(i))
                  for i in project.documents.ids()]
     vocab = Vocab()
-    stock, fast = DocBin(store_user_data=True), _plain_docbin_class()(store_user_data=True)
+    stock = DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
+    fast = _plain_docbin_class()(attrs=DOCBIN_ATTRS, store_user_data=True)
     for item in items:
         doc, words, _ = build_doc(vocab, item, context)
         stock.add(doc)

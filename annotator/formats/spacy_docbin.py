@@ -12,7 +12,7 @@ full; `doc.cats` gives each document label the share of annotators who chose it.
 from __future__ import annotations
 
 from collections import defaultdict
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,46 +21,50 @@ from typing import Any
 from annotator.formats.interchange import ExportContext, ExportDocument, OutputFiles, covering_pieces
 
 USER_DATA_KEY = "discourse_annotator"
+# Token attributes stored: only the words (spaces are always stored). Our Docs have no tags,
+# lemmas, parses or entities, and spaCy's default list would store twelve empty columns
+# per token: ten times the data to compress.
+DOCBIN_ATTRS = ("ORTH",)
 
 
-def _words(text: str, pieces: Iterable[tuple[int, int]], starts: set[int], ends: set[int]) -> tuple[list[str], list[bool]]:
-    """spaCy words and trailing-space flags for the tokens of a text: the gaps between them
-    become a token's trailing space (one space) or whitespace tokens (anything else)."""
+def _words_on_tokens(text: str, starts: Any, ends: Any) -> tuple[list[str], list[bool]]:
+    """spaCy words and trailing-space flags from the stored tokens: the white space between
+    two tokens is the first one's trailing space (one space) or a whitespace token."""
+    if not len(starts):
+        return ([text], [False]) if text else ([], [])
     words: list[str] = []
     spaces: list[bool] = []
-    position = 0
-    for start, end in pieces:
-        if start > position:
-            gap = text[position:start]
-            if (gap == " " and words and not spaces[-1] and position not in starts
-                    and start not in ends and not words[-1].isspace()):
-                spaces[-1] = True
-            else:
+    if starts[0]:
+        words.append(text[: starts[0]])
+        spaces.append(False)
+    gaps = [text[end:start] for end, start in zip(ends, starts[1:])]
+    gaps.append(text[ends[-1] :])
+    for start, end, gap in zip(starts, ends, gaps):
+        words.append(text[start:end])
+        if gap == " ":
+            spaces.append(True)
+        else:
+            spaces.append(False)
+            if gap:
                 words.append(gap)
                 spaces.append(False)
-        words.append(text[start:end])
-        spaces.append(False)
-        position = end
-    if position < len(text):
-        words.append(text[position:])
-        spaces.append(False)
     return words, spaces
 
 
-def _inside_token(segmentation: Any, position: int) -> bool:
-    """True if `position` falls strictly inside a stored token."""
-    if segmentation is None:
-        return False
-    found = segmentation.token_at(position)
-    return found is not None and found[0] < position
+def _edges_on_tokens(starts: Any, ends: Any, spans: list[Any]) -> bool:
+    """True if every span starts where a token starts and ends where a token ends."""
+    for span in spans:
+        first = bisect_left(starts, span.start)
+        last = bisect_left(ends, span.end)
+        if first == len(starts) or starts[first] != span.start or last == len(ends) or ends[last] != span.end:
+            return False
+    return True
 
 
-def _in_gap(segmentation: Any, position: int) -> bool:
-    """True if `position` falls strictly inside the white space between two stored tokens."""
-    if segmentation is None or segmentation.token_at(position) is not None:
-        return False
-    index = bisect_right(segmentation.token_ends, position)
-    return 0 < index and segmentation.token_ends[index - 1] < position
+def _inside_token(starts: Any, ends: Any, position: int) -> bool:
+    """True if `position` falls strictly inside a token."""
+    index = bisect_right(starts, position) - 1
+    return index >= 0 and starts[index] < position < ends[index]
 
 
 @contextmanager
@@ -85,13 +89,16 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple
 
     text = item.text
     spans = item.spans
-    starts = {span.start for span in spans}
-    ends = {span.end for span in spans}
-    tokens = item.segmentation.tokens if item.segmentation is not None else []
     segmentation = item.segmentation
-    cut = [edge for edge in starts | ends if _inside_token(segmentation, edge) or _in_gap(segmentation, edge)]
-    pieces = covering_pieces(text, tokens, cut) if cut else tokens
-    words, spaces = _words(text, pieces, starts, ends)
+    starts, ends = (segmentation.token_starts, segmentation.token_ends) if segmentation is not None else ([], [])
+    cut = 0
+    if _edges_on_tokens(starts, ends, spans):
+        words, spaces = _words_on_tokens(text, starts, ends)
+    else:  # cut tokens (and white space) at every span edge; no trailing-space merging
+        edges = {span.start for span in spans} | {span.end for span in spans}
+        cut = sum(1 for edge in edges if _inside_token(starts, ends, edge))
+        pieces = covering_pieces(text, list(zip(starts, ends)), edges)
+        words, spaces = [text[start:end] for start, end in pieces], [False] * len(pieces)
     doc = Doc(vocab, words=words, spaces=spaces)
     by_layer: dict[str, list[Any]] = defaultdict(list)
     for span in spans:
@@ -119,7 +126,7 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple
         "labels": [{"id": label.id, "layer": label.layer, "label": label.label, "annotator": label.annotator,
                     "attributes": dict(label.attributes), "note": label.note} for label in item.labels],
     }
-    return doc, words, sum(1 for edge in cut if _inside_token(segmentation, edge))
+    return doc, words, cut
 
 
 def category_names(context: ExportContext) -> dict[tuple[str, str], str]:
@@ -194,7 +201,7 @@ def write_docbin(documents: Iterator[ExportDocument], context: ExportContext, ou
     from spacy.vocab import Vocab
 
     vocab = Vocab()
-    docbin = _plain_docbin_class()(store_user_data=True)
+    docbin = _plain_docbin_class()(attrs=DOCBIN_ATTRS, store_user_data=True)
     cut = 0
     annotators_seen: set[str] = set()
     with _encoders_looked_up_once():
