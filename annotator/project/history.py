@@ -14,6 +14,8 @@ import sqlite_utils
 KEYS: dict[str, tuple[str, ...]] = {
     "annotations": ("id",),
     "document_status": ("document_id", "annotator_id"),
+    "comments": ("id",),
+    "curation_log": ("id",),
 }
 
 
