@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .errors import AnnotatorError
 
-COMMANDS = ("new", "import", "info", "export", "merge")
+COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
 
@@ -89,6 +89,29 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--no-add-labels", action="store_true",
                        help="refuse the merge if they used labels our codebook lacks (default: add them)")
     merge.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    agr = commands.add_parser(
+        "agreement", help="inter-annotator agreement of one layer",
+        description="Agreement between annotators on one layer: pooled figures over the selected documents, "
+        "pairwise Cohen's kappa and span F1, per label and per document (worst first). Every figure "
+        "is printed with its unit of analysis and definition; undefined figures say why.",
+    )
+    agr.add_argument("project", type=_project_path, help="the project file")
+    agr.add_argument("--layer", required=True, help="the layer to compare (e.g. Framing)")
+    agr.add_argument("--unit", choices=("document", "sentence", "token", "char"),
+                     help="unit of analysis (default: document for document layers, token for span layers)")
+    agr.add_argument("--measure", default="all",
+                     help="percent, cohen, fleiss, alpha, alpha_u, f1 or all (commas for several; default all)")
+    agr.add_argument("--annotators", help="comma-separated annotators (default: all with annotations in the layer)")
+    agr.add_argument("--labels", help="comma-separated labels to compare (default: all)")
+    agr.add_argument("--done-only", action="store_true", help="only documents every selected annotator marked done")
+    agr.add_argument("--level", default="nominal", choices=("nominal", "ordinal", "interval"),
+                     help="level of measurement for Krippendorff's alpha (default nominal)")
+    agr.add_argument("--attribute", help="compare this attribute of matched spans instead of labels")
+    agr.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                     help="bootstrap 95%% confidence interval for alpha with N resamples (seed fixed, reported)")
+    agr.add_argument("--csv", type=Path, help="also write every table to this CSV file")
+    agr.add_argument("--json", action="store_true", help="print every figure as JSON")
     return parser
 
 
@@ -238,7 +261,25 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export, "merge": cmd_merge}
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from .ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
+    from .project import Project
+
+    request = AgreementRequest(
+        layer=args.layer, unit=args.unit, measures=args.measure, annotators=args.annotators or (),
+        labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
+        bootstrap=args.bootstrap,
+    )
+    with Project.open(args.project, readonly=True) as project:
+        report = compute_agreement(project, request)
+    if args.csv:
+        write_csv(report, args.csv)
+    _print(report.to_dict(), args.json, format_report(report))
+    return 0
+
+
+HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export, "merge": cmd_merge,
+            "agreement": cmd_agreement}
 
 
 def run_gui(argv: Sequence[str]) -> int:
@@ -270,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnnotatorError as error:
         print(f"annotator {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"annotator {args.command}: interrupted; every file finished before stays imported", file=sys.stderr)
         return 130

@@ -27,28 +27,28 @@ USER_DATA_KEY = "discourse_annotator"
 DOCBIN_ATTRS = ("ORTH",)
 
 
-def _words_on_tokens(text: str, starts: Any, ends: Any) -> tuple[list[str], list[bool]]:
+def _words_on_tokens(text: str, starts: Any, ends: Any) -> tuple[list[str], list[bool], list[int]]:
     """spaCy words and trailing-space flags from the stored tokens: the white space between
-    two tokens is the first one's trailing space (one space) or a whitespace token."""
+    two tokens is the first one's trailing space (one space) or a whitespace token. Also
+    where each token went: word index = token index + shift[token index]."""
     if not len(starts):
-        return ([text], [False]) if text else ([], [])
-    words: list[str] = []
-    spaces: list[bool] = []
-    if starts[0]:
-        words.append(text[: starts[0]])
-        spaces.append(False)
+        return ([text], [False], []) if text else ([], [], [])
+    words = [text[start:end] for start, end in zip(starts, ends)]
     gaps = [text[end:start] for end, start in zip(ends, starts[1:])]
     gaps.append(text[ends[-1] :])
-    for start, end, gap in zip(starts, ends, gaps):
-        words.append(text[start:end])
-        if gap == " ":
-            spaces.append(True)
-        else:
-            spaces.append(False)
-            if gap:
-                words.append(gap)
-                spaces.append(False)
-    return words, spaces
+    spaces = [gap == " " for gap in gaps]
+    odd = [index for index, gap in enumerate(gaps) if gap and gap != " "]
+    for index in reversed(odd):  # a handful per document: paragraph breaks, double spaces
+        words.insert(index + 1, gaps[index])
+        spaces.insert(index + 1, False)
+    lead = 1 if starts[0] else 0
+    if lead:
+        words.insert(0, text[: starts[0]])
+        spaces.insert(0, False)
+    shift = [lead] * len(starts)
+    for count, index in enumerate(odd, start=1):
+        shift[index + 1 :] = [lead + count] * (len(starts) - index - 1)
+    return words, spaces, shift
 
 
 def _edges_on_tokens(starts: Any, ends: Any, spans: list[Any]) -> bool:
@@ -85,15 +85,16 @@ def _encoders_looked_up_once() -> Iterator[None]:
 
 def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple[Any, list[str], int]:
     """The spaCy Doc of one document, its words, and how many tokens were cut at span edges."""
-    from spacy.tokens import Doc, SpanGroup
+    from spacy.tokens import Doc, Span, SpanGroup
 
     text = item.text
     spans = item.spans
     segmentation = item.segmentation
     starts, ends = (segmentation.token_starts, segmentation.token_ends) if segmentation is not None else ([], [])
     cut = 0
+    shift: list[int] | None = None
     if _edges_on_tokens(starts, ends, spans):
-        words, spaces = _words_on_tokens(text, starts, ends)
+        words, spaces, shift = _words_on_tokens(text, starts, ends)
     else:  # cut tokens (and white space) at every span edge; no trailing-space merging
         edges = {span.start for span in spans} | {span.end for span in spans}
         cut = sum(1 for edge in edges if _inside_token(starts, ends, edge))
@@ -109,8 +110,12 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple
         chosen = by_layer.get(layer.name, [])
         made = []
         for span in chosen:
-            found = doc.char_span(span.start, span.end, label=span.label, span_id=span.id)
-            assert found is not None, (span.start, span.end)  # pieces were cut at every edge
+            if shift is not None:  # spans on token edges: word indices straight from the tokens
+                first, last = bisect_left(starts, span.start), bisect_left(ends, span.end)
+                found = Span(doc, first + shift[first], last + shift[last] + 1, label=span.label, span_id=span.id)
+            else:
+                found = doc.char_span(span.start, span.end, label=span.label, span_id=span.id)
+            assert found is not None and found.start_char == span.start and found.end_char == span.end, span
             made.append(found)
         doc.spans[layer.name] = SpanGroup(doc, name=layer.name, spans=made, attrs={
             "ids": [span.id for span in chosen],
@@ -166,8 +171,6 @@ def _plain_docbin_class() -> Any:
     from spacy.tokens import DocBin
 
     class PlainDocBin(DocBin):  # type: ignore[misc]
-        norms: dict[str, str] = {}
-
         def add(self, doc: Any, words: list[str] | None = None) -> None:
             if words is None:
                 words = [token.text for token in doc]
@@ -176,13 +179,11 @@ def _plain_docbin_class() -> Any:
             self.spaces.append(doc.to_array(SPACY).reshape((-1, 1)).astype(bool))
             self.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
             self.strings.add("")
-            unique = set(words)
-            self.strings.update(unique)
-            for word in unique:
-                norm = self.norms.get(word)
-                if norm is None:
-                    norm = self.norms[word] = doc.vocab[word].norm_
-                self.strings.add(norm)
+            self.strings.update(words)
+            seen = self.__dict__.setdefault("words_seen", set())
+            for word in set(words).difference(seen):  # a word's norm is looked up once
+                seen.add(word)
+                self.strings.add(doc.vocab[word].norm_)
             self.cats.append(doc.cats)
             if self.store_user_data:
                 self.user_data.append(srsly.msgpack_dumps(doc.user_data))
