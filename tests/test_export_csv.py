@@ -28,7 +28,8 @@ def test_one_row_per_annotation_with_covered_text_and_context(tmp_path: Path) ->
     assert emoji["text"] == "toll plan \U0001F621" and emoji["right_context"] == " a disgrac"
     assert emoji["note"] == "tolls = money; \u201cnote\u201d with emoji \U0001F621"
     stance = next(r for r in rows if r["attribute:polarity"] == "strong")
-    assert (stance["text"], stance["attribute:intensity"], stance["attribute:sarcastic"]) == ("Zoe\u0301 Kay", "3", "false")
+    cells = (stance["text"], stance["attribute:intensity"], stance["attribute:sarcastic"])
+    assert cells == ("Zoe\u0301 Kay", "3", "false")
     label = next(r for r in rows if r["layer"] == "Overall stance" and r["annotator"] == "ada")
     assert (label["start"], label["text"], label["note"]) == ("", "", "clear")
     assert rows[0]["title"].startswith("Mayor Zoe\u0301 Kay")
@@ -39,15 +40,24 @@ def test_count_matrix_has_a_row_per_document_and_a_column_per_label(tmp_path: Pa
     with Project.open(study, readonly=True) as project:
         export_project(project, "csv", tmp_path / "out.csv", annotator="ada")
     matrix = _rows(tmp_path / "out.matrix.csv")
-    assert len(matrix) == 2
+    assert len(matrix) == 3
     assert matrix[0]["Stance: Against"] == "2" and matrix[0]["Framing: Economic"] == "1"
-    assert matrix[1]["Framing: Economic"] == "0"
+    assert matrix[1]["Framing: Economic"] == "0" and matrix[2]["title"] == "Third"
 
 
 def test_formula_cells_are_neutralised() -> None:
     for dangerous in ("=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(dangerous) == "'" + dangerous
     assert neutralise("plain") == "plain" and neutralise(-3) == -3
+
+
+def test_covered_text_that_looks_like_a_formula_is_written_inert(tmp_path: Path) -> None:
+    study = build_project(tmp_path / "study")
+    with Project.open(study, readonly=True) as project:
+        export_project(project, "csv", tmp_path / "out.csv")
+    row = next(r for r in _rows(tmp_path / "out.csv") if r["title"] == "Third")
+    assert row["text"].startswith("'=SUM(A1)") and row["right_context"].startswith(" is not")
+    assert row["source"] == "Daily Planet" and '"section": "Local"' in row["meta"]
 
 
 def test_a_note_starting_with_equals_is_written_inert(tmp_path: Path) -> None:

@@ -20,6 +20,9 @@ FIRST_TEXT = (
     "Critics said 7\u00a0to\u00a02 was \u201crobbery\u201d and jobs would go.\r\n"
 )
 SECOND_TEXT = "Supporters praised cleaner air.\n\nThe vote was close."
+THIRD_TEXT = "=SUM(A1) is not a formula here.\n+ Nor is this."
+THIRD_META = {"title": "Third", "source": "Daily Planet", "author": "Lois Lane", "date": "2026-01-02",
+              "url": "https://example.org/third", "section": "Local", "tags": ["a", "b"]}
 
 CODEBOOK = Codebook(
     name="export-test",
@@ -62,14 +65,15 @@ def build_project(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "first.txt").write_bytes(FIRST_TEXT.encode("utf-8"))
     (folder / "second.txt").write_text(SECOND_TEXT, encoding="utf-8")
+    (folder / "third.jsonl").write_text(json.dumps({"text": THIRD_TEXT, "meta": THIRD_META}) + "\n", encoding="utf-8")
     path = folder / "study.annot"
     with Project.create(path, codebook=CODEBOOK) as project:
-        report = import_paths(project, [folder / "first.txt", folder / "second.txt"])
-        assert len(report.imported) == 2, report.failed
+        report = import_paths(project, [folder / "first.txt", folder / "second.txt", folder / "third.jsonl"])
+        assert len(report.imported) == 3, report.failed
         project.annotators.ensure("ada")
         project.annotators.ensure("ben")
         project.annotators.ensure("curator", Role.CURATOR)
-        first, second = project.documents.ids()
+        first, second, third = project.documents.ids()
         text = project.documents.text(first)
         assert "\r" not in text and "\U0001F621" in text
         add = project.annotations.add
@@ -86,6 +90,7 @@ def build_project(folder: Path) -> Path:
         add(first, "ben", "Framing", "Economic", *find(text, "toll plan"))
         add(first, "ben", "Overall stance", "Mixed")
         add(second, "ben", "Framing", "Economic", *find(SECOND_TEXT, "cleaner air"))
+        add(third, "ben", "Framing", "Legality, law and order", *find(THIRD_TEXT, "=SUM(A1)"))
         add(first, "curator", "Framing", "Economic", *find(text, "toll plan \U0001F621"))
         add(first, "curator", "Overall stance", "Against")
         project.status.set(first, "ada", Status.DONE)
@@ -117,7 +122,7 @@ def test_gold_export_holds_only_the_curators_annotations(study: Path, tmp_path: 
     documents = [record for record in records if "text" in record]
     who = {item["annotator"] for record in documents for item in record["spans"] + record["labels"]}
     assert who == {"curator"} and report.annotations == 2
-    assert Path(report.report_path).read_text(encoding="utf-8").startswith("Export to jsonl: 2 documents")
+    assert Path(report.report_path).read_text(encoding="utf-8").startswith("Export to jsonl: 3 documents")
 
 
 def test_done_only_for_one_annotator_and_layer(study: Path, tmp_path: Path) -> None:
@@ -147,3 +152,10 @@ def test_cancelling_leaves_no_output(study: Path, tmp_path: Path) -> None:
             export_project(project, "csv", tmp_path / "x.csv", progress=lambda d, t, _: seen.append((d, t)),
                            cancelled=lambda: True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]
+
+
+def test_progress_reaches_the_total(study: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    with Project.open(study, readonly=True) as project:
+        export_project(project, "conll", tmp_path / "x.conll", progress=lambda d, t, _: seen.append((d, t)))
+    assert seen[0] == (1, 3) and seen[-1] == (3, 3)

@@ -44,7 +44,7 @@ def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(tmp_path: Path) -
         expected = {(a.layer, a.start, a.end, a.label, a.id, a.annotator)
                     for a in project.annotations.for_document(first) if a.is_span}
     docs = _load_in_fresh_spacy(out)
-    assert len(docs) == 2 and docs[0]["text"] == text  # emoji, combining mark, NBSP kept
+    assert len(docs) == 3 and docs[0]["text"] == text  # emoji, combining mark, NBSP kept
     found = set()
     for layer, group in docs[0]["spans"].items():
         assert len(group["attrs"]["annotators"]) == len(group["spans"])
@@ -53,7 +53,8 @@ def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(tmp_path: Path) -
             found.add((layer, start, end, label, ident, who))
     assert found == expected
     stance = docs[0]["spans"]["Stance"]
-    assert {"target": "toll plan", "polarity": "strong", "intensity": 3, "sarcastic": False} in stance["attrs"]["attributes"]
+    expected_attributes = {"target": "toll plan", "polarity": "strong", "intensity": 3, "sarcastic": False}
+    assert expected_attributes in stance["attrs"]["attributes"]
     assert docs[0]["cats"] == {"Favour": 0.0, "Against": 2 / 3, "Mixed": 1 / 3}
     assert {(x["annotator"], x["label"], x["note"]) for x in docs[0]["user"]["labels"]} == {
         ("ada", "Against", "clear"), ("ben", "Mixed", ""), ("curator", "Against", "")}
@@ -91,3 +92,36 @@ def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> N
         stock.add(doc)
         fast.add(doc, words)
     assert fast.to_bytes() == stock.to_bytes()
+
+
+def test_docbin_round_trip_gives_the_same_annotations(tmp_path: Path) -> None:
+    from annotator.ops.importing import import_paths
+    from test_export_fixtures import CODEBOOK, annotation_keys
+
+    study = build_project(tmp_path / "study")
+    out = tmp_path / "corpus.spacy"
+    with Project.open(study, readonly=True) as project:
+        export_project(project, "spacy", out)
+        keys, ids = annotation_keys(project), {a.id for a in project.annotations.all()}
+    with Project.create(tmp_path / "copy.annot", codebook=CODEBOOK) as copy:
+        result = import_paths(copy, [out])
+        assert not result.failed, result.failed
+        assert annotation_keys(copy) == keys and {a.id for a in copy.annotations.all()} == ids
+
+
+def test_a_docbin_bomb_is_refused(tmp_path: Path, monkeypatch) -> None:
+    import zlib
+
+    import pytest
+
+    from annotator.errors import BadInputError
+    from annotator.formats import spacy_docbin
+
+    path = tmp_path / "bomb.spacy"
+    path.write_bytes(zlib.compress(b"\0" * (8 * 1024 * 1024), 9))
+    monkeypatch.setattr(spacy_docbin, "MAX_UNPACKED_BYTES", 1024 * 1024)  # the real limit is 1 GiB
+    with pytest.raises(BadInputError, match="unpacks to more than"):
+        spacy_docbin.read_docbin(path)
+    path.write_bytes(b"not zlib at all")
+    with pytest.raises(BadInputError, match="not a spaCy DocBin"):
+        spacy_docbin.read_docbin(path)

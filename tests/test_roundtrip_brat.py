@@ -86,3 +86,16 @@ def test_crlf_text_and_fragments_across_lines(tmp_path: Path) -> None:
     assert document.text == "ab\ncd \U0001F621 e\n"
     assert [(s.start, s.end, document.text[s.start:s.end]) for s in document.spans] == [
         (1, 5, "b\ncd"), (6, 7, "\U0001F621")]
+
+
+def test_annotator_names_that_are_not_folder_names_come_back(tmp_path: Path) -> None:
+    study = build_project(tmp_path / "study")
+    with Project.open(study) as project:
+        project.annotators.ensure("Zoe\u0301 M")
+        first = project.documents.ids()[0]
+        project.annotations.add(first, "Zoe\u0301 M", "Framing", "Jobs", 0, 5)
+        export_project(project, "brat", tmp_path / "brat", annotator="Zoe\u0301 M")
+    assert (tmp_path / "brat" / "Zoe_M").is_dir()
+    with Project.create(tmp_path / "copy.annot", codebook=CODEBOOK) as copy:
+        assert not import_paths(copy, [tmp_path / "brat"], "brat").failed
+        assert {(a.annotator, a.label) for a in copy.annotations.all()} == {("Zoe\u0301 M", "Jobs")}

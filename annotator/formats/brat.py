@@ -93,8 +93,10 @@ def write_brat(documents: Iterator[ExportDocument], context: ExportContext, out:
                                context)
             (target / f"{stem}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8",
                                                 newline="\n")
-    (folder / "annotation.conf").write_text(_annotation_conf(span_layers, types, attribute_names, values),
-                                            encoding="utf-8", newline="\n")
+    conf = _annotation_conf(span_layers, types, attribute_names, values)
+    conf += "".join(f"# annotator {folder_name} = {name}\n" for name, folder_name in folders.items()
+                    if folder_name != name)
+    (folder / "annotation.conf").write_text(conf, encoding="utf-8", newline="\n")
     (folder / "visual.conf").write_text(_visual_conf(span_layers, types), encoding="utf-8", newline="\n")
 
 
@@ -137,6 +139,7 @@ def _annotation_conf(layers: tuple[Layer, ...], types: dict[tuple[str, str], str
             children[label.parent].append(label.name)
 
         def add(parent: str | None, depth: int) -> None:
+            """Write the labels under `parent`, indented one tab per level."""
             for name in children.get(parent, []):
                 lines.append("\t" * depth + types[(layer.name, name)])
                 add(name, depth + 1)
@@ -172,6 +175,7 @@ class _Config:
         self.layer_of: dict[str, str] = {}
         self.display: dict[str, str] = {}
         self.attributes: dict[str, str] = {}
+        self.annotators: dict[str, str] = {}  # folder name -> annotator, where they differ
         self.ours = False
         self.folder: Path | None = None
 
@@ -198,9 +202,10 @@ def _read_annotation_conf(path: Path, config: _Config) -> None:
     for _, line in iter_lines(content):
         if line.startswith(MARKER):
             config.ours = True
-        found = re.match(r"# attribute (\S+) = (.+)$", line)
+        found = re.match(r"# (attribute|annotator) (\S+) = (.+)$", line)
         if found:
-            config.attributes[found.group(1)] = found.group(2)
+            names = config.attributes if found.group(1) == "attribute" else config.annotators
+            names[found.group(2)] = found.group(3)
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if line.strip().startswith("["):
@@ -255,7 +260,7 @@ def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
     config = _find_config(ann.parent)
     annotator = options.default_annotator
     if annotator is None and config.ours and config.folder == ann.parent.parent:
-        annotator = ann.parent.name
+        annotator = config.annotators.get(ann.parent.name, ann.parent.name)
     spans = _read_ann(ann, raw_text, config, annotator)
     text, spans = normalise_with_offsets(raw_text, spans)
     check_length(text, txt)

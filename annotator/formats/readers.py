@@ -51,6 +51,7 @@ SUPPORTED: dict[str, str] = {
     ".xmi": "xmi",
     ".qdpx": "qdpx",
     ".conll": "conll",
+    ".spacy": "spacy",
 }
 READERS: dict[str, Reader] = {
     "txt": read_plaintext,
@@ -64,6 +65,7 @@ READERS: dict[str, Reader] = {
     "xmi": _lazy("xmi", "read_xmi"),
     "qdpx": _lazy("refi_qda", "read_qdpx"),
     "conll": _lazy("conll", "read_conll"),
+    "spacy": _lazy("spacy_docbin", "read_docbin"),
 }
 FORMATS: tuple[str, ...] = tuple(READERS)
 

@@ -122,7 +122,8 @@ def write_qdpx(documents: Iterator[ExportDocument], context: ExportContext, out:
                     endPosition=str(span.end), creatingUser=guid("user", span.annotator))
                 if span.note:
                     ET.SubElement(selection, tag("Description")).text = span.note
-                coding = ET.SubElement(selection, tag("Coding"), guid=span.id, creatingUser=guid("user", span.annotator))
+                coding = ET.SubElement(selection, tag("Coding"), guid=span.id,
+                                       creatingUser=guid("user", span.annotator))
                 ET.SubElement(coding, tag("CodeRef"), targetGUID=guid("label", span.layer, span.label))
             for label in item.labels:
                 coding = ET.SubElement(source, tag("Coding"), guid=label.id, creatingUser=guid("user", label.annotator))

@@ -11,14 +11,21 @@ full; `doc.cats` gives each document label the share of annotators who chose it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import zlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from annotator.errors import BadInputError
+from annotator.formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
 from annotator.formats.interchange import ExportContext, ExportDocument, OutputFiles, covering_pieces
+from annotator.formats.text_io import assign_metadata, check_length, first_line_title, read_file_bytes
+
+# A DocBin is zlib-compressed: refuse one that unpacks to more than this before spaCy reads it.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 
 USER_DATA_KEY = "discourse_annotator"
 # Token attributes stored: only the words (spaces are always stored). Our Docs have no tags,
@@ -75,15 +82,19 @@ def _encoders_looked_up_once() -> Iterator[None]:
     from srsly import msgpack
 
     registry = msgpack.msgpack_encoders
+    if "get_all" in vars(registry):  # another export (another thread) already did it
+        yield
+        return
     found = registry.get_all()
     registry.get_all = lambda: found  # an instance attribute, removed below
     try:
         yield
     finally:
-        del registry.get_all
+        vars(registry).pop("get_all", None)
 
 
-def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple[Any, list[str], int]:
+def build_doc(vocab: Any, item: ExportDocument, context: ExportContext,
+              categories: dict[tuple[str, str], str] | None = None) -> tuple[Any, list[str], int]:
     """The spaCy Doc of one document, its words, and how many tokens were cut at span edges."""
     from spacy.tokens import Doc, Span, SpanGroup
 
@@ -115,7 +126,7 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple
                 found = Span(doc, first + shift[first], last + shift[last] + 1, label=span.label, span_id=span.id)
             else:
                 found = doc.char_span(span.start, span.end, label=span.label, span_id=span.id)
-            assert found is not None and found.start_char == span.start and found.end_char == span.end, span
+            assert found is not None, span  # tokens were cut at every edge off a token edge
             made.append(found)
         doc.spans[layer.name] = SpanGroup(doc, name=layer.name, spans=made, attrs={
             "ids": [span.id for span in chosen],
@@ -123,7 +134,7 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext) -> tuple
             "attributes": [dict(span.attributes) for span in chosen],
             "notes": [span.note for span in chosen],
         })
-    doc.cats = _cats(item, context)
+    doc.cats = _cats(item, categories if categories is not None else category_names(context))
     document = item.document
     doc.user_data[USER_DATA_KEY] = {
         "id": document.id, "title": document.title, "source": document.source, "author": document.author,
@@ -145,10 +156,9 @@ def category_names(context: ExportContext) -> dict[tuple[str, str], str]:
     return {(layer, label): label if seen[label] == 1 else f"{layer}: {label}" for layer, label in pairs}
 
 
-def _cats(item: ExportDocument, context: ExportContext) -> dict[str, float]:
+def _cats(item: ExportDocument, names: dict[tuple[str, str], str]) -> dict[str, float]:
     """For each document layer someone labelled here: the share of those annotators who
     chose each of its labels."""
-    names = category_names(context)
     voters: dict[str, set[str]] = defaultdict(set)
     votes: dict[tuple[str, str], set[str]] = defaultdict(set)
     for label in item.labels:
@@ -171,7 +181,10 @@ def _plain_docbin_class() -> Any:
     from spacy.tokens import DocBin
 
     class PlainDocBin(DocBin):  # type: ignore[misc]
+        """DocBin for Docs without tags, lemmas, morphology, parses or entities."""
+
         def add(self, doc: Any, words: list[str] | None = None) -> None:
+            """Add a Doc; `words` (its token texts, if at hand) saves reading them again."""
             if words is None:
                 words = [token.text for token in doc]
             tokens = doc.to_array(self.attrs)
@@ -204,10 +217,11 @@ def write_docbin(documents: Iterator[ExportDocument], context: ExportContext, ou
     vocab = Vocab()
     docbin = _plain_docbin_class()(attrs=DOCBIN_ATTRS, store_user_data=True)
     cut = 0
+    categories = category_names(context)
     annotators_seen: set[str] = set()
     with _encoders_looked_up_once():
         for item in documents:
-            doc, words, pieces_cut = build_doc(vocab, item, context)
+            doc, words, pieces_cut = build_doc(vocab, item, context, categories)
             cut += pieces_cut
             annotators_seen.update(label.annotator for label in item.labels)
             docbin.add(doc, words)
@@ -216,3 +230,79 @@ def write_docbin(documents: Iterator[ExportDocument], context: ExportContext, ou
     if len(annotators_seen) > 1:
         context.not_carried("annotators pooled into doc.cats as shares (each label's annotator is kept in "
                             "doc.user_data)", len(annotators_seen))
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+
+def _check_unpacked_size(data: bytes, path: Path) -> None:
+    """Refuse a DocBin that is not zlib data or unpacks to more than MAX_UNPACKED_BYTES."""
+    unpacker = zlib.decompressobj()
+    total = 0
+    chunk = data
+    try:
+        while chunk:
+            total += len(unpacker.decompress(chunk, 16 * 1024 * 1024))
+            if total > MAX_UNPACKED_BYTES:
+                raise BadInputError(path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB")
+            chunk = unpacker.unconsumed_tail
+    except zlib.error as error:
+        raise BadInputError(path, f"is not a spaCy DocBin ({error})") from None
+
+
+def read_docbin(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
+    """Read the documents of a .spacy DocBin: span groups as layers (with the ids, annotators,
+    attributes and notes this program writes), document labels from its user data, or from
+    doc.cats (a score of at least 0.5) when another program wrote the file."""
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    options = options or ReadOptions()
+    path = Path(path)
+    data = read_file_bytes(path)
+    _check_unpacked_size(data, path)
+    try:
+        docs = list(DocBin().from_bytes(data).get_docs(Vocab()))
+    except Exception as error:  # spaCy and msgpack raise many kinds for a damaged file
+        raise BadInputError(path, f"is not a readable spaCy DocBin ({type(error).__name__}: {error})") from None
+    return [_document(doc, f"{path}, doc {number}", options) for number, doc in enumerate(docs, start=1)]
+
+
+def _document(doc: Any, origin: str, options: ReadOptions) -> ImportedDocument:
+    text = doc.text
+    check_length(text, origin)
+    ours = doc.user_data.get(USER_DATA_KEY)
+    ours = ours if isinstance(ours, dict) else None
+    if "\r" in text:
+        raise BadInputError(origin, "the text has CR line ends; offsets would move")
+    document = ImportedDocument(text=text, origin=origin)
+    for name, group in doc.spans.items():
+        attrs = group.attrs
+        count = len(group)
+        ids, annotators = _listed(attrs, "ids", count), _listed(attrs, "annotators", count)
+        attributes, notes = _listed(attrs, "attributes", count), _listed(attrs, "notes", count)
+        for index, span in enumerate(group):
+            document.spans.append(ImportedSpan(
+                span.start_char, span.end_char, span.label_, name, annotators[index] or options.default_annotator,
+                dict(attributes[index] or {}), notes[index] or "", ids[index] or None))
+    if ours is not None:
+        meta = {key: ours.get(key) for key in ("title", "source", "author", "date", "url", "language")}
+        meta.update(ours.get("meta") or {})
+        assign_metadata(document, meta)
+        document.id = ours.get("id") or None
+        for label in ours.get("labels") or ():
+            document.labels.append(ImportedLabel(label["label"], label.get("layer"), label.get("annotator"),
+                                                 dict(label.get("attributes") or {}), label.get("note") or "",
+                                                 label.get("id")))
+    else:
+        for name, score in doc.cats.items():
+            if score >= 0.5:
+                document.labels.append(ImportedLabel(name, options.default_layer, options.default_annotator))
+    document.title = document.title or first_line_title(text)
+    return document
+
+
+def _listed(attrs: Any, key: str, count: int) -> list[Any]:
+    """attrs[key] as a list of `count` items (None where missing)."""
+    values = list(attrs.get(key) or ())
+    return values + [None] * (count - len(values)) if len(values) < count else values[:count]

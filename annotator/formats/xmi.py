@@ -54,6 +54,7 @@ def _type_names(layers: tuple[Layer, ...]) -> dict[str, str]:
 
 def _feature_names(layer: Layer) -> dict[str, str]:
     def make(name: str) -> str:
+        """A UIMA feature name: letters, digits and "_", not one of the fixed features."""
         cleaned = safe_name(name, keep="_", fallback="attribute")
         cleaned = cleaned if cleaned[:1].isalpha() else "a_" + cleaned
         return cleaned + "_" if cleaned in _RESERVED else cleaned

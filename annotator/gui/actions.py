@@ -22,13 +22,18 @@ class ActionSpec:
     checkable: bool = False
 
 
-MENUS: tuple[str, ...] = ("&File", "&Edit", "&Document", "&View", "&Annotator", "&Tools", "&Help")
+MENUS: tuple[str, ...] = ("&File", "&Edit", "&Document", "&View", "&Annotator", "A&nalyze", "&Review", "&Tools",
+                           "&Help")
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_project", "&File", "&New project…", "Ctrl+N", "new_project", "Create a project file"),
     ActionSpec("open_project", "&File", "&Open project…", "Ctrl+O", "choose_project", "Open a project file", True),
     ActionSpec("open_demo", "&File", "Open the &demo project", "Ctrl+Shift+M", "open_demo"),
     ActionSpec("import", "&File", "&Import documents…", "Ctrl+I", "import_documents", "Import articles", True),
+    ActionSpec("merge_project", "&File", "&Merge project…", "Ctrl+Shift+G", "merge_project",
+               "Merge a colleague's project file into this one"),
+    ActionSpec("export", "&File", "&Export…", "Ctrl+E", "export_corpus",
+               "Export documents and annotations (JSONL, CSV, spaCy, brat, XMI, REFI-QDA, CoNLL)"),
     ActionSpec("close_project", "&File", "&Close project", "Ctrl+W", "close_project"),
     ActionSpec("quit", "&File", "&Quit", "Ctrl+Q", "close"),
     ActionSpec("undo", "&Edit", "&Undo", "Ctrl+Z", "undo", "Undo the last change", True),
@@ -56,6 +61,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("font", "&View", "Text &font…", "Ctrl+Shift+T", "choose_font"),
     ActionSpec("switch_annotator", "&Annotator", "&Switch annotator…", "Ctrl+Shift+A", "switch_annotator",
                "Annotate as another person"),
+    ActionSpec("agreement", "A&nalyze", "Inter-annotator &agreement…", "Ctrl+Shift+Y", "show_agreement",
+               "Agreement between annotators, per label, pair and document"),
+    ActionSpec("review", "&Review", "&Compare and adjudicate…", "Ctrl+Shift+R", "show_review",
+               "Compare annotators side by side and build the gold set"),
     ActionSpec("codebook_editor", "&Tools", "&Codebook editor…", "Ctrl+Shift+K", "edit_codebook"),
     ActionSpec("shortcuts", "&Help", "&Keyboard shortcuts", "Ctrl+/", "show_shortcuts"),
     ActionSpec("about", "&Help", "&About Discourse Annotator", "Shift+F1", "show_about"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QFontDialog,
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
             self.layer_actions.append(action)
             shown = QAction(layer.name, self)
             shown.setCheckable(True)
-            shown.setChecked(True)
+            shown.setChecked(self.editor.is_layer_visible(layer.name))
             shown.setShortcut(QKeySequence(f"Ctrl+Shift+F{number}"))
             shown.toggled.connect(lambda visible, name=layer.name: self.editor.set_layer_visible(name, visible))
             self.visibility_menu.addAction(shown)
@@ -354,11 +355,14 @@ class MainWindow(QMainWindow):
         dialog = NewProjectDialog(folder, self)
         if dialog.exec() != NewProjectDialog.DialogCode.Accepted:
             return
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the first use of spaCy takes a moment
         try:
             project = Project.create(dialog.path(), dialog.codebook(), dialog.language())
         except AnnotatorError as error:
             self.show_error("Cannot create the project", str(error))
             return
+        finally:
+            QApplication.restoreOverrideCursor()
         if self.set_project(project):
             self.show_message("Project created. Import articles with File → Import documents (Ctrl+I).")
 
@@ -418,7 +422,8 @@ class MainWindow(QMainWindow):
         with self._guard():
             changes = self.project.status.set(self.document_id, self.annotator, status)
             self._apply_changes(changes)
-            self.show_message(f"Marked {status.value}. Next not done: {shortcut_text(self.actions_by_name['next_not_done'])}")
+            keys = shortcut_text(self.actions_by_name["next_not_done"])
+            self.show_message(f"Marked {status.value}. Next document not done: {keys}")
 
     def mark_done(self) -> None:
         """Mark the current document done for me."""
@@ -700,6 +705,32 @@ class MainWindow(QMainWindow):
         self.dialog = dialog
         dialog.show()
 
+    # ----- windows of their own: each lives in its package and gets this window ---------
+
+    def merge_project(self) -> None:
+        """File → Merge project…: annotator/gui/dialogs/merge_dialog.py."""
+        from .dialogs.merge_dialog import run_merge_dialog
+
+        run_merge_dialog(self)
+
+    def export_corpus(self) -> None:
+        """File → Export…: annotator/gui/dialogs/export_dialog.py."""
+        from .dialogs.export_dialog import run_export_dialog
+
+        run_export_dialog(self)
+
+    def show_agreement(self) -> None:
+        """Analyze → Agreement: annotator/gui/agreement/."""
+        from .agreement import show_agreement
+
+        show_agreement(self)
+
+    def show_review(self) -> None:
+        """Review → Compare and adjudicate: annotator/gui/review/."""
+        from .review import show_review
+
+        show_review(self)
+
     def show_about(self) -> None:
         """The About box."""
         from .dialogs.about import show_about
@@ -727,7 +758,8 @@ class MainWindow(QMainWindow):
         has_project = self.project is not None
         has_document = has_project and self.document_id is not None
         for name in ("import", "close_project", "search", "switch_annotator", "codebook_editor", "next",
-                     "previous", "next_not_done", "show_others"):
+                     "previous", "next_not_done", "show_others", "merge_project", "export", "agreement",
+                     "review"):
             self.actions_by_name[name].setEnabled(has_project)
         for name in ("mark_done", "reopen", "find", "delete"):
             self.actions_by_name[name].setEnabled(has_document)

@@ -102,7 +102,7 @@ def create_database(path: Path) -> sqlite_utils.Database:
     try:
         conn = sqlite3.connect(path)
         _configure(conn, readonly=False)
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
         _migrate(db, 0)
     except sqlite3.Error as error:
         raise explain_sqlite_error(path, error) from error
@@ -148,7 +148,7 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
         raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
     try:
         _configure(conn, readonly)
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
         if version < SCHEMA_VERSION:
             if readonly:
                 raise ProjectFileError(path, "uses an older schema; open it for writing to upgrade it")
@@ -156,7 +156,7 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
             backup = backup_before_migration(path, version)
             conn = sqlite3.connect(path)
             _configure(conn, readonly)
-            db = sqlite_utils.Database(conn)
+            db = sqlite_utils.Database(conn, execute_plugins=False)
             try:
                 _migrate(db, version)
             except sqlite3.Error as error:

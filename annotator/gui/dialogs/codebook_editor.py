@@ -61,7 +61,9 @@ class AttributeDialog(QDialog):
         form.addRow("Minimum (int):", self.minimum_box)
         form.addRow("Maximum (int):", self.maximum_box)
         form.addRow("Description:", self.description_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -71,7 +73,8 @@ class AttributeDialog(QDialog):
         kind = self.type_box.currentText()
         choices = tuple(c.strip() for c in self.choices_box.text().split(",") if c.strip()) if kind == "choice" else ()
         low, high = (self.minimum_box.value(), self.maximum_box.value()) if kind == "int" else (None, None)
-        return AttributeDef(self.name_box.text(), kind, choices, low, high, self.description_box.text())  # type: ignore[arg-type]
+        description = self.description_box.text()
+        return AttributeDef(self.name_box.text(), kind, choices, low, high, description)  # type: ignore[arg-type]
 
 
 class CodebookEditorDialog(QDialog):
@@ -175,7 +178,8 @@ class CodebookEditorDialog(QDialog):
         body.addWidget(self.tree, 1)
         body.addWidget(details, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Every change is saved in the project at once. Annotations follow renamed labels.", self))
+        intro = "Every change is saved in the project at once. Annotations follow renamed labels."
+        layout.addWidget(QLabel(intro, self))
         layout.addLayout(body)
         layout.addLayout(buttons)
         layout.addWidget(self.message)

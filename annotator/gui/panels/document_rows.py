@@ -48,7 +48,8 @@ def document_ids(
     params: dict[str, object] = {"me": _annotator_id(project, annotator)}
     where = ""
     if text_filter.strip():
-        params["pattern"] = "%" + text_filter.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        escaped = text_filter.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["pattern"] = f"%{escaped}%"
         where = "WHERE (d.title LIKE :pattern ESCAPE '\\' OR d.source LIKE :pattern ESCAPE '\\')"
     order = "d.position"
     if sort_column is not None and 0 <= sort_column < len(SORT_KEYS):
