@@ -17,6 +17,8 @@ from typing import Any
 from . import __version__
 from .errors import AnnotatorError
 
+# Kept literal so that `--help` imports nothing heavy; a test checks it equals ops.exporting.FORMATS.
+EXPORT_FORMATS = ("jsonl", "csv", "spacy", "brat", "xmi", "qdpx", "qdc", "conll")
 COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--codebook", default="news-discourse",
                      help="a bundled codebook name or a codebook .toml file (default: news-discourse)")
     new.add_argument("--lang", default="en", help="language code for tokens and sentences (spaCy's; default en)")
+    new.add_argument("--from", dest="from_jsonl", type=Path, metavar="EXPORT.jsonl",
+                     help="build the project from a native JSONL export: its codebook, annotators, documents "
+                     "and annotations (instead of --codebook)")
     new.add_argument("--json", action="store_true", help="print the result as JSON")
 
     imp = commands.add_parser(
@@ -67,9 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="export documents and annotations",
                               description="Export the corpus with its annotations.")
     exp.add_argument("project", type=_project_path, help="the project file")
-    exp.add_argument("--format", default="jsonl", choices=("jsonl",), help="output format (default jsonl)")
-    exp.add_argument("--out", required=True, type=Path, help="the file to write")
-    exp.add_argument("--annotator", help="only this annotator's annotations")
+    exp.add_argument("--format", default="jsonl", choices=EXPORT_FORMATS,
+                     help="jsonl (native, lossless), csv (+ count matrix), spacy (DocBin), brat (folder), "
+                     "xmi (zip for INCEpTION), qdpx / qdc (REFI-QDA), conll (BIO); default jsonl")
+    exp.add_argument("--out", required=True, type=Path, help="the file (or, for brat, folder) to write")
+    who = exp.add_mutually_exclusive_group()
+    who.add_argument("--annotator", help="only this annotator's annotations")
+    who.add_argument("--gold", action="store_true", help="only the adjudicated (curator's) annotations")
     exp.add_argument("--layer", help="only this layer's annotations")
     exp.add_argument("--done-only", action="store_true", help="only documents the annotator marked done")
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -154,6 +163,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     from .codebooks import load_codebook
     from .project import Project
 
+    if args.from_jsonl is not None:
+        from .ops.exporting import import_native_jsonl
+
+        with import_native_jsonl(args.project, args.from_jsonl) as project:
+            info = project.info()
+        _print(info, args.json, f"created {args.project} from {args.from_jsonl}: {info['documents']} documents, "
+               f"{info['annotations']} annotations, codebook {info['codebook']['name']}")
+        return 0
     codebook: Any = args.codebook
     if codebook.endswith(".toml") or Path(codebook).exists():
         codebook = load_codebook(Path(codebook))
@@ -223,11 +240,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with Project.open(args.project, readonly=True) as project:
         report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
-                                progress=_Bar(not args.json))
-    text = f"wrote {report.documents} documents, {report.annotations} annotations to {report.path}"
-    if report.not_carried:
-        text += "\nnot carried by this format: " + "; ".join(report.not_carried)
-    _print(report.as_dict(), args.json, text)
+                                progress=_Bar(not args.json), gold=args.gold)
+    _print(report.as_dict(), args.json, report.as_text())
     return 0
 
 

@@ -154,3 +154,33 @@ def test_merge_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
     result = run("merge", str(ours), str(broken))
     assert result.returncode == 2 and "broken.annot" in result.stderr
     assert json.loads(run("info", str(ours), "--json").stdout) == info
+
+
+def test_cli_export_formats_match_the_exporters() -> None:
+    from annotator.cli import EXPORT_FORMATS
+    from annotator.ops.exporting import FORMATS
+
+    assert EXPORT_FORMATS == FORMATS
+
+
+def test_every_export_format_from_the_command_line(tmp_path: Path) -> None:
+    project = tmp_path / "study.annot"
+    run("new", str(project))
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": "Prices 📈 soar again.", "spans": [
+        {"start": 9, "end": 13, "layer": "Rhetorical device", "label": "Hyperbole", "annotator": "ann"}]}) + "\n",
+        encoding="utf-8")
+    imported = run("import", str(project), str(tmp_path / "a.jsonl"))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    from annotator.cli import EXPORT_FORMATS
+
+    for fmt in EXPORT_FORMATS:
+        out = tmp_path / f"out-{fmt}"
+        result = run("export", str(project), "--format", fmt, "--out", str(out), "--json")
+        assert result.returncode == 0, (fmt, result.stderr)
+        report = json.loads(result.stdout)
+        assert report["documents"] == (0 if fmt == "qdc" else 1), fmt  # qdc: the codebook alone
+        assert out.exists(), fmt
+    rebuilt = tmp_path / "rebuilt.annot"
+    result = run("new", str(rebuilt), "--from", str(tmp_path / "out-jsonl"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["annotations"] == 1

@@ -126,6 +126,9 @@ def _supported_files_in(folder: Path) -> list[Path]:
         for name in files:
             if name.startswith((".", "~$")):
                 continue
-            if Path(name).suffix.lower() in SUPPORTED:
+            suffix = Path(name).suffix.lower()
+            if suffix == ".txt" and Path(name).stem + ".ann" in files:
+                continue  # the text half of a brat pair: read with its .ann
+            if suffix in SUPPORTED:
                 found.append(Path(root, name))
     return sorted(found, key=lambda found_path: found_path.relative_to(folder).parts)

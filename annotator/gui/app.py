@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..resources import resource
 from .main_window import MainWindow
 from .settings import APPLICATION, ORGANISATION, AppSettings
+
+
+# The desktop entry and icon name of packaging/linux (reverse-DNS application id).
+APP_ID = "org.example.DiscourseAnnotator"
+ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
+# Set by packaging/pyinstaller/smoke_test.py: report and quit this many ms after the window is shown.
+SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
+
+
+def app_icon() -> QIcon:
+    """The application icon, from the PNG sizes in resources/icons."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resource("icons", f"discourse-annotator-{size}.png")))
+    return icon
 
 
 def application() -> QApplication:
@@ -24,6 +43,8 @@ def application() -> QApplication:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)
     return app
 
 
@@ -67,4 +88,15 @@ def run(project: Path | None = None, demo: bool = False) -> int:
     sys.excepthook = _report_unexpected
     window = build(project, demo)
     window.show()
+    smoke_exit = os.environ.get(SMOKE_EXIT_ENV, "")
+    if smoke_exit.isdigit():
+        QTimer.singleShot(int(smoke_exit), lambda: _smoke_exit(app, window))
     return app.exec()
+
+
+def _smoke_exit(app: QApplication, window: MainWindow) -> None:
+    """Say on stderr what the window shows (for the packaging smoke test), then quit."""
+    project_path = window.project.path if window.project is not None else None
+    print(f"annotator: visible={window.isVisible()} title={window.windowTitle()!r} project={project_path}",
+          file=sys.stderr, flush=True)
+    app.quit()

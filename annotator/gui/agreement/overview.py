@@ -1,0 +1,188 @@
+"""The Overview and Per label tabs: pooled figures with their unit and definition, and each label."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...ops.agreement import AgreementReport
+from ...ops.agreement.report import FIGURE_NAMES
+from ...stats import Figure
+from .charts import UNDEFINED_COLOUR, Bar, FigureBars, figure_text
+
+OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Unit of analysis", "Definition and rule")
+
+
+def read_only_table(parent: QWidget, headers: tuple[str, ...] | list[str]) -> QTableWidget:
+    """A table users read and select rows in, but do not edit."""
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(True)
+    return table
+
+
+def figure_item(figure: Figure | None, full: bool = False) -> QTableWidgetItem:
+    """A table cell for a figure: the value, or "undefined" (with the reason, or in the tooltip)."""
+    if figure is None:
+        return QTableWidgetItem("")
+    if figure.value is None:
+        item = QTableWidgetItem(figure_text(figure) if full else "undefined")
+        item.setForeground(UNDEFINED_COLOUR)
+        item.setToolTip(figure_text(figure))
+        return item
+    item = QTableWidgetItem(f"{figure.value:.3f}")
+    item.setData(Qt.ItemDataRole.UserRole, figure.value)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def interval_text(figure: Figure) -> str:
+    """The bootstrap interval of a figure with its seed, or ""."""
+    low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
+    if low is None or high is None:
+        return ""
+    return f"{low:.3f} – {high:.3f} (seed {figure.details.get('seed')})"
+
+
+class OverviewTab(QWidget):
+    """Pooled figures as bars and as a table, with the unit of analysis and the rules used."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel(self)
+        self.heading.setWordWrap(True)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.chart = FigureBars(self)
+        self.table = read_only_table(self, OVERVIEW_COLUMNS)
+        header = self.table.horizontalHeader()
+        for column in range(4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.notes = QLabel(self)
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner = QWidget(self)
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notes)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def show_report(self, report: AgreementReport) -> None:
+        """Fill the tab from a report."""
+        what = (f'attribute "{report.attribute}" of layer "{report.layer}"' if report.attribute
+                else f'layer "{report.layer}"')
+        left_out = "; ".join(f"{n} left out: {why}" for why, n in report.left_out.items())
+        self.heading.setText(
+            f"<b>Agreement on {html.escape(what)}</b><br>"
+            f"Unit of analysis: {html.escape(report.unit_description)}<br>"
+            f"Annotators: {html.escape(', '.join(report.annotators) or 'none')} · "
+            f"documents: {len(report.documents):,}"
+            + (f" · level: {report.level}" if report.level != "nominal" else "")
+            + (f"<br>{html.escape(left_out)}" if left_out else "")
+        )
+        self.chart.set_bars("Pooled figures (dashed lines: alpha .667 and .800, Krippendorff 2004)",
+                            [Bar(FIGURE_NAMES.get(key, key), figure) for key, figure in report.figures.items()])
+        self.table.setRowCount(0)
+        for key, figure in report.figures.items():
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            rule = figure.details.get("definition", "")
+            if figure.details.get("rule"):
+                rule += f" — {figure.details['rule']}"
+            cells = [QTableWidgetItem(FIGURE_NAMES.get(key, key)), figure_item(figure, full=True),
+                     QTableWidgetItem(interval_text(figure)), QTableWidgetItem(f"{figure.n_units:,}"),
+                     QTableWidgetItem(str(figure.details.get("unit", report.unit_description))),
+                     QTableWidgetItem(rule)]
+            cells[0].setData(Qt.ItemDataRole.UserRole, key)
+            cells[4].setToolTip(cells[4].text())
+            cells[5].setToolTip(rule)
+            for column, cell in enumerate(cells):
+                self.table.setItem(row, column, cell)
+        self.table.resizeColumnToContents(4)
+        self.table.setColumnWidth(4, min(self.table.columnWidth(4), 260))
+        self.table.resizeRowsToContents()
+        self.table.setMinimumHeight(min(60 + 46 * len(report.figures), 420))
+        self.notes.setText("<b>Rules</b><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+                           + "</ul>" if report.notes else "")
+
+    def value_text(self, key: str) -> str:
+        """What the Value column shows for a pooled figure ("" when it is not listed)."""
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == key:
+                return self.table.item(row, 1).text()
+        return ""
+
+
+class PerLabelTab(QWidget):
+    """Each label: uses per annotator and its own agreement (present/absent units, alpha_U)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel(self)
+        self.caption.setWordWrap(True)
+        self.chart = FigureBars(self)
+        self.table = read_only_table(self, ["Label"])
+        inner = QWidget(self)
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def show_report(self, report: AgreementReport) -> None:
+        """Fill the tab from a report."""
+        keys = [k for k in ("alpha", "percent", "alpha_u") if any(k in r.figures for r in report.per_label)]
+        headers = ["Label", *(f"uses: {a}" for a in report.annotators), *(FIGURE_NAMES[k] for k in keys)]
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(report.per_label))
+        for row, label in enumerate(report.per_label):
+            self.table.setItem(row, 0, QTableWidgetItem(label.label))
+            for column, annotator in enumerate(report.annotators, 1):
+                item = QTableWidgetItem(f"{label.counts.get(annotator, 0):,}")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+            for column, key in enumerate(keys, 1 + len(report.annotators)):
+                self.table.setItem(row, column, figure_item(label.figures.get(key)))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        chart_key = "alpha_u" if "alpha_u" in keys and "alpha" not in keys else "alpha"
+        bars = [Bar(r.label, r.figures[chart_key]) for r in report.per_label if chart_key in r.figures]
+        self.chart.setVisible(bool(bars))
+        self.chart.set_bars(f"{FIGURE_NAMES[chart_key]} per label", bars)
+        if report.attribute:
+            self.caption.setText("Attribute agreement has no per-label table.")
+        else:
+            self.caption.setText(
+                "Uses: how many annotations of each label each annotator made. Per-label figures "
+                "treat each unit as present/absent for that label"
+                + (" (alpha_U: that label's spans on the character continuum)." if "alpha_u" in keys else ".")
+            )

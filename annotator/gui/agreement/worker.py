@@ -1,0 +1,67 @@
+"""Runs compute_agreement in a worker thread on its own read-only connection to the project file."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ...errors import AnnotatorError
+from ...ops.agreement import AgreementCancelled, AgreementRequest, compute_agreement
+from ...project import Project
+from .locate import DisagreementIndex
+
+INDEX_SHARE = 10  # per cent of the progress bar kept for building the disagreement index
+
+
+class AgreementWorker(QObject):
+    """Computes one AgreementReport (and its DisagreementIndex) off the GUI thread."""
+
+    sig_progress = Signal(int, int)
+    """(steps done, steps in all), on a 0–100 scale."""
+
+    sig_finished = Signal(object, object)
+    """The AgreementReport and its DisagreementIndex."""
+
+    sig_cancelled = Signal()
+    """Cancel was pressed; nothing was computed."""
+
+    sig_failed = Signal(str)
+    """The request could not be computed: a one-line reason."""
+
+    def __init__(self, project_path: Path, request: AgreementRequest) -> None:
+        super().__init__()
+        self.project_path = project_path
+        self.request = request
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the computation to stop at its next step."""
+        self._cancel.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.sig_progress.emit(int((100 - INDEX_SHARE) * done / max(total, 1)), 100)
+
+    @Slot()
+    def run(self) -> None:
+        """Compute (called in the worker thread); always reports back with one signal."""
+        try:
+            project = Project.open(self.project_path, readonly=True)
+        except AnnotatorError as error:
+            self.sig_failed.emit(str(error))
+            return
+        try:
+            report = compute_agreement(project, self.request, self._progress, self._cancel.is_set)
+            index = DisagreementIndex.build(project, self.request, self._cancel.is_set)
+            self.sig_progress.emit(100, 100)
+        except AgreementCancelled:
+            self.sig_cancelled.emit()
+        except AnnotatorError as error:
+            self.sig_failed.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - a worker must always report back
+            self.sig_failed.emit(f"the computation stopped: {error}")
+        else:
+            self.sig_finished.emit(report, index)
+        finally:
+            project.close()
