@@ -577,7 +577,11 @@ def test_expand_inputs_refuses_missing_paths_and_empty_folders(tmp_path: Path) -
 
 
 def test_every_supported_extension_has_a_reader() -> None:
-    assert set(SUPPORTED.values()) == {"txt", "md", "html", "docx", "csv", "tsv", "jsonl"}
+    from annotator.formats.readers import READERS
+
+    assert set(SUPPORTED.values()) == {"txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi",
+                                       "qdpx", "conll", "spacy"}
+    assert set(SUPPORTED.values()) <= set(READERS)
 
 
 def test_importing_the_registry_loads_no_heavy_library() -> None:

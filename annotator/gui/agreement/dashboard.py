@@ -1,0 +1,308 @@
+"""The agreement dashboard: options, a Compute button with progress and Cancel, results in tabs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QThread, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AnnotatorError
+from ...ops.agreement import AgreementReport
+from .confusion import ConfusionTab
+from .controls import AgreementControls
+from .export import export_csv, export_image
+from .locate import DisagreementIndex
+from .overview import OverviewTab, PerLabelTab
+from .tables import DocumentsTab, PairwiseTab
+from .worker import AgreementWorker
+
+if TYPE_CHECKING:
+    from ..main_window import MainWindow
+
+TAB_NAMES = ("Overview", "Per label", "Pairwise", "Per document", "Confusion")
+
+
+class AgreementDashboard(QDialog):
+    """Non-modal window computing agreement on the main window's project, off the GUI thread."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        assert window.project is not None
+        self.window_ = window
+        self.project_path = Path(window.project.path)
+        self.report: AgreementReport | None = None
+        self.index: DisagreementIndex | None = None
+        self.outcome = ""  # "computed", "cancelled" or "failed" after a run
+        self._thread: QThread | None = None
+        self._worker: AgreementWorker | None = None
+        self.setWindowTitle(f"Inter-annotator agreement — {self.project_path.name}")
+        self.setModal(False)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+
+        self.controls = AgreementControls(self)
+        self.controls.set_project(window.project, window.annotator)
+        self.controls.sig_changed.connect(self._options_changed)
+        self.compute_button = QPushButton("&Compute", self)
+        self.compute_button.setDefault(True)
+        self.compute_button.clicked.connect(self.compute)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.progress.setVisible(False)
+        self.status = QLabel("Choose the options and press Compute.", self)
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_csv_button = QPushButton("Export &CSV…", self)
+        self.export_csv_button.clicked.connect(lambda: self.export_csv())
+        self.export_image_button = QPushButton("Export &image…", self)
+        self.export_image_button.clicked.connect(lambda: self.export_image())
+        for button in (self.export_csv_button, self.export_image_button):
+            button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.compute_button)
+        buttons.addWidget(self.cancel_button)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.controls)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.progress)
+        left_layout.addWidget(self.status)
+        left_layout.addStretch(1)
+        exports = QHBoxLayout()
+        exports.addWidget(self.export_csv_button)
+        exports.addWidget(self.export_image_button)
+        left_layout.addLayout(exports)
+
+        self.overview = OverviewTab(self)
+        self.per_label = PerLabelTab(self)
+        self.pairwise = PairwiseTab(self)
+        self.documents = DocumentsTab(self)
+        self.confusion = ConfusionTab(self)
+        self.tabs = QTabWidget(self)
+        for tab, name in zip((self.overview, self.per_label, self.pairwise, self.documents, self.confusion), TAB_NAMES):
+            self.tabs.addTab(tab, name)
+        self.tabs.setEnabled(False)
+        self.pairwise.sig_pair_chosen.connect(self._show_pair)
+        self.documents.sig_document_chosen.connect(lambda document_id: self.open_document(document_id))
+        self.confusion.sig_open.connect(self._open_place)
+
+        splitter = QSplitter(self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 900])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.compute)
+        self.resize(1320, 820)
+
+    # ----- computing -----------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        """True while a computation runs in the worker thread."""
+        return self._thread is not None
+
+    def compute(self) -> None:
+        """Start computing the options' request in a worker thread (one at a time)."""
+        if self.is_running():
+            return
+        try:
+            request = self.controls.request()
+        except AnnotatorError as error:
+            self._failed(str(error))
+            return
+        if not request.measures:
+            self._failed("Choose at least one measure.")
+            return
+        self._worker = AgreementWorker(self.project_path, request)
+        self._thread = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.sig_progress.connect(self._progressed)
+        self._worker.sig_finished.connect(self._finished)
+        self._worker.sig_cancelled.connect(self._cancelled)
+        self._worker.sig_failed.connect(self._failed)
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.status.setText("Computing…")
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop a running computation; the results on screen (if any) are cleared."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = None
+        self._worker = None
+        self.compute_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+
+    def _finished(self, report: AgreementReport, index: DisagreementIndex) -> None:
+        self._stop_thread()
+        self.outcome = "computed"
+        self.show_report(report, index)
+        left = f"; {sum(report.left_out.values())} document(s) left out" if report.left_out else ""
+        self.status.setText(f"Computed in {report.seconds:.2f} s: {len(report.documents):,} document(s), "
+                            f"{len(report.annotators)} annotator(s){left}.")
+
+    def _cancelled(self) -> None:
+        self._stop_thread()
+        self.outcome = "cancelled"
+        self._clear()
+        self.status.setText("Cancelled: no figures computed.")
+
+    def _failed(self, message: str) -> None:
+        self._stop_thread()
+        self.outcome = "failed"
+        self._clear()
+        self.status.setText(f"<span style='color:#a02020'>Cannot compute: {message}</span>")
+
+    def _options_changed(self) -> None:
+        if self.report is not None and not self.is_running():
+            self.status.setText("The options changed: press Compute to update the figures.")
+
+    # ----- showing ----------------------------------------------------------------------
+
+    def show_report(self, report: AgreementReport, index: DisagreementIndex | None) -> None:
+        """Fill every tab from a report."""
+        self.report, self.index = report, index
+        self.overview.show_report(report)
+        self.per_label.show_report(report)
+        self.pairwise.show_report(report)
+        self.documents.show_report(report)
+        self.confusion.show_report(report, index)
+        self.tabs.setEnabled(True)
+        for button in (self.export_csv_button, self.export_image_button):
+            button.setEnabled(True)
+
+    def _clear(self) -> None:
+        self.report, self.index = None, None
+        self.tabs.setEnabled(False)
+        for button in (self.export_csv_button, self.export_image_button):
+            button.setEnabled(False)
+
+    def _show_pair(self, first: str, second: str) -> None:
+        self.confusion.set_pair(first, second)
+        self.tabs.setCurrentWidget(self.confusion)
+
+    # ----- opening documents in the main window -----------------------------------------
+
+    def open_document(self, document_id: str, pair: tuple[str, str] | None = None) -> None:
+        """Open a document in the main window with everyone's spans, at its first disagreement."""
+        where = self.index.first_disagreement(document_id, pair) if self.index is not None else None
+        self._open_place(document_id, *(where or (None, None)))
+
+    def _open_place(self, document_id: str, start: int | None, end: int | None) -> None:
+        window = self.window_
+        if window.project is None or Path(window.project.path) != self.project_path:
+            self.status.setText("The main window shows another project now; reopen this one to see the text.")
+            return
+        others = window.actions_by_name.get("show_others")
+        if others is not None and not others.isChecked():
+            others.setChecked(True)
+        window.show_document(document_id)
+        if start is not None and end is not None and end > start:
+            window.select_text(start, end)
+            where = f"at the first disagreement (characters {start}–{end})"
+        else:
+            where = "(the whole document is the unit)" if self.report and self.report.unit == "document" else ""
+        window.show_message(f"Agreement: showing every annotator's spans {where}".rstrip())
+        window.raise_()
+        window.activateWindow()
+
+    # ----- export ------------------------------------------------------------------------
+
+    def export_csv(self, path: str | Path | None = None) -> Path | None:
+        """Write the report's tables as CSV (asks for a file name when `path` is None)."""
+        if self.report is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export agreement tables",
+                                                    str(self._suggested("csv")), "CSV (*.csv)")
+            if not chosen:
+                return None
+            path = chosen
+        try:
+            written = export_csv(self.report, path)
+        except OSError as error:
+            self.status.setText(f"<span style='color:#a02020'>Cannot write {path}: {error.strerror or error}</span>")
+            return None
+        self.status.setText(f"Tables written to {written}.")
+        return written
+
+    def export_image(self, path: str | Path | None = None) -> Path | None:
+        """Write the charts (pooled figures, per label, the pair's heatmap) as a PNG image."""
+        if self.report is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export agreement charts",
+                                                    str(self._suggested("png")), "PNG image (*.png)")
+            if not chosen:
+                return None
+            path = chosen
+        try:
+            written = export_image(self.report, [self.overview.chart, self.per_label.chart],
+                                   self.confusion.heatmap, path)
+        except OSError as error:
+            self.status.setText(f"<span style='color:#a02020'>{error}</span>")
+            return None
+        self.status.setText(f"Charts written to {written}.")
+        return written
+
+    def _suggested(self, suffix: str) -> Path:
+        layer = self.report.layer if self.report is not None else "agreement"
+        safe = "".join(ch if ch.isalnum() else "-" for ch in layer).strip("-").lower() or "layer"
+        return self.project_path.with_name(f"{self.project_path.stem}-agreement-{safe}.{suffix}")
+
+    # ----- closing -------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Closing stops a running computation first."""
+        self.stop()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        """Escape closes (after stopping a computation)."""
+        self.stop()
+        super().reject()
+
+    def stop(self) -> None:
+        """Cancel and wait for a running computation (used when closing)."""
+        if self._worker is not None:
+            self._worker.cancel()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = None
+            self._worker = None
