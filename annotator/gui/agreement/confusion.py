@@ -39,6 +39,7 @@ class ConfusionTab(QWidget):
         self.cell_title = QLabel("Click a cell to list the documents behind it.", self)
         self.cell_title.setWordWrap(True)
         self.places = QListWidget(self)
+        self.places.setWordWrap(True)
         self.places.setAccessibleName("Documents behind the cell")
         self.places.itemActivated.connect(self._open_item)
         self.places.itemDoubleClicked.connect(self._open_item)
@@ -52,7 +53,7 @@ class ConfusionTab(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([640, 260])
+        splitter.setSizes([600, 320])
         top = QHBoxLayout()
         top.addWidget(QLabel("Pair:", self))
         top.addWidget(self.pair_box)
@@ -108,6 +109,8 @@ class ConfusionTab(QWidget):
         report, pair = self.report, self.pair()
         if report is None or pair is None:
             return
+        self.heatmap.selected = (row, column)
+        self.heatmap.update()
         names = [str(c) for c in report.categories]
         count = int(report.pair(*pair).confusion[row, column]) if report.pair(*pair).confusion is not None else 0
         self.cell_title.setText(f"{pair[0]}: <b>{names[row]}</b>, {pair[1]}: <b>{names[column]}</b> — "
@@ -115,7 +118,7 @@ class ConfusionTab(QWidget):
         if self.index is None:
             return
         for place in self.index.cell_documents(pair[0], pair[1], row, column):
-            item = QListWidgetItem(f"{place.title}  ({place.count:,})")
+            item = QListWidgetItem(f"{place.count:,} × {place.title}")
             item.setData(PLACE_ROLE, (place.document_id, place.start, place.end))
             item.setToolTip(f"{place.count:,} {report.unit}(s) in this document")
             self.places.addItem(item)

@@ -94,7 +94,7 @@ class AgreementControls(QWidget):
         form.addRow("&Annotators:", self.annotator_list)
         form.addRow("Measures:", measures)
         form.addRow("", self.done_only)
-        form.addRow("&Bootstrap:", bootstrap_row)
+        form.addRow("Bootstrap:", bootstrap_row)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: palette(mid);")

@@ -26,7 +26,7 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
     if heatmap is not None and heatmap.shown:
         heat_side = min(IMAGE_WIDTH - 2 * MARGIN, 260 + 46 * len(heatmap.shown))
     shown = [chart for chart in charts if chart.bars]
-    height = heading_height + sum(c.chart_height() + MARGIN for c in shown) + (heat_side + MARGIN if heat_side else 0)
+    height = heading_height + sum(c.chart_height() + MARGIN for c in shown) + (heat_side + 30 + MARGIN if heat_side else 0)
     image = QImage(IMAGE_WIDTH, height + MARGIN, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
@@ -47,7 +47,14 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
         chart.paint_to(painter, QRect(MARGIN, top, IMAGE_WIDTH - 2 * MARGIN, chart.chart_height()))
         top += chart.chart_height() + MARGIN
     if heat_side and heatmap is not None:
-        heatmap.paint_to(painter, QRect(MARGIN, top, heat_side, heat_side))
+        title = QFont(font)
+        title.setBold(True)
+        painter.setFont(title)
+        painter.setPen(QColor("black"))
+        painter.drawText(MARGIN + 4, top + 14, f"Confusion matrix: {heatmap.first} (rows) × {heatmap.second} "
+                         f"(columns), {heatmap.unit}s both coded")
+        painter.setFont(font)
+        heatmap.paint_to(painter, QRect(MARGIN, top + 30, heat_side, heat_side))
     painter.end()
     return image
 

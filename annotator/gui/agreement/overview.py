@@ -21,7 +21,7 @@ from ...ops.agreement.report import FIGURE_NAMES
 from ...stats import Figure
 from .charts import UNDEFINED_COLOUR, Bar, FigureBars, figure_text
 
-OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Unit of analysis", "Definition and rule")
+OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Unit of analysis")
 
 
 def read_only_table(parent: QWidget, headers: tuple[str, ...] | list[str]) -> QTableWidget:
@@ -68,11 +68,14 @@ class OverviewTab(QWidget):
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.chart = FigureBars(self)
         self.table = read_only_table(self, OVERVIEW_COLUMNS)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
         for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.definitions = QLabel(self)
+        self.definitions.setWordWrap(True)
+        self.definitions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes = QLabel(self)
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -80,8 +83,10 @@ class OverviewTab(QWidget):
         layout = QVBoxLayout(inner)
         layout.addWidget(self.heading)
         layout.addWidget(self.chart)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
+        layout.addWidget(self.definitions)
         layout.addWidget(self.notes)
+        layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
@@ -105,27 +110,32 @@ class OverviewTab(QWidget):
         self.chart.set_bars("Pooled figures (dashed lines: alpha .667 and .800, Krippendorff 2004)",
                             [Bar(FIGURE_NAMES.get(key, key), figure) for key, figure in report.figures.items()])
         self.table.setRowCount(0)
+        definitions = []
         for key, figure in report.figures.items():
             row = self.table.rowCount()
             self.table.insertRow(row)
+            name = FIGURE_NAMES.get(key, key)
             rule = figure.details.get("definition", "")
             if figure.details.get("rule"):
-                rule += f" — {figure.details['rule']}"
-            cells = [QTableWidgetItem(FIGURE_NAMES.get(key, key)), figure_item(figure, full=True),
-                     QTableWidgetItem(interval_text(figure)), QTableWidgetItem(f"{figure.n_units:,}"),
-                     QTableWidgetItem(str(figure.details.get("unit", report.unit_description))),
-                     QTableWidgetItem(rule)]
+                rule += f"; {figure.details['rule']}"
+            definitions.append(f"<li><b>{html.escape(name)}</b>: {html.escape(rule)}</li>")
+            unit = str(figure.details.get("unit", report.unit_description))
+            cells = [QTableWidgetItem(name), figure_item(figure, full=True), QTableWidgetItem(interval_text(figure)),
+                     QTableWidgetItem(f"{figure.n_units:,}"), QTableWidgetItem(unit)]
             cells[0].setData(Qt.ItemDataRole.UserRole, key)
-            cells[4].setToolTip(cells[4].text())
-            cells[5].setToolTip(rule)
+            cells[0].setToolTip(rule)
+            cells[3].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            cells[4].setToolTip(unit)
             for column, cell in enumerate(cells):
                 self.table.setItem(row, column, cell)
-        self.table.resizeColumnToContents(4)
-        self.table.setColumnWidth(4, min(self.table.columnWidth(4), 260))
         self.table.resizeRowsToContents()
-        self.table.setMinimumHeight(min(60 + 46 * len(report.figures), 420))
-        self.notes.setText("<b>Rules</b><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
-                           + "</ul>" if report.notes else "")
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
+        height += sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
+        self.table.setFixedHeight(height + 2)
+        self.definitions.setText(f"<b>Definitions</b><ul>{''.join(definitions)}</ul>" if definitions else "")
+        self.notes.setText("<b>How annotations became units</b><ul>"
+                           + "".join(f"<li>{html.escape(n)}</li>" for n in report.notes) + "</ul>"
+                           if report.notes else "")
 
     def value_text(self, key: str) -> str:
         """What the Value column shows for a pooled figure ("" when it is not listed)."""

@@ -51,14 +51,18 @@ class PairwiseTab(QWidget):
         self.matrix.cellDoubleClicked.connect(self._double_clicked)
         self.caption = QLabel("Double-click a pair to see its confusion matrix.", self)
         self.caption.setWordWrap(True)
+        self.pairs = read_only_table(self, [])
+        self.pairs.cellDoubleClicked.connect(self._pair_row_double_clicked)
         top = QHBoxLayout()
         top.addWidget(QLabel("Measure:", self))
         top.addWidget(self.measure_box)
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.matrix, 1)
+        layout.addWidget(self.matrix, 2)
         layout.addWidget(self.caption)
+        layout.addWidget(QLabel("<b>Every pair</b>", self))
+        layout.addWidget(self.pairs, 1)
 
     def show_report(self, report: AgreementReport) -> None:
         """Offer the pair measures the report has and show the matrix."""
@@ -69,7 +73,32 @@ class PairwiseTab(QWidget):
         for key in keys:
             self.measure_box.addItem(FIGURE_NAMES[key], key)
         self.measure_box.blockSignals(False)
+        self._fill_pairs(report, keys)
         self._fill()
+
+    def _fill_pairs(self, report: AgreementReport, keys: list[str]) -> None:
+        """One row per pair with every pair figure and the units it rests on."""
+        headers = ["Annotator A", "Annotator B", *(FIGURE_NAMES[k] for k in keys), "Units (kappa)", "Spans (F1)"]
+        self.pairs.clear()
+        self.pairs.setColumnCount(len(headers))
+        self.pairs.setHorizontalHeaderLabels(headers)
+        self.pairs.setRowCount(len(report.pairs))
+        for row, pair in enumerate(report.pairs):
+            self.pairs.setItem(row, 0, QTableWidgetItem(pair.first))
+            self.pairs.setItem(row, 1, QTableWidgetItem(pair.second))
+            for column, key in enumerate(keys, 2):
+                self.pairs.setItem(row, column, figure_item(pair.figures.get(key)))
+            kappa = pair.figures.get("cohen")
+            spans = pair.figures.get("f1_overlap")
+            self.pairs.setItem(row, len(keys) + 2, QTableWidgetItem(f"{kappa.n_units:,}" if kappa else ""))
+            self.pairs.setItem(row, len(keys) + 3, QTableWidgetItem(f"{spans.n_units:,}" if spans else ""))
+        self.pairs.resizeColumnsToContents()
+        self.pairs.horizontalHeader().setStretchLastSection(True)
+
+    def _pair_row_double_clicked(self, row: int, _column: int) -> None:
+        if self.report is not None:
+            pair = self.report.pairs[row]
+            self.sig_pair_chosen.emit(pair.first, pair.second)
 
     def set_measure(self, key: str) -> None:
         """Show another pair measure ("cohen", "weighted", "f1_overlap", "f1_exact")."""

@@ -93,6 +93,7 @@ class LaneView(QTextEdit):
         self._marked: list[Marked] = []
         self._selected: tuple[int, int] | None = None
         self._press: QPoint | None = None
+        self._document: QTextDocument | None = None  # the one this view made and owns
         self.paints = 0
 
     # ----- content -----------------------------------------------------------------------
@@ -117,9 +118,9 @@ class LaneView(QTextEdit):
         document.setDefaultFont(self.font())
         document.setDocumentMargin(16)
         document.setPlainText(text)
-        old = self.document()
+        old, self._document = self._document, document
         self.setDocument(document)
-        if old is not None and old.parent() is self:
+        if old is not None:
             old.deleteLater()
         self._apply_spacing()
 

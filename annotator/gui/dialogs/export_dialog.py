@@ -1,0 +1,235 @@
+"""File → Export…: format, selection, destination; runs in a worker thread with progress and Cancel."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...errors import AnnotatorError
+from ...ops.exporting import EXPORTERS, ExportCancelled, ExportReport, export_project
+from ...project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..main_window import MainWindow
+
+ALL, GOLD = "All annotators", "Gold (curator)"
+
+
+class ExportWorker(QObject):
+    """Runs export_project on its own read-only connection, in a worker thread."""
+
+    sig_progress = Signal(int, int)
+    """(documents written, documents in all)."""
+
+    sig_finished = Signal(object)
+    """The ExportReport of a finished export."""
+
+    sig_stopped = Signal(str)
+    """The export was cancelled or failed (message); nothing was written."""
+
+    def __init__(self, project_path: Path, fmt: str, out: Path, annotator: str | None, gold: bool,
+                 layer: str | None, done_only: bool) -> None:
+        super().__init__()
+        self.args = (project_path, fmt, out, annotator, gold, layer, done_only)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the export to stop; no output is left behind."""
+        self._cancel.set()
+
+    @Slot()
+    def run(self) -> None:
+        """Export (called in the worker thread)."""
+        project_path, fmt, out, annotator, gold, layer, done_only = self.args
+        try:
+            with Project.open(project_path, readonly=True) as project:
+                report = export_project(
+                    project, fmt, out, annotator=annotator, layer=layer, done_only=done_only, gold=gold,
+                    progress=lambda done, total, _name="": self.sig_progress.emit(done, total),
+                    cancelled=self._cancel.is_set,
+                )
+        except ExportCancelled:
+            self.sig_stopped.emit("Export cancelled; nothing was written.")
+        except AnnotatorError as error:
+            self.sig_stopped.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - a worker must always report back
+            self.sig_stopped.emit(f"the export stopped: {error}")
+        else:
+            self.sig_finished.emit(report)
+
+
+class ExportDialog(QDialog):
+    """Choose a format, whose annotations, a layer and where; then export with progress."""
+
+    def __init__(self, project: Project, annotator: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.project_path = project.path
+        self.report: ExportReport | None = None
+        self._thread: QThread | None = None
+        self._worker: ExportWorker | None = None
+        self.format_box = QComboBox(self)
+        for name, exporter in EXPORTERS.items():
+            self.format_box.addItem(f"{name} — {exporter.description}", name)
+        self.who = QComboBox(self)
+        self.who.addItems([ALL, GOLD, *[a.name for a in project.annotators.list()]])
+        self.layer = QComboBox(self)
+        self.layer.addItems(["All layers", *[layer.name for layer in project.codebook.get().layers]])
+        self.done_only = QCheckBox("Only documents the chosen annotator (or the curator) marked done", self)
+        self.out = QLineEdit(self)
+        self.out.setPlaceholderText("File (or folder for brat) to write")
+        browse = QPushButton("Choose…", self)
+        browse.clicked.connect(self._choose)
+        self.format_box.currentIndexChanged.connect(self._suggest_name)
+        self.progress = QProgressBar(self)
+        self.progress.setVisible(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.results = QTextBrowser(self)
+        self.results.setVisible(False)
+        buttons = QDialogButtonBox(self)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start)
+        self.close_button.clicked.connect(self.cancel)
+        where = QHBoxLayout()
+        where.addWidget(self.out, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Format:", self.format_box)
+        form.addRow("Annotations of:", self.who)
+        form.addRow("Layer:", self.layer)
+        form.addRow("", self.done_only)
+        form.addRow("Write to:", where)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.results)
+        layout.addWidget(buttons)
+        self._suggest_name()
+        self.resize(680, 260)
+
+    def fmt(self) -> str:
+        """The chosen format's name."""
+        return str(self.format_box.currentData())
+
+    def _suggest_name(self) -> None:
+        suffix = EXPORTERS[self.fmt()].suffix
+        current = Path(self.out.text()) if self.out.text() else self.project_path.with_name(self.project_path.stem)
+        base = current.with_suffix("") if current.suffix else current
+        self.out.setText(str(base.with_suffix(suffix) if suffix else base.with_name(base.name + "-brat")))
+
+    def _choose(self) -> None:
+        if self.fmt() == "brat":
+            chosen = QFileDialog.getExistingDirectory(self, "Folder to write the brat files into")
+            if chosen:
+                self.out.setText(str(Path(chosen) / f"{self.project_path.stem}-brat"))
+            return
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
+        if chosen:
+            self.out.setText(chosen)
+
+    def is_running(self) -> bool:
+        """True while the worker thread runs."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Start exporting in a worker thread."""
+        if self.is_running():
+            return
+        if not self.out.text().strip():
+            self.status.setText("Choose where to write the export first.")
+            return
+        who = self.who.currentText()
+        annotator = None if who in (ALL, GOLD) else who
+        layer = None if self.layer.currentIndex() == 0 else self.layer.currentText()
+        self._worker = ExportWorker(self.project_path, self.fmt(), Path(self.out.text().strip()), annotator,
+                                    who == GOLD, layer, self.done_only.isChecked())
+        self._thread = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.sig_progress.connect(self._progressed)
+        self._worker.sig_finished.connect(self._finished)
+        self._worker.sig_stopped.connect(self._stopped)
+        self.export_button.setEnabled(False)
+        self.close_button.setText("Cancel")
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.status.setText("Exporting…")
+        self.results.setVisible(False)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Cancel a running export (nothing is written), or close the dialog."""
+        if self._worker is not None and self.is_running():
+            self._worker.cancel()
+            self.status.setText("Cancelling…")
+            return
+        self.reject()
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(f"{done} / {total} documents")
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = None
+        self._worker = None
+        self.progress.setVisible(False)
+        self.export_button.setEnabled(True)
+        self.close_button.setText("Close")
+
+    def _finished(self, report: ExportReport) -> None:
+        self._stop_thread()
+        self.report = report
+        self.status.setText("Export finished.")
+        self.results.setPlainText(report.as_text())
+        self.results.setVisible(True)
+
+    def _stopped(self, message: str) -> None:
+        self._stop_thread()
+        self.status.setText(message)
+
+    def reject(self) -> None:
+        """Closing while exporting cancels first."""
+        if self.is_running():
+            self.cancel()
+            return
+        super().reject()
+
+
+def run_export_dialog(window: MainWindow) -> None:
+    """Open the Export dialog for the window's project."""
+    if window.project is None:
+        window.show_message("Open a project first.")
+        return
+    from PySide6.QtCore import Qt
+
+    dialog = ExportDialog(window.project, window.annotator, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.dialog = dialog
+    dialog.show()
