@@ -40,6 +40,13 @@ def figure_text(figure: Figure) -> str:
     return f"{figure.value:.3f}"
 
 
+def count_text(count: int, cell: int) -> str:
+    """A count short enough for its cell: 1,333 in a wide cell, 1.3k in a narrow one."""
+    if cell < 36 and count >= 1000:
+        return f"{count / 1000:.1f}k" if count < 10_000 else f"{count // 1000}k"
+    return f"{count:,}"
+
+
 class FigureBars(QWidget):
     """Horizontal bars of agreement figures on a −1…1 or 0…1 scale; undefined ones say why."""
 
@@ -178,7 +185,7 @@ class ConfusionHeatmap(QWidget):
     def _layout(self, rect: QRect) -> tuple[int, int, int]:
         """(left of the grid, top of the grid, cell size) for painting into rect."""
         metrics = QFontMetrics(self.font())
-        head = min(max((metrics.horizontalAdvance(self.names[k]) for k in self.shown), default=40) + 12, 190)
+        head = min(max((metrics.horizontalAdvance(self.names[k]) for k in self.shown), default=40) + 12, 170)
         n = max(len(self.shown), 1)
         cell = int(min((rect.width() - head - 30) / n, (rect.height() - head - 40) / n, 56))
         return rect.left() + head + 24, rect.top() + head + 30, max(cell, 14)
@@ -286,7 +293,7 @@ class ConfusionHeatmap(QWidget):
                 painter.drawRect(box.adjusted(0, 0, -1, -1))
                 if count:
                     painter.setPen(QColor("white") if share > 0.55 else QColor("#202020"))
-                    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{count:,}" if cell >= 30 else str(count))
+                    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, count_text(count, cell))
         if self.selected is not None and self.selected[0] in self.shown and self.selected[1] in self.shown:
             r, c = self.shown.index(self.selected[0]), self.shown.index(self.selected[1])
             painter.setPen(QPen(text, 3))

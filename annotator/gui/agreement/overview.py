@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -73,26 +74,13 @@ class OverviewTab(QWidget):
         for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.definitions = QLabel(self)
-        self.definitions.setWordWrap(True)
-        self.definitions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notes = QLabel(self)
-        self.notes.setWordWrap(True)
-        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        inner = QWidget(self)
-        layout = QVBoxLayout(inner)
+        self.definitions = QTextBrowser(self)
+        self.definitions.setAccessibleName("Definitions and rules")
+        layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.chart)
         layout.addWidget(self.table)
-        layout.addWidget(self.definitions)
-        layout.addWidget(self.notes)
-        layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        layout.addWidget(self.definitions, 1)
 
     def show_report(self, report: AgreementReport) -> None:
         """Fill the tab from a report."""
@@ -132,10 +120,9 @@ class OverviewTab(QWidget):
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
         height += sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
         self.table.setFixedHeight(height + 2)
-        self.definitions.setText(f"<b>Definitions</b><ul>{''.join(definitions)}</ul>" if definitions else "")
-        self.notes.setText("<b>How annotations became units</b><ul>"
-                           + "".join(f"<li>{html.escape(n)}</li>" for n in report.notes) + "</ul>"
-                           if report.notes else "")
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+        self.definitions.setHtml((f"<b>Definitions</b><ul>{''.join(definitions)}</ul>" if definitions else "")
+                                 + (f"<b>How annotations became units</b><ul>{notes}</ul>" if notes else ""))
 
     def value_text(self, key: str) -> str:
         """What the Value column shows for a pooled figure ("" when it is not listed)."""

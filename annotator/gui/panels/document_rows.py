@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ...model import Status
+from ...model import Role, Status
+from ...ops.curation import unresolved_count
 from ...project import Project
 
 # Sortable columns of the documents table and the SQL that orders by each.
@@ -20,6 +21,7 @@ SORT_KEYS: tuple[str, ...] = (
     "d.length",
     "COALESCE(s.status, 'not started')",
     "(SELECT COUNT(*) FROM annotations AS a WHERE a.document_id = d.id AND a.annotator_id = :me)",
+    "(SELECT COUNT(*) FROM curation_log AS c WHERE c.document_id = d.id)",  # curated documents together
 )
 
 
@@ -34,6 +36,7 @@ class DocumentRow:
     length: int
     status: Status
     annotations: int
+    adjudicated: bool = False
 
 
 def _annotator_id(project: Project, annotator: str) -> int:
@@ -75,9 +78,42 @@ def document_rows(project: Project, annotator: str, ids: Sequence[str]) -> dict[
         f"WHERE d.id IN ({marks})"
     )
     rows = {}
+    settled = adjudicated(project, ids)
     for ident, title, source, date, length, status, count in project.db.execute(sql, [me, me, *ids]):
-        rows[ident] = DocumentRow(ident, title, source, date, length, Status(status or Status.NOT_STARTED.value), count)
+        rows[ident] = DocumentRow(ident, title, source, date, length, Status(status or Status.NOT_STARTED.value), count,
+                                  ident in settled)
     return rows
+
+
+def curators(project: Project) -> set[str]:
+    """Names of the project's curators (whose annotations are the gold set)."""
+    return {a.name for a in project.annotators.list() if a.role is Role.CURATOR}
+
+
+def adjudicated(project: Project, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` are fully adjudicated: the curator decided there, no disagreement among the
+    document's annotators is unresolved, and every unit they all agree on is in the gold set."""
+    gold_makers = curators(project)
+    if not gold_makers or not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    touched = [row[0] for row in project.db.execute(
+        f"SELECT DISTINCT document_id FROM curation_log WHERE document_id IN ({marks})", list(ids))]
+    done = set()
+    for ident in touched:
+        items = project.annotations.for_document(ident)
+        names = sorted({a.annotator for a in items if a.annotator not in gold_makers})
+        if not names or unresolved_count(project, ident, names):
+            continue
+        holders: dict[tuple[str, str, int | None, int | None], set[str]] = {}
+        for item in items:
+            if item.annotator in names:
+                holders.setdefault((item.layer, item.label, item.start, item.end), set()).add(item.annotator)
+        agreed = {unit for unit, who in holders.items() if len(who) == len(names)}
+        gold = {(a.layer, a.label, a.start, a.end) for a in items if a.annotator in gold_makers}
+        if agreed <= gold:
+            done.add(ident)
+    return done
 
 
 def done_count(project: Project, annotator: str) -> int:

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, 
 
 from ...model import Status
 from ...project import Project
-from .document_rows import DocumentRow, document_ids, document_rows
+from .document_rows import DocumentRow, curators, document_ids, document_rows
 
 PAGE_SIZE = 200
-COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine")
+COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")
 HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context menu
+ADJUDICATED = 6  # shown once the project has a curator (a gold set)
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -31,6 +32,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 class DocumentTableModel(QAbstractTableModel):
     """Document ids in the chosen order; row contents are loaded lazily, one query per page."""
+
+    sig_gold_set = Signal(bool)
+    """Whether the project has a curator (its "Adjudicated" column is worth showing), when that changes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +46,7 @@ class DocumentTableModel(QAbstractTableModel):
         self._filter = ""
         self._sort: tuple[int | None, bool] = (None, False)
         self.page_queries = 0
+        self.has_curator = False
 
     # ----- feeding -----------------------------------------------------------------
 
@@ -67,9 +72,17 @@ class DocumentTableModel(QAbstractTableModel):
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
         self.endResetModel()
+        self._check_curator()
+
+    def _check_curator(self) -> None:
+        has = self._project is not None and bool(curators(self._project))
+        if has != self.has_curator:
+            self.has_curator = has
+            self.sig_gold_set.emit(has)
 
     def refresh_documents(self, ids: Iterable[str]) -> None:
         """Re-read the rows of these documents (after their status or annotations changed)."""
+        self._check_curator()
         for ident in ids:
             row = self._row_of.get(ident)
             if row is None:
@@ -140,10 +153,17 @@ class DocumentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column in (3, 5):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column == ADJUDICATED:
+                return int(Qt.AlignmentFlag.AlignCenter)
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
+            if column == ADJUDICATED:
+                return QBrush(QColor(_STATUS_COLOURS[Status.DONE]))
             return QBrush(QColor(_STATUS_COLOURS[row.status])) if column == 4 else None
-        values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations))
+        if role == Qt.ItemDataRole.ToolTipRole and column == ADJUDICATED:
+            return "Fully adjudicated: every disagreement settled" if row.adjudicated else "Not fully adjudicated yet"
+        values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
+                  "✓" if row.adjudicated else "")
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.title if column == 0 else values[column]
         return values[column]
@@ -197,8 +217,11 @@ class DocumentsPanel(QWidget):
         for column, width in ((1, 100), (2, 78), (3, 50), (4, 76), (5, 40)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
-        for column in HIDDEN_AT_FIRST:
+        header.setSectionResizeMode(ADJUDICATED, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(ADJUDICATED, 82)
+        for column in (*HIDDEN_AT_FIRST, ADJUDICATED):
             header.hideSection(column)
+        self.model.sig_gold_set.connect(lambda shown: header.setSectionHidden(ADJUDICATED, not shown))
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         header.setToolTip("Click to sort; right-click to choose the columns")

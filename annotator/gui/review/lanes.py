@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 from ..editor.geometry import TextGeometry
 from ..offsets import OffsetMap
 
-BAR_HEIGHT = 3.0
-SUBLANE_PITCH = 4.0  # one bar and a gap
+BAR_HEIGHT = 2.6
+SUBLANE_PITCH = 3.6  # one bar and a gap
 LANE_GAP = 3.0  # between two annotators' lanes
 MAX_SUBLANES = 4  # overlapping spans of one annotator stack at most this deep
 UNRESOLVED_COLOUR = QColor(255, 196, 0, 70)
@@ -92,6 +92,7 @@ class LaneView(QTextEdit):
         self._depth: dict[str, int] = {}
         self._marked: list[Marked] = []
         self._selected: tuple[int, int] | None = None
+        self._focused: str | None = None
         self._press: QPoint | None = None
         self._document: QTextDocument | None = None  # the one this view made and owns
         self.paints = 0
@@ -146,6 +147,11 @@ class LaneView(QTextEdit):
         if selected is not None:
             selections.append(self._extra(selected[0], selected[1], SELECTED_COLOUR))
         self.setExtraSelections(selections)
+        self.viewport().update()
+
+    def set_focused(self, annotation_id: str | None) -> None:
+        """Outline the bars of one annotation (the one selected in the review's list)."""
+        self._focused = annotation_id
         self.viewport().update()
 
     def _extra(self, start: int, end: int, colour: QColor) -> QTextEdit.ExtraSelection:
@@ -218,6 +224,7 @@ class LaneView(QTextEdit):
         corner = QPoint(self.viewport().width(), self.viewport().height())
         bottom_visible = (self.position_at(corner) or len(self._text)) + 1
         offset = 3.0
+        focused: list[QRectF] = []
         for name in self._lanes:
             for span in self._spans[name]:
                 if span.end <= top_visible or span.start >= bottom_visible:
@@ -225,11 +232,17 @@ class LaneView(QTextEdit):
                 y = offset + self._sublane.get(span.annotation_id, 0) * SUBLANE_PITCH
                 colour = QColor(span.colour).darker(110)
                 for rect in geometry.range_rects(span.start, span.end):
-                    painter.fillRect(
-                        QRectF(rect.left(), rect.bottom() + y, rect.width(), BAR_HEIGHT), colour)
+                    bar = QRectF(rect.left(), rect.bottom() + y, rect.width(), BAR_HEIGHT)
+                    painter.fillRect(bar, colour)
+                    if span.annotation_id == self._focused:
+                        focused.append(bar)
             offset += self._depth.get(name, 1) * SUBLANE_PITCH + LANE_GAP
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        painter.setPen(QPen(QColor("#111111"), 1.2))
+        for bar in focused:
+            painter.drawRect(bar.adjusted(-1, -1, 1, 1))
         if self._selected is not None:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(SELECTED_OUTLINE, 1.4))
             painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             for rect in geometry.range_rects(*self._selected):

@@ -95,9 +95,11 @@ class ReviewWindow(QMainWindow):
     def _build(self) -> None:
         self.document_list = QListWidget(self)
         self.document_list.setAccessibleName("Documents and their unresolved disagreements")
+        self.document_list.setWordWrap(True)
+        self.document_list.setSpacing(1)
         self.annotator_list = QListWidget(self)
         self.annotator_list.setAccessibleName("Annotators to compare")
-        self.annotator_list.setMaximumHeight(130)
+        self.annotator_list.setMaximumHeight(96)
         self.layer_box = QComboBox(self)
         self.layer_box.setAccessibleName("Layer")
         left = QWidget(self)
@@ -133,13 +135,15 @@ class ReviewWindow(QMainWindow):
         self.disagreement_list.setAlternatingRowColors(True)
         self.disagreement_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.disagreement_list.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (1, 2, 3):
+        for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 190)
         header.setStretchLastSection(True)
+        self.disagreement_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.source_list = QTreeWidget(self)
         self.source_list.setAccessibleName("Annotations in the selected disagreement")
-        self.source_list.setHeaderLabels(["Who", "Label", "Text", "Decision", "💬"])
+        self.source_list.setHeaderLabels(["Who", "Label", "Text", "Decision", "Comments"])
         self.source_list.setRootIsDecorated(False)
         self.source_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         source_header = self.source_list.header()
@@ -147,7 +151,7 @@ class ReviewWindow(QMainWindow):
             source_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         source_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         source_header.setStretchLastSection(False)
-        self.source_list.setMaximumHeight(150)
+        self.source_list.setMaximumHeight(112)
 
         self.accept_button = QPushButton("&Accept", self)
         self.accept_button.setToolTip("Copy the selected annotation into the gold set (A)")
@@ -410,7 +414,7 @@ class ReviewWindow(QMainWindow):
             who += [f"{name}: —" for name in found.missing]
             mark = "✓" if found.resolved else "●"
             if any(self._threads.get(ident) for ident in found.sources):
-                mark += " 💬"
+                mark += " ✉"
             row = QTreeWidgetItem([mark, where, found.layer, KIND_TEXT[found.kind], "; ".join(who)])
             row.setData(0, Qt.ItemDataRole.UserRole, number)
             row.setToolTip(4, "\n".join(who))
@@ -422,6 +426,9 @@ class ReviewWindow(QMainWindow):
             if found.key == self._selected_key:
                 chosen = row
         self.disagreement_list.blockSignals(False)
+        if chosen is None and self._selected_key is None:
+            first = next((n for n, d in enumerate(self.found) if not d.resolved), None)
+            chosen = self.disagreement_list.topLevelItem(first) if first is not None else None
         if chosen is not None:
             self.disagreement_list.setCurrentItem(chosen)
         else:
@@ -483,9 +490,10 @@ class ReviewWindow(QMainWindow):
             if count is None:
                 item.setText(title)
             elif count == 0:
-                item.setText(f"✓ {title}")
+                item.setText(f"✓ all settled — {title}")
             else:
-                item.setText(f"{title} — {count} open")
+                item.setText(f"{count} open — {title}")
+            item.setToolTip(item.text())
             item.setData(Qt.ItemDataRole.UserRole + 1, count)
             return
 
@@ -613,6 +621,7 @@ class ReviewWindow(QMainWindow):
         is_source = item is not None and item.annotator != self.curator
         for button in (self.accept_button, self.edit_button, self.reject_button):
             button.setEnabled(is_source)
+        self.text_view.set_focused(ident)
         self.reason_field.setEnabled(is_source)
         about = f"{item.annotator}’s {item.label}" if item is not None else ""
         self.comments.show_thread(self.project if item else None, ident, self.main.annotator, about)

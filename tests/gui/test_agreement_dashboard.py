@@ -1,0 +1,226 @@
+"""The agreement dashboard: opened from Analyze, computed off the GUI thread, read like a user would."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from annotator.gui.agreement import AgreementDashboard
+from annotator.ops.agreement import AgreementRequest, compute_agreement
+from annotator.project import Project
+from tests.conftest import SAMPLE_TEXT
+
+
+def double_click(qtbot, widget, pos) -> None:
+    """A user's double-click: press, release, then the double-click event."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def open_dashboard(qtbot, window) -> AgreementDashboard:
+    """Analyze → Inter-annotator agreement, as from the menu."""
+    window.actions_by_name["agreement"].trigger()
+    dashboards = window.findChildren(AgreementDashboard)
+    assert len(dashboards) == 1
+    dashboard = dashboards[0]
+    qtbot.waitExposed(dashboard)
+    return dashboard
+
+
+def compute(qtbot, dashboard: AgreementDashboard) -> None:
+    """Press Compute and wait for the worker thread to report back."""
+    qtbot.mouseClick(dashboard.compute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dashboard.is_running(), timeout=20_000)
+
+
+@pytest.fixture
+def demo_window(qtbot, settings, demo_path: Path):
+    """The main window on a copy of the demo project (ada and ben coded five articles)."""
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(Project.open(demo_path), annotator="ada")
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    for dashboard in main.findChildren(AgreementDashboard):
+        dashboard.stop()
+
+
+@pytest.fixture
+def framing(qtbot, demo_window) -> AgreementDashboard:
+    """The dashboard computed on layer Framing, unit token."""
+    dashboard = open_dashboard(qtbot, demo_window)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.set_unit("token")
+    compute(qtbot, dashboard)
+    assert dashboard.outcome == "computed", dashboard.status.text()
+    return dashboard
+
+
+def direct_report(window, **options):
+    """The same figures computed straight from the operation, on the window's project."""
+    return compute_agreement(window.project, AgreementRequest(**options))
+
+
+def test_overview_shows_the_alpha_compute_agreement_gives(framing, demo_window) -> None:
+    report = direct_report(demo_window, layer="Framing", unit="token", annotators=("ada", "ben"))
+    alpha = report.figure("alpha").value
+    assert framing.overview.value_text("alpha") == f"{alpha:.3f}"
+    assert framing.overview.value_text("fleiss") == f"{report.figure('fleiss').value:.3f}"
+    heading = framing.overview.heading.text()
+    assert report.unit_description in heading
+    definitions = framing.overview.definitions.toPlainText()
+    assert "Krippendorff's (2011) alpha" in definitions
+    assert framing.pairwise.cell_text("ada", "ben") == f"{report.pair('ada', 'ben').figures['cohen'].value:.3f}"
+
+
+def test_per_document_table_lists_the_worst_document_first(framing) -> None:
+    model = framing.documents.model
+    alphas = [row.figures["alpha"].value for row in model.rows]
+    assert model.rowCount() == 5
+    assert alphas[0] == min(alphas)
+    shown = model.index(0, model.columns().index("Krippendorff's alpha")).data()
+    assert shown == f"{min(alphas):.3f}"
+
+
+def test_double_clicking_a_document_opens_it_at_the_first_disagreement(qtbot, framing, demo_window) -> None:
+    framing.tabs.setCurrentWidget(framing.documents)
+    view = framing.documents.view
+    worst = framing.documents.model.document_id(0)
+    assert not demo_window.show_others_action.isChecked()
+    rect = view.visualRect(framing.documents.model.index(0, 1))
+    double_click(qtbot, view.viewport(), rect.center())
+    assert demo_window.document_id == worst
+    assert demo_window.show_others_action.isChecked() and demo_window.editor.others_shown
+    selection = demo_window.editor.selection()
+    assert selection is not None and selection[1] > selection[0]
+    codes = demo_window.editor.codes_at(selection[0])
+    ada = {c for c in codes if c.startswith("Framing") and not c.endswith("(ben)")}
+    ben = {c.removesuffix(" (ben)") for c in codes if c.startswith("Framing") and c.endswith("(ben)")}
+    assert ada != ben  # the two annotators' codes differ right where the selection starts
+
+
+def test_clicking_a_confusion_cell_lists_its_documents_and_opens_one(qtbot, framing, demo_window) -> None:
+    framing.tabs.setCurrentWidget(framing.confusion)
+    report = framing.report
+    categories = [str(c) for c in report.categories]
+    row, column = categories.index("Economic"), categories.index("none")
+    heatmap = framing.confusion.heatmap
+    qtbot.mouseClick(heatmap, Qt.MouseButton.LeftButton, pos=heatmap.cell_centre(row, column))
+    places = framing.confusion.places
+    assert places.count() >= 1
+    counts = [int(places.item(i).text().split(" ×")[0]) for i in range(places.count())]
+    assert sum(counts) == report.pair("ada", "ben").confusion[row, column] == 17
+    item = places.item(0)
+    document_id, start, end = item.data(Qt.ItemDataRole.UserRole)
+    double_click(qtbot, places.viewport(), places.visualItemRect(item).center())
+    assert demo_window.document_id == document_id
+    assert demo_window.editor.selection() == (start, end)
+    codes = demo_window.editor.codes_at(start)
+    assert "Framing: Economic" in codes  # ada's own span
+    assert not any(c.startswith("Framing") and c.endswith("(ben)") for c in codes)  # ben: none
+
+
+def test_export_writes_a_csv_with_rows_and_a_png_of_the_charts(framing, tmp_path: Path) -> None:
+    table = framing.export_csv(tmp_path / "agreement.csv")
+    image = framing.export_image(tmp_path / "agreement.png")
+    with open(table, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    pooled = {r["measure"]: r for r in rows if r["table"] == "pooled"}
+    assert float(pooled["alpha"]["value"]) == pytest.approx(framing.report.figure("alpha").value)
+    assert {r["table"] for r in rows} >= {"pooled", "pairwise", "per_label", "per_document", "confusion"}
+    assert image.stat().st_size > 10_000
+    picture = QImage(str(image))
+    assert picture.width() >= 1000 and picture.height() > 1000
+    colours = {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)}
+    assert len(colours) > 20  # bars and heatmap cells, not a blank page
+
+
+def test_cancel_leaves_no_result_and_computing_again_works(qtbot, demo_window) -> None:
+    dashboard = open_dashboard(qtbot, demo_window)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.bootstrap.setValue(20000)  # long enough to be cancelled
+    qtbot.mouseClick(dashboard.compute_button, Qt.MouseButton.LeftButton)
+    assert dashboard.is_running() and dashboard.cancel_button.isEnabled()
+    qtbot.mouseClick(dashboard.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dashboard.is_running(), timeout=20_000)
+    assert dashboard.outcome == "cancelled"
+    assert dashboard.report is None and not dashboard.tabs.isEnabled()
+    assert not dashboard.export_csv_button.isEnabled()
+    assert "Cancelled" in dashboard.status.text()
+    dashboard.controls.bootstrap.setValue(0)
+    compute(qtbot, dashboard)
+    assert dashboard.outcome == "computed" and dashboard.tabs.isEnabled()
+
+
+def test_undefined_figure_is_shown_with_its_reason(qtbot, demo_window) -> None:
+    dashboard = open_dashboard(qtbot, demo_window)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.set_annotators(["ada"])
+    compute(qtbot, dashboard)
+    direct = direct_report(demo_window, layer="Framing", unit="token", annotators=("ada",))
+    reason = direct.figure("alpha").undefined_reason
+    assert reason
+    assert dashboard.overview.value_text("alpha") == f"undefined: {reason}"
+
+
+def test_a_request_the_layer_cannot_satisfy_shows_a_one_line_reason(qtbot, demo_window) -> None:
+    dashboard = open_dashboard(qtbot, demo_window)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.level_box.setCurrentText("interval")
+    compute(qtbot, dashboard)
+    assert dashboard.outcome == "failed"
+    assert "interval data needs numeric values" in dashboard.status.text()
+    assert dashboard.isVisible() and dashboard.report is None
+
+
+def test_document_layer_shows_each_annotators_label(qtbot, demo_window) -> None:
+    dashboard = open_dashboard(qtbot, demo_window)
+    dashboard.controls.set_layer("Dominant frame")
+    assert [dashboard.controls.unit_box.itemData(i) for i in range(dashboard.controls.unit_box.count())] == ["document"]
+    compute(qtbot, dashboard)
+    direct = direct_report(demo_window, layer="Dominant frame", annotators=("ada", "ben"))
+    model = dashboard.documents.model
+    assert "ada's label" in model.columns() and "ben's label" in model.columns()
+    first = direct.per_document[0]
+    column = model.columns().index("ben's label")
+    assert model.index(0, column).data() == (first.values["ben"] or "—")
+
+
+def test_opening_the_menu_again_raises_the_same_dashboard(qtbot, framing, demo_window) -> None:
+    demo_window.actions_by_name["agreement"].trigger()
+    assert demo_window.findChildren(AgreementDashboard) == [framing]
+    assert framing.report is not None
+
+
+def test_first_disagreement_is_selected_after_an_emoji_and_a_combining_mark(qtbot, window, project: Project) -> None:
+    """Code-point offsets survive the trip to the editor's UTF-16 selection."""
+    document_id = next(d for d in project.documents.ids() if project.documents.text(d).startswith("The council"))
+    text = project.documents.text(document_id)
+    assert text == SAMPLE_TEXT
+    charge = text.index("congestion charge")
+    robbery = text.index("robbery")
+    for who, label in (("ada", "Morality"), ("ben", "Crime and punishment")):
+        project.annotations.add(document_id, who, "Framing", "Economic", charge, charge + len("congestion charge"))
+        project.annotations.add(document_id, who, "Framing", label, robbery, robbery + len("robbery"))
+    dashboard = open_dashboard(qtbot, window)
+    dashboard.controls.set_layer("Framing")
+    compute(qtbot, dashboard)
+    assert dashboard.outcome == "computed", dashboard.status.text()
+    assert dashboard.documents.model.rowCount() == 1  # the other article nobody coded is left out
+    dashboard.open_document(document_id)
+    assert window.document_id == document_id
+    assert window.editor.selection() == (robbery, robbery + len("robbery"))
+    assert set(window.editor.codes_at(robbery)) >= {"Framing: Morality", "Framing: Crime and punishment (ben)"}
+    # on the character continuum too
+    dashboard.controls.set_unit("char")
+    compute(qtbot, dashboard)
+    assert dashboard.documents.model.columns()[3] == "Krippendorff's alpha_U"
+    dashboard.open_document(document_id)
+    assert window.editor.selection() == (robbery, robbery + len("robbery"))
