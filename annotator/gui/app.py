@@ -50,7 +50,8 @@ def application() -> QApplication:
 
 def open_first(window: MainWindow, project: Path | None = None, demo: bool = False,
                annotator: str | None = None) -> bool:
-    """Open the given project, else the demo, else the last project if it still opens; else welcome."""
+    """Open the given project, else the demo, else the last project if it still opens; at the very
+    first start (no project ever opened) the demo; else the welcome screen."""
     if project is not None:
         return window.open_project(Path(project), annotator)
     if demo:
@@ -59,6 +60,10 @@ def open_first(window: MainWindow, project: Path | None = None, demo: bool = Fal
     last = window.settings.last_project
     if last is not None and last.exists():
         return window.open_project(last, annotator, quiet=True)
+    if last is None and not window.settings.recent_projects():
+        window.open_demo()
+        if window.project is not None:
+            return True
     window.show_welcome()
     return False
 

@@ -21,7 +21,23 @@ def _window(qtbot, settings) -> MainWindow:
     return window
 
 
-def test_first_start_shows_the_welcome_screen(qtbot, settings) -> None:
+def test_first_start_opens_the_demo_and_asks_who_annotates(
+    qtbot, settings, demo_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.gui.dialogs.identity as identity
+
+    asked: list[str] = []
+    monkeypatch.setattr(identity, "ask_annotator", lambda project, parent, name="": asked.append(name) or "zoe")
+    window = build(settings=settings)
+    qtbot.addWidget(window)
+    assert asked == [""]
+    assert window.project is not None and window.project.path.resolve() == demo_path.resolve()
+    assert window.annotator == "zoe" and window.pages.currentIndex() == WORK_PAGE
+    assert window.documents_panel.model.rowCount() == 5
+
+
+def test_welcome_screen_when_nothing_opens(qtbot, settings, tmp_path: Path) -> None:
+    settings.add_recent_project(tmp_path / "gone.annot")  # not the first start: no demo
     window = build(settings=settings)
     qtbot.addWidget(window)
     assert window.project is None
@@ -48,6 +64,7 @@ def test_demo_opens_and_the_last_project_reopens(qtbot, settings, demo_path: Pat
 
 
 def test_demo_from_the_welcome_screen(qtbot, settings, demo_path: Path) -> None:
+    settings.add_recent_project(demo_path.parent / "gone.annot")  # not the first start: the welcome screen
     window = build(settings=settings)
     qtbot.addWidget(window)
     window.settings.set_annotator_for(demo_path, "ada")  # the same file ensure_demo returns

@@ -228,3 +228,54 @@ def test_screenshot_of_the_review(qtbot, review, tmp_path: Path) -> None:
     assert review.text_view.paints > painted
     assert image.save(str(tmp_path / "review.png"))
     assert "✉" in review.disagreement_list.currentItem().text(0)
+
+
+def finish_gold_dialog(qtbot, review, layer: str | None, label: str, span: tuple[int, int] | None) -> None:
+    """Fill the open Edit/Add form and press its OK button."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from annotator.gui.review.gold_dialog import GoldDialog
+
+    dialog = review.findChild(GoldDialog)
+    assert dialog is not None and dialog.isVisible()
+    if layer is not None:
+        dialog.layer_box.setCurrentText(layer)
+    dialog.label_box.setCurrentText(label)
+    if span is not None:
+        dialog.start_box.setValue(span[0])
+        dialog.end_box.setValue(span[1])
+    assert dialog.preview.text().startswith("“")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def test_edit_and_accept_takes_other_boundaries_and_label(qtbot, review, demo_file: Path) -> None:
+    click_row(qtbot, review.disagreement_list, row_of_kind(review, "boundaries"))
+    first, second = (review._annotations[s] for s in review.selected_disagreement().sources[:2])
+    review.select_source(first.id)
+    qtbot.mouseClick(review.edit_button, Qt.MouseButton.LeftButton)
+    finish_gold_dialog(qtbot, review, None, "Morality", (second.start, second.end))
+    assert stored(demo_file, GOLD_SQL, (review.document_id,)) == [("Morality", second.start, second.end)]
+    assert stored(demo_file, "SELECT decision, source_annotation_id FROM curation_log") == [("edit", first.id)]
+    assert review.disagreement_list.currentItem().text(0).startswith("✓")
+
+
+def test_add_missing_puts_the_selected_text_in_gold(qtbot, review, demo_file: Path) -> None:
+    text = review.text_view.text
+    phrase = "200 people"
+    start = text.index(phrase)
+    review.text_view.set_selection(start, start + len(phrase))
+    qtbot.mouseClick(review.add_button, Qt.MouseButton.LeftButton)
+    finish_gold_dialog(qtbot, review, "Stance", "Neutral", None)
+    assert ("Neutral", start, start + len(phrase)) in stored(demo_file, GOLD_SQL, (review.document_id,))
+    assert stored(demo_file, "SELECT decision FROM curation_log") == [("add",)]
+    assert "curator" in review.text_view.lanes
+
+
+def test_undo_in_the_main_window_refreshes_the_review(qtbot, review, demo_window, demo_file: Path) -> None:
+    click_row(qtbot, review.disagreement_list, row_of_kind(review, "label"))
+    qtbot.mouseClick(review.accept_button, Qt.MouseButton.LeftButton)
+    settled = review.unresolved()
+    demo_window.actions_by_name["undo"].trigger()
+    assert stored(demo_file, GOLD_SQL, (review.document_id,)) == []
+    assert review.unresolved() == settled + 1

@@ -42,7 +42,6 @@ class ConfusionTab(QWidget):
         self.places.setWordWrap(True)
         self.places.setAccessibleName("Documents behind the cell")
         self.places.itemActivated.connect(self._open_item)
-        self.places.itemDoubleClicked.connect(self._open_item)
         side = QWidget(self)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)

@@ -28,7 +28,7 @@ from .export import export_csv, export_image
 from .locate import DisagreementIndex
 from .overview import OverviewTab, PerLabelTab
 from .tables import DocumentsTab, PairwiseTab
-from .worker import AgreementWorker
+from .worker import AgreementWorker, start_worker
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -131,19 +131,17 @@ class AgreementDashboard(QDialog):
             self._failed("Choose at least one measure.")
             return
         self._worker = AgreementWorker(self.project_path, request)
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.sig_progress.connect(self._progressed)
         self._worker.sig_finished.connect(self._finished)
         self._worker.sig_cancelled.connect(self._cancelled)
         self._worker.sig_failed.connect(self._failed)
+        self.destroyed.connect(self._worker.cancel, Qt.ConnectionType.DirectConnection)
         self.compute_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText("Computing…")
-        self._thread.start()
+        self._thread = start_worker(self._worker)
 
     def cancel(self) -> None:
         """Stop a running computation; the results on screen (if any) are cleared."""
@@ -158,9 +156,7 @@ class AgreementDashboard(QDialog):
 
     def _stop_thread(self) -> None:
         if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
+            self._thread.wait()  # the worker has reported back: the thread is ending
             self._thread = None
         self._worker = None
         self.compute_button.setEnabled(True)
@@ -301,8 +297,6 @@ class AgreementDashboard(QDialog):
         if self._worker is not None:
             self._worker.cancel()
         if self._thread is not None:
-            self._thread.quit()
             self._thread.wait()
-            self._thread.deleteLater()
             self._thread = None
             self._worker = None

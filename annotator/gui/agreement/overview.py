@@ -70,6 +70,8 @@ class OverviewTab(QWidget):
         self.chart = FigureBars(self)
         self.table = read_only_table(self, OVERVIEW_COLUMNS)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)

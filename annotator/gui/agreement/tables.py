@@ -223,7 +223,7 @@ class DocumentTableModel(QAbstractTableModel):
             return UNDEFINED_COLOUR
         if role == Qt.ItemDataRole.BackgroundRole and figure is not None and figure.value is not None:
             return shade(figure.value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and (0 <= figure_column < len(self.keys) or column in (0, 2)):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -244,7 +244,7 @@ class DocumentsTab(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
         self.view.setAlternatingRowColors(False)
-        self.view.doubleClicked.connect(lambda index: self.sig_document_chosen.emit(self.model.document_id(index.row())))
+        # activated: a double-click or Enter (or a single click where the platform says so)
         self.view.activated.connect(lambda index: self.sig_document_chosen.emit(self.model.document_id(index.row())))
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
@@ -260,6 +260,6 @@ class DocumentsTab(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         order = (f"worst first by {FIGURE_NAMES.get(report.sort_measure, report.sort_measure)}; "
                  "documents whose figure is undefined come last" if report.sort_measure else "in corpus order")
-        self.caption.setText(f"{len(report.per_document):,} documents, {order}. Double-click (or Enter) "
-                             "opens a document in the main window with every annotator's spans, "
-                             "at its first disagreement.")
+        opens = ("opens the document in the main window" if report.unit == "document" else
+                 "opens a document in the main window with every annotator's spans, at its first disagreement")
+        self.caption.setText(f"{len(report.per_document):,} documents, {order}. Double-click (or Enter) {opens}.")

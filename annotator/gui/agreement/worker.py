@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from ...errors import AnnotatorError
 from ...ops.agreement import AgreementCancelled, AgreementRequest, compute_agreement
@@ -65,3 +65,48 @@ class AgreementWorker(QObject):
             self.sig_finished.emit(report, index)
         finally:
             project.close()
+
+
+class _Threads(QObject):
+    """Running agreement threads, owned here (in the GUI thread) rather than by a window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: dict[QThread, AgreementWorker] = {}
+
+    @Slot()
+    def forget(self) -> None:
+        """A thread finished: let it go (connected to QThread.finished, queued to this thread)."""
+        thread = self.sender()
+        if isinstance(thread, QThread) and self.running.pop(thread, None) is not None:
+            thread.deleteLater()
+
+    @Slot()
+    def stop_all(self) -> None:
+        """Cancel every running computation and wait for its thread (the application is quitting)."""
+        for thread, worker in list(self.running.items()):
+            worker.cancel()
+            thread.wait()
+        self.running.clear()
+
+
+_threads: _Threads | None = None
+
+
+def start_worker(worker: AgreementWorker) -> QThread:
+    """Run the worker in a new thread that outlives its dashboard until the worker is done."""
+    global _threads
+    if _threads is None:
+        _threads = _Threads()
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.aboutToQuit.connect(_threads.stop_all)
+    thread = QThread()
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    for signal in (worker.sig_finished, worker.sig_cancelled, worker.sig_failed):
+        signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)  # quit() is thread-safe
+    thread.finished.connect(_threads.forget)
+    _threads.running[thread] = worker
+    thread.start()
+    return thread

@@ -142,11 +142,13 @@ class MergeDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.annotator_table = QTableWidget(0, 3, self)
-        self.annotator_table.setHorizontalHeaderLabels(["Their annotator", "Becomes in this project", ""])
+        self.annotator_table.setHorizontalHeaderLabels(["Their annotator", "Becomes in this project", "Here"])
         self._setup_table(self.annotator_table)
         self.label_table = QTableWidget(0, 3, self)
         self.label_table.setHorizontalHeaderLabels(["Layer", "Their label (not in our codebook)", "What to do"])
         self._setup_table(self.label_table)
+        self.label_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.label_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.labels_title = QLabel("Labels their annotations use that our codebook lacks:", self)
 
         self.progress = QProgressBar(self)
@@ -211,6 +213,7 @@ class MergeDialog(QDialog):
             return
         self.path_field.setText(str(path))
         self.inspection = None
+        self.outcome = ""
         self.merge_button.setEnabled(False)
         self.annotator_table.setRowCount(0)
         self.label_table.setRowCount(0)
@@ -326,6 +329,7 @@ class MergeDialog(QDialog):
             finally:
                 project.close()
 
+        self.outcome = ""
         self.merge_button.setEnabled(False)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)

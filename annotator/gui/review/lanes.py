@@ -95,6 +95,7 @@ class LaneView(QTextEdit):
         self._focused: str | None = None
         self._press: QPoint | None = None
         self._document: QTextDocument | None = None  # the one this view made and owns
+        self._spacing: float | None = None  # the room left under each line now
         self.paints = 0
 
     # ----- content -----------------------------------------------------------------------
@@ -120,10 +121,10 @@ class LaneView(QTextEdit):
         document.setDocumentMargin(16)
         document.setPlainText(text)
         old, self._document = self._document, document
+        self._spacing = None
         self.setDocument(document)
         if old is not None:
             old.deleteLater()
-        self._apply_spacing()
 
     def set_lanes(self, lanes: list[str], spans: dict[str, list[LaneSpan]]) -> None:
         """Draw these annotators' spans, one lane each, in this order."""
@@ -170,9 +171,13 @@ class LaneView(QTextEdit):
         return sum(self._depth.get(name, 1) * SUBLANE_PITCH for name in self._lanes) + LANE_GAP * len(self._lanes) + 2
 
     def _apply_spacing(self) -> None:
-        """Leave room under every line for the lanes (laid out once per change of lanes)."""
+        """Leave room under every line for the lanes (laid out again only when that room changes)."""
+        height = self.lanes_height()
+        if height == self._spacing:
+            return
+        self._spacing = height
         block_format = QTextBlockFormat()
-        block_format.setLineHeight(self.lanes_height(), QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
+        block_format.setLineHeight(height, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
         block_format.setBottomMargin(6)
         cursor = QTextCursor(self.document())
         cursor.select(QTextCursor.SelectionType.Document)

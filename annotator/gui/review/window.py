@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from ..main_window import MainWindow
 
 ALL_LAYERS = "All layers"
-COUNT_BATCH = 40  # documents whose unresolved count is computed per event-loop turn
+COUNT_BATCH = 20  # documents whose unresolved count is computed per event-loop turn
+COUNT_DELAY_MS = 150
 EXCERPT = 60
 KIND_TEXT = {"label": "label differs", "boundaries": "boundaries differ", "missing": "missing"}
 DECISION_TEXT = {"accept": "accepted", "accept-agreeing": "accepted (agreeing)", "edit": "edited & accepted",
@@ -71,6 +72,9 @@ class ReviewWindow(QMainWindow):
         self.setObjectName("review_window")
         self.document_id: str | None = None
         self.curator = curation.DEFAULT_CURATOR
+        self._loaded: Project | None = None  # the project the lists were filled from
+        self._stale = False  # the user was in another window: annotations may have changed
+        self._refreshing = False  # while re-reading: keep the scroll position and the chosen annotation
         self.found: list[curation.Disagreement] = []
         self._text = ""
         self._annotations: dict[str, Annotation] = {}
@@ -78,10 +82,11 @@ class ReviewWindow(QMainWindow):
         self._selected_key: str | None = None
         self._count_queue: list[str] = []
         self._count_timer = QTimer(self)
-        self._count_timer.setInterval(0)
+        self._count_timer.setInterval(15)
         self._count_timer.timeout.connect(self._count_some)
         self._build()
         self._connect_history()
+        window.installEventFilter(self)
         self.resize(1500, 900)
 
     @property
@@ -205,7 +210,7 @@ class ReviewWindow(QMainWindow):
         for widget in (left, middle, right):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 720, 520])
+        splitter.setSizes([240, 640, 620])
         self.setCentralWidget(splitter)
         self.status = self.statusBar()
 
@@ -248,6 +253,7 @@ class ReviewWindow(QMainWindow):
     def load_project(self) -> None:
         """Fill the annotator, layer and document lists from the project."""
         project = self.project
+        self._loaded = project
         self.curator = self._curator_name()
         self.annotator_list.blockSignals(True)
         self.annotator_list.clear()
@@ -368,7 +374,11 @@ class ReviewWindow(QMainWindow):
                 except AnnotatorError as error:
                     self.say(str(error))
         self._show_lanes(layer)
-        self._fill_disagreements()
+        self._refreshing = True
+        try:
+            self._fill_disagreements()
+        finally:
+            self._refreshing = False
         self._update_progress()
 
     def _colour(self, layer: str, label: str) -> str:
@@ -404,6 +414,8 @@ class ReviewWindow(QMainWindow):
         self.disagreement_list.blockSignals(True)
         self.disagreement_list.clear()
         chosen = None
+        rows = []
+        faded = self.palette().placeholderText()
         for number, found in enumerate(self.found):
             where = "document" if found.start is None else excerpt(self._text, found.start, found.end)
             who = []
@@ -421,10 +433,11 @@ class ReviewWindow(QMainWindow):
             row.setToolTip(1, where)
             if found.resolved:
                 for column in range(5):
-                    row.setForeground(column, self.palette().placeholderText())
-            self.disagreement_list.addTopLevelItem(row)
+                    row.setForeground(column, faded)
+            rows.append(row)
             if found.key == self._selected_key:
                 chosen = row
+        self.disagreement_list.addTopLevelItems(rows)
         self.disagreement_list.blockSignals(False)
         if chosen is None and self._selected_key is None:
             first = next((n for n, d in enumerate(self.found) if not d.resolved), None)
@@ -458,7 +471,8 @@ class ReviewWindow(QMainWindow):
         if ids is None:
             ids = [self.document_list.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.document_list.count())]
         self._count_queue = [i for i in ids if i not in self._count_queue] + self._count_queue
-        self._count_timer.start()
+        if not self._count_timer.isActive():
+            QTimer.singleShot(COUNT_DELAY_MS, self, self._count_timer.start)  # after the document is drawn
 
     def _count_some(self) -> None:
         if self.main.project is None:
@@ -552,7 +566,7 @@ class ReviewWindow(QMainWindow):
         marked = [Marked(d.start, d.end, d.resolved) for d in self.found if d.start is not None and d.end is not None]
         extent = (found.start, found.end) if found is not None and found.start is not None else None
         self.text_view.set_marked(marked, extent)  # type: ignore[arg-type]
-        if extent is not None:
+        if extent is not None and not self._refreshing:
             self.text_view.scroll_to(extent[0])
         self._fill_sources(found)
 
@@ -575,6 +589,7 @@ class ReviewWindow(QMainWindow):
         return gold
 
     def _fill_sources(self, found: curation.Disagreement | None) -> None:
+        kept = self.selected_source() if self._refreshing else None
         self.source_list.blockSignals(True)
         self.source_list.clear()
         first = None
@@ -596,7 +611,8 @@ class ReviewWindow(QMainWindow):
                 row.setToolTip(2, self._text[item.start:item.end] if item.start is not None else "")
                 row.setToolTip(3, shown)
                 self.source_list.addTopLevelItem(row)
-                first = first or row
+                if first is None or ident == kept:
+                    first = row
         self.source_list.blockSignals(False)
         if first is not None:
             self.source_list.setCurrentItem(first)
@@ -625,7 +641,7 @@ class ReviewWindow(QMainWindow):
         self.reason_field.setEnabled(is_source)
         about = f"{item.annotator}’s {item.label}" if item is not None else ""
         self.comments.show_thread(self.project if item else None, ident, self.main.annotator, about)
-        if item is not None and item.start is not None and item.end is not None:
+        if item is not None and item.start is not None and not self._refreshing:
             self.text_view.scroll_to(item.start)
 
     def _text_clicked(self, position: int) -> None:
@@ -799,6 +815,25 @@ class ReviewWindow(QMainWindow):
             return 0
         self.say(f"{rows} decision(s) written to {path}.")
         return rows
+
+    def event(self, event: QEvent) -> bool:
+        """Coming back to this window: follow what changed in the main window meanwhile."""
+        if event.type() == QEvent.Type.WindowActivate and self._stale:
+            self._stale = False
+            if self.main.project is None:
+                QTimer.singleShot(0, self.close)
+            elif self.main.project is not self._loaded:
+                self.load_project()
+                self.set_document(self.main.document_id)
+            else:
+                self.refresh()
+        return super().event(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The user went to the main window: what is shown here may be stale when they come back."""
+        if watched is self.main and event.type() == QEvent.Type.WindowActivate:
+            self._stale = True
+        return False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Stop counting in the background."""

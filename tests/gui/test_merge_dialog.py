@@ -1,0 +1,148 @@
+"""File → Merge project…: a colleague's real project file merged through the dialog, twice; a corrupt one refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from annotator.model import Label
+from annotator.ops.importing import import_paths
+from annotator.project import Project
+from tests.conftest import SAMPLE_TEXT
+from tests.gui.conftest import stored
+
+# Written for this test: CRLF line ends, an emoji, a combining accent, a non-breaking space.
+HARBOUR_TEXT = (
+    "Harbour fees double overnight\r\n\r\nFishing crews \U0001F3A3 say the new\u00a0fees will end a "
+    "century of Zoe\u0308's family trade. The harbour board calls it overdue."
+)
+ANNOTATIONS_SQL = (
+    "SELECT p.name, l.name, a.span_start, a.span_end FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
+    "JOIN labels l ON l.id = a.label_id ORDER BY a.id"
+)
+
+
+@pytest.fixture
+def colleague_file(tmp_path: Path) -> Path:
+    """A colleague's project: our first article plus a new one, coded by "Ben" with one label we lack."""
+    folder = tmp_path / "colleague-in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    (folder / "harbour.txt").write_bytes(HARBOUR_TEXT.encode("utf-8"))
+    path = tmp_path / "colleague" / "ben.annot"
+    path.parent.mkdir()
+    with Project.create(path) as theirs:
+        assert len(import_paths(theirs, [folder]).imported) == 2
+        theirs.codebook.add_label("Framing", Label("Nostalgia", colour="#AA7744"))
+        theirs.annotators.ensure("Ben")
+        shared = next(i for i in theirs.documents.ids() if "council" in theirs.documents.text(i))
+        harbour = next(i for i in theirs.documents.ids() if "Harbour" in theirs.documents.text(i))
+        start = SAMPLE_TEXT.index("a tax on workers")
+        theirs.annotations.add(shared, "Ben", "Framing", "Economic", start, start + len("a tax on workers"))
+        text = theirs.documents.text(harbour)
+        start = text.index("a century")
+        theirs.annotations.add(harbour, "Ben", "Framing", "Nostalgia", start, start + len("a century"))
+    return path
+
+
+def open_dialog(qtbot, window):
+    """File → Merge project… as the user opens it."""
+    from annotator.gui.dialogs.merge_dialog import MergeDialog
+
+    window.actions_by_name["merge_project"].trigger()
+    dialog = window.findChild(MergeDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def choose(qtbot, dialog, path: Path) -> None:
+    """Type the file's path and press Enter; wait until it has been read."""
+    dialog.path_field.setFocus()
+    dialog.path_field.setText(str(path))
+    qtbot.keyClick(dialog.path_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+
+
+def merge(qtbot, dialog) -> None:
+    """Click Merge and wait for the report."""
+    assert dialog.merge_button.isEnabled()
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running() and bool(dialog.outcome), timeout=10_000)
+
+
+def titles(window) -> list[str]:
+    model = window.documents_panel.model
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def test_merge_maps_names_and_labels_and_shows_the_new_documents(qtbot, window, colleague_file: Path) -> None:
+    ours = window.project.path
+    assert window.documents_panel.model.rowCount() == 2
+    dialog = open_dialog(qtbot, window)
+    choose(qtbot, dialog, colleague_file)
+    assert dialog.annotator_box("Ben").currentText() == "ben"  # suggested: same name but for case
+    assert dialog.annotator_table.item(0, 2).text() == "ours"
+    assert (dialog.label_table.item(0, 0).text(), dialog.label_table.item(0, 1).text()) == ("Framing", "Nostalgia")
+    box = dialog.label_table.cellWidget(0, 2)
+    assert isinstance(box, QComboBox)
+    box.setCurrentText("Map to: Cultural identity")
+    merge(qtbot, dialog)
+    assert dialog.outcome == "merged"
+    report = dialog.report_view.toPlainText()
+    assert "documents    1 added, 1 already here" in report
+    assert "annotators mapped: Ben → ben" in report
+    assert "labels mapped:" in report and "Nostalgia" in report
+    assert window.documents_panel.model.rowCount() == 3
+    assert any(title and "Harbour" in title for title in titles(window))
+    rows = stored(ours, ANNOTATIONS_SQL)
+    assert {(name, label) for name, label, _s, _e in rows} == {("ben", "Economic"), ("ben", "Cultural identity")}
+    assert stored(ours, "SELECT COUNT(*) FROM labels WHERE name = 'Nostalgia'") == [(0,)]
+    assert "Merged ben.annot" in window.statusBar().currentMessage()
+
+
+def test_merging_twice_adds_nothing(qtbot, window, colleague_file: Path) -> None:
+    ours = window.project.path
+    dialog = open_dialog(qtbot, window)
+    choose(qtbot, dialog, colleague_file)
+    merge(qtbot, dialog)
+    assert dialog.outcome == "merged"
+    annotations = stored(ours, ANNOTATIONS_SQL)
+    documents = stored(ours, "SELECT id, sha256 FROM documents ORDER BY id")
+    assert {(name, label) for name, label, _s, _e in annotations} == {("ben", "Economic"), ("ben", "Nostalgia")}
+    assert stored(ours, "SELECT COUNT(*) FROM labels WHERE name = 'Nostalgia'") == [(1,)]  # added, as listed
+    merge(qtbot, dialog)
+    assert dialog.outcome == "unchanged"
+    assert "nothing new: the project is unchanged" in dialog.report_view.toPlainText()
+    assert stored(ours, ANNOTATIONS_SQL) == annotations
+    assert stored(ours, "SELECT id, sha256 FROM documents ORDER BY id") == documents
+    assert window.documents_panel.model.rowCount() == 3
+
+
+def test_a_corrupt_file_is_refused_and_the_project_is_unchanged(qtbot, window, tmp_path: Path) -> None:
+    ours = window.project.path
+    before = (stored(ours, "SELECT id FROM documents ORDER BY id"), stored(ours, ANNOTATIONS_SQL))
+    broken = tmp_path / "broken.annot"
+    broken.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    dialog = open_dialog(qtbot, window)
+    choose(qtbot, dialog, broken)
+    assert dialog.outcome == "refused"
+    assert "cannot be merged" in dialog.message.text()
+    assert str(broken) in dialog.message.text()
+    assert not dialog.merge_button.isEnabled()
+    assert dialog.annotator_table.rowCount() == 0
+    assert (stored(ours, "SELECT id FROM documents ORDER BY id"), stored(ours, ANNOTATIONS_SQL)) == before
+    assert window.documents_panel.model.rowCount() == 2
+
+
+def test_a_text_file_is_refused_with_a_clear_message(qtbot, window, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.annot"
+    notes.write_text("Just some notes \U0001F4DD, not a project.\r\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, window)
+    choose(qtbot, dialog, notes)
+    assert dialog.outcome == "refused"
+    assert "not an Annotator project" in dialog.message.text()
+    assert not dialog.merge_button.isEnabled()
