@@ -667,13 +667,21 @@ class MainWindow(QMainWindow):
         self.dialog = dialog
         dialog.show()
 
-    def _imported(self, report: object) -> None:
+    def documents_changed(self) -> None:
+        """Another connection added documents, labels or annotations (import, merge): forget
+        the undo steps that no longer apply and redraw every view from the file."""
         if self.project is None:
             return
+        self.project.history.clear()
         self._documents_total = len(self.project.documents)
         self.reload_codebook()
         if self.document_id is None:
             self.show_document(self.documents_panel.model.document_id(0))
+        self._update_status()
+        self._update_actions()
+
+    def _imported(self, report: object) -> None:
+        self.documents_changed()
         self.show_message(f"Imported {len(getattr(report, 'imported', []))} document(s).")
 
     # ----- help ----------------------------------------------------------------------

@@ -213,6 +213,43 @@ def test_opening_the_menu_again_raises_the_same_dashboard(qtbot, framing, demo_w
     assert framing.report is not None
 
 
+def test_three_annotators_get_a_kappa_for_every_pair(qtbot, window, project: Project) -> None:
+    document_id = next(d for d in project.documents.ids() if project.documents.text(d).startswith("The council"))
+    text = project.documents.text(document_id)
+    project.annotators.ensure("cy")
+    spans = {"ada": ("congestion charge", "Economic"), "ben": ("congestion charge", "Economic"),
+             "cy": ("tax on workers", "Economic")}
+    for who, (words, label) in spans.items():
+        start = text.index(words)
+        project.annotations.add(document_id, who, "Framing", label, start, start + len(words))
+        robbery = text.index("robbery")
+        project.annotations.add(document_id, who, "Framing", "Morality", robbery, robbery + len("robbery"))
+    dashboard = open_dashboard(qtbot, window)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.set_annotators(["ada", "ben", "cy"])
+    compute(qtbot, dashboard)
+    direct = direct_report(window, layer="Framing", unit="token", annotators=("ada", "ben", "cy"))
+    pairwise = dashboard.pairwise
+    assert pairwise.matrix.rowCount() == pairwise.matrix.columnCount() == 3
+    for first, second in (("ada", "ben"), ("ada", "cy"), ("ben", "cy")):
+        kappa = direct.pair(first, second).figures["cohen"]
+        expected = f"{kappa.value:.3f}" if kappa.value is not None else "undefined"
+        assert pairwise.cell_text(first, second) == pairwise.cell_text(second, first) == expected
+    assert pairwise.cell_text("ada", "ben") == "1.000"
+    assert pairwise.cell_text("ada", "cy") != "1.000"
+    pairwise.set_measure("f1_overlap")
+    assert pairwise.cell_text("ada", "cy") == f"{direct.pair('ada', 'cy').figures['f1_overlap'].value:.3f}"
+    dashboard.tabs.setCurrentWidget(pairwise)
+    cell = pairwise.matrix.visualItemRect(pairwise.matrix.item(2, 1))  # cy x ben
+    double_click(qtbot, pairwise.matrix.viewport(), cell.center())
+    assert dashboard.tabs.currentWidget() is dashboard.confusion
+    assert set(dashboard.confusion.pair()) == {"ben", "cy"}
+    assert dashboard.confusion.heatmap.first == "ben" and dashboard.confusion.heatmap.second == "cy"
+    # ben tagged "congestion charge", cy did not: the first place the two part ways
+    dashboard.open_document(document_id, ("ben", "cy"))
+    assert window.editor.selection() == (text.index("congestion"), text.index("congestion") + len("congestion"))
+
+
 def test_first_disagreement_is_selected_after_an_emoji_and_a_combining_mark(qtbot, window, project: Project) -> None:
     """Code-point offsets survive the trip to the editor's UTF-16 selection."""
     document_id = next(d for d in project.documents.ids() if project.documents.text(d).startswith("The council"))

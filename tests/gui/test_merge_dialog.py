@@ -1,4 +1,4 @@
-"""File → Merge project…: a colleague's real project file merged through the dialog, twice; a corrupt one refused."""
+"""File → Merge project…: a colleague's project file merged twice through the dialog; corrupt files refused."""
 
 from __future__ import annotations
 

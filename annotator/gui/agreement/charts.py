@@ -80,13 +80,13 @@ class FigureBars(QWidget):
         self.paint_to(painter, self.rect())
         painter.end()
 
-    def paint_to(self, painter: QPainter, rect: QRect) -> None:
-        """Paint the chart into `rect`."""
+    def paint_to(self, painter: QPainter, rect: QRect, ink: QColor | None = None) -> None:
+        """Paint the chart into `rect` (text in `ink`, or the palette's text colour)."""
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
         metrics = QFontMetrics(font)
-        text = self.palette().text().color()
+        text = ink if ink is not None else self.palette().text().color()
         bold = QFont(font)
         bold.setBold(True)
         painter.setFont(bold)
@@ -105,6 +105,7 @@ class FigureBars(QWidget):
         top = rect.top() + 28
 
         def x_of(value: float) -> int:
+            """Horizontal pixel of a figure value."""
             return left + round((min(max(value, low), 1.0) - low) / (1.0 - low) * width)
 
         bottom = top + self.ROW * len(self.bars)
@@ -182,10 +183,18 @@ class ConfusionHeatmap(QWidget):
 
     # ----- geometry ----------------------------------------------------------------------
 
+    def _head(self) -> int:
+        """Pixels kept for the category names left of and above the grid."""
+        metrics = QFontMetrics(self.font())
+        return min(max((metrics.horizontalAdvance(self.names[k]) for k in self.shown), default=40) + 12, 170)
+
+    def natural_side(self, cell: int = 48) -> int:
+        """Width (= height) that paints the grid with cells of `cell` pixels."""
+        return self._head() + 42 + cell * max(len(self.shown), 1)
+
     def _layout(self, rect: QRect) -> tuple[int, int, int]:
         """(left of the grid, top of the grid, cell size) for painting into rect."""
-        metrics = QFontMetrics(self.font())
-        head = min(max((metrics.horizontalAdvance(self.names[k]) for k in self.shown), default=40) + 12, 170)
+        head = self._head()
         n = max(len(self.shown), 1)
         cell = int(min((rect.width() - head - 30) / n, (rect.height() - head - 40) / n, 56))
         return rect.left() + head + 24, rect.top() + head + 30, max(cell, 14)
@@ -237,10 +246,10 @@ class ConfusionHeatmap(QWidget):
         self.paint_to(painter, self.rect())
         painter.end()
 
-    def paint_to(self, painter: QPainter, rect: QRect) -> None:
-        """Paint the heatmap into `rect`."""
+    def paint_to(self, painter: QPainter, rect: QRect, ink: QColor | None = None) -> None:
+        """Paint the heatmap into `rect` (text in `ink`, or the palette's text colour)."""
         painter.save()
-        text = self.palette().text().color()
+        text = ink if ink is not None else self.palette().text().color()
         font = QFont(self.font())
         metrics = QFontMetrics(font)
         painter.setFont(font)

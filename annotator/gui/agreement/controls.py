@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from ...model import Layer, Role
 from ...ops.agreement import AgreementRequest
 from ...project import Project
+from ...stats.bootstrap import DEFAULT_SEED
 
 UNIT_NAMES = {
     "document": "document",
@@ -78,8 +79,6 @@ class AgreementControls(QWidget):
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setPrefix("seed ")
-        from ...stats.bootstrap import DEFAULT_SEED
-
         self.seed.setValue(DEFAULT_SEED)
         bootstrap_row = QHBoxLayout()
         bootstrap_row.addWidget(self.bootstrap, 1)
@@ -108,7 +107,7 @@ class AgreementControls(QWidget):
 
     # ----- filling ---------------------------------------------------------------------
 
-    def set_project(self, project: Project, annotator: str = "") -> None:
+    def set_project(self, project: Project) -> None:
         """Offer the project's layers and annotators (the curator unchecked)."""
         self.layers = list(project.codebook.get().layers)
         self.layer_box.blockSignals(True)

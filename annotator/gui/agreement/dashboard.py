@@ -54,7 +54,7 @@ class AgreementDashboard(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
 
         self.controls = AgreementControls(self)
-        self.controls.set_project(window.project, window.annotator)
+        self.controls.set_project(window.project)
         self.controls.sig_changed.connect(self._options_changed)
         self.compute_button = QPushButton("&Compute", self)
         self.compute_button.setDefault(True)

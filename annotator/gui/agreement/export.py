@@ -12,6 +12,7 @@ from .charts import ConfusionHeatmap, FigureBars
 
 IMAGE_WIDTH = 1400
 MARGIN = 24
+INK = QColor("#1a1a1a")  # the image is white whatever the desktop theme
 
 
 def export_csv(report: AgreementReport, path: str | Path) -> Path:
@@ -24,7 +25,7 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
     heading_height = 64
     heat_side = 0
     if heatmap is not None and heatmap.shown:
-        heat_side = min(IMAGE_WIDTH - 2 * MARGIN, 260 + 46 * len(heatmap.shown))
+        heat_side = min(IMAGE_WIDTH - 2 * MARGIN, heatmap.natural_side())
     shown = [chart for chart in charts if chart.bars]
     height = heading_height + sum(c.chart_height() + MARGIN for c in shown) + (heat_side + 30 + MARGIN if heat_side else 0)
     image = QImage(IMAGE_WIDTH, height + MARGIN, QImage.Format.Format_ARGB32)
@@ -36,7 +37,7 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
     bold.setBold(True)
     bold.setPointSizeF(font.pointSizeF() * 1.25)
     painter.setFont(bold)
-    painter.setPen(QColor("black"))
+    painter.setPen(INK)
     what = f'attribute "{report.attribute}" of layer "{report.layer}"' if report.attribute else f'layer "{report.layer}"'
     painter.drawText(MARGIN, MARGIN + 10, f"Agreement on {what}: {', '.join(report.annotators)}")
     painter.setFont(font)
@@ -44,17 +45,17 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
                      Qt.AlignmentFlag.AlignLeft, f"unit of analysis: {report.unit_description}")
     top = heading_height
     for chart in shown:
-        chart.paint_to(painter, QRect(MARGIN, top, IMAGE_WIDTH - 2 * MARGIN, chart.chart_height()))
+        chart.paint_to(painter, QRect(MARGIN, top, IMAGE_WIDTH - 2 * MARGIN, chart.chart_height()), INK)
         top += chart.chart_height() + MARGIN
     if heat_side and heatmap is not None:
         title = QFont(font)
         title.setBold(True)
         painter.setFont(title)
-        painter.setPen(QColor("black"))
+        painter.setPen(INK)
         painter.drawText(MARGIN + 4, top + 14, f"Confusion matrix: {heatmap.first} (rows) × {heatmap.second} "
                          f"(columns), {heatmap.unit}s both coded")
         painter.setFont(font)
-        heatmap.paint_to(painter, QRect(MARGIN, top + 30, heat_side, heat_side))
+        heatmap.paint_to(painter, QRect(MARGIN, top + 30, heat_side, heat_side), INK)
     painter.end()
     return image
 

@@ -47,6 +47,7 @@ class DisagreementIndex:
               cancelled: Callable[[], bool] | None = None) -> DisagreementIndex:
         """Collect the request's units again (the report keeps counts only); honours `cancelled`."""
         def tick() -> None:
+            """Stop when the caller asked to."""
             if cancelled is not None and cancelled():
                 raise AgreementCancelled("agreement computation cancelled")
 

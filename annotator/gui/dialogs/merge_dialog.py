@@ -426,13 +426,7 @@ def refresh_after_merge(window: MainWindow, report: MergeReport) -> None:
     project = window.project
     if project is None:
         return
-    project.history.clear()  # the merge wrote with another connection; old undo steps no longer apply
-    project.codebook.invalidate()
-    if hasattr(window, "_documents_total"):
-        window._documents_total = len(project.documents)  # noqa: SLF001 - the status bar's "of N"
-    window.reload_codebook()
-    if window.document_id is None:
-        window.show_document(window.documents_panel.model.document_id(0))
+    window.documents_changed()  # the merge wrote with another connection
     added = report.documents.added
     window.show_message(f"Merged {Path(report.source).name}: {added} document(s) and "
                         f"{report.annotations.added} annotation(s) added.")

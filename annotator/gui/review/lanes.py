@@ -144,7 +144,8 @@ class LaneView(QTextEdit):
         self._selected = selected
         selections = []
         for item in self._marked:
-            selections.append(self._extra(item.start, item.end, RESOLVED_COLOUR if item.resolved else UNRESOLVED_COLOUR))
+            colour = RESOLVED_COLOUR if item.resolved else UNRESOLVED_COLOUR
+            selections.append(self._extra(item.start, item.end, colour))
         if selected is not None:
             selections.append(self._extra(selected[0], selected[1], SELECTED_COLOUR))
         self.setExtraSelections(selections)
@@ -270,7 +271,8 @@ class LaneView(QTextEdit):
         """A click without dragging reports its position (to select the disagreement there)."""
         super().mouseReleaseEvent(event)
         point = event.position().toPoint()
-        if self._press is not None and (point - self._press).manhattanLength() < 4 and not self.textCursor().hasSelection():
+        clicked = self._press is not None and (point - self._press).manhattanLength() < 4
+        if clicked and not self.textCursor().hasSelection():
             position = self.position_at(point)
             if position is not None:
                 self.sig_clicked.emit(position)
