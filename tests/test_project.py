@@ -12,7 +12,7 @@ from annotator.errors import AnnotationError
 from annotator.model import Status
 from annotator.project import Project
 
-from conftest import SAMPLE_TEXT
+from tests.conftest import SAMPLE_TEXT
 
 
 def _doc(project: Project, text: str) -> str:
