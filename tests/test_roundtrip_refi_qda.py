@@ -3,7 +3,6 @@ trip that keeps spans (code-point positions), users, notes, document labels and 
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AnnotatorError
 from ...ops.exporting import EXPORTERS, ExportCancelled, ExportReport, export_project
 from ...project import Project
+from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..main_window import MainWindow
@@ -34,47 +33,16 @@ if TYPE_CHECKING:  # pragma: no cover
 ALL, GOLD = "All annotators", "Gold (curator)"
 
 
-class ExportWorker(QObject):
-    """Runs export_project on its own read-only connection, in a worker thread."""
+def export_task(project_path: Path, fmt: str, out: Path, annotator: str | None, gold: bool, layer: str | None,
+                done_only: bool) -> Callable[[TaskWorker], ExportReport]:
+    """The export as a worker task, on its own read-only connection."""
 
-    sig_progress = Signal(int, int)
-    """(documents written, documents in all)."""
+    def task(worker: TaskWorker) -> ExportReport:
+        with Project.open(project_path, readonly=True) as project:
+            return export_project(project, fmt, out, annotator=annotator, layer=layer, done_only=done_only,
+                                  gold=gold, progress=worker.progress, cancelled=worker.cancel_requested.is_set)
 
-    sig_finished = Signal(object)
-    """The ExportReport of a finished export."""
-
-    sig_stopped = Signal(str)
-    """The export was cancelled or failed (message); nothing was written."""
-
-    def __init__(self, project_path: Path, fmt: str, out: Path, annotator: str | None, gold: bool,
-                 layer: str | None, done_only: bool) -> None:
-        super().__init__()
-        self.args = (project_path, fmt, out, annotator, gold, layer, done_only)
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the export to stop; no output is left behind."""
-        self._cancel.set()
-
-    @Slot()
-    def run(self) -> None:
-        """Export (called in the worker thread)."""
-        project_path, fmt, out, annotator, gold, layer, done_only = self.args
-        try:
-            with Project.open(project_path, readonly=True) as project:
-                report = export_project(
-                    project, fmt, out, annotator=annotator, layer=layer, done_only=done_only, gold=gold,
-                    progress=lambda done, total, _name="": self.sig_progress.emit(done, total),
-                    cancelled=self._cancel.is_set,
-                )
-        except ExportCancelled:
-            self.sig_stopped.emit("Export cancelled; nothing was written.")
-        except AnnotatorError as error:
-            self.sig_stopped.emit(str(error))
-        except Exception as error:  # noqa: BLE001 - a worker must always report back
-            self.sig_stopped.emit(f"the export stopped: {error}")
-        else:
-            self.sig_finished.emit(report)
+    return task
 
 
 class ExportDialog(QDialog):
@@ -85,8 +53,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.project_path = project.path
         self.report: ExportReport | None = None
-        self._thread: QThread | None = None
-        self._worker: ExportWorker | None = None
+        self.runner = TaskRunner(self)
         self.format_box = QComboBox(self)
         for name, exporter in EXPORTERS.items():
             self.format_box.addItem(f"{name} — {exporter.description}", name)
@@ -151,7 +118,7 @@ class ExportDialog(QDialog):
 
     def is_running(self) -> bool:
         """True while the worker thread runs."""
-        return self._thread is not None
+        return self.runner.running
 
     def start(self) -> None:
         """Start exporting in a worker thread."""
@@ -163,55 +130,45 @@ class ExportDialog(QDialog):
         who = self.who.currentText()
         annotator = None if who in (ALL, GOLD) else who
         layer = None if self.layer.currentIndex() == 0 else self.layer.currentText()
-        self._worker = ExportWorker(self.project_path, self.fmt(), Path(self.out.text().strip()), annotator,
-                                    who == GOLD, layer, self.done_only.isChecked())
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.sig_progress.connect(self._progressed)
-        self._worker.sig_finished.connect(self._finished)
-        self._worker.sig_stopped.connect(self._stopped)
+        task = export_task(self.project_path, self.fmt(), Path(self.out.text().strip()), annotator, who == GOLD,
+                           layer, self.done_only.isChecked())
         self.export_button.setEnabled(False)
         self.close_button.setText("Cancel")
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.status.setText("Exporting…")
         self.results.setVisible(False)
-        self._thread.start()
+        self.runner.start(TaskWorker(task, (ExportCancelled,), what="the export"), self._finished, self._stopped,
+                          lambda: self._stopped("Export cancelled; nothing was written."), self._progressed)
 
     def cancel(self) -> None:
         """Cancel a running export (nothing is written), or close the dialog."""
-        if self._worker is not None and self.is_running():
-            self._worker.cancel()
+        if self.is_running():
+            self.runner.cancel()
             self.status.setText("Cancelling…")
             return
         self.reject()
 
-    def _progressed(self, done: int, total: int) -> None:
+    def _progressed(self, done: int, total: int, _phase: str = "") -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.status.setText(f"{done} / {total} documents")
 
-    def _stop_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = None
-        self._worker = None
+    def _idle(self) -> None:
         self.progress.setVisible(False)
         self.export_button.setEnabled(True)
         self.close_button.setText("Close")
 
-    def _finished(self, report: ExportReport) -> None:
-        self._stop_thread()
+    def _finished(self, report: object) -> None:
+        assert isinstance(report, ExportReport)
+        self._idle()
         self.report = report
         self.status.setText("Export finished.")
         self.results.setPlainText(report.as_text())
         self.results.setVisible(True)
 
     def _stopped(self, message: str) -> None:
-        self._stop_thread()
+        self._idle()
         self.status.setText(message)
 
     def reject(self) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AnnotatorError
 from ...formats.base import ReadOptions
 from ...ops.importing import ImportCancelled, ImportReport, import_paths
 from ...project import Project
+from ..workers import TaskRunner, TaskWorker
 
 
 def import_report_html(report: ImportReport) -> str:
@@ -49,58 +49,16 @@ def import_report_html(report: ImportReport) -> str:
     return "".join(parts)
 
 
-class ImportWorker(QObject):
-    """Runs import_paths on its own connection to the project file, in a worker thread."""
+def import_task(project_path: Path, paths: list[Path], fmt: str, options: ReadOptions,
+                add_labels: bool) -> Callable[[TaskWorker], ImportReport]:
+    """The import as a worker task: its own connection, one transaction, undone on Cancel."""
 
-    sig_progress = Signal(int, int, str)
-    """(files done, files in all, file being read)."""
+    def task(worker: TaskWorker) -> ImportReport:
+        with Project.open(project_path, lock=False) as project:
+            return import_paths(project, paths, fmt, options, add_labels, progress=worker.progress,
+                                cancelled=worker.cancel_requested.is_set, atomic=True)
 
-    sig_finished = Signal(object)
-    """The ImportReport of a finished import."""
-
-    sig_cancelled = Signal()
-    """The import was cancelled; the project is unchanged."""
-
-    sig_failed = Signal(str)
-    """The import stopped with this message; the project is unchanged."""
-
-    def __init__(self, project_path: Path, paths: list[Path], fmt: str, options: ReadOptions, add_labels: bool) -> None:
-        super().__init__()
-        self.project_path = project_path
-        self.paths = paths
-        self.fmt = fmt
-        self.options = options
-        self.add_labels = add_labels
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the import to stop; everything it did is rolled back."""
-        self._cancel.set()
-
-    @Slot()
-    def run(self) -> None:
-        """Import everything in one transaction (called in the worker thread)."""
-        try:
-            project = Project.open(self.project_path, lock=False)
-        except AnnotatorError as error:
-            self.sig_failed.emit(str(error))
-            return
-        try:
-            report = import_paths(
-                project, self.paths, self.fmt, self.options, self.add_labels,
-                progress=lambda done, total, name: self.sig_progress.emit(done, total, name),
-                cancelled=self._cancel.is_set, atomic=True,
-            )
-        except ImportCancelled:
-            self.sig_cancelled.emit()
-        except AnnotatorError as error:
-            self.sig_failed.emit(str(error))
-        except Exception as error:  # noqa: BLE001 - a worker must always report back
-            self.sig_failed.emit(f"the import stopped: {error}")
-        else:
-            self.sig_finished.emit(report)
-        finally:
-            project.close()
+    return task
 
 
 class ImportDialog(QDialog):
@@ -117,8 +75,7 @@ class ImportDialog(QDialog):
         self.project_path = project_path
         self.report: ImportReport | None = None
         self.outcome = ""  # "imported", "cancelled" or "failed" once done
-        self._thread: QThread | None = None
-        self._worker: ImportWorker | None = None
+        self.runner = TaskRunner(self)
         self.paths = QListWidget(self)
         self.paths.setAccessibleName("Files to import")
         add_files = QPushButton("Add files…", self)
@@ -192,7 +149,7 @@ class ImportDialog(QDialog):
 
     def is_running(self) -> bool:
         """True while the worker thread runs."""
-        return self._thread is not None
+        return self.runner.running
 
     def start(self) -> None:
         """Start importing in a worker thread."""
@@ -201,27 +158,20 @@ class ImportDialog(QDialog):
             self.progress_label.setText("Add files or a folder first." if not paths else self.progress_label.text())
             return
         options = ReadOptions(text_column=self.text_column.text().strip() or None)
-        self._worker = ImportWorker(
-            self.project_path, paths, self.format_box.currentText(), options, self.add_labels.isChecked()
-        )
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.sig_progress.connect(self._progressed)
-        self._worker.sig_finished.connect(self._finished)
-        self._worker.sig_cancelled.connect(self._cancelled)
-        self._worker.sig_failed.connect(self._failed)
+        task = import_task(self.project_path, paths, self.format_box.currentText(), options,
+                           self.add_labels.isChecked())
         self.import_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Starting…")
         self.results.setVisible(False)
-        self._thread.start()
+        self.runner.start(TaskWorker(task, (ImportCancelled,), what="the import"), self._finished, self._failed,
+                          self._cancelled, self._progressed)
 
     def cancel(self) -> None:
         """Cancel a running import (nothing is kept), or close the dialog."""
-        if self._worker is not None and self.is_running():
-            self._worker.cancel()
+        if self.is_running():
+            self.runner.cancel()
             self.cancel_button.setEnabled(False)
             self.progress_label.setText("Cancelling… nothing will be kept.")
             return
@@ -233,17 +183,12 @@ class ImportDialog(QDialog):
         self.progress_label.setText(f"{done} / {total}  {Path(name).name}" if name else f"{done} / {total}")
 
     def _stop_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = None
-        self._worker = None
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Close")
         self.progress.setVisible(False)
 
-    def _finished(self, report: ImportReport) -> None:
+    def _finished(self, report: object) -> None:
+        assert isinstance(report, ImportReport)
         self._stop_thread()
         self.report = report
         self.outcome = "imported"

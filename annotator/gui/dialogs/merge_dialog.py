@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AnnotatorError, ProjectFileError
+from ...errors import ProjectFileError
 from ...ops.merge import LabelKey, MergeCancelled, MergeReport, merge_project, read_other, suggest_annotator_map
 from ...ops.merge import unknown_labels as find_unknown_labels
 from ...project import PROJECT_SUFFIX, Project
+from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -77,42 +77,6 @@ def inspect_other(project_path: Path, other_path: Path) -> Inspection:
         project.close()
 
 
-class TaskWorker(QObject):
-    """Runs one function in a worker thread and reports its result, its progress or its failure."""
-
-    sig_progress = Signal(int, int, str)
-    """(step, steps, phase)."""
-    sig_finished = Signal(object)
-    """The function's result."""
-    sig_failed = Signal(str)
-    """A message saying why it stopped; the project is unchanged."""
-    sig_cancelled = Signal()
-    """The user cancelled; the project is unchanged."""
-
-    def __init__(self, task: Callable[[TaskWorker], Any]) -> None:
-        super().__init__()
-        self._task = task
-        self.cancel_requested = threading.Event()
-
-    def progress(self, step: int, steps: int, phase: str) -> None:
-        """Report progress (called in the worker thread)."""
-        self.sig_progress.emit(step, steps, phase)
-
-    @Slot()
-    def run(self) -> None:
-        """Run the task; always emits exactly one of finished, failed or cancelled."""
-        try:
-            result = self._task(self)
-        except MergeCancelled:
-            self.sig_cancelled.emit()
-        except AnnotatorError as error:
-            self.sig_failed.emit(describe_error(error))
-        except Exception as error:  # noqa: BLE001 - a worker must always report back
-            self.sig_failed.emit(f"the merge stopped: {error}")
-        else:
-            self.sig_finished.emit(result)
-
-
 class MergeDialog(QDialog):
     """Choose the other file; map their annotators and unknown labels; merge; read the report."""
 
@@ -127,8 +91,7 @@ class MergeDialog(QDialog):
         self.inspection: Inspection | None = None
         self.report: MergeReport | None = None
         self.outcome = ""  # "merged", "unchanged", "refused", "failed" or "cancelled"
-        self._thread: QThread | None = None
-        self._worker: TaskWorker | None = None
+        self.runner = TaskRunner(self)
         self._purpose = ""
 
         self.path_field = QLineEdit(self)
@@ -312,7 +275,7 @@ class MergeDialog(QDialog):
 
     def is_running(self) -> bool:
         """True while the worker thread reads or merges."""
-        return self._thread is not None
+        return self.runner.running
 
     def start_merge(self) -> None:
         """Merge in a worker thread with its own connection to our project file."""
@@ -338,25 +301,12 @@ class MergeDialog(QDialog):
 
     def _run(self, purpose: str, task: Callable[[TaskWorker], Any]) -> None:
         self._purpose = purpose
-        self._worker = TaskWorker(task)
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.sig_progress.connect(self._progressed)
-        self._worker.sig_finished.connect(self._finished)
-        self._worker.sig_failed.connect(self._failed)
-        self._worker.sig_cancelled.connect(self._cancelled)
+        worker = TaskWorker(task, (MergeCancelled,), describe_error, what="the merge")
         self.close_button.setText("Cancel")
-        self._thread.start()
+        self.runner.start(worker, self._finished, self._failed, self._cancelled, self._progressed)
 
     def _stop_thread(self) -> str:
         purpose = self._purpose
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = None
-        self._worker = None
         self._purpose = ""
         self.progress.setVisible(False)
         self.close_button.setEnabled(True)
@@ -404,8 +354,8 @@ class MergeDialog(QDialog):
 
     def cancel(self) -> None:
         """Cancel a running merge (nothing is kept), or close the dialog."""
-        if self._worker is not None and self._purpose == "merge":
-            self._worker.cancel_requested.set()
+        if self.runner.running and self._purpose == "merge":
+            self.runner.cancel()
             self.close_button.setEnabled(False)
             self.progress_label.setText("Cancelling… nothing will be kept.")
             return
