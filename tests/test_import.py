@@ -195,3 +195,17 @@ def test_killed_import_keeps_finished_files_and_none_of_the_interrupted_one(tmp_
         texts = sorted(project.documents.text(i) for i in project.documents.ids())
         assert texts == ["First finished article.", "Second finished article."]
         assert project.documents.search("Row") == []
+
+
+def test_a_full_disk_stops_the_import_with_a_message_and_changes_nothing(empty: Project, tmp_path: Path) -> None:
+    from annotator.errors import ProjectFileError
+
+    (tmp_path / "small.txt").write_text("A short article that fits.", encoding="utf-8")
+    (tmp_path / "zbig.txt").write_text("Words of a long article. " * 20_000, encoding="utf-8")
+    import_paths(empty, [tmp_path / "small.txt"])
+    before = _snapshot(empty.path)
+    pages = empty.db.execute("PRAGMA page_count").fetchone()[0]
+    empty.db.execute(f"PRAGMA max_page_count = {pages + 8}")  # the disk fills up after 8 more pages
+    with pytest.raises(ProjectFileError, match="disk is full"):
+        import_paths(empty, [tmp_path / "zbig.txt"])
+    assert _snapshot(empty.path) == before
