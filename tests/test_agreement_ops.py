@@ -223,6 +223,37 @@ def test_alpha_u_pooled_over_two_documents_equals_alpha_u_of_the_concatenated_co
     assert "2 documents every selected annotator coded" in report.figures["alpha_u"].details["unit"]
 
 
+def test_alpha_u_per_document_equals_alpha_u_of_each_document_alone(study) -> None:
+    project, ids = study
+    texts = [project.documents.text(d) for d in ids]
+    marks = [  # document 0: the same two spans (one over the emoji); 1: ben marked nothing; 2: differ
+        (ids[0], "ada", "Economic", texts[0].index("levy"), texts[0].index("\U0001F4B7") + 1),
+        (ids[0], "ben", "Economic", texts[0].index("levy"), texts[0].index("\U0001F4B7") + 1),
+        (ids[0], "ada", "Morality", texts[0].index("Jose"), texts[0].index("staff")),
+        (ids[0], "ben", "Morality", texts[0].index("Jose"), texts[0].index("staff")),
+        (ids[1], "ada", "Political", texts[1].index("mayor"), texts[1].index("crowd") + 5),
+        (ids[2], "ada", "Economic", texts[2].index("Farmers"), texts[2].index("bridge") + 6),
+        (ids[2], "ben", "Economic", texts[2].index("blocked"), texts[2].index("Police") - 1),
+        (ids[2], "ben", "Political", texts[2].index("Talks"), texts[2].index("noon") + 4),
+    ]
+    for document_id, name, label, start, end in marks:
+        project.annotations.add(document_id, name, "Framing", label, start, end)
+    project.status.set(ids[1], "ben", Status.DONE)  # ben read it and marked nothing
+    report = compute_agreement(project, AgreementRequest("Framing", "char"))
+    rows = {row.document_id: row for row in report.per_document}
+    for document_id, text in zip(ids, texts):
+        alone = [(a.annotator, a.start, a.end, a.label) for a in project.annotations.for_document(document_id)]
+        expected = alpha_unitizing(alone, len(text), ["ada", "ben"])
+        got = rows[document_id].figures["alpha_u"]
+        assert got.value == expected.value and got.n_units == expected.n_units
+        assert got.details == expected.details  # per category too, keyed by label name
+        assert rows[document_id].n_units == len(text)
+    assert rows[ids[0]].figures["alpha_u"].value == pytest.approx(1.0)
+    assert rows[ids[1]].figures["alpha_u"].value < 0.5
+    assert report.sort_measure == "alpha_u"
+    assert [row.document_id for row in report.per_document][-1] == ids[0]  # the best comes last
+
+
 def test_document_layer_unit_is_the_document(study) -> None:
     project, ids = study
     labels = [("Economic", "Economic"), ("Morality", "Morality"), ("Economic", "Morality")]
@@ -491,3 +522,18 @@ def test_benchmark_builds_a_project_and_times_every_measure() -> None:
     assert result["annotations"] == 360
     assert 0 < result["all_measures_token_best_s"] <= result["all_measures_token_first_s"]
     assert result["alpha_token"] is not None and -1.0 <= result["alpha_token"] <= 1.0
+
+
+def test_overlap_f1_on_crowded_spans_equals_the_stats_matching() -> None:
+    # Dense spans of two labels: lone one-to-one pairs, chains and stars of overlaps together.
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        spans = []
+        for _ in range(2):
+            first = np.sort(rng.integers(0, 60, rng.integers(0, 15)))
+            spans.append([(int(s), int(s + rng.integers(1, 8)), int(rng.integers(0, 2))) for s in first])
+        arrays = [tuple(np.asarray([s[k] for s in side], dtype=np.int64) for k in range(3)) for side in spans]
+        want = span_agreement(spans[0], spans[1], "overlap")
+        got = overlap_f1(arrays[0], arrays[1])
+        assert got.details["matched"] == want.details["matched"], (trial, spans)
+        assert got == want

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.stats import NO_UNITS, NO_VARIATION, SINGLE_CODER, alpha_unitizing
-from annotator.stats.unitizing import concatenate_documents
+from annotator.stats.unitizing import alpha_unitizing_many, concatenate_documents
 
 # Krippendorff (2004), Content Analysis, p. 254: two observers on the continuum
 # [150, 450), categories c and k.  Data and expected values from DKPro Agreement,
@@ -250,3 +250,114 @@ def test_vectorised_computation_matches_the_direct_reference(
     x = figure.details["per_category"]["x"]
     assert x.details["observed_disagreement"] == pytest.approx(d_o, abs=1e-12)
     assert x.details["expected_disagreement"] == pytest.approx(d_e, abs=1e-12)
+
+
+# --- Many continua at once: the same figures as one alpha_unitizing call per continuum ----
+
+
+Row = tuple[int, int, int, int, int]  # (continuum, coder, start, end, category)
+
+
+@st.composite
+def corpora(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int, list[Row]]:
+    """A few continua (some shifted, some empty of units), 2-4 coders, overlapping units."""
+    bounds = []
+    for _ in range(draw(st.integers(1, 5))):
+        begin = draw(st.integers(-5, 20))
+        bounds.append((begin, begin + draw(st.integers(1, 30))))
+    n_coders = draw(st.integers(2, 4))
+    rows = []
+    for _ in range(draw(st.integers(0, 30))):
+        k = draw(st.integers(0, len(bounds) - 1))
+        begin, end = bounds[k]
+        start = draw(st.integers(begin, end - 1))
+        rows.append((k, draw(st.integers(0, n_coders - 1)), start, draw(st.integers(start + 1, end)),
+                     draw(st.integers(0, 3))))
+    return bounds, n_coders, rows
+
+
+NAMES = ["economic", "moral", "conflict", "human interest", "irony", "hedge", "quote", "other"]
+
+
+def _many(bounds: list[tuple[int, int]], n_coders: int, rows: list[Row], categories=None,
+          names=None) -> list:
+    columns = [[row[k] for row in rows] for k in range(5)]
+    return alpha_unitizing_many(bounds, *columns, n_coders=n_coders, categories=categories, names=names)
+
+
+def _one_by_one(bounds: list[tuple[int, int]], n_coders: int, rows: list[Row], categories=None,
+                names=None) -> list:
+    def name(code: int) -> object:
+        return code if names is None else names[code]
+
+    chosen = None if categories is None else [name(c) for c in categories]
+    return [
+        alpha_unitizing([(c, s, e, name(g)) for k2, c, s, e, g in rows if k2 == k], bounds[k],
+                        range(n_coders), chosen)
+        for k in range(len(bounds))
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(corpora(), st.sampled_from([None, [2, 0, 7]]), st.sampled_from([None, NAMES]))
+def test_many_continua_at_once_equal_one_call_per_continuum(
+    corpus: tuple[list[tuple[int, int]], int, list[Row]], categories: list[int] | None,
+    names: list[str] | None,
+) -> None:
+    bounds, n_coders, rows = corpus
+    # Equal Figures: value, reason, counts and every detail, per category too, in the same order.
+    many = _many(bounds, n_coders, rows, categories, names)
+    one_by_one = _one_by_one(bounds, n_coders, rows, categories, names)
+    assert many == one_by_one
+    for ours, theirs in zip(many, one_by_one):
+        assert list(ours.details.get("per_category", {})) == list(theirs.details.get("per_category", {}))
+
+
+def test_many_continua_edge_cases_each_keep_their_own_figure() -> None:
+    # Continuum 0: identical codings; 1: coder 2 marked nothing; 2: nobody marked anything;
+    # 3: units on a shifted continuum [100, 130).
+    rows = [
+        (0, 0, 2, 6, 0), (0, 1, 2, 6, 0), (0, 2, 2, 6, 0), (0, 0, 10, 12, 1), (0, 1, 10, 12, 1),
+        (0, 2, 10, 12, 1),
+        (1, 0, 3, 9, 0), (1, 1, 3, 8, 0),
+        (3, 0, 101, 110, 1), (3, 1, 104, 110, 1), (3, 2, 120, 125, 0),
+    ]
+    bounds = [(0, 20), (0, 20), (0, 15), (100, 130)]
+    identical, silent, nothing, shifted = _many(bounds, 3, rows)
+    assert identical.value == pytest.approx(1.0)
+    assert silent.is_defined and silent.value < 0.5
+    assert silent.n_coders == 3 and silent.n_units == 2
+    assert nothing.value is None and nothing.undefined_reason == NO_UNITS
+    assert nothing.details["continuum"] == [0, 15]
+    assert shifted.details["continuum"] == [100, 130]
+    assert [identical, silent, nothing, shifted] == _one_by_one(bounds, 3, rows)
+
+
+def test_many_continua_reproduce_krippendorff_2004_next_to_other_continua() -> None:
+    codes = {"i": 0, "j": 1, "c": 0, "k": 1}
+    rows = [(1, codes[c], s, e, codes[k]) for c, s, e, k in KRIPPENDORFF_2004]
+    rows += [(0, 0, 1, 4, 0), (0, 1, 2, 4, 1), (2, 1, 0, 2, 0)]
+    figures = _many([(0, 10), (150, 450), (0, 5)], 2, rows, names=["c", "k"])
+    assert figures[1].value == pytest.approx(0.8591, abs=0.0005)
+    assert figures[1].details["per_category"]["c"].value == pytest.approx(0.7286, abs=0.0001)
+    assert figures[1].details["per_category"]["k"].details["category"] == "k"
+
+
+def test_many_continua_undefined_cases_and_refusals() -> None:
+    alone = _many([10, 10], 1, [(0, 0, 1, 3, 0)])
+    assert [f.undefined_reason for f in alone] == [SINGLE_CODER, SINGLE_CODER]
+    assert alone[0].n_units == 1
+    whole = _many([1], 2, [(0, 0, 0, 1, 0), (0, 1, 0, 1, 0)])[0]
+    assert whole.value is None and whole.undefined_reason == NO_VARIATION
+    with pytest.raises(ValueError, match="outside the continuum"):
+        _many([(0, 20), (30, 40)], 2, [(1, 0, 25, 35, 0)])
+    with pytest.raises(ValueError, match="empty"):
+        _many([20], 2, [(0, 0, 5, 5, 0)])
+    with pytest.raises(ValueError, match="coder list"):
+        _many([20], 2, [(0, 2, 1, 5, 0)])
+    with pytest.raises(ValueError, match="is empty"):
+        _many([(5, 5)], 2, [])
+    with pytest.raises(ValueError, match="continuum outside"):
+        _many([20], 2, [(1, 0, 1, 5, 0)])
+    with pytest.raises(ValueError, match="2 names"):
+        _many([20], 2, [(0, 0, 1, 5, 2)], names=["frame", "stance"])

@@ -33,7 +33,8 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +55,7 @@ LabelKey = tuple[str, str]
 STATUS_RANK = {"not started": 0, "in progress": 1, "done": 2}
 ROLES = ("annotator", "curator")
 MAX_ID = 100  # longest id accepted from another file (ours are 36-character UUIDs)
+OTHER = "merge_other"  # schema name of the other file while it is attached
 _PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log")
 
 
@@ -203,14 +205,8 @@ def expected_columns() -> dict[str, frozenset[str]]:
         conn.close()
 
 
-def open_other(path: str | Path) -> sqlite3.Connection:
-    """Open another project file read-only after checking it is an intact project of this version.
-
-    A file with no pending write-ahead log is opened `immutable`, so SQLite creates no
-    -wal/-shm files beside it (a colleague's folder or a read-only stick stays as it was);
-    with a pending log (the file is open elsewhere, or was not closed) it is read `mode=ro`.
-    """
-    path = Path(path)
+def _check_file(path: Path) -> None:
+    """Refuse a missing path, a folder or a file that is not SQLite, before SQLite opens it."""
     if not path.exists():
         raise ProjectFileError(path, "does not exist")
     if path.is_dir():
@@ -218,10 +214,26 @@ def open_other(path: str | Path) -> sqlite3.Connection:
     with open(path, "rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise ProjectFileError(path, "is not an Annotator project (not an SQLite file)")
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens `path` without ever writing it or creating files beside it.
+
+    A file with no pending write-ahead log is opened `immutable`, so SQLite creates no
+    -wal/-shm files beside it (a colleague's folder or a read-only stick stays as it was);
+    with a pending log (the file is open elsewhere, or was not closed) it is read `mode=ro`.
+    """
     wal = path.with_name(path.name + "-wal")
     pending = wal.exists() and wal.stat().st_size > 0
+    return f"{path.resolve().as_uri()}?{'mode=ro' if pending else 'immutable=1'}"
+
+
+def open_other(path: str | Path) -> sqlite3.Connection:
+    """Open another project file read-only after checking it is an intact project of this version."""
+    path = Path(path)
+    _check_file(path)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{'mode=ro' if pending else 'immutable=1'}", uri=True)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True)
     except sqlite3.Error as error:
         raise explain_sqlite_error(path, error) from error
     try:
@@ -236,29 +248,29 @@ def open_other(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_other(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a foreign, newer, older, corrupt or incomplete project file."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def _check_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> None:
+    """Refuse a foreign, newer, older, corrupt or incomplete project file (attached as `schema`)."""
+    version = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise ProjectFileError(path, f"was written by a newer Annotator (schema version {version}; this version "
                                      f"reads up to {SCHEMA_VERSION}); update the application to merge it")
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {row[0] for row in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")}
     if version == 0 or "project" not in tables:
         raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
-    application = conn.execute("SELECT value FROM project WHERE key = 'application'").fetchone()
+    application = conn.execute(f"SELECT value FROM {schema}.project WHERE key = 'application'").fetchone()
     if application is None or application[0] != APPLICATION_ID:
         raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
     if version < SCHEMA_VERSION:
         raise ProjectFileError(path, f"was written by an older Annotator (schema version {version}); open it once "
                                      "in this version to upgrade it, then merge")
-    found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    found = [row[0] for row in conn.execute(f"PRAGMA {schema}.quick_check(5)")]
     if found != ["ok"]:
         raise ProjectFileError(path, "is corrupt (SQLite integrity check: " + "; ".join(map(str, found)) + ")")
     missing_tables = REQUIRED_TABLES - tables
     if missing_tables:
         raise ProjectFileError(path, f"is damaged: tables missing: {', '.join(sorted(missing_tables))}")
     for table, columns in expected_columns().items():
-        have = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        have = {row[1] for row in conn.execute(f'PRAGMA {schema}.table_info("{table}")')}
         missing = columns - have
         if missing:
             raise ProjectFileError(path, f"is damaged: table {table} lacks columns {', '.join(sorted(missing))}")
@@ -266,27 +278,24 @@ def _check_other(conn: sqlite3.Connection, path: Path) -> None:
 
 @dataclass(slots=True)
 class _Other:
-    """The other file's rows, read once (validated row by row while merging)."""
+    """The other file's annotators and codebook, read once; its bulk rows are read while merging."""
 
     path: Path
     annotators: dict[int, tuple[str, str]]  # id → (name, role)
     layers: dict[int, Layer]
     labels: dict[int, tuple[int, Label]]  # id → (layer id, label)
-    documents: list[tuple[Any, ...]]
-    annotations: list[tuple[Any, ...]]
-    statuses: list[tuple[Any, ...]]
-    comments: list[tuple[Any, ...]]
-    curation: list[tuple[Any, ...]]
+    used_labels: set[Any]  # label ids their annotations use (as stored, whatever their type)
 
 
-def _read_other(conn: sqlite3.Connection, path: Path) -> _Other:
+def _read_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> _Other:
     annotators = {}
-    for ident, name, role in conn.execute("SELECT id, name, role FROM annotators ORDER BY id"):
+    for ident, name, role in conn.execute(f"SELECT id, name, role FROM {schema}.annotators ORDER BY id"):
         if isinstance(name, str) and name.strip():
             annotators[ident] = (name.strip(), role if role in ROLES else "annotator")
     attributes: dict[int, list[AttributeDef]] = {}
     for layer_id, name, kind, choices, low, high, desc in conn.execute(
-        "SELECT layer_id, name, type, choices, minimum, maximum, description FROM attributes ORDER BY layer_id, position, id"
+        f"SELECT layer_id, name, type, choices, minimum, maximum, description FROM {schema}.attributes "
+        "ORDER BY layer_id, position, id"
     ):
         values = _json(choices, list)
         if isinstance(name, str) and kind in ATTRIBUTE_TYPES and values is not None:
@@ -294,34 +303,21 @@ def _read_other(conn: sqlite3.Connection, path: Path) -> _Other:
                 AttributeDef(name, kind, tuple(str(v) for v in values), _int_or_none(low), _int_or_none(high), str(desc)))
     layers = {}
     for ident, name, kind, granularity, overlap, multiple, desc in conn.execute(
-        "SELECT id, name, kind, granularity, overlap, multiple, description FROM layers"
+        f"SELECT id, name, kind, granularity, overlap, multiple, description FROM {schema}.layers"
     ):
         if isinstance(name, str) and kind in LAYER_KINDS and granularity in GRANULARITIES and overlap in OVERLAP_RULES:
             layers[ident] = Layer(name, kind, granularity, overlap, bool(multiple), str(desc),
                                   attributes=tuple(attributes.get(ident, ())))
     labels = {}
     for ident, layer_id, name, desc, inc, exc, colour in conn.execute(
-        "SELECT id, layer_id, name, description, include_note, exclude_note, colour FROM labels"
+        f"SELECT id, layer_id, name, description, include_note, exclude_note, colour FROM {schema}.labels"
     ):
         if isinstance(name, str) and name and layer_id in layers:
             colour = colour if isinstance(colour, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", colour) else ""
             labels[ident] = (layer_id, Label(name, str(desc), str(inc), str(exc), colour=colour or "#BBBBBB"))
-    documents = conn.execute(
-        "SELECT d.id, d.title, d.source, d.author, d.date, d.url, d.language, d.meta, d.tokenizer, d.origin, "
-        "d.imported_at, c.text, c.tokens, c.sentences FROM documents d "
-        "LEFT JOIN document_content c ON c.document_id = d.id ORDER BY d.position"
-    ).fetchall()
-    annotations = conn.execute(
-        "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, "
-        "updated_at FROM annotations ORDER BY rowid"
-    ).fetchall()
-    statuses = conn.execute("SELECT document_id, annotator_id, status, updated_at FROM document_status").fetchall()
-    comments = conn.execute("SELECT id, annotation_id, author, body, created_at FROM comments ORDER BY rowid").fetchall()
-    curation = conn.execute(
-        "SELECT at, curator, document_id, source_annotation_id, gold_annotation_id, decision, reason, detail "
-        "FROM curation_log ORDER BY id"
-    ).fetchall()
-    return _Other(path, annotators, layers, labels, documents, annotations, statuses, comments, curation)
+    # NOT INDEXED: their indexes are not trusted to match their table (quick_check does not compare them).
+    used = {row[0] for row in conn.execute(f"SELECT DISTINCT label_id FROM {schema}.annotations NOT INDEXED")}
+    return _Other(path, annotators, layers, labels, used)
 
 
 def _json(value: Any, kind: type) -> Any:
@@ -348,7 +344,7 @@ def _text(value: Any) -> str:
 
 
 def read_other(path: str | Path) -> _Other:
-    """Check and read another project file (read-only), or raise ProjectFileError."""
+    """Check and read another project file's annotators and codebook (read-only), or raise ProjectFileError."""
     path = Path(path)
     conn = open_other(path)
     try:
@@ -357,6 +353,56 @@ def read_other(path: str | Path) -> _Other:
         raise explain_sqlite_error(path, error) from error
     finally:
         conn.close()
+
+
+def _honours_uri_names(conn: sqlite3.Connection) -> bool:
+    """True if ATTACH takes URI file names here: SQLite built with SQLITE_USE_URI (our connection is not
+    opened with SQLITE_OPEN_URI, the other way to enable them)."""
+    return any(row[0] == "USE_URI" for row in conn.execute("PRAGMA compile_options"))
+
+
+@contextmanager
+def attached_other(conn: sqlite3.Connection, path: Path, copy: bool | None = None) -> Iterator[_Other]:
+    """Attach another project file to `conn` as schema OTHER, read-only and checked; yield what it holds.
+
+    Where SQLite honours URI file names in ATTACH the file itself is attached `immutable`
+    or `mode=ro` (see `_read_only_uri`); elsewhere, or with `copy=True`, a snapshot is taken
+    with SQLite's backup API (from a read-only connection) into a private temporary file and
+    that is attached. Either way nothing is written to or beside their file. Detached on exit,
+    which must be outside any transaction.
+    """
+    _check_file(path)
+    if any(row[1] == OTHER for row in conn.execute("PRAGMA database_list")):
+        conn.execute(f"DETACH DATABASE {OTHER}")  # left by a merge that was killed
+    copy = not _honours_uri_names(conn) if copy is None else copy
+    with tempfile.TemporaryDirectory(prefix="annotator-merge-") as folder:
+        try:
+            if copy:
+                snapshot = Path(folder) / "other.annot"
+                source = open_other(path)  # checks the file itself
+                try:
+                    target = sqlite3.connect(snapshot)
+                    try:
+                        source.backup(target)
+                    finally:
+                        target.close()
+                finally:
+                    source.close()
+                conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [str(snapshot)])
+            else:
+                conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [_read_only_uri(path)])
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(path, error) from error
+        try:
+            try:
+                if not copy:
+                    _check_other(conn, path, OTHER)
+                other = _read_other(conn, path, OTHER)
+            except sqlite3.Error as error:
+                raise explain_sqlite_error(path, error) from error
+            yield other
+        finally:
+            conn.execute(f"DETACH DATABASE {OTHER}")
 
 
 # ----- mapping annotators and labels ------------------------------------------------
@@ -401,7 +447,7 @@ def unknown_labels(
 ) -> list[LabelKey]:
     """(layer, label) pairs the other file's annotations use that our codebook lacks (after `label_map`)."""
     other = read_other(other_path)
-    used = {row[3] for row in other.annotations}
+    used = other.used_labels
     book = project.codebook.get()
     missing = set()
     for label_id in used:
@@ -417,6 +463,99 @@ def unknown_labels(
 
 
 # ----- the merge ----------------------------------------------------------------------
+
+# Temporary tables of one merge (dropped at its end): their ids → ours, and the rows to
+# copy in bulk. Their annotations are read with NOT INDEXED: their indexes are not trusted
+# to match their table (quick_check does not compare the two).
+_TEMP_TABLES = {
+    "merge_documents": "(their TEXT PRIMARY KEY, ours TEXT NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID",
+    "merge_annotators": "(their INTEGER PRIMARY KEY, ours INTEGER NOT NULL)",
+    "merge_labels": "(their INTEGER PRIMARY KEY, label INTEGER NOT NULL, layer INTEGER NOT NULL, "
+                    "span INTEGER NOT NULL, single INTEGER NOT NULL, free INTEGER NOT NULL)",
+    "merge_attributes": "(label INTEGER NOT NULL, raw TEXT NOT NULL, cleaned TEXT NOT NULL, "
+                        "PRIMARY KEY (label, raw)) WITHOUT ROWID",
+    "merge_repeated_ids": "(id)",
+    "merge_repeated_keys": "(doc, annotator, label, span_start, span_end)",
+    "merge_repeated_singles": "(doc, annotator, layer)",
+    "merge_fast": "(seq INTEGER PRIMARY KEY)",
+    "merge_same": "(seq INTEGER PRIMARY KEY)",
+}
+_TEMP_INDEXES = (
+    "CREATE INDEX temp.merge_repeated_ids_by_id ON merge_repeated_ids (id)",
+    "CREATE INDEX temp.merge_repeated_keys_by_key ON merge_repeated_keys (doc, annotator, label)",
+    "CREATE INDEX temp.merge_repeated_singles_by_key ON merge_repeated_singles (doc, annotator, layer)",
+)
+_MAPPED = (
+    f"FROM {OTHER}.annotations AS a NOT INDEXED "
+    "JOIN temp.merge_documents AS d ON d.their = a.document_id "
+    "JOIN temp.merge_annotators AS p ON p.their = a.annotator_id "
+    "JOIN temp.merge_labels AS l ON l.their = a.label_id "
+)
+_ATTRIBUTES = "LEFT JOIN temp.merge_attributes AS x ON x.label = a.label_id AND x.raw = a.attributes "
+
+
+def _ascii(column: str) -> str:
+    """SQL: `column` is printable ASCII text (no NUL, no byte that is not valid UTF-8 on its own)."""
+    return f"(typeof({column}) = 'text' AND length(CAST({column} AS BLOB)) = length({column}) " \
+           f"AND {column} NOT GLOB '*[^ -~]*')"
+
+
+# What _Merger._annotation accepts, for rows that map to our documents, annotators and labels.
+_VALID = (
+    f"{_ascii('a.id')} AND length(a.id) BETWEEN 1 AND {MAX_ID} AND typeof(a.document_id) = 'text' "
+    "AND typeof(a.annotator_id) = 'integer' AND typeof(a.label_id) = 'integer' AND typeof(a.note) = 'text' "
+    "AND typeof(a.attributes) = 'text' AND (a.attributes = '{}' OR x.cleaned IS NOT NULL) "
+    "AND CASE WHEN l.span THEN typeof(a.span_start) = 'integer' AND typeof(a.span_end) = 'integer' "
+    "AND 0 <= a.span_start AND a.span_start < a.span_end AND a.span_end <= d.length "
+    "ELSE a.span_start IS NULL AND a.span_end IS NULL END"
+)
+# New rows that nothing else in either file can affect: added without looking at them one by one.
+_FAST = (
+    f"SELECT a.rowid {_MAPPED}{_ATTRIBUTES}WHERE {_VALID} "
+    f"AND (typeof(a.created_at) != 'text' OR {_ascii('a.created_at')}) "
+    f"AND (typeof(a.updated_at) != 'text' OR {_ascii('a.updated_at')}) "
+    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.id = a.id) "
+    "AND NOT EXISTS (SELECT 1 FROM temp.merge_repeated_ids AS r WHERE r.id = a.id) "
+    "AND NOT EXISTS (SELECT 1 FROM temp.merge_repeated_keys AS k WHERE k.doc = d.ours AND k.annotator = p.ours "
+    "AND k.label = l.label AND k.span_start IS a.span_start AND k.span_end IS a.span_end) "
+    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.document_id = d.ours AND o.annotator_id = p.ours "
+    "AND +o.label_id = l.label AND o.span_start IS a.span_start AND o.span_end IS a.span_end) "
+    "AND (a.span_start IS NULL OR l.free) "
+    "AND (a.span_start IS NOT NULL OR NOT l.single OR ("
+    "NOT EXISTS (SELECT 1 FROM temp.merge_repeated_singles AS s WHERE s.doc = d.ours AND s.annotator = p.ours "
+    "AND s.layer = l.layer) "
+    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.document_id = d.ours AND o.annotator_id = p.ours "
+    "AND +o.layer_id = l.layer AND o.span_start IS NULL)))"
+)
+# Rows we already have, identical: skipped without looking at them one by one.
+_SAME = (
+    f"SELECT a.rowid {_MAPPED}{_ATTRIBUTES}WHERE {_VALID} "
+    "AND EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.id = a.id AND o.document_id = d.ours "
+    "AND o.annotator_id = p.ours AND o.label_id = l.label AND o.span_start IS a.span_start "
+    "AND o.span_end IS a.span_end AND o.attributes = COALESCE(x.cleaned, a.attributes) AND o.note = a.note)"
+)
+_INSERT_FAST = (
+    "INSERT INTO main.annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
+    "attributes, note, created_at, updated_at) "
+    "SELECT a.id, d.ours, p.ours, l.layer, l.label, a.span_start, a.span_end, COALESCE(x.cleaned, a.attributes), "
+    "a.note, CASE typeof(a.created_at) WHEN 'text' THEN a.created_at ELSE :stamp END, "
+    "CASE typeof(a.updated_at) WHEN 'text' THEN a.updated_at ELSE :stamp END "
+    f"FROM temp.merge_fast AS f JOIN {OTHER}.annotations AS a NOT INDEXED ON a.rowid = f.seq "
+    "JOIN temp.merge_documents AS d ON d.their = a.document_id "
+    "JOIN temp.merge_annotators AS p ON p.their = a.annotator_id "
+    f"JOIN temp.merge_labels AS l ON l.their = a.label_id {_ATTRIBUTES}"
+    "ORDER BY d.ours, f.seq"  # in document order: the document index is written in order
+)
+_REPEATED = (
+    f"INSERT INTO temp.merge_repeated_ids SELECT id FROM {OTHER}.annotations NOT INDEXED "
+    "GROUP BY id HAVING count(*) > 1",
+    f"INSERT INTO temp.merge_repeated_keys SELECT d.ours, p.ours, l.label, a.span_start, a.span_end {_MAPPED}"
+    "GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1",
+    f"INSERT INTO temp.merge_repeated_singles SELECT d.ours, p.ours, l.layer {_MAPPED}WHERE a.span_start IS NULL "
+    "GROUP BY 1, 2, 3 HAVING count(*) > 1",
+)
+_ANNOTATION_COLUMNS = ("id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, "
+                       "updated_at")
 
 
 class _Merger:
@@ -437,18 +576,37 @@ class _Merger:
         self.layers: dict[int, Layer] = {}  # their label id → our layer
         self.annotator_ids: dict[int, int] = {}  # their annotator id → ours
         self.documents: dict[str, tuple[str, int]] = {}  # their document id → (our id, text length)
-        self.annotation_ids: set[str] = set()  # ids present after the merge (for comments)
 
     def name(self, name: str) -> str:
         """Our name for one of their annotators (after the map)."""
         return self.annotator_map.get(name, name).strip()
+
+    def their_rows(self, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
+        """Rows read from their file only (an error names their file)."""
+        try:
+            return self.db.conn.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(self.other.path, error) from error
+
+    def create_tables(self) -> None:
+        """The temporary tables of this merge (see _TEMP_TABLES)."""
+        for table, columns in _TEMP_TABLES.items():
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            self.db.execute(f"CREATE TEMP TABLE {table} {columns}")
+        for statement in _TEMP_INDEXES:
+            self.db.execute(statement)
+
+    def drop_tables(self) -> None:
+        """Drop the temporary tables (inside the transaction, so a rollback also removes them)."""
+        for table in _TEMP_TABLES:
+            self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
     def codebook(self) -> None:
         """Resolve every label their annotations use; add unknown ones or refuse."""
         other, store, report = self.other, self.project.codebook, self.report
         unknown: list[tuple[LabelKey, Layer, Label]] = []
         resolved: dict[int, LabelKey] = {}
-        for label_id in sorted({row[3] for row in other.annotations if row[3] in other.labels}):
+        for label_id in sorted(label for label in other.used_labels if label in other.labels):
             layer_id, label = other.labels[label_id]
             their_layer = other.layers[layer_id]
             key = (their_layer.name, label.name)
@@ -485,6 +643,10 @@ class _Merger:
         for label_id, (layer_name, label_name) in resolved.items():
             self.label_ids[label_id] = store.label_id(layer_name, label_name)
             self.layers[label_id] = store.layer(layer_name)
+        self.db.conn.executemany(
+            "INSERT INTO temp.merge_labels (their, label, layer, span, single, free) VALUES (?, ?, ?, ?, ?, ?)",
+            [(their, ours, layer.id, layer.kind == "span", not layer.multiple, layer.overlap == "allow")
+             for their, ours in self.label_ids.items() for layer in (self.layers[their],)])
 
     def annotators(self) -> None:
         """Match their annotators by (mapped) name; add the ones we lack."""
@@ -505,6 +667,9 @@ class _Merger:
                 self.report.annotators.added += 1
                 self.report.added_annotators.append(mine)
             self.annotator_ids[their_id] = ours[mine]
+        self.db.conn.executemany("INSERT INTO temp.merge_annotators (their, ours) VALUES (?, ?)",
+                                 [(their, ours) for their, ours in self.annotator_ids.items()
+                                  if isinstance(their, int)])
 
     def copy_documents(self) -> None:
         """Match documents by text hash; copy new ones with metadata and segmentation."""
@@ -514,7 +679,11 @@ class _Merger:
         position = store.next_position()
         stamp = now()
         documents, contents = [], []
-        for row in self.other.documents:
+        for row in self.their_rows(
+            "SELECT d.id, d.title, d.source, d.author, d.date, d.url, d.language, d.meta, d.tokenizer, d.origin, "
+            f"d.imported_at, c.text, c.tokens, c.sentences FROM {OTHER}.documents d "
+            f"LEFT JOIN {OTHER}.document_content c ON c.document_id = d.id ORDER BY d.position"
+        ):
             their_id, title, source, author, date, url, language, meta, tokenizer, origin, imported, text, tokens, sentences = row
             if not _is_id(their_id):
                 tally.invalid.append(f"a document has an invalid id {their_id!r}")
@@ -553,34 +722,71 @@ class _Merger:
         self.db.conn.executemany(
             "INSERT INTO document_content (document_id, text, tokens, sentences) VALUES (?, ?, ?, ?)", contents)
         tally.added += len(documents)
+        self.db.conn.executemany("INSERT INTO temp.merge_documents (their, ours, length) VALUES (?, ?, ?)",
+                                 [(their, ours, length) for their, (ours, length) in self.documents.items()])
 
     def copy_annotations(self) -> None:
-        """Add annotations by id; skip identical ones; list conflicts and invalid rows."""
-        tally = self.report.annotations
-        ours: dict[str, tuple[Any, ...]] = {}
-        content: set[tuple[Any, ...]] = set()
-        single: dict[tuple[str, int, int], int] = {}  # (doc, annotator, layer) → label, single-label doc layers
-        for ident, doc, annotator, layer_id, label, start, end, attributes, note in self.db.execute(
-            "SELECT id, document_id, annotator_id, layer_id, label_id, span_start, span_end, attributes, note "
-            "FROM annotations"
-        ):
-            ours[ident] = (doc, annotator, label, start, end, attributes, note)
-            content.add((doc, annotator, label, start, end))
-            if start is None:
-                single[(doc, annotator, layer_id)] = label
-        self.annotation_ids = set(ours)
-        spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}  # for layers with overlap rules
-        rows = []
+        """Add annotations by id; skip identical ones; list conflicts and invalid rows.
+
+        Rows that nothing else can affect (valid, new id, used once in their file, content
+        not already here or elsewhere in theirs, no overlap or one-label rule in play) are
+        copied by one INSERT … SELECT; rows identical to ours are counted by one query; the
+        rest are looked at one by one, in their file's order, as they always were.
+        """
+        tally, conn = self.report.annotations, self.db.conn
         stamp = now()
-        for their in self.other.annotations:
-            ident, their_doc, their_annotator, their_label, start, end, attributes, note, created, updated = their
+        # Notes are copied as they are: reading them once here refuses text that is not UTF-8,
+        # as reading every row did. Attribute values are checked once per distinct value.
+        self.their_rows(f"SELECT note FROM {OTHER}.annotations NOT INDEXED WHERE typeof(note) = 'text' AND note != ''")
+        self._check_attribute_values()
+        for statement in _REPEATED:
+            conn.execute(statement)
+        conn.execute(f"INSERT INTO temp.merge_fast {_FAST}")
+        conn.execute(f"INSERT INTO temp.merge_same {_SAME}")
+        tally.added += conn.execute(_INSERT_FAST, {"stamp": stamp}).rowcount
+        tally.skipped += conn.execute("SELECT count(*) FROM temp.merge_same").fetchone()[0]
+        remaining = self.their_rows(
+            f"SELECT {_ANNOTATION_COLUMNS} FROM {OTHER}.annotations NOT INDEXED "
+            "WHERE rowid NOT IN (SELECT seq FROM temp.merge_fast) AND rowid NOT IN (SELECT seq FROM temp.merge_same) "
+            "ORDER BY rowid")
+        if remaining:
+            self._copy_one_by_one(remaining, stamp)
+
+    def _check_attribute_values(self) -> None:
+        """Fill merge_attributes with each distinct (label, attributes) their rows use that checks out."""
+        checked = []
+        for label, raw in self.their_rows(
+            f"SELECT DISTINCT label_id, attributes FROM {OTHER}.annotations NOT INDEXED "
+            "WHERE typeof(label_id) = 'integer' AND typeof(attributes) = 'text' AND attributes != '{}'"
+        ):
+            if label not in self.layers:
+                continue
+            values = _json(raw, dict)
+            if values is None:
+                continue
+            try:
+                cleaned = check_attributes(self.layers[label], values)
+            except AnnotatorError:
+                continue
+            checked.append((label, raw, json.dumps(cleaned, ensure_ascii=False, sort_keys=True)))
+        self.db.conn.executemany("INSERT INTO temp.merge_attributes (label, raw, cleaned) VALUES (?, ?, ?)", checked)
+
+    def _copy_one_by_one(self, rows: list[tuple[Any, ...]], stamp: str) -> None:
+        """The rows the bulk copy left, each checked against ours and the ones before it (in file order)."""
+        tally = self.report.annotations
+        ours = self._stored_by_id([row[0] for row in rows if isinstance(row[0], str)])
+        accepted: set[str] = set()  # ids added here (bulk-copied ids never occur among these rows)
+        stored: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[int, int], int]]] = {}
+        spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}  # for layers with overlap rules
+        out = []
+        for ident, their_doc, their_annotator, their_label, start, end, attributes, note, created, updated in rows:
             problem, row = self._annotation(ident, their_doc, their_annotator, their_label, start, end, attributes,
                                             note)
             if problem:
                 tally.invalid.append(f"annotation {ident!r}: {problem}")
                 continue
             doc, annotator, layer, label, cleaned = row
-            if ident in self.annotation_ids and ident not in ours:
+            if ident in accepted:
                 tally.invalid.append(f"annotation {ident!r}: its id appears twice in the file")
                 continue
             if ident in ours:
@@ -591,34 +797,63 @@ class _Merger:
                 else:
                     tally.skipped += 1
                 continue
-            key = (doc, annotator, label, start, end)
+            if doc not in stored:
+                stored[doc] = self._stored_in(doc)
+            content, single = stored[doc]
+            key = (annotator, label, start, end)
             if key in content:
                 self.report.duplicates += 1
                 tally.skipped += 1
                 continue
             if start is None and not layer.multiple:
-                held = single.get((doc, annotator, layer.id))
+                held = single.get((annotator, layer.id))
                 if held is not None:
                     tally.conflicts.append(Conflict(
                         "annotation", ident, doc,
                         f'layer "{layer.name}" takes one label per document and the annotator already has '
                         f'"{self.project.codebook.label_name(held)[1]}" there'))
                     continue
-                single[(doc, annotator, layer.id)] = label
+                single[(annotator, layer.id)] = label
             if start is not None and layer.overlap != "allow":
                 clash = self._overlap(spans, doc, annotator, layer, start, end)
                 if clash:
                     tally.conflicts.append(Conflict("annotation", ident, doc, clash))
                     continue
             content.add(key)
-            self.annotation_ids.add(ident)
-            rows.append((ident, doc, annotator, layer.id, label, start, end, cleaned, note,
-                         created if isinstance(created, str) else stamp, updated if isinstance(updated, str) else stamp))
-        rows.sort(key=lambda r: r[1])  # in document order: the document index is written in order
+            accepted.add(ident)
+            out.append((ident, doc, annotator, layer.id, label, start, end, cleaned, note,
+                        created if isinstance(created, str) else stamp, updated if isinstance(updated, str) else stamp))
+        out.sort(key=lambda r: r[1])  # in document order: the document index is written in order
         self.db.conn.executemany(
             "INSERT INTO annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
-            "attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        tally.added += len(rows)
+            "attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out)
+        tally.added += len(out)
+
+    def _stored_by_id(self, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Our annotations with these ids: id → (doc, annotator, label, start, end, attributes, note)."""
+        found: dict[str, tuple[Any, ...]] = {}
+        unique = list(dict.fromkeys(ids))
+        for first in range(0, len(unique), 500):
+            chunk = unique[first:first + 500]
+            for ident, *rest in self.db.execute(
+                "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note "
+                f"FROM main.annotations WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            ):
+                found[ident] = tuple(rest)
+        return found
+
+    def _stored_in(self, doc: str) -> tuple[set[tuple[Any, ...]], dict[tuple[int, int], int]]:
+        """What this document already holds: (annotator, label, start, end) of every annotation, and the
+        label of each (annotator, layer) with a document-level annotation."""
+        content, single = set(), {}
+        for annotator, layer_id, label, start, end in self.db.execute(
+            "SELECT annotator_id, layer_id, label_id, span_start, span_end FROM main.annotations "
+            "WHERE document_id = ? ORDER BY rowid", [doc]
+        ):
+            content.add((annotator, label, start, end))
+            if start is None:
+                single[(annotator, layer_id)] = label
+        return content, single
 
     def _annotation(
         self, ident: Any, doc: Any, annotator: Any, label: Any, start: Any, end: Any, attributes: Any, note: Any
@@ -676,7 +911,9 @@ class _Merger:
         """Keep the more advanced status of each (document, annotator)."""
         tally = self.report.statuses
         ours = {(d, a): s for d, a, s in self.db.execute("SELECT document_id, annotator_id, status FROM document_status")}
-        for doc, annotator, status, updated in self.other.statuses:
+        for doc, annotator, status, updated in self.their_rows(
+            f"SELECT document_id, annotator_id, status, updated_at FROM {OTHER}.document_status"
+        ):
             if doc not in self.documents or annotator not in self.annotator_ids or status not in STATUS_RANK:
                 tally.invalid.append(f"status {status!r} of document {doc!r}")
                 continue
@@ -699,11 +936,14 @@ class _Merger:
         """Add comments by id; identical ones are skipped, different ones are conflicts."""
         tally = self.report.comments
         ours = {row[0]: row[1:] for row in self.db.execute("SELECT id, annotation_id, author, body FROM comments")}
-        for ident, annotation, author, body, created in self.other.comments:
+        theirs = self.their_rows(
+            f"SELECT id, annotation_id, author, body, created_at FROM {OTHER}.comments ORDER BY rowid")
+        present = set(self._stored_by_id([row[1] for row in theirs if isinstance(row[1], str)]))
+        for ident, annotation, author, body, created in theirs:
             if not _is_id(ident) or not isinstance(body, str) or not isinstance(author, str):
                 tally.invalid.append(f"comment {ident!r} is damaged")
                 continue
-            if annotation not in self.annotation_ids:
+            if annotation not in present:  # ours, or merged just now
                 tally.invalid.append(f"comment {ident} is on annotation {annotation!r}, which was not merged")
                 continue
             author = self.name(author) if author in self.annotator_map else author
@@ -724,7 +964,10 @@ class _Merger:
         tally = self.report.curation
         seen = set(self.db.execute(
             "SELECT at, curator, source_annotation_id, gold_annotation_id, decision FROM curation_log").fetchall())
-        for at, curator, doc, source, gold, decision, reason, detail in self.other.curation:
+        for at, curator, doc, source, gold, decision, reason, detail in self.their_rows(
+            "SELECT at, curator, document_id, source_annotation_id, gold_annotation_id, decision, reason, detail "
+            f"FROM {OTHER}.curation_log ORDER BY id"
+        ):
             if not (isinstance(at, str) and isinstance(curator, str) and isinstance(decision, str)) \
                     or doc not in self.documents or _json(detail, dict) is None:
                 tally.invalid.append(f"curation decision {decision!r} of {at!r} is damaged")
@@ -801,29 +1044,37 @@ def merge_project(
             progress(next(steps), len(_PHASES), phase)
 
     tick("reading")
-    other = read_other(other_path)
-    report = MergeReport(str(other_path))
-    merger = _Merger(project, other, report, dict(annotator_map or {}), dict(label_map or {}), add_unknown_labels)
-    cache = project.db.execute("PRAGMA cache_size").fetchone()[0]
-    project.db.execute("PRAGMA cache_size = -131072")  # 128 MiB while merging: index writes stay in memory
-    try:
-        with project.db.atomic():
-            for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
-                                                   merger.copy_annotations, merger.statuses, merger.copy_comments,
-                                                   merger.copy_curation)):
-                tick(phase)
-                action()
-            if cancelled is not None and cancelled():
-                raise MergeCancelled("merge cancelled; the project is unchanged")
-            if report.changed:
-                project.db.execute(
-                    "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'merge', 'merge project', ?, ?)",
-                    [now(), str(other_path), json.dumps(report.counts(), ensure_ascii=False)])
-    except sqlite3.Error as error:
-        raise explain_sqlite_error(project.path, error) from error
-    finally:
-        project.db.execute(f"PRAGMA cache_size = {int(cache)}")
-        project.codebook.invalidate()
+    conn = project.db.conn
+    with attached_other(conn, other_path) as other:
+        report = MergeReport(str(other_path))
+        merger = _Merger(project, other, report, dict(annotator_map or {}), dict(label_map or {}),
+                         add_unknown_labels)
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB while merging: index writes stay in memory
+        conn.execute("PRAGMA temp_store = MEMORY")  # the merge's temporary tables and sorts
+        try:
+            with project.db.atomic():
+                merger.create_tables()
+                for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
+                                                       merger.copy_annotations, merger.statuses,
+                                                       merger.copy_comments, merger.copy_curation)):
+                    tick(phase)
+                    action()
+                if cancelled is not None and cancelled():
+                    raise MergeCancelled("merge cancelled; the project is unchanged")
+                merger.drop_tables()
+                if report.changed:
+                    project.db.execute(
+                        "INSERT INTO audit_log (at, actor, action, target, detail) "
+                        "VALUES (?, 'merge', 'merge project', ?, ?)",
+                        [now(), str(other_path), json.dumps(report.counts(), ensure_ascii=False)])
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(project.path, error) from error
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
+            project.codebook.invalidate()
     if report.documents.added:
         project.documents.index_for_search()
     if report.changed:

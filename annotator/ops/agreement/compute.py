@@ -11,7 +11,6 @@ import numpy as np
 from ...project import Project
 from ...stats import (
     Figure,
-    alpha_unitizing,
     bootstrap_alpha,
     cohen_kappa_from_table,
     fleiss_kappa_from_data,
@@ -20,6 +19,7 @@ from ...stats import (
     weighted_kappa_from_table,
 )
 from ...stats.result import SINGLE_CODER, defined, undefined
+from ...stats.unitizing import alpha_unitizing_many
 from .collect import Corpus, collect
 from .request import (
     DEFINITIONS,
@@ -257,7 +257,11 @@ def _pooled_f1(per_pair: list[Figure], matching: str) -> Figure:
 
 
 def _alpha_u(corpus: Corpus) -> Figure:
-    """alpha_U on the documents every selected annotator coded, laid end to end."""
+    """alpha_U on the documents every selected annotator coded, laid end to end.
+
+    One continuum for stats.alpha_unitizing_many, straight from the corpus columns (equal to
+    alpha_unitizing of the concatenated units; tested).
+    """
     full = corpus.took_part.all(axis=0) if corpus.took_part.size else np.zeros(0, dtype=bool)
     if not full.any():
         return undefined("krippendorff_alpha_unitizing",
@@ -265,22 +269,13 @@ def _alpha_u(corpus: Corpus) -> Figure:
     lengths = np.asarray([d.length for d in corpus.documents], dtype=np.int64)
     shift = np.concatenate(([0], np.cumsum(np.where(full, lengths, 0))))
     mine = full[corpus.doc]
-    starts = (corpus.start[mine] + shift[corpus.doc[mine]]).tolist()
-    ends = (corpus.end[mine] + shift[corpus.doc[mine]]).tolist()
-    units = list(zip(corpus.coder[mine].tolist(), starts, ends, corpus.label[mine].tolist()))
-    figure = alpha_unitizing(units, int(shift[-1]), range(len(corpus.annotators)),
-                             range(len(corpus.labels)))
-    return _named_categories(figure, corpus).with_details(documents=int(full.sum()))
-
-
-def _named_categories(figure: Figure, corpus: Corpus) -> Figure:
-    """alpha_U computed on label codes, with its per-category figures keyed by label name."""
-    per_category = figure.details.get("per_category")
-    if not per_category:
-        return figure
-    named = {corpus.labels[int(k)]: f.with_details(category=corpus.labels[int(k)])
-             for k, f in per_category.items()}
-    return figure.with_details(per_category=named)
+    offset = shift[corpus.doc[mine]]
+    figure = alpha_unitizing_many(
+        [int(shift[-1])], np.zeros(int(mine.sum()), dtype=np.int64), corpus.coder[mine],
+        corpus.start[mine] + offset, corpus.end[mine] + offset, corpus.label[mine],
+        len(corpus.annotators), range(len(corpus.labels)), corpus.labels,
+    )[0]
+    return figure.with_details(documents=int(full.sum()))
 
 
 def _per_label(corpus: Corpus, table: UnitTable | None, alpha_u: Figure | None,
@@ -312,6 +307,7 @@ def _per_document(corpus: Corpus, table: UnitTable | None, request: AgreementReq
     n_docs = len(corpus.documents)
     rows = []
     percent: list[Figure] = []
+    alpha_u = _alpha_u_by_document(corpus) if unit == "char" else {}
     if table is not None:
         patterns, weights, group = compress(table.values, table.document_of_unit)
         percent = percent_by_group(patterns, weights, group, n_docs)
@@ -337,15 +333,34 @@ def _per_document(corpus: Corpus, table: UnitTable | None, request: AgreementReq
                 part = slice(bounds[d], bounds[d + 1])
                 row.figures["alpha"] = (nominal[d] if nominal else
                                         weighted_alpha(data[:, part], weights[part], request.level, categories))
-        if unit == "char" and corpus.took_part[:, d].all() and document.length > 0:
-            rows_of = corpus.rows_of(d)
-            units = list(zip(corpus.coder[rows_of].tolist(), corpus.start[rows_of].tolist(),
-                             corpus.end[rows_of].tolist(), corpus.label[rows_of].tolist()))
+        if d in alpha_u:
             row.n_units = document.length
-            row.figures["alpha_u"] = alpha_unitizing(units, document.length, range(len(corpus.annotators)))
+            row.figures["alpha_u"] = alpha_u[d]
         rows.append(row)
         steps.tick()
     return rows
+
+
+def _alpha_u_by_document(corpus: Corpus) -> dict[int, Figure]:
+    """alpha_U of each non-empty document every selected annotator coded, all in one pass.
+
+    Equal to alpha_unitizing(the document's units, its length, every annotator) per document
+    (stats.alpha_unitizing_many; tested), without one numpy round per document; categories
+    are keyed by label name, as in the pooled figure.
+    """
+    full = corpus.took_part.all(axis=0) if corpus.took_part.size else np.zeros(0, dtype=bool)
+    lengths = np.asarray([d.length for d in corpus.documents], dtype=np.int64)
+    chosen = np.flatnonzero(full & (lengths > 0))
+    if not len(chosen):
+        return {}
+    position = np.full(len(corpus.documents), -1, dtype=np.int64)
+    position[chosen] = np.arange(len(chosen))
+    mine = position[corpus.doc] >= 0
+    figures = alpha_unitizing_many(
+        lengths[chosen], position[corpus.doc[mine]], corpus.coder[mine], corpus.start[mine],
+        corpus.end[mine], corpus.label[mine], len(corpus.annotators), names=corpus.labels,
+    )
+    return dict(zip(chosen.tolist(), figures))
 
 
 def _sort(rows: list[DocumentRow]) -> str | None:

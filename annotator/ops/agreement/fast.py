@@ -133,8 +133,9 @@ def overlap_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
     """Span F1 with one-to-one overlap matching (as stats.span_agreement), pairs found by sorting.
 
     Candidate pairs share a label and at least one character; they are found with
-    np.searchsorted on (label, start) keys instead of comparing every span with every span,
-    and stats' maximum_matching gives the largest one-to-one matching.
+    np.searchsorted on (label, start) keys instead of comparing every span with every span.
+    Pairs that are each other's only candidate are counted directly; stats' maximum_matching
+    gives the largest one-to-one matching of the rest (only its size matters).
     """
     a_start, a_end, a_label = (np.asarray(x, dtype=np.int64) for x in first)
     b_start, b_end, b_label = (np.asarray(x, dtype=np.int64) for x in second)
@@ -152,12 +153,16 @@ def overlap_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
     shared = np.minimum(a_end[a_index], b_end[b_index]) - np.maximum(a_start[a_index], b_start[b_index])
     ok = (shared > 0) & (a_label[a_index] == b_label[b_index])
     a_index, b_index, shared = a_index[ok], b_index[ok], shared[ok]
+    # A pair of spans that are each other's only candidate is matched in every maximum matching
+    # and touches no other pair: count those here, leave the rest to maximum_matching.
+    lone = (np.bincount(a_index)[a_index] == 1) & (np.bincount(b_index)[b_index] == 1)
+    a_index, b_index, shared = a_index[~lone], b_index[~lone], shared[~lone]
     ranked = np.lexsort((b_index, -shared, a_index))  # per span: largest overlap first
     a_index, b_index = a_index[ranked], b_index[ranked]
-    cuts = np.searchsorted(a_index, np.arange(len(a_start) + 1))
+    cuts = np.flatnonzero(np.diff(a_index, prepend=-1, append=len(a_start))).tolist()
     targets = b_index.tolist()
-    neighbours = [targets[cuts[k]:cuts[k + 1]] for k in range(len(a_start))]
-    matched = maximum_matching(neighbours, len(b_start))
+    neighbours = [targets[begin:stop] for begin, stop in zip(cuts, cuts[1:])]
+    matched = int(lone.sum()) + maximum_matching(neighbours, len(b_start))
     return prf_figure(matched, len(a_start), len(b_start), "overlap", False)
 
 
