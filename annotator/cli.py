@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annotator",
         description="Discourse Annotator: tag framing, stance and rhetorical devices in news articles. "
-        "Without a command, starts the desktop app (on PROJECT, the last project, or the demo).",
+        "Without a command, starts the desktop app: `annotator [PROJECT] [--demo] [--annotator NAME]` "
+        "(on PROJECT, the last project, or the demo).",
     )
     parser.add_argument("--version", action="version", version=f"Discourse Annotator {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -129,6 +130,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="annotator", add_help=False)
     parser.add_argument("project", nargs="?", type=Path)
     parser.add_argument("--demo", action="store_true", help="open the demo project")
+    parser.add_argument("--annotator", help="annotate as this person (created if new)")
     parser.add_argument("--version", action="version", version=f"Discourse Annotator {__version__}")
     parser.add_argument("-h", "--help", action="store_true")
     return parser
@@ -304,7 +306,7 @@ def run_gui(argv: Sequence[str]) -> int:
         return 0
     from .gui.app import run
 
-    return run(project=args.project, demo=args.demo)
+    return run(project=args.project, demo=args.demo, annotator=args.annotator)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,7 +36,8 @@ def render(size: int, renderer: QSvgRenderer) -> QImage:
 
 def main() -> int:
     """Write every PNG size next to the SVG."""
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 (QPainter needs it)
+    application = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    assert application is not None  # QPainter and QSvgRenderer need one
     renderer = QSvgRenderer(str(SOURCE))
     if not renderer.isValid():
         print(f"render_icons: cannot read {SOURCE}", file=sys.stderr)

@@ -87,11 +87,11 @@ def _report_unexpected(kind: type[BaseException], error: BaseException, trace: T
         )
 
 
-def run(project: Path | None = None, demo: bool = False) -> int:
-    """Start the desktop app; returns the exit status."""
+def run(project: Path | None = None, demo: bool = False, annotator: str | None = None) -> int:
+    """Start the desktop app (annotating as `annotator` if given); returns the exit status."""
     app = application()
     sys.excepthook = _report_unexpected
-    window = build(project, demo)
+    window = build(project, demo, annotator=annotator)
     window.show()
     smoke_exit = os.environ.get(SMOKE_EXIT_ENV, "")
     if smoke_exit.isdigit():
@@ -102,6 +102,7 @@ def run(project: Path | None = None, demo: bool = False) -> int:
 def _smoke_exit(app: QApplication, window: MainWindow) -> None:
     """Say on stderr what the window shows (for the packaging smoke test), then quit."""
     project_path = window.project.path if window.project is not None else None
-    print(f"annotator: visible={window.isVisible()} title={window.windowTitle()!r} project={project_path}",
-          file=sys.stderr, flush=True)
+    icons = len(app.windowIcon().availableSizes())
+    print(f"annotator: visible={window.isVisible()} icons={icons} title={window.windowTitle()!r} "
+          f"project={project_path}", file=sys.stderr, flush=True)
     app.quit()

@@ -33,10 +33,12 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -474,14 +476,13 @@ _TEMP_TABLES = {
                     "span INTEGER NOT NULL, single INTEGER NOT NULL, free INTEGER NOT NULL)",
     "merge_attributes": "(label INTEGER NOT NULL, raw TEXT NOT NULL, cleaned TEXT NOT NULL, "
                         "PRIMARY KEY (label, raw)) WITHOUT ROWID",
-    "merge_repeated_ids": "(id)",
+    "merge_excluded_ids": "(id)",
     "merge_repeated_keys": "(doc, annotator, label, span_start, span_end)",
     "merge_repeated_singles": "(doc, annotator, layer)",
-    "merge_fast": "(seq INTEGER PRIMARY KEY)",
-    "merge_same": "(seq INTEGER PRIMARY KEY)",
+    "merge_rows": "(seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL)",
 }
 _TEMP_INDEXES = (
-    "CREATE INDEX temp.merge_repeated_ids_by_id ON merge_repeated_ids (id)",
+    "CREATE INDEX temp.merge_excluded_ids_by_id ON merge_excluded_ids (id)",
     "CREATE INDEX temp.merge_repeated_keys_by_key ON merge_repeated_keys (doc, annotator, label)",
     "CREATE INDEX temp.merge_repeated_singles_by_key ON merge_repeated_singles (doc, annotator, layer)",
 )
@@ -494,45 +495,36 @@ _MAPPED = (
 _ATTRIBUTES = "LEFT JOIN temp.merge_attributes AS x ON x.label = a.label_id AND x.raw = a.attributes "
 
 
-def _ascii(column: str) -> str:
-    """SQL: `column` is printable ASCII text (no NUL, no byte that is not valid UTF-8 on its own)."""
-    return f"(typeof({column}) = 'text' AND length(CAST({column} AS BLOB)) = length({column}) " \
-           f"AND {column} NOT GLOB '*[^ -~]*')"
-
-
-# What _Merger._annotation accepts, for rows that map to our documents, annotators and labels.
+# What _Merger._annotation accepts, for rows that map to our documents, annotators and labels
+# and whose id is not in merge_excluded_ids (ids _is_id refuses are listed there).
 _VALID = (
-    f"{_ascii('a.id')} AND length(a.id) BETWEEN 1 AND {MAX_ID} AND typeof(a.document_id) = 'text' "
-    "AND typeof(a.annotator_id) = 'integer' AND typeof(a.label_id) = 'integer' AND typeof(a.note) = 'text' "
-    "AND typeof(a.attributes) = 'text' AND (a.attributes = '{}' OR x.cleaned IS NOT NULL) "
+    "typeof(a.id) = 'text' AND NOT EXISTS (SELECT 1 FROM temp.merge_excluded_ids AS r WHERE r.id = a.id) "
+    "AND typeof(a.document_id) = 'text' AND typeof(a.annotator_id) = 'integer' AND typeof(a.label_id) = 'integer' "
+    "AND typeof(a.note) = 'text' AND typeof(a.attributes) = 'text' AND (a.attributes = '{}' OR x.cleaned IS NOT NULL) "
     "AND CASE WHEN l.span THEN typeof(a.span_start) = 'integer' AND typeof(a.span_end) = 'integer' "
     "AND 0 <= a.span_start AND a.span_start < a.span_end AND a.span_end <= d.length "
     "ELSE a.span_start IS NULL AND a.span_end IS NULL END"
 )
-# New rows that nothing else in either file can affect: added without looking at them one by one.
-_FAST = (
-    f"SELECT a.rowid {_MAPPED}{_ATTRIBUTES}WHERE {_VALID} "
-    f"AND (typeof(a.created_at) != 'text' OR {_ascii('a.created_at')}) "
-    f"AND (typeof(a.updated_at) != 'text' OR {_ascii('a.updated_at')}) "
-    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.id = a.id) "
-    "AND NOT EXISTS (SELECT 1 FROM temp.merge_repeated_ids AS r WHERE r.id = a.id) "
-    "AND NOT EXISTS (SELECT 1 FROM temp.merge_repeated_keys AS k WHERE k.doc = d.ours AND k.annotator = p.ours "
+# A new row nothing else in either file can affect (its id is used once in their file: see
+# merge_excluded_ids; its content is not here and not repeated there; no rule between
+# annotations applies to it): kind 1, added by one INSERT … SELECT. A row we already have,
+# identical: kind 2, skipped. Every other row is left to _Merger._copy_one_by_one.
+_SORT = (
+    "INSERT INTO temp.merge_rows (seq, kind) SELECT a.rowid, CASE WHEN o.id IS NULL THEN 1 ELSE 2 END "
+    f"{_MAPPED}{_ATTRIBUTES}LEFT JOIN main.annotations AS o ON o.id = a.id WHERE {_VALID} AND CASE WHEN o.id IS NULL "
+    "THEN NOT EXISTS (SELECT 1 FROM temp.merge_repeated_keys AS k WHERE k.doc = d.ours AND k.annotator = p.ours "
     "AND k.label = l.label AND k.span_start IS a.span_start AND k.span_end IS a.span_end) "
-    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.document_id = d.ours AND o.annotator_id = p.ours "
-    "AND +o.label_id = l.label AND o.span_start IS a.span_start AND o.span_end IS a.span_end) "
+    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS c WHERE c.document_id = d.ours AND c.annotator_id = p.ours "
+    "AND +c.label_id = l.label AND c.span_start IS a.span_start AND c.span_end IS a.span_end) "
     "AND (a.span_start IS NULL OR l.free) "
     "AND (a.span_start IS NOT NULL OR NOT l.single OR ("
     "NOT EXISTS (SELECT 1 FROM temp.merge_repeated_singles AS s WHERE s.doc = d.ours AND s.annotator = p.ours "
     "AND s.layer = l.layer) "
-    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.document_id = d.ours AND o.annotator_id = p.ours "
-    "AND +o.layer_id = l.layer AND o.span_start IS NULL)))"
-)
-# Rows we already have, identical: skipped without looking at them one by one.
-_SAME = (
-    f"SELECT a.rowid {_MAPPED}{_ATTRIBUTES}WHERE {_VALID} "
-    "AND EXISTS (SELECT 1 FROM main.annotations AS o WHERE o.id = a.id AND o.document_id = d.ours "
-    "AND o.annotator_id = p.ours AND o.label_id = l.label AND o.span_start IS a.span_start "
-    "AND o.span_end IS a.span_end AND o.attributes = COALESCE(x.cleaned, a.attributes) AND o.note = a.note)"
+    "AND NOT EXISTS (SELECT 1 FROM main.annotations AS c WHERE c.document_id = d.ours AND c.annotator_id = p.ours "
+    "AND +c.layer_id = l.layer AND c.span_start IS NULL))) "
+    "ELSE o.document_id = d.ours AND o.annotator_id = p.ours AND o.label_id = l.label "
+    "AND o.span_start IS a.span_start AND o.span_end IS a.span_end AND o.attributes = COALESCE(x.cleaned, a.attributes) "
+    "AND o.note = a.note END"
 )
 _INSERT_FAST = (
     "INSERT INTO main.annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
@@ -540,15 +532,13 @@ _INSERT_FAST = (
     "SELECT a.id, d.ours, p.ours, l.layer, l.label, a.span_start, a.span_end, COALESCE(x.cleaned, a.attributes), "
     "a.note, CASE typeof(a.created_at) WHEN 'text' THEN a.created_at ELSE :stamp END, "
     "CASE typeof(a.updated_at) WHEN 'text' THEN a.updated_at ELSE :stamp END "
-    f"FROM temp.merge_fast AS f JOIN {OTHER}.annotations AS a NOT INDEXED ON a.rowid = f.seq "
+    f"FROM temp.merge_rows AS f JOIN {OTHER}.annotations AS a NOT INDEXED ON a.rowid = f.seq "
     "JOIN temp.merge_documents AS d ON d.their = a.document_id "
     "JOIN temp.merge_annotators AS p ON p.their = a.annotator_id "
     f"JOIN temp.merge_labels AS l ON l.their = a.label_id {_ATTRIBUTES}"
-    "ORDER BY d.ours, f.seq"  # in document order: the document index is written in order
+    "WHERE f.kind = 1 ORDER BY d.ours, f.seq"  # in document order: the document index is written in order
 )
 _REPEATED = (
-    f"INSERT INTO temp.merge_repeated_ids SELECT id FROM {OTHER}.annotations NOT INDEXED "
-    "GROUP BY id HAVING count(*) > 1",
     f"INSERT INTO temp.merge_repeated_keys SELECT d.ours, p.ours, l.label, a.span_start, a.span_end {_MAPPED}"
     "GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1",
     f"INSERT INTO temp.merge_repeated_singles SELECT d.ours, p.ours, l.layer {_MAPPED}WHERE a.span_start IS NULL "
@@ -735,22 +725,35 @@ class _Merger:
         """
         tally, conn = self.report.annotations, self.db.conn
         stamp = now()
-        # Notes are copied as they are: reading them once here refuses text that is not UTF-8,
-        # as reading every row did. Attribute values are checked once per distinct value.
-        self.their_rows(f"SELECT note FROM {OTHER}.annotations NOT INDEXED WHERE typeof(note) = 'text' AND note != ''")
+        self._check_ids_and_text()
         self._check_attribute_values()
         for statement in _REPEATED:
             conn.execute(statement)
-        conn.execute(f"INSERT INTO temp.merge_fast {_FAST}")
-        conn.execute(f"INSERT INTO temp.merge_same {_SAME}")
+        conn.execute(_SORT)
         tally.added += conn.execute(_INSERT_FAST, {"stamp": stamp}).rowcount
-        tally.skipped += conn.execute("SELECT count(*) FROM temp.merge_same").fetchone()[0]
+        tally.skipped += conn.execute("SELECT count(*) FROM temp.merge_rows WHERE kind = 2").fetchone()[0]
         remaining = self.their_rows(
             f"SELECT {_ANNOTATION_COLUMNS} FROM {OTHER}.annotations NOT INDEXED "
-            "WHERE rowid NOT IN (SELECT seq FROM temp.merge_fast) AND rowid NOT IN (SELECT seq FROM temp.merge_same) "
-            "ORDER BY rowid")
+            "WHERE rowid NOT IN (SELECT seq FROM temp.merge_rows) ORDER BY rowid")
         if remaining:
             self._copy_one_by_one(remaining, stamp)
+
+    def _check_ids_and_text(self) -> None:
+        """Read their ids, times and notes once: text that is not UTF-8 is refused here, as reading every row
+        always did; ids _is_id refuses or that occur twice go to merge_excluded_ids (left to one-by-one)."""
+        counts: Counter[Any] = Counter()
+        cursor = self.db.conn.execute(
+            f"SELECT id, created_at, updated_at, nullif(note, '') FROM {OTHER}.annotations NOT INDEXED")
+        first = itemgetter(0)
+        try:
+            while batch := cursor.fetchmany(20_000):
+                counts.update(map(first, batch))
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(self.other.path, error) from error
+        finally:
+            cursor.close()
+        excluded = [(ident,) for ident, count in counts.items() if count > 1 or not _is_id(ident)]
+        self.db.conn.executemany("INSERT INTO temp.merge_excluded_ids (id) VALUES (?)", excluded)
 
     def _check_attribute_values(self) -> None:
         """Fill merge_attributes with each distinct (label, attributes) their rows use that checks out."""

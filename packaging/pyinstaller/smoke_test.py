@@ -20,15 +20,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DIST = ROOT / "dist" / "annotator"
-TIMEOUT = 120
+TIMEOUT = 60
 SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
-SHOWN = re.compile(r"annotator: visible=(\w+) title='(.*)' project=(.*)")
+SHOWN = re.compile(r"annotator: visible=(\w+) icons=(\d+) title='(.*)' project=(.*)")
+ICON_SIZES = 9  # resources/icons/discourse-annotator-{16,22,24,32,48,64,128,256,512}.png
 # The languages the New-project dialog offers (annotator/gui/dialogs/new_project.py), all
 # blank spaCy pipelines; tests/test_packaging.py checks that the two lists agree.
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "xx")
@@ -48,6 +50,8 @@ GERMAN_PAGE = (
     "Altstadt; die Händler\u00a0bleiben skeptisch.</p></article><footer>Impressum</footer></body></html>"
 )
 MARKDOWN_NOTE = "---\ntitle: Notiz\n---\nEine kurze Notiz über die Gebühr.\n\nZweiter Absatz \U0001F600.\n"
+CODED_TEXT = "Die Gebühr \U0001F4B6 kostet Pendler viel Geld."
+CODED_SPAN = "kostet Pendler viel Geld"
 
 
 class SmokeFailure(Exception):
@@ -96,6 +100,16 @@ def expected_version() -> str:
     return match.group(1)
 
 
+def check_layout(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """resources/ sits in the bundle where the wheel puts it: annotator/resources."""
+    # one-folder: _internal/ beside the binary; macOS .app: Contents/Resources (data files)
+    bases = [binary.parent / "_internal", binary.parent.parent / "Resources", binary.parent]
+    shipped = next((base for base in bases if base.is_dir()), binary.parent) / "annotator" / "resources"
+    for part in ("codebooks/news-discourse.toml", "demo/demo.jsonl", "icons/discourse-annotator-256.png"):
+        if not (shipped / part).is_file():
+            raise SmokeFailure(f"{part} is not in the bundle at {shipped}")
+
+
 def check_version(binary: Path, env: dict[str, str], cwd: Path) -> None:
     """`annotator --version` names the source tree's version."""
     printed = run(binary, ["--version"], env, cwd).stdout.strip()
@@ -113,7 +127,7 @@ def check_languages(binary: Path, env: dict[str, str], cwd: Path) -> None:
 
 
 def write_inputs(folder: Path) -> list[Path]:
-    """A .txt (CRLF), a saved news page, a Markdown note with front matter and a .docx."""
+    """A .txt (CRLF), a saved news page, a Markdown note, a .docx and native JSONL coded by "ada"."""
     folder.mkdir()
     text = folder / "rat.txt"
     text.write_bytes(GERMAN_TEXT.encode("utf-8"))
@@ -123,7 +137,13 @@ def write_inputs(folder: Path) -> list[Path]:
     note.write_text(MARKDOWN_NOTE, encoding="utf-8")
     docx = folder / "brief.docx"
     write_docx(docx, ["Ein Brief über die Gebühr \U0001F4EC.", "Zweiter Satz mit\u00a0Leerzeichen."])
-    return [text, page, note, docx]
+    coded = folder / "kodiert.jsonl"
+    start = CODED_TEXT.index(CODED_SPAN)
+    span = {"start": start, "end": start + len(CODED_SPAN), "layer": "Framing", "label": "Economic",
+            "annotator": "ada"}
+    coded.write_text(json.dumps({"text": CODED_TEXT, "meta": {"title": "Kodiert"}, "spans": [span]},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    return [text, page, note, docx, coded]
 
 
 def write_docx(path: Path, paragraphs: list[str]) -> None:
@@ -175,6 +195,10 @@ def check_import(binary: Path, env: dict[str, str], cwd: Path) -> None:
         raise SmokeFailure("the news page's main text was not extracted")
     if not any("Brief über die Gebühr \U0001F4EC" in text for text in texts):
         raise SmokeFailure("the .docx text was not imported")
+    spans = [(record["text"][span["start"]:span["end"]], span["annotator"])
+             for record in map(json.loads, out.read_text(encoding="utf-8").splitlines()) for span in record["spans"]]
+    if spans != [(CODED_SPAN, "ada")]:
+        raise SmokeFailure(f"the coded span came back as {spans}")
 
 
 def seed_annotator(env: dict[str, str], project: Path, name: str) -> None:
@@ -199,6 +223,8 @@ def open_window(binary: Path, args: list[str], env: dict[str, str], cwd: Path) -
     child = subprocess.Popen([str(binary), *args], env={**env, SMOKE_EXIT_ENV: "0"}, cwd=cwd,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
     assert child.stderr is not None
+    watchdog = threading.Timer(TIMEOUT, child.kill)  # a modal dialog would wait for ever
+    watchdog.start()
     shown_at, report, errors = 0.0, "", []
     try:
         for line in child.stderr:
@@ -208,6 +234,7 @@ def open_window(binary: Path, args: list[str], env: dict[str, str], cwd: Path) -
                 errors.append(line)
         status = child.wait(timeout=TIMEOUT)
     finally:
+        watchdog.cancel()
         if child.poll() is None:
             child.kill()
     exited_at = time.monotonic() - started
@@ -225,14 +252,14 @@ def check_demo_window(binary: Path, env: dict[str, str], cwd: Path) -> tuple[flo
     shown, exited, report = open_window(binary, ["--demo"], env, cwd)
     match = SHOWN.match(report)
     assert match is not None
-    visible, title, project = match.groups()
-    if visible != "True" or Path(project) != demo or not title.startswith(demo.name):
+    visible, icons, title, project = match.groups()
+    if visible != "True" or Path(project) != demo or not title.startswith(demo.name) or int(icons) != ICON_SIZES:
         raise SmokeFailure(f"the demo window is not what it should be: {report}")
     return shown, exited
 
 
 def check_open_project(binary: Path, env: dict[str, str], cwd: Path) -> None:
-    """`annotator PROJECT` opens a project made by the frozen command line."""
+    """`annotator PROJECT` opens the project made by the frozen command line (as "ada", its coder)."""
     project = cwd / "studie.annot"
     seed_annotator(env, project, "ada")
     _, _, report = open_window(binary, [str(project)], env, cwd)
@@ -274,8 +301,9 @@ def main(argv: list[str] | None = None) -> int:
             env = isolated_env(home)
             work = home / "work"
             work.mkdir()
-            steps = [("--version", check_version), ("new --lang (every offered language)", check_languages),
-                     ("import .txt .html .md .docx, info, export", check_import)]
+            steps = [("resources bundled as annotator/resources", check_layout), ("--version", check_version),
+                     ("new --lang (every offered language)", check_languages),
+                     ("import .txt .html .md .docx .jsonl, info, export", check_import)]
             for name, step in steps:
                 step(binary, env, work)
                 print(f"ok   {name}")

@@ -15,7 +15,9 @@ def about_text() -> str:
         "measure inter-annotator agreement, adjudicate and export.</p>"
         "<p>Every change is saved in the project file at once.</p>"
         "<p>Built with PySide6 (Qt for Python), SQLite via sqlite-utils, and spaCy for "
-        "tokens and sentences. MIT licence.</p>"
+        "tokens and sentences.</p>"
+        "<p>Copyright © 2026 Discourse Annotator developers. Free software under the MIT licence: "
+        "use, copy, change and share it; it comes with no warranty (see the LICENSE file).</p>"
     )
 
 

@@ -1,0 +1,341 @@
+"""Packaging files checked without building: the spec's paths, the desktop entry, icons, metainfo, install."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from annotator import __version__
+from annotator.project import PROJECT_SUFFIX
+from annotator.resources import resource
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "pyinstaller" / "annotator.spec"
+LINUX = PACKAGING / "linux"
+ICONS = ROOT / "resources" / "icons"
+MIME_NS = "{http://www.freedesktop.org/standards/shared-mime-info}"
+needs_bash = pytest.mark.skipif(sys.platform == "win32" or shutil.which("bash") is None, reason="needs bash")
+
+
+def app_id() -> str:
+    """The application id the GUI gives Qt (and so the desktop entry's name)."""
+    from annotator.gui.app import APP_ID
+
+    return APP_ID
+
+
+def desktop_entry() -> configparser.ConfigParser:
+    """The .desktop file, keys kept case-sensitive."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(LINUX / f"{app_id()}.desktop", encoding="utf-8")
+    return parser
+
+
+def mime_type() -> ET.Element:
+    """The <mime-type> element of our shared-mime-info package."""
+    found = ET.parse(LINUX / f"{app_id()}.mime.xml").getroot().find(f"{MIME_NS}mime-type")
+    assert found is not None
+    return found
+
+
+def load_script(path: Path) -> ModuleType:
+    """Import a script of packaging/ as a module (it is not part of the package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ----- the PyInstaller spec ------------------------------------------------------------
+
+SPEC_BASES = {"HERE": SPEC.parent, "ROOT": ROOT, "RESOURCES": ROOT / "resources", "ICONS": ICONS}
+
+
+def spec_paths(node: ast.AST) -> list[Path]:
+    """Every path the spec builds as BASE / "part" / ..., both branches of a conditional expanded."""
+    if isinstance(node, ast.Name) and node.id in SPEC_BASES:
+        return [SPEC_BASES[node.id]]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        parts: list[str] = []
+        right = node.right
+        if isinstance(right, ast.Constant) and isinstance(right.value, str):
+            parts = [right.value]
+        elif isinstance(right, ast.IfExp) and all(isinstance(b, ast.Constant) for b in (right.body, right.orelse)):
+            parts = [right.body.value, right.orelse.value]  # type: ignore[attr-defined]
+        return [base / part for base in spec_paths(node.left) for part in parts]
+    return []
+
+
+def spec_tree() -> ast.Module:
+    """The spec parsed as Python (it is one)."""
+    return ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
+
+
+def test_spec_bases_are_defined_as_the_test_assumes() -> None:
+    tree = spec_tree()
+    assigned = {target.id: ast.unparse(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name)}
+    assert assigned["HERE"] == "Path(SPECPATH).resolve()"
+    assert assigned["ROOT"] == "HERE.parent.parent"
+    assert assigned["RESOURCES"] == "ROOT / 'resources'"
+    assert assigned["ICONS"] == "RESOURCES / 'icons'"
+
+
+def test_every_path_in_the_spec_exists() -> None:
+    paths = {path for node in ast.walk(spec_tree()) if not isinstance(node, ast.Name) for path in spec_paths(node)}
+    names = {path.relative_to(ROOT).as_posix() for path in paths}
+    # the paths that matter are all seen (so a change in how the spec writes them fails here)
+    assert {"packaging/pyinstaller/launcher.py", "resources", "LICENSE", "packaging/pyinstaller/hooks",
+            "resources/icons/discourse-annotator-256.png", "annotator/__init__.py"} <= names
+    missing = sorted(name for name in names if not (ROOT / name).exists())
+    assert not missing, f"the spec names paths that do not exist: {missing}"
+
+
+def spec_loops() -> dict[str, list[str]]:
+    """The literal names the spec loops over, by loop variable ("package", "distribution")."""
+    loops: dict[str, list[str]] = {}
+    for node in ast.walk(spec_tree()):
+        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.iter, ast.Tuple):
+            assert isinstance(node.target, ast.Name)
+            loops.setdefault(node.target.id, []).extend(ast.literal_eval(node.iter))
+    return loops
+
+
+def test_packages_and_distributions_the_spec_collects_are_installed() -> None:
+    loops = spec_loops()
+    assert set(loops) == {"package", "distribution"}
+    assert {"spacy.lang", "annotator", "trafilatura", "cassis"} <= set(loops["package"])
+    assert "spacy-legacy" in loops["distribution"]
+    for package in loops["package"]:
+        assert importlib.util.find_spec(package) is not None, f"the spec collects {package}, not installed"
+    for distribution in loops["distribution"]:
+        assert importlib.metadata.distribution(distribution).version
+
+
+def test_resources_go_where_the_wheel_puts_them() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel_target = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]["resources"]
+    assert '(str(RESOURCES), "annotator/resources")' in SPEC.read_text(encoding="utf-8")
+    assert wheel_target == "annotator/resources"
+
+
+def test_our_hooks_name_packages_that_exist() -> None:
+    hooks = sorted((SPEC.parent / "hooks").glob("hook-*.py"))
+    assert [hook.name for hook in hooks] == ["hook-spacy.py", "hook-thinc.py"]
+    for hook in hooks:
+        ast.parse(hook.read_text(encoding="utf-8"))
+        assert importlib.util.find_spec(hook.stem.removeprefix("hook-")) is not None
+
+
+def test_launcher_runs_the_command_line() -> None:
+    done = subprocess.run([sys.executable, str(SPEC.parent / "launcher.py"), "--version"], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"Discourse Annotator {__version__}"
+
+
+def test_smoke_test_covers_every_language_the_new_project_dialog_offers() -> None:
+    from annotator.gui.dialogs.new_project import LANGUAGES
+
+    smoke = load_script(SPEC.parent / "smoke_test.py")
+    assert sorted(smoke.LANGUAGES) == sorted(code for code, _ in LANGUAGES)
+
+
+def test_smoke_test_expects_the_version_of_the_source_tree() -> None:
+    smoke = load_script(SPEC.parent / "smoke_test.py")
+    assert smoke.expected_version() == __version__
+
+
+@needs_bash
+@pytest.mark.parametrize("script", ["pyinstaller/build.sh", "linux/install.sh"])
+def test_shell_scripts_parse(script: str) -> None:
+    done = subprocess.run(["bash", "-n", str(PACKAGING / script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert os.access(PACKAGING / script, os.X_OK)
+
+
+# ----- desktop entry, MIME type, metainfo ------------------------------------------------
+
+
+def test_desktop_entry_launches_annotator_with_a_file_and_names_our_icon_and_type() -> None:
+    entry = desktop_entry()["Desktop Entry"]
+    assert entry["Type"] == "Application"
+    assert entry["Name"] == "Discourse Annotator"
+    assert entry["Exec"].split() == ["annotator", "%f"]
+    assert entry["Icon"] == app_id()
+    assert entry["Terminal"] == "false"
+    assert entry["MimeType"].split(";")[:-1] == [mime_type().get("type")]
+    assert entry["Categories"].endswith(";")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "annotator" in pyproject["project"]["scripts"]
+
+
+def test_desktop_action_opens_the_demo() -> None:
+    entry = desktop_entry()
+    assert entry["Desktop Entry"]["Actions"] == "demo;"
+    assert entry["Desktop Action demo"]["Exec"] == "annotator --demo"
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
+def test_desktop_file_validate_accepts_the_entry() -> None:
+    done = subprocess.run(["desktop-file-validate", str(LINUX / f"{app_id()}.desktop")], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "error" not in done.stdout
+
+
+def test_mime_type_matches_project_files_by_extension() -> None:
+    element = mime_type()
+    globs = [glob.get("pattern") for glob in element.findall(f"{MIME_NS}glob")]
+    assert globs == [f"*{PROJECT_SUFFIX}"]
+    parents = [parent.get("type") for parent in element.findall(f"{MIME_NS}sub-class-of")]
+    assert parents == ["application/vnd.sqlite3"]  # a project file is an SQLite database
+
+
+def test_metainfo_describes_this_app_and_version() -> None:
+    component = ET.parse(LINUX / f"{app_id()}.metainfo.xml").getroot()
+    assert component.get("type") == "desktop-application"
+    assert component.findtext("id") == app_id()
+    assert component.findtext("launchable") == f"{app_id()}.desktop"
+    assert component.findtext("project_license") == "MIT"
+    assert component.findtext("provides/binary") == "annotator"
+    assert component.findtext("provides/mediatype") == mime_type().get("type")
+    releases = [release.get("version") for release in component.iterfind("releases/release")]
+    assert releases and releases[0] == __version__, "add a <release> for the new version"
+    assert len(component.findall("description/p")) >= 1
+
+
+@pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstream not installed")
+def test_appstreamcli_accepts_the_metainfo() -> None:
+    done = subprocess.run(["appstreamcli", "validate", "--no-net", str(LINUX / f"{app_id()}.metainfo.xml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ----- icons ----------------------------------------------------------------------------
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and header[12:16] == b"IHDR", f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_icon_pngs_exist_at_every_listed_size() -> None:
+    from annotator.gui.app import ICON_SIZES
+
+    assert {16, 32, 48, 64, 128, 256, 512} <= set(ICON_SIZES)
+    for size in ICON_SIZES:
+        assert png_size(ICONS / f"discourse-annotator-{size}.png") == (size, size)
+    render_icons = load_script(PACKAGING / "render_icons.py")
+    assert tuple(render_icons.SIZES) == tuple(ICON_SIZES)
+
+
+def test_svg_icon_is_square_and_qt_can_draw_it(qapp) -> None:
+    from PySide6.QtSvg import QSvgRenderer
+
+    root = ET.parse(ICONS / "discourse-annotator.svg").getroot()
+    assert root.get("viewBox") == "0 0 256 256"
+    renderer = QSvgRenderer(str(ICONS / "discourse-annotator.svg"))
+    assert renderer.isValid()
+    assert renderer.defaultSize().width() == renderer.defaultSize().height() == 256
+
+
+def test_application_icon_carries_every_size(qapp) -> None:
+    from PySide6.QtCore import QSize
+
+    from annotator.gui.app import ICON_SIZES, app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert {(s.width(), s.height()) for s in icon.availableSizes()} == {(n, n) for n in ICON_SIZES}
+    assert not icon.pixmap(QSize(48, 48)).isNull()
+
+
+def test_resource_finds_the_icons() -> None:
+    assert resource("icons", "discourse-annotator-512.png").is_file()
+    assert resource("icons", "discourse-annotator.svg").is_file()
+
+
+# ----- licence and About ------------------------------------------------------------------
+
+
+def test_licence_file_is_mit_for_the_developers() -> None:
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert "Copyright (c) 2026 Discourse Annotator developers" in text
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["license"] == "MIT"
+
+
+def test_about_box_names_version_and_licence() -> None:
+    from annotator.gui.dialogs.about import about_text
+
+    text = about_text()
+    assert f"Discourse Annotator {__version__}" in text
+    assert "MIT licence" in text and "Discourse Annotator developers" in text
+
+
+# ----- install into a prefix ----------------------------------------------------------------
+
+
+@needs_bash
+def test_install_script_puts_entry_icons_and_file_type_under_the_prefix_and_uninstall_removes_them(
+        tmp_path: Path) -> None:
+    command = tmp_path / "bin dir" / "annotator"
+    command.parent.mkdir()
+    command.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    command.chmod(0o755)
+    prefix = tmp_path / "prefix"
+    script = str(LINUX / "install.sh")
+
+    refused = subprocess.run(["bash", script, "--prefix", str(prefix), "--exec", str(command)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "spaces" in refused.stderr  # Exec= cannot hold it unquoted
+
+    plain = tmp_path / "annotator"
+    shutil.copy2(command, plain)
+    done = subprocess.run(["bash", script, "--prefix", str(prefix), "--exec", str(plain)], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    share = prefix / "share"
+    installed = configparser.ConfigParser(interpolation=None)
+    installed.optionxform = str  # type: ignore[assignment,method-assign]
+    installed.read(share / "applications" / f"{app_id()}.desktop", encoding="utf-8")
+    assert installed["Desktop Entry"]["Exec"] == f"{plain} %f"
+    assert installed["Desktop Action demo"]["Exec"] == f"{plain} --demo"
+    assert (share / "metainfo" / f"{app_id()}.metainfo.xml").is_file()
+    assert (share / "icons" / "hicolor" / "scalable" / "apps" / f"{app_id()}.svg").is_file()
+    for size in (16, 48, 256, 512):
+        assert png_size(share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{app_id()}.png") == (size, size)
+
+    # A real MIME database (Qt's reader of the freedesktop files) now calls .annot files ours.
+    query = ("from PySide6.QtCore import QMimeDatabase; "
+             "t = QMimeDatabase().mimeTypeForFile('study.annot'); print(t.name(), t.iconName())")
+    seen = subprocess.run([sys.executable, "-c", query], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "XDG_DATA_HOME": str(share)})
+    assert seen.stdout.split() == [mime_type().get("type"), app_id()], seen.stderr
+
+    removed = subprocess.run(["bash", script, "--prefix", str(prefix), "--uninstall"], capture_output=True,
+                             text=True)
+    assert removed.returncode == 0, removed.stderr
+    left = [path for path in share.rglob(f"{app_id()}*")]
+    assert left == []
+    assert plain.is_file()  # an --exec command is never removed
