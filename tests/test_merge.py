@@ -13,7 +13,9 @@ import pytest
 from annotator.errors import ProjectFileError
 from annotator.model import Label, Status
 from annotator.ops.importing import import_paths
-from annotator.ops.merge import MergeCancelled, MergeRefused, merge_project, suggest_annotator_map, unknown_labels
+from annotator.ops.merge import (
+    OTHER, MergeCancelled, MergeRefused, attached_other, merge_project, suggest_annotator_map, unknown_labels,
+)
 from annotator.project import Project
 from annotator.store import schema
 
@@ -381,3 +383,61 @@ def test_a_new_document_whose_id_we_already_use_gets_a_new_id(ours: Project, the
     audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'merge project'").fetchall()
     conn.close()
     assert len(audit) == 1 and '"annotations": {"added": 4' in audit[0][0]
+
+
+def test_rows_the_bulk_copy_leaves_are_still_judged_one_by_one_in_file_order(ours: Project, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.annot"
+    with make_project(path, {"port.txt": PORT_TEXT, "cafe.txt": CAFE_TEXT}) as colleague:
+        colleague.annotators.ensure("ben")
+        colleague.annotators.ensure("Ben B.")
+        port, cafe = doc_with(colleague, "port strike"), doc_with(colleague, "owners")
+        noted = colleague.annotations.add(port, "ben", "Framing", "Political", *span(colleague, port, "union leader"),
+                                          note="ask Zoe\u0308 \U0001F6A2").primary
+        graded = colleague.annotations.add(cafe, "ben", "Stance", "Favour", *span(colleague, cafe, "naive hopes"),
+                                           attributes={"intensity": 3}).primary
+        first = colleague.annotations.add(cafe, "ben", "Rhetorical device", "Loaded language",
+                                          *span(colleague, cafe, "Cafe\u0301 owners")).primary
+        twin = colleague.annotations.add(cafe, "Ben B.", "Rhetorical device", "Loaded language",
+                                         *span(colleague, cafe, "Cafe\u0301 owners")).primary
+        overall = colleague.annotations.add(cafe, "ben", "Overall stance", "Favour").primary
+    conn = sqlite3.connect(path)  # what the app would not write: a second one-per-document label, a bad id
+    conn.execute("INSERT INTO annotations SELECT 'second-overall', document_id, annotator_id, layer_id, "
+                 "(SELECT id FROM labels WHERE name = 'Against' AND layer_id = annotations.layer_id), span_start, "
+                 "span_end, attributes, note, created_at, updated_at FROM annotations WHERE id = ?", [overall])
+    conn.execute("INSERT INTO annotations SELECT 'bell\x07', document_id, annotator_id, layer_id, label_id, 0, 4, "
+                 "attributes, note, created_at, updated_at FROM annotations WHERE id = ?", [first])
+    conn.commit()
+    conn.close()
+    report = merge_project(ours, path, annotator_map={"Ben B.": "ben"})
+    assert report.annotations.added == 4  # noted, graded, first, overall
+    assert report.duplicates == 1  # twin: same span and label as `first` once "Ben B." is ben
+    [conflict] = report.annotations.conflicts
+    assert conflict.id == "second-overall" and "one label per document" in conflict.reason
+    [invalid] = report.annotations.invalid
+    assert "bell" in invalid and "invalid id" in invalid
+    assert ours.annotations.get(noted).note == "ask Zoe\u0308 \U0001F6A2"
+    assert ours.annotations.get(graded).attributes == {"intensity": 3}
+    assert ours.annotations.get(overall).label == "Favour"
+    assert {ours.annotations.get(i).annotator for i in (noted, graded, first, overall)} == {"ben"}
+    with pytest.raises(Exception):
+        ours.annotations.get(twin)
+    again = merge_project(ours, path, annotator_map={"Ben B.": "ben"})
+    assert not again.changed and again.annotations.skipped == 5 and len(again.annotations.conflicts) == 1
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_the_other_file_is_attached_read_only_or_as_a_private_snapshot(
+    ours: Project, theirs: Path, copy: bool
+) -> None:
+    before = sha256(theirs)
+    beside = sorted(p.name for p in theirs.parent.iterdir())
+    conn = ours.db.conn
+    with attached_other(conn, theirs, copy=copy) as other:
+        assert sorted(name for name, _ in other.annotators.values()) == ["ben"]
+        assert conn.execute(f"SELECT count(*) FROM {OTHER}.annotations").fetchone()[0] == 4
+        if not copy:
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                conn.execute(f"DELETE FROM {OTHER}.comments")  # the file itself cannot be written at all
+    assert OTHER not in [row[1] for row in conn.execute("PRAGMA database_list")]
+    assert sha256(theirs) == before
+    assert sorted(p.name for p in theirs.parent.iterdir()) == beside

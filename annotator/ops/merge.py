@@ -18,6 +18,12 @@ Matching rules (what "the same" means):
 Merging the same file twice changes nothing the second time (not even the audit log).
 The project's undo history is cleared after a merge, as after an import.
 
+How: their file is attached to our connection read-only (`attached_other`) and checked;
+annotations nothing else can affect are copied by one INSERT … SELECT through temporary
+id-mapping tables, identical ones are counted in SQL, and only the rest (conflicts,
+duplicates, damaged rows, overlap and one-label rules) are judged row by row in Python,
+in their file's order, so the outcome is the one of judging every row that way.
+
 One annotator's work can also travel as a small JSONL package, without a project file:
 `annotator export THEIRS.annot --annotator NAME --out pkg.jsonl` writes their documents
 with that annotator's spans and labels (with their ids), and `annotator import
@@ -404,7 +410,10 @@ def attached_other(conn: sqlite3.Connection, path: Path, copy: bool | None = Non
                 raise explain_sqlite_error(path, error) from error
             yield other
         finally:
-            conn.execute(f"DETACH DATABASE {OTHER}")
+            try:
+                conn.execute(f"DETACH DATABASE {OTHER}")
+            except sqlite3.Error:
+                pass  # a statement on it is still open after an error: detached before the next merge
 
 
 # ----- mapping annotators and labels ------------------------------------------------
@@ -507,8 +516,10 @@ _VALID = (
 )
 # A new row nothing else in either file can affect (its id is used once in their file: see
 # merge_excluded_ids; its content is not here and not repeated there; no rule between
-# annotations applies to it): kind 1, added by one INSERT … SELECT. A row we already have,
-# identical: kind 2, skipped. Every other row is left to _Merger._copy_one_by_one.
+# annotations applies to it) is kind 1 in merge_rows, added by one INSERT … SELECT. A row
+# we already have, identical, is kind 2, skipped. Every other row is left to
+# _Merger._copy_one_by_one. (Sorting first, then inserting, spares SQLite from staging the
+# whole SELECT, which it does when a SELECT reads the table it inserts into.)
 _SORT = (
     "INSERT INTO temp.merge_rows (seq, kind) SELECT a.rowid, CASE WHEN o.id IS NULL THEN 1 ELSE 2 END "
     f"{_MAPPED}{_ATTRIBUTES}LEFT JOIN main.annotations AS o ON o.id = a.id WHERE {_VALID} AND CASE WHEN o.id IS NULL "
@@ -523,10 +534,10 @@ _SORT = (
     "AND NOT EXISTS (SELECT 1 FROM main.annotations AS c WHERE c.document_id = d.ours AND c.annotator_id = p.ours "
     "AND +c.layer_id = l.layer AND c.span_start IS NULL))) "
     "ELSE o.document_id = d.ours AND o.annotator_id = p.ours AND o.label_id = l.label "
-    "AND o.span_start IS a.span_start AND o.span_end IS a.span_end AND o.attributes = COALESCE(x.cleaned, a.attributes) "
-    "AND o.note = a.note END"
+    "AND o.span_start IS a.span_start AND o.span_end IS a.span_end "
+    "AND o.attributes = COALESCE(x.cleaned, a.attributes) AND o.note = a.note END"
 )
-_INSERT_FAST = (
+_INSERT_NEW = (
     "INSERT INTO main.annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
     "attributes, note, created_at, updated_at) "
     "SELECT a.id, d.ours, p.ours, l.layer, l.label, a.span_start, a.span_end, COALESCE(x.cleaned, a.attributes), "
@@ -537,6 +548,10 @@ _INSERT_FAST = (
     "JOIN temp.merge_annotators AS p ON p.their = a.annotator_id "
     f"JOIN temp.merge_labels AS l ON l.their = a.label_id {_ATTRIBUTES}"
     "WHERE f.kind = 1 ORDER BY d.ours, f.seq"  # in document order: the document index is written in order
+)
+_SELECT_REST = (
+    f"SELECT {{columns}} FROM {OTHER}.annotations NOT INDEXED WHERE rowid NOT IN (SELECT seq FROM temp.merge_rows) "
+    "ORDER BY rowid"
 )
 _REPEATED = (
     f"INSERT INTO temp.merge_repeated_keys SELECT d.ours, p.ours, l.label, a.span_start, a.span_end {_MAPPED}"
@@ -730,11 +745,9 @@ class _Merger:
         for statement in _REPEATED:
             conn.execute(statement)
         conn.execute(_SORT)
-        tally.added += conn.execute(_INSERT_FAST, {"stamp": stamp}).rowcount
+        tally.added += conn.execute(_INSERT_NEW, {"stamp": stamp}).rowcount
         tally.skipped += conn.execute("SELECT count(*) FROM temp.merge_rows WHERE kind = 2").fetchone()[0]
-        remaining = self.their_rows(
-            f"SELECT {_ANNOTATION_COLUMNS} FROM {OTHER}.annotations NOT INDEXED "
-            "WHERE rowid NOT IN (SELECT seq FROM temp.merge_rows) ORDER BY rowid")
+        remaining = self.their_rows(_SELECT_REST.format(columns=_ANNOTATION_COLUMNS))
         if remaining:
             self._copy_one_by_one(remaining, stamp)
 
@@ -1152,5 +1165,5 @@ def benchmark(n_documents: int = 10_000, n_annotations: int = 200_000) -> dict[s
         }
 
 
-__all__ = ["Conflict", "MergeCancelled", "MergeRefused", "MergeReport", "Tally", "benchmark", "merge_project",
-           "open_other", "suggest_annotator_map", "unknown_labels"]
+__all__ = ["Conflict", "MergeCancelled", "MergeRefused", "MergeReport", "Tally", "attached_other", "benchmark",
+           "merge_project", "open_other", "read_other", "suggest_annotator_map", "unknown_labels"]
