@@ -12,38 +12,18 @@ from PySide6.QtGui import QKeyEvent, QTextCursor
 
 from ...errors import AnnotatorError
 from ...model import Annotation
-from ...project import Project
 from ...project.history import ChangeSet
-from ...segmentation import Segmentation
 from ...store.database import explain_sqlite_error
-from ..offsets import OffsetMap
-from .attributes import AttributeEditor
-from .spans import SpanIndex
-from .view import TextView
+from .state import EditorState
 
 _NO_MODIFIERS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 _ALT = Qt.KeyboardModifier.AltModifier
 _ALT_SHIFT = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
 
 
-class EditingMixin:
+class EditingMixin(EditorState):
     """Keys and operations that change annotations, for AnnotationEditor."""
 
-    # State kept by AnnotationEditor (declared here for readers and type checkers).
-    view: TextView
-    attribute_editor: AttributeEditor
-    sig_changed: Any
-    sig_annotation_selected: Any
-    sig_message: Any
-    _project: Project | None
-    _document_id: str | None
-    _annotator: str
-    _text: str
-    _offsets: OffsetMap
-    _segmentation: Segmentation | None
-    _index: SpanIndex
-    _selected: str | None
-    _quiet: int
 
     # ----- keys ----------------------------------------------------------------------
 

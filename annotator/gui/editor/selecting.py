@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtGui import QTextCursor, QTextLine
 
 from ...errors import AnnotatorError
 from ...model import Annotation
-from ...project import Project
-from ...segmentation import Segmentation
-from ..offsets import OffsetMap
-from .attributes import AttributeEditor
-from .spans import BACKGROUND, OTHERS, SpanIndex
-from .view import TextView
+from .state import EditorState
+from .spans import BACKGROUND, OTHERS
 
 LINE_HEIGHT_PERCENT = 140
 EDGE_GRAB = 5  # pixels either side of a span's edge where a drag resizes it
 
 
-class SelectionMixin:
+class SelectionMixin(EditorState):
     """Text selection and the selected annotation, for AnnotationEditor."""
 
-    # State kept by AnnotationEditor (declared here for readers and type checkers).
-    view: TextView
-    attribute_editor: AttributeEditor
-    sig_changed: Any
-    sig_annotation_selected: Any
-    sig_message: Any
-    _project: Project | None
-    _document_id: str | None
-    _annotator: str
-    _text: str
-    _offsets: OffsetMap
-    _segmentation: Segmentation | None
-    _index: SpanIndex
-    _selected: str | None
-    _quiet: int
 
     # ----- selection -----------------------------------------------------------------
 
