@@ -235,3 +235,39 @@ def test_full_text_search_finds_words_ignoring_case_and_accents(project: Project
     assert project.documents.search("jose") == [doc]
     assert project.documents.search('"robbery (') == [doc]  # FTS syntax is taken literally
     assert project.documents.search("nothing-like-this") == []
+
+
+def test_undoing_a_delete_brings_back_the_comment_thread(project: Project) -> None:
+    from annotator.ops.comments import add_comment, list_comments
+
+    doc = _doc(project, SAMPLE_TEXT)
+    ident = project.annotations.add(doc, "ada", "Framing", "Economic", 4, 11).primary
+    add_comment(project, ident, "ben", "why Economic here?")
+    project.annotations.delete([ident])
+    assert _rows(project.path, "SELECT COUNT(*) FROM comments") == [(0,)]
+    project.history.undo()
+    assert [c.body for c in list_comments(project, ident)] == ["why Economic here?"]
+    project.history.redo()
+    assert _rows(project.path, "SELECT COUNT(*) FROM annotations") == [(0,)]
+
+
+def test_a_rolled_back_transaction_leaves_no_undo_step(project: Project) -> None:
+    doc = _doc(project, SAMPLE_TEXT)
+    with pytest.raises(AnnotationError):
+        with project.history.transaction():
+            project.annotations.add(doc, "ada", "Framing", "Economic", 4, 11)
+            project.annotations.add(doc, "ada", "Framing", "Economic", 0, 10**6)  # refused
+    assert project.annotations.count() == 0
+    assert not project.history.can_undo and project.history.redo() is None
+
+
+def test_an_undo_that_can_no_longer_apply_says_so_and_changes_nothing(project: Project) -> None:
+    from annotator.ops.codebook_edit import delete_label
+
+    doc = _doc(project, SAMPLE_TEXT)
+    ident = project.annotations.add(doc, "ada", "Framing", "Other", 4, 11).primary
+    project.annotations.delete([ident])
+    delete_label(project, "Framing", "Other")  # no annotation uses it any more
+    assert not project.history.can_undo  # the steps that referred to it are gone
+    assert project.history.undo() is None
+    assert project.annotations.count() == 0

@@ -228,8 +228,7 @@ def delete_label(
         parent_id = db.execute("SELECT parent_id FROM labels WHERE id = ?", [found.id]).fetchone()[0]
         db.execute("UPDATE labels SET parent_id = ? WHERE parent_id = ?", [parent_id, found.id])
         db.execute("DELETE FROM labels WHERE id = ?", [found.id])
-    if count:
-        project.history.clear()
+    project.history.clear()  # undo steps may refer to the label's id, gone now
     return count
 
 

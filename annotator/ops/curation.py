@@ -327,7 +327,7 @@ def accept(project: Project, document_id: str, source_annotation_id: str, curato
     already = _decisions(project, [document_id]).accepted(source.id)
     if already is not None:
         return ChangeSet(description="already accepted", primary=already)
-    with project.db.atomic():
+    with project.history.transaction():
         result, gold = _put_gold(project, document_id, curator, source.layer, source.label, source.start,
                                  source.end, source.attributes, snap=False)
         _log(project, curator, document_id, source.id, gold, "accept", "", _describe(source))
@@ -354,7 +354,7 @@ def reject(project: Project, source_annotation_id: str, curator: str, reason: st
     shared = gold is not None and any(
         other != source.id and decisions.accepted(other) == gold for other in decisions.latest)
     result = None
-    with project.db.atomic():
+    with project.history.transaction():
         _log(project, curator, source.document_id, source.id, None, "reject", reason, _describe(source))
         if gold is not None and not shared:
             result = project.annotations.delete([gold])
@@ -377,7 +377,7 @@ def edit_and_accept(
     moved = (new_start, new_end) != (source.start, source.end)
     gold = _decisions(project, [source.document_id]).accepted(source.id)
     results: list[ChangeSet] = []
-    with project.db.atomic():
+    with project.history.transaction():
         if gold is not None:
             current = project.annotations.get(gold)
             if new_label != current.label:
@@ -415,7 +415,7 @@ def add_gold(
     """Add an annotation no annotator made (a missing one) straight into the gold set."""
     curator = ensure_curator(project, curator)
     gold = str(uuid.uuid4())
-    with project.db.atomic():
+    with project.history.transaction():
         result = project.annotations.add(document_id, curator, layer, label, start, end, attributes or {},
                                          annotation_id=gold)
         added = project.annotations.get(gold)
@@ -482,7 +482,7 @@ def accept_all_agreeing(
     if not changes and not logs:
         return None
     changes.extend(_curator_status(project, document_id, curator_id, bool(changes)))
-    with project.db.atomic():
+    with project.history.transaction():
         for source_id, gold_id, detail in logs:
             _log(project, curator, document_id, source_id, gold_id, "accept-agreeing", "", detail)
         if changes:

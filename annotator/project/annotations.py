@@ -313,7 +313,19 @@ class AnnotationStore:
         if not rows:
             return ChangeSet(description="delete nothing")
         actor = self._annotators.name(rows[0]["annotator_id"])
-        changes = tuple(RowChange("annotations", (row["id"],), row, None) for row in rows)
+        # Their comment threads go with them (and come back on undo), before the rows
+        # themselves so that undo restores the annotations first.
+        marks = ", ".join("?" * len(rows))
+        cursor = self._db.execute(
+            f"SELECT * FROM comments WHERE annotation_id IN ({marks}) ORDER BY created_at, id",
+            [row["id"] for row in rows],
+        )
+        names = [column[0] for column in cursor.description]
+        comments = [dict(zip(names, values)) for values in cursor.fetchall()]
+        changes = (
+            *(RowChange("comments", (comment["id"],), comment, None) for comment in comments),
+            *(RowChange("annotations", (row["id"],), row, None) for row in rows),
+        )
         noun = "annotation" if len(rows) == 1 else f"{len(rows)} annotations"
         return self._history.apply(Operation(f"delete {noun}", actor, changes))
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlite_utils
+
+from ..errors import AnnotationError
 
 # Tables whose rows operations change, with their key columns.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -156,13 +160,39 @@ class History:
         """Description of the operation redo would repeat ('' if none)."""
         return self._redo[-1].description if self._redo else ""
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction around several operations (e.g. a curation decision and its log
+        row): if it rolls back, the undo steps recorded inside it are forgotten too."""
+        undo_length, redo = len(self._undo), list(self._redo)
+        try:
+            with self._db.atomic():
+                yield
+        except BaseException:
+            del self._undo[undo_length:]
+            self._redo[:] = redo
+            raise
+
+    def _replay(self, operation: Operation, undo: bool) -> None:
+        verb = "undo" if undo else "redo"
+        try:
+            with self._db.atomic():
+                self._write(operation, undo=undo, action=f"{verb}: {operation.description}")
+        except sqlite3.Error as error:
+            # The rows it would restore refer to something removed since (a deleted label):
+            # the step can never apply again, so it is dropped with a message.
+            self.clear()
+            raise AnnotationError(
+                f"cannot {verb} \"{operation.description}\": {error}; the undo history was cleared"
+            ) from None
+
     def undo(self) -> ChangeSet | None:
         """Revert the last operation in one transaction; None if there is nothing to undo."""
         if not self._undo:
             return None
-        operation = self._undo.pop()
-        with self._db.atomic():
-            self._write(operation, undo=True, action=f"undo: {operation.description}")
+        operation = self._undo[-1]
+        self._replay(operation, undo=True)
+        self._undo.pop()
         self._redo.append(operation)
         return _summarise(operation.changes, operation.description, undo=True)
 
@@ -170,9 +200,9 @@ class History:
         """Repeat the last undone operation; None if there is nothing to redo."""
         if not self._redo:
             return None
-        operation = self._redo.pop()
-        with self._db.atomic():
-            self._write(operation, undo=False, action=f"redo: {operation.description}")
+        operation = self._redo[-1]
+        self._replay(operation, undo=False)
+        self._redo.pop()
         self._undo.append(operation)
         return _summarise(operation.changes, operation.description, undo=False)
 
