@@ -19,6 +19,7 @@ from .errors import AnnotatorError
 
 # Kept literal so that `--help` imports nothing heavy; a test checks it equals ops.exporting.FORMATS.
 EXPORT_FORMATS = ("jsonl", "csv", "spacy", "brat", "xmi", "qdpx", "qdc", "conll")
+IMPORT_FORMATS = ("txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi", "qdpx", "conll", "spacy")
 COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
@@ -55,8 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("project", type=_project_path, help="the project file")
     imp.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
-    imp.add_argument("--format", default="auto",
-                     choices=("auto", "txt", "md", "html", "docx", "csv", "tsv", "jsonl"),
+    imp.add_argument("--format", default="auto", choices=("auto", *IMPORT_FORMATS),
                      help="input format (default: from each file's extension)")
     imp.add_argument("--text-column", help="CSV/TSV column holding the text (default: text, body, content or article)")
     imp.add_argument("--annotator", help="annotator of imported spans that name none (default: 'imported')")
@@ -199,10 +199,11 @@ def cmd_import(args: argparse.Namespace) -> int:
              f"skipped as duplicates: {len(report.duplicates)}", f"failed: {len(report.failed)}"]
     lines += [f"  duplicate: {message}" for message in report.duplicates]
     lines += [f"  failed: {path}: {reason}" for path, reason in report.failed]
+    lines += [f"  conflict: {message}" for message in report.conflicts]
     if report.added_labels:
         lines.append("labels added to the codebook: " + "; ".join(report.added_labels))
     _print(report.as_dict(), args.json, "\n".join(lines))
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.conflicts else 0
 
 
 def format_info(info: dict[str, Any]) -> str:
@@ -289,7 +290,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     with Project.open(args.project, readonly=True) as project:
         report = compute_agreement(project, request)
     if args.csv:
-        write_csv(report, args.csv)
+        try:
+            write_csv(report, args.csv)
+        except OSError as error:
+            raise AnnotatorError(f"{args.csv}: cannot write ({error.strerror})") from None
     _print(report.to_dict(), args.json, format_report(report))
     return 0
 

@@ -156,11 +156,13 @@ def test_merge_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
     assert json.loads(run("info", str(ours), "--json").stdout) == info
 
 
-def test_cli_export_formats_match_the_exporters() -> None:
-    from annotator.cli import EXPORT_FORMATS
+def test_cli_format_lists_match_the_readers_and_exporters() -> None:
+    from annotator.cli import EXPORT_FORMATS, IMPORT_FORMATS
+    from annotator.formats.readers import SUPPORTED
     from annotator.ops.exporting import FORMATS
 
     assert EXPORT_FORMATS == FORMATS
+    assert set(IMPORT_FORMATS) == set(SUPPORTED.values())
 
 
 def test_every_export_format_from_the_command_line(tmp_path: Path) -> None:
@@ -180,6 +182,12 @@ def test_every_export_format_from_the_command_line(tmp_path: Path) -> None:
         report = json.loads(result.stdout)
         assert report["documents"] == (0 if fmt == "qdc" else 1), fmt  # qdc: the codebook alone
         assert out.exists(), fmt
+    again = tmp_path / "again.annot"  # our own XMI export comes back in
+    run("new", str(again))
+    result = run("import", str(again), str(tmp_path / "out-xmi"), "--format", "xmi", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["annotations"] == 1, result.stdout + result.stderr
+    result = run("agreement", str(project), "--layer", "Rhetorical device", "--csv", "/nonexistent/x.csv")
+    assert result.returncode == 2 and "/nonexistent/x.csv: cannot write" in result.stderr
     rebuilt = tmp_path / "rebuilt.annot"
     result = run("new", str(rebuilt), "--from", str(tmp_path / "out-jsonl"), "--json")
     assert result.returncode == 0, result.stderr

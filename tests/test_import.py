@@ -209,3 +209,51 @@ def test_a_full_disk_stops_the_import_with_a_message_and_changes_nothing(empty: 
     with pytest.raises(ProjectFileError, match="disk is full"):
         import_paths(empty, [tmp_path / "zbig.txt"])
     assert _snapshot(empty.path) == before
+
+
+def test_reimporting_a_file_without_ids_adds_nothing_twice(empty: Project, tmp_path: Path) -> None:
+    path = tmp_path / "doccano.jsonl"
+    path.write_text(json.dumps({"text": "Taxes are theft 😠 they said.", "label": [[0, 15, "Slogans"]]}) + "\n",
+                    encoding="utf-8")
+    first = import_paths(empty, [path], options=ReadOptions(default_annotator="ann"))
+    second = import_paths(empty, [path], options=ReadOptions(default_annotator="ann"))
+    assert first.annotations == 1 and second.annotations == 0 and second.annotations_skipped == 1
+    assert empty.annotations.count() == 1
+
+
+def test_two_labels_in_a_one_label_document_layer_refuse_the_file(empty: Project, tmp_path: Path) -> None:
+    path = tmp_path / "two.jsonl"
+    path.write_text(json.dumps({"text": "A budget story.", "labels": [
+        {"layer": "Dominant frame", "label": "Economic", "annotator": "ann"},
+        {"layer": "Dominant frame", "label": "Morality", "annotator": "ann"}]}) + "\n", encoding="utf-8")
+    before = _snapshot(empty.path)
+    report = import_paths(empty, [path])
+    assert "takes one label per document" in report.failed[0][1] and "Morality" in report.failed[0][1]
+    assert _snapshot(empty.path) == before
+
+
+def test_a_changed_annotation_with_a_known_id_is_reported_as_a_conflict(empty: Project, tmp_path: Path) -> None:
+    span = {"id": "4f1c2a8e-95a7-4d5e-9a8e-6f7d2c1b0a11", "start": 0, "end": 5, "layer": "Framing",
+            "label": "Economic", "annotator": "ann"}
+    path = tmp_path / "a.jsonl"
+    path.write_text(_line("Taxes rise again.", [span]) + "\n", encoding="utf-8")
+    import_paths(empty, [path])
+    path.write_text(_line("Taxes rise again.", [{**span, "label": "Political"}]) + "\n", encoding="utf-8")
+    report = import_paths(empty, [path])
+    assert report.annotations == 0 and len(report.conflicts) == 1 and span["id"] in report.conflicts[0]
+    assert [a.label for a in empty.annotations.all()] == ["Economic"]
+
+
+def test_one_bad_document_fails_only_its_own_file(empty: Project, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a-good.txt").write_text("A good article.", encoding="utf-8")
+    (folder / "b-klingon.jsonl").write_text(json.dumps({"text": "Qapla!", "meta": {"language": "klingon"}}) + "\n",
+                                            encoding="utf-8")
+    (folder / "c-surrogate.jsonl").write_text('{"text": "broken \\ud83d half"}\n', encoding="utf-8")
+    (folder / "d-good.md").write_text("# Another\n\nGood one.", encoding="utf-8")
+    report = import_paths(empty, [folder])
+    failed = dict(report.failed)
+    assert 'language "klingon"' in failed[str(folder / "b-klingon.jsonl")]
+    assert "not valid Unicode" in failed[str(folder / "c-surrogate.jsonl")]
+    assert len(report.imported) == 2

@@ -49,6 +49,7 @@ SUPPORTED: dict[str, str] = {
     ".json": "jsonl",
     ".ann": "brat",
     ".xmi": "xmi",
+    ".zip": "xmi",  # what our XMI export writes: the .xmi files and TypeSystem.xml, zipped
     ".qdpx": "qdpx",
     ".conll": "conll",
     ".spacy": "spacy",

@@ -136,7 +136,9 @@ def read_xmi(path: Path, options: ReadOptions | None = None) -> list[ImportedDoc
     """Read an .xmi file (TypeSystem.xml beside it) or a .zip holding XMI files and a type system."""
     options = options or ReadOptions()
     path = Path(path)
-    if path.suffix.lower() == ".zip":
+    with open(path, "rb") as handle:
+        is_zip = handle.read(4) == b"PK\x03\x04"
+    if is_zip:  # our own export (a .zip, whatever its name) or any zipped CAS export
         with SafeZip(path) as archive:
             systems = [name for name in archive.names if PurePosixPath(name).name.lower() == "typesystem.xml"]
             parts = sorted(name for name in archive.names if name.lower().endswith(".xmi"))

@@ -37,6 +37,7 @@ class ImportReport:
     annotations: int = 0
     annotations_skipped: int = 0
     added_labels: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # same id, different content: ours kept
     files: int = 0
     cancelled: bool = False
 
@@ -50,6 +51,7 @@ class ImportReport:
             "annotations": self.annotations,
             "annotations_skipped": self.annotations_skipped,
             "added_labels": self.added_labels,
+            "conflicts": self.conflicts,
             "cancelled": self.cancelled,
         }
 
@@ -162,6 +164,7 @@ def _store_file(
     resolver = _Resolver(project, add_labels, report)
     new_ids: list[str] = []
     duplicates: list[str] = []
+    conflicts: list[str] = []
     added = skipped = 0
     labels_before = len(report.added_labels)
     try:
@@ -194,10 +197,14 @@ def _store_file(
                     known[digest] = document_id
                     new_ids.append(document_id)
                 for item in [*doc.spans, *doc.labels]:
-                    if item.id and project.annotations.exists(item.id):
+                    row = _annotation_row(project, document_id, item, options, doc.origin)
+                    verdict = _existing(project, row, item, doc.origin)
+                    if verdict == "same":
                         skipped += 1
                         continue
-                    row = _annotation_row(project, document_id, item, options, doc.origin)
+                    if verdict:
+                        conflicts.append(verdict)
+                        continue
                     columns = list(row)
                     db.execute(
                         f"INSERT INTO annotations ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
@@ -218,8 +225,63 @@ def _store_file(
         raise
     report.imported.extend(new_ids)
     report.duplicates.extend(duplicates)
+    report.conflicts.extend(conflicts)
     report.annotations += added
     report.annotations_skipped += skipped
+
+
+_COMPARED = ("document_id", "annotator_id", "label_id", "span_start", "span_end", "attributes", "note")
+
+
+def _existing(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel, origin: str) -> str:
+    """How an incoming annotation relates to what is stored: "same" (skip it), a conflict
+    message (keep ours), or "" (new). Refuses a second label in a one-label document layer."""
+    db = project.db
+    stored = db.execute(f"SELECT {', '.join(_COMPARED)} FROM annotations WHERE id = ?", [row["id"]]).fetchone()
+    if stored is not None:
+        if tuple(stored) == tuple(row[c] for c in _COMPARED):
+            return "same"
+        return f"{origin}: annotation {row['id']} ({item.label}) differs from the one in the project; kept the project's"
+    same = db.execute(
+        "SELECT 1 FROM annotations WHERE document_id = ? AND annotator_id = ? AND label_id = ? "
+        "AND span_start IS ? AND span_end IS ?",
+        [row["document_id"], row["annotator_id"], row["label_id"], row["span_start"], row["span_end"]],
+    ).fetchone()
+    if same is not None:
+        return "same"  # the same code on the same text by the same person (a file without ids)
+    layer = project.codebook.layer(item.layer or "")
+    if layer.kind == "document" and not layer.multiple:
+        other = db.execute(
+            "SELECT label_id FROM annotations WHERE document_id = ? AND annotator_id = ? AND layer_id = ?",
+            [row["document_id"], row["annotator_id"], row["layer_id"]],
+        ).fetchone()
+        if other is not None:
+            raise BadInputError(
+                origin, f'layer "{layer.name}" takes one label per document, but this gives '
+                f'{project.annotators.name(row["annotator_id"])} both "{project.codebook.label_name(other[0])[1]}" '
+                f'and "{item.label}"',
+            )
+    return ""
+
+
+def _check_readable(documents: list[ImportedDocument], default_language: str) -> None:
+    """Refuse documents spaCy or SQLite cannot take: an unknown language, text that is not
+    valid Unicode (a lone surrogate from a JSON escape)."""
+    from .. import nlp
+
+    for doc in documents:
+        language = doc.language or default_language
+        try:
+            nlp.pipeline(language)
+        except AnnotatorError:
+            raise BadInputError(doc.origin, f'language "{language}" is not one spaCy knows (use a code like en, de, fr)') from None
+        fields = [doc.text, doc.title, doc.source, doc.author, doc.date, doc.url, doc.extra,
+                  [(s.label, s.layer, s.annotator, s.note, s.attributes) for s in doc.spans],
+                  [(d.label, d.layer, d.annotator, d.note, d.attributes) for d in doc.labels]]
+        try:
+            json.dumps(fields, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadInputError(doc.origin, "holds text that is not valid Unicode (a lone surrogate)") from None
 
 
 def _title_from(text: str) -> str:
@@ -306,9 +368,13 @@ def import_paths(
                 progress(done, len(files), str(path))
             done += 1
             try:
-                read.append((path, read_documents(path, fmt, options)))
+                documents = read_documents(path, fmt, options)
+                _check_readable(documents, project.language)
+                read.append((path, documents))
             except AnnotatorError as error:
                 _record_failure(report, path, error)
+            except Exception as error:  # noqa: BLE001 - untrusted input: a reader's bug must not stop the rest
+                _record_failure(report, path, BadInputError(path, f"cannot be read ({type(error).__name__}: {error})"))
         segmented = _segment_all([docs for _, docs in read], project.language)
         for (path, documents), segmentations in zip(read, segmented):
             try:
