@@ -400,6 +400,8 @@ def attached_other(conn: sqlite3.Connection, path: Path, copy: bool | None = Non
             else:
                 conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [_read_only_uri(path)])
         except sqlite3.Error as error:
+            if "unable to open" in str(error):  # SQLite could not read it as a database at all
+                raise ProjectFileError(path, "the project file is corrupt or unreadable") from None
             raise explain_sqlite_error(path, error) from error
         try:
             try:
