@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
 
         self.documents_panel = DocumentsPanel(self)
         self.documents_panel.sig_document_selected.connect(self.show_document)
+        # Sorting or filtering moves the current document: keep "Document n / N" true.
+        for signal in (self.documents_panel.model.modelReset, self.documents_panel.model.layoutChanged):
+            signal.connect(self._update_status)
         self.documents_panel.view.activated.connect(lambda _index: self.focus_text())
         self.codebook_panel = CodebookPanel(self)
         self.codebook_panel.sig_label_clicked.connect(self.apply_label)
@@ -153,8 +156,12 @@ class MainWindow(QMainWindow):
             toggle.setText(f"{dock.windowTitle()} panel")
             menus["&View"].addAction(toggle)
             self.actions_by_name[f"panel_{name}"] = toggle
+        # Ctrl+= zooms in too: on most keyboards "+" needs Shift, "=" does not.
+        self.actions_by_name["zoom_in"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
         self.show_others_action = self.actions_by_name["show_others"]
-        self.show_others_action.setChecked(self.settings.show_others)
+        # Blind coding: others' work is never shown at start, nor carried over to another
+        # annotator or project; it is switched on for the moment only.
+        self.show_others_action.setChecked(False)
         self.toolbar.addAction(self.show_others_action)
 
     def _build_status_bar(self) -> None:
@@ -279,7 +286,8 @@ class MainWindow(QMainWindow):
             dock.show()
         self._hidden_for_welcome = []
         self.toolbar.show()
-        self.editor.show_others(self.show_others_action.isChecked())
+        self.show_others_action.setChecked(False)
+        self.editor.show_others(False)
         first = self.documents_panel.model.document_id(0)
         self.show_document(first)
         self._update_actions()
@@ -288,6 +296,9 @@ class MainWindow(QMainWindow):
     def close_project(self, show_welcome: bool = True) -> None:
         """Close the project (everything is saved already) and show the welcome screen."""
         if self.project is not None:
+            for child in self.findChildren(QWidget):  # search, codebook editor, review, agreement…
+                if child.isWindow() and child.isVisible():
+                    child.close()
             self.editor.set_document(None, self.annotator)
             self.editor.set_project(None)
             self.documents_panel.set_project(None, "")
@@ -571,8 +582,9 @@ class MainWindow(QMainWindow):
 
     def toggle_others(self, shown: bool) -> None:
         """Show or hide other annotators' work (read-only)."""
-        self.settings.show_others = shown
         self.editor.show_others(shown)
+        if shown:
+            self.show_message("Showing other annotators' work (read-only): blind coding is off until you switch it back.")
         if self.project is not None:
             self.annotations_panel.load(self.project, self.document_id, self.annotator, shown)
 
@@ -625,6 +637,7 @@ class MainWindow(QMainWindow):
                 return
         self.project.annotators.ensure(name)
         self.project.history.clear()  # one person's undo must not revert another's work
+        self.show_others_action.setChecked(False)  # blind coding for the next person
         self.annotator = name
         self.settings.set_annotator_for(self.project.path, name)
         self.documents_panel.set_project(self.project, name)

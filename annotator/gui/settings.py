@@ -100,12 +100,3 @@ class AppSettings:
         """Remember the main window's geometry and dock layout."""
         self._qt.setValue("window/geometry", geometry)
         self._qt.setValue("window/state", state)
-
-    @property
-    def show_others(self) -> bool:
-        """Whether other annotators' work was shown (read-only)."""
-        return str(self._qt.value("show_others", "false")).lower() == "true"
-
-    @show_others.setter
-    def show_others(self, value: bool) -> None:
-        self._qt.setValue("show_others", "true" if value else "false")

@@ -536,3 +536,32 @@ def test_highlights_survive_reflow_by_resize_and_zoom(editor: AnnotationEditor, 
     assert any(
         _close(image.pixelColor(where.x() + dx, where.y() + dy), colour, 6) for dx in range(-4, 5) for dy in range(-6, 7)
     ), "the background is not painted after the reflow"
+
+
+def test_what_was_typed_in_the_form_is_kept_when_the_document_changes(
+    editor: AnnotationEditor, project: Project, qtbot: Any
+) -> None:
+    editor.set_active_layer("Stance")
+    start = editor.text.index("robbery")
+    editor.set_selection(start, start + 7)
+    editor.activateWindow()
+    qtbot.keyClick(editor.view, "a")
+    qtbot.keyClicks(QApplication.focusWidget(), "the mayor")
+    other = next(i for i in project.documents.ids() if i != editor.document_id)
+    editor.set_document(other, "ada")  # leaves without pressing Enter
+    assert not editor.attribute_editor.isVisible()
+    assert stored_rows(project.path)[0][3:] == ("Against", "ada", '{"target": "the mayor"}')
+
+
+def test_the_form_closes_when_undo_removes_its_annotation(
+    editor: AnnotationEditor, project: Project, qtbot: Any
+) -> None:
+    editor.set_active_layer("Stance")
+    start = editor.text.index("Critics")
+    editor.set_selection(start, start + 7)
+    editor.activateWindow()
+    qtbot.keyClick(editor.view, "f")
+    assert editor.attribute_editor.isVisible()
+    editor.apply_changes(project.history.undo())
+    assert not editor.attribute_editor.isVisible()
+    assert stored_rows(project.path) == []

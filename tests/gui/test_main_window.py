@@ -326,3 +326,44 @@ def test_codebook_filter_and_guidelines(qtbot, window) -> None:
     details = panel.details.toPlainText()
     assert "Include:" in details and "long overdue" in details
     assert "Exclude:" in item.toolTip(0)
+
+
+def test_blind_coding_is_restored_for_the_next_annotator(qtbot, window, project: Project) -> None:
+    doc = _first_doc_with_sample(window)
+    project.annotations.add(doc, "ben", "Framing", "Political", 4, 11)
+    window.documents_panel.select_document(doc)
+    window.show_others_action.setChecked(True)
+    assert any(label == "Political" for *_, label in window.editor.highlighted_ranges())
+    window.switch_annotator("cleo")
+    assert not window.show_others_action.isChecked()
+    assert not any(label == "Political" for *_, label in window.editor.highlighted_ranges())
+
+
+def test_ctrl_equal_zooms_in_as_ctrl_plus_does(qtbot, window) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    shortcuts = window.actions_by_name["zoom_in"].shortcuts()
+    assert QKeySequence("Ctrl+=") in shortcuts and QKeySequence("Ctrl++") in shortcuts
+
+
+def test_closing_the_project_closes_the_windows_that_use_it(qtbot, window) -> None:
+    window.search_corpus()
+    dialog = window.dialog
+    assert dialog.isVisible()
+    window.close_project()
+    assert not dialog.isVisible()
+
+
+def test_status_bar_position_follows_sorting_and_filtering(qtbot, demo_path, settings) -> None:
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.open_project(demo_path, annotator="ada")
+    panel = main.documents_panel
+    panel.select_document(panel.model.document_id(1))
+    assert main.position_label.text().startswith("Document 2 / 5")
+    panel.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    row = panel.current_row()
+    assert row is not None and row != 1  # the current article moved
+    assert main.position_label.text().startswith(f"Document {row + 1} / 5")

@@ -64,7 +64,10 @@ class AttributeEditor(QFrame):
         return self._note if name == "note" else self._fields[name][1]
 
     def open_for(self, annotation: Annotation, layer: Layer, covered: str) -> None:
-        """Fill the form for an annotation and focus its first field."""
+        """Fill the form for an annotation and focus its first field (saving what was typed
+        for the previous one, if the form was still open)."""
+        if self._annotation_id and self._annotation_id != annotation.id:
+            self.save()
         while self._form.rowCount():
             self._form.removeRow(0)
         self._fields.clear()

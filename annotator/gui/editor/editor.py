@@ -179,6 +179,8 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
 
     def _load_document(self, document_id: str | None) -> None:
         project = self._project
+        if self.attribute_editor.annotation_id:
+            self.attribute_editor.save()  # keep what was typed before leaving the document
         self.attribute_editor.close_form()
         self._selected = None
         self._hits, self._hit = [], -1
@@ -319,6 +321,8 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         if changes.documents and self._document_id not in changes.documents:
             return
         touched: set[int] = set()
+        if self.attribute_editor.annotation_id in changes.removed:
+            self.attribute_editor.close_form()  # its annotation is gone (undo, delete elsewhere)
         for ident in changes.removed:
             touched |= self._index.remove(ident)
         for ident in (changes.added | changes.changed) - changes.removed:
