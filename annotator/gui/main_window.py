@@ -451,6 +451,9 @@ class MainWindow(QMainWindow):
         if not layer:
             return
         self.active_layer = layer
+        shown = self.visibility_actions.get(layer)
+        if shown is not None and not shown.isChecked():
+            shown.setChecked(True)  # what you tag must be visible
         self.editor.set_active_layer(layer)
         self.codebook_panel.set_active_layer(layer)
         for action in self.layer_actions:

@@ -228,6 +228,8 @@ def test_layer_keys_and_visibility(qtbot, window) -> None:
     assert window.active_layer == "Rhetorical device"
     window.visibility_actions["Stance"].setChecked(False)
     assert not window.editor.is_layer_visible("Stance")
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_F2)  # making a hidden layer active shows it again
+    assert window.editor.is_layer_visible("Stance") and window.visibility_actions["Stance"].isChecked()
 
 
 def test_corpus_search_finds_a_word_and_jumps_to_it(qtbot, window, project: Project) -> None:
