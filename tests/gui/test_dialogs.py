@@ -295,3 +295,13 @@ def test_about_mentions_the_version() -> None:
     from annotator.gui.dialogs.about import about_text
 
     assert __version__ in about_text()
+
+
+def test_corpus_search_selects_the_whole_phrase_when_the_text_has_it() -> None:
+    from annotator.gui.dialogs.corpus_search import find_hit
+
+    text = "The 🚲 cycling lobby met. Cycling\u00a0Groups answered; groups of cycling fans cheered."
+    start, end = find_hit(text, "cycling groups")
+    assert text[start:end] == "Cycling\u00a0Groups"
+    start, end = find_hit(text, "fans lobby")  # not a phrase here: the first word found
+    assert text[start:end] == "lobby"

@@ -40,13 +40,17 @@ def _fold(text: str) -> tuple[str, list[int]]:
 
 
 def find_hit(text: str, query: str) -> tuple[int, int] | None:
-    """Code-point offsets of the first whole word of `query` found in `text` (case and accents ignored)."""
+    """Code-point offsets of the whole query as a phrase if the text holds it, else of the first
+    of its words found (case and accents ignored)."""
     words = [_fold(w)[0] for w in re.findall(r"\w+", query)]
     if not words:
         return None
     folded, origin = _fold(text)
     best: tuple[int, int] | None = None
-    for word in words:
+    phrase = re.search(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", folded)
+    if phrase is not None:
+        best = (phrase.start(), phrase.end())
+    for word in words if best is None else ():
         match = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", folded) or re.search(re.escape(word), folded)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), match.end())
