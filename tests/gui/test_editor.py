@@ -80,6 +80,16 @@ def layout_background_at(editor: AnnotationEditor, position: int) -> QColor | No
     return None
 
 
+
+def _tag_stance(editor: AnnotationEditor, qtbot: Any, word: str, key: str) -> int:
+    """Select `word` in the article, press a Stance label's key; returns where the word starts."""
+    editor.set_active_layer("Stance")
+    start = editor.text.index(word)
+    editor.set_selection(start, start + len(word))
+    editor.activateWindow()
+    qtbot.keyClick(editor.view, key)
+    return start
+
 def test_label_key_after_an_emoji_stores_and_highlights_exact_offsets(
     editor: AnnotationEditor, project: Project, qtbot: Any
 ) -> None:
@@ -284,12 +294,7 @@ def test_stripes_margin_has_one_stripe_per_visible_annotation(
 def test_attribute_form_by_keyboard_stores_attributes(
     editor: AnnotationEditor, project: Project, qtbot: Any
 ) -> None:
-    text = editor.text
-    editor.set_active_layer("Stance")
-    start = text.index("robbery")
-    editor.set_selection(start, start + 7)
-    editor.activateWindow()
-    qtbot.keyClick(editor.view, "a")  # Against
+    start = _tag_stance(editor, qtbot, "robbery", "a")
     form = editor.attribute_editor
     assert form.isVisible()
     assert QApplication.focusWidget() is form.field("target")
@@ -314,11 +319,7 @@ def test_attribute_form_by_keyboard_stores_attributes(
 
 
 def test_attribute_form_is_skippable_with_escape(editor: AnnotationEditor, project: Project, qtbot: Any) -> None:
-    editor.set_active_layer("Stance")
-    start = editor.text.index("Critics")
-    editor.set_selection(start, start + 7)
-    editor.activateWindow()
-    qtbot.keyClick(editor.view, "f")
+    _tag_stance(editor, qtbot, "Critics", "f")
     assert editor.attribute_editor.isVisible()
     qtbot.keyClicks(QApplication.focusWidget(), "ignored")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
@@ -541,11 +542,7 @@ def test_highlights_survive_reflow_by_resize_and_zoom(editor: AnnotationEditor, 
 def test_what_was_typed_in_the_form_is_kept_when_the_document_changes(
     editor: AnnotationEditor, project: Project, qtbot: Any
 ) -> None:
-    editor.set_active_layer("Stance")
-    start = editor.text.index("robbery")
-    editor.set_selection(start, start + 7)
-    editor.activateWindow()
-    qtbot.keyClick(editor.view, "a")
+    _tag_stance(editor, qtbot, "robbery", "a")
     qtbot.keyClicks(QApplication.focusWidget(), "the mayor")
     other = next(i for i in project.documents.ids() if i != editor.document_id)
     editor.set_document(other, "ada")  # leaves without pressing Enter
@@ -556,11 +553,7 @@ def test_what_was_typed_in_the_form_is_kept_when_the_document_changes(
 def test_the_form_closes_when_undo_removes_its_annotation(
     editor: AnnotationEditor, project: Project, qtbot: Any
 ) -> None:
-    editor.set_active_layer("Stance")
-    start = editor.text.index("Critics")
-    editor.set_selection(start, start + 7)
-    editor.activateWindow()
-    qtbot.keyClick(editor.view, "f")
+    _tag_stance(editor, qtbot, "Critics", "f")
     assert editor.attribute_editor.isVisible()
     editor.apply_changes(project.history.undo())
     assert not editor.attribute_editor.isVisible()
