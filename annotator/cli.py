@@ -316,6 +316,11 @@ def run_gui(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `annotator` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--segment-worker"]:  # the frozen app started as an import's spaCy worker
+        from .nlp import serve_worker
+
+        serve_worker()
+        return 0
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         try:
             return run_gui(argv)

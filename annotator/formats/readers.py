@@ -121,15 +121,19 @@ def expand_inputs(paths: Sequence[Path]) -> list[Path]:
 
 def _supported_files_in(folder: Path) -> list[Path]:
     """Supported, visible files anywhere below `folder`, sorted by path."""
-    found: list[Path] = []
+    found: list[tuple[tuple[str, ...], str]] = []  # (path parts below folder, path)
     for root, folders, files in os.walk(folder):  # does not follow links to folders
         folders[:] = [name for name in folders if not name.startswith(".")]
+        below = os.path.relpath(root, folder)
+        parts = () if below == os.curdir else tuple(below.split(os.sep))
+        names = set(files)
         for name in files:
             if name.startswith((".", "~$")):
                 continue
-            suffix = Path(name).suffix.lower()
-            if suffix == ".txt" and Path(name).stem + ".ann" in files:
+            stem, suffix = os.path.splitext(name)
+            suffix = suffix.lower()
+            if suffix == ".txt" and stem + ".ann" in names:
                 continue  # the text half of a brat pair: read with its .ann
             if suffix in SUPPORTED:
-                found.append(Path(root, name))
-    return sorted(found, key=lambda found_path: found_path.relative_to(folder).parts)
+                found.append(((*parts, name), os.path.join(root, name)))
+    return [Path(path) for _, path in sorted(found)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 from ..errors import AnnotatorError, BadInputError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
 from ..model import Document, Label, Layer, Role
+from ..nlp import Segmented
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
@@ -153,13 +156,15 @@ def _store_file(
     project: Project,
     path: Path,
     documents: list[ImportedDocument],
-    segmentations: list[tuple[Any, str]],
+    segmentations: list[Segmented],
     known: dict[str, str],
     options: ReadOptions,
     add_labels: bool,
     report: ImportReport,
+    language: str,
 ) -> None:
-    """Store every document of one file, or none of them (one transaction)."""
+    """Store every document of one file, or none of them (one transaction); `language`
+    is the project's, for documents that do not name theirs."""
     db = project.db
     resolver = _Resolver(project, add_labels, report)
     new_ids: list[str] = []
@@ -170,7 +175,7 @@ def _store_file(
     try:
         with db.atomic():
             position = project.documents.next_position()
-            for doc, (segmentation, tokenizer) in zip(documents, segmentations):
+            for doc, segmented in zip(documents, segmentations):
                 pairs = _check_document(doc, resolver)
                 for layer, label, kind in pairs:
                     resolver.ensure(layer, label, kind, doc.origin)
@@ -186,12 +191,12 @@ def _store_file(
                         Document(
                             id=document_id, sha256=digest, title=doc.title or _title_from(doc.text),
                             source=doc.source, author=doc.author, date=doc.date, url=doc.url,
-                            language=doc.language or project.language, meta=extra, length=len(doc.text),
-                            n_tokens=len(segmentation.token_starts), n_sentences=len(segmentation.sentence_starts),
-                            tokenizer=tokenizer, origin=doc.origin, imported_at=now(), position=position,
+                            language=doc.language or language, meta=extra, length=len(doc.text),
+                            n_tokens=segmented.n_tokens, n_sentences=segmented.n_sentences,
+                            tokenizer=segmented.tokenizer, origin=doc.origin, imported_at=now(), position=position,
                         ),
                         doc.text,
-                        segmentation,
+                        (segmented.tokens, segmented.sentences),
                     )
                     position += 1
                     known[digest] = document_id
@@ -264,22 +269,20 @@ def _existing(project: Project, row: dict[str, Any], item: ImportedSpan | Import
     return ""
 
 
-def _check_readable(documents: list[ImportedDocument], default_language: str) -> None:
-    """Refuse documents spaCy or SQLite cannot take: an unknown language, text that is not
-    valid Unicode (a lone surrogate from a JSON escape)."""
-    from .. import nlp
-
+def _check_readable(documents: list[ImportedDocument]) -> None:
+    """Refuse text SQLite cannot store: a lone surrogate (from a JSON escape) is not
+    valid Unicode. (An unknown language is refused when the text is segmented.)"""
     for doc in documents:
-        language = doc.language or default_language
+        strings = [doc.text, doc.title, doc.source, doc.author, doc.date, doc.url]
         try:
-            nlp.pipeline(language)
-        except AnnotatorError:
-            raise BadInputError(doc.origin, f'language "{language}" is not one spaCy knows (use a code like en, de, fr)') from None
-        fields = [doc.text, doc.title, doc.source, doc.author, doc.date, doc.url, doc.extra,
-                  [(s.label, s.layer, s.annotator, s.note, s.attributes) for s in doc.spans],
-                  [(d.label, d.layer, d.annotator, d.note, d.attributes) for d in doc.labels]]
-        try:
-            json.dumps(fields, ensure_ascii=False, default=str).encode("utf-8")
+            for value in strings:
+                if value:
+                    value.encode("utf-8")
+            if doc.extra or doc.spans or doc.labels:
+                fields = [doc.extra,
+                          [(s.label, s.layer, s.annotator, s.note, s.attributes) for s in doc.spans],
+                          [(d.label, d.layer, d.annotator, d.note, d.attributes) for d in doc.labels]]
+                json.dumps(fields, ensure_ascii=False, default=str).encode("utf-8")
         except UnicodeEncodeError:
             raise BadInputError(doc.origin, "holds text that is not valid Unicode (a lone surrogate)") from None
 
@@ -291,7 +294,11 @@ def _title_from(text: str) -> str:
     return ""
 
 
-CHUNK_FILES = 64
+# Files read ahead of the one being stored, counted in documents: their texts are being
+# segmented (in batches of nlp.BATCH_SIZE) while earlier files are stored.
+LOOKAHEAD_DOCUMENTS = 96
+# Stored documents between two updates of the full-text index.
+INDEX_EVERY = 256
 
 
 def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> None:
@@ -302,22 +309,14 @@ def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> 
     report.failed.append((str(path), reason))
 
 
-def _segment_all(files: list[list[ImportedDocument]], default_language: str) -> list[list[tuple[Any, str]]]:
-    """Segment every document of several files, one spaCy batch per language; gives
-    (segmentation, pipeline description) per document."""
-    from .. import nlp
-
-    by_language: dict[str, list[tuple[int, int]]] = {}
-    for f, documents in enumerate(files):
-        for d, doc in enumerate(documents):
-            by_language.setdefault(doc.language or default_language, []).append((f, d))
-    results: list[list[Any]] = [[None] * len(documents) for documents in files]
-    for language, places in by_language.items():
-        texts = (files[f][d].text for f, d in places)
-        described = nlp.describe(nlp.pipeline(language))
-        for (f, d), segmentation in zip(places, nlp.segment(texts, language)):
-            results[f][d] = (segmentation, described)
-    return results
+def _input_bytes(files: Sequence[Path]) -> int:
+    total = 0
+    for path in files:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            pass  # reported when the file is read
+    return total
 
 
 def import_paths(
@@ -329,6 +328,7 @@ def import_paths(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     atomic: bool = False,
+    segment_worker: bool | None = None,
 ) -> ImportReport:
     """Import files and folders; each file is stored whole or not at all.
 
@@ -338,16 +338,22 @@ def import_paths(
     `cancelled`) raises ImportCancelled with the project unchanged; without it each
     finished file stays imported (what the command line wants: a killed import keeps
     every finished file).
+
+    Texts are segmented by spaCy in a worker process beside this one when the import is
+    large and the machine has two cores or more (see nlp.use_worker), so that reading
+    and storing overlap with spaCy; `segment_worker` forces the choice either way.
     """
     if atomic:
         try:
             with project.db.atomic():
-                report = import_paths(project, paths, fmt, options, add_labels, progress, cancelled)
+                report = import_paths(project, paths, fmt, options, add_labels, progress, cancelled,
+                                      segment_worker=segment_worker)
                 if report.cancelled:
                     raise ImportCancelled("import cancelled; the project is unchanged")
         finally:
             project.codebook.invalidate()
         return report
+    from .. import nlp
     from ..formats.readers import expand_inputs, read_documents
 
     options = options or ReadOptions()
@@ -355,36 +361,61 @@ def import_paths(
     files = expand_inputs([Path(p) for p in paths])
     report.files = len(files)
     known = project.documents.hashes()
-    done = 0
-    for first in range(0, len(files), CHUNK_FILES):
-        # Read a chunk of files, segment all their texts in one spaCy batch, then store
-        # file by file: spaCy's pace, one transaction per file.
-        read: list[tuple[Path, list[ImportedDocument]]] = []
-        for path in files[first : first + CHUNK_FILES]:
+    language = project.language
+    segmenter = nlp.make_segmenter(_input_bytes(files), worker=segment_worker)
+    # Files are read and handed to the segmenter as they come, and stored (one
+    # transaction each, in order) once their texts are segmented and enough files are
+    # read ahead to keep spaCy busy.
+    ahead: deque[tuple[Path, list[ImportedDocument], int]] = deque()
+    waiting = unindexed = 0
+
+    def store_oldest() -> None:
+        nonlocal waiting, unindexed
+        path, documents, ticket = ahead.popleft()
+        waiting -= len(documents)
+        results = segmenter.result(ticket)
+        failed = next(((doc, r.error) for doc, r in zip(documents, results) if r.error), None)
+        if failed is not None:
+            _record_failure(report, path, BadInputError(failed[0].origin, failed[1]))
+            return
+        try:
+            _store_file(project, path, documents, results,
+                        known, options, add_labels, report, language)
+        except AnnotatorError as error:
+            _record_failure(report, path, error)
+            return
+        except sqlite3.Error as error:
+            raise explain_sqlite_error(project.path, error) from error
+        unindexed += len(documents)
+        if unindexed >= INDEX_EVERY:
+            project.documents.index_for_search()
+            unindexed = 0
+
+    try:
+        for done, path in enumerate(files):
             if cancelled is not None and cancelled():
                 report.cancelled = True
                 break
             if progress is not None:
                 progress(done, len(files), str(path))
-            done += 1
             try:
                 documents = read_documents(path, fmt, options)
-                _check_readable(documents, project.language)
-                read.append((path, documents))
+                _check_readable(documents)
             except AnnotatorError as error:
                 _record_failure(report, path, error)
+                continue
             except Exception as error:  # noqa: BLE001 - untrusted input: a reader's bug must not stop the rest
                 _record_failure(report, path, BadInputError(path, f"cannot be read ({type(error).__name__}: {error})"))
-        segmented = _segment_all([docs for _, docs in read], project.language)
-        for (path, documents), segmentations in zip(read, segmented):
-            try:
-                _store_file(project, path, documents, segmentations, known, options, add_labels, report)
-            except AnnotatorError as error:
-                _record_failure(report, path, error)
-            except sqlite3.Error as error:
-                raise explain_sqlite_error(project.path, error) from error
-        if report.cancelled:
-            break
+                continue
+            ticket = segmenter.submit([(doc.language or language, doc.text) for doc in documents])
+            ahead.append((path, documents, ticket))
+            waiting += len(documents)
+            while waiting > LOOKAHEAD_DOCUMENTS:
+                store_oldest()
+        while ahead:
+            store_oldest()
+    finally:
+        segmenter.close()
     if report.imported:
         project.documents.index_for_search()
     if progress is not None and not report.cancelled:

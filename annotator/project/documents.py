@@ -101,8 +101,11 @@ class DocumentStore:
         """Position the next imported document gets."""
         return self._db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM documents").fetchone()[0]
 
-    def insert(self, document: Document, text: str, segmentation: Segmentation) -> None:
-        """Store a new document (inside the caller's transaction)."""
+    def insert(self, document: Document, text: str, segmentation: Segmentation | tuple[bytes, bytes]) -> None:
+        """Store a new document (inside the caller's transaction); its segmentation may
+        come as the two blobs stored (what an import has at hand)."""
+        if isinstance(segmentation, Segmentation):
+            segmentation = (segmentation.token_blob(), segmentation.sentence_blob())
         self._db.execute(
             f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
             [document.id, document.sha256, document.title, document.source, document.author,
@@ -113,7 +116,7 @@ class DocumentStore:
         )
         self._db.execute(
             "INSERT INTO document_content (document_id, text, tokens, sentences) VALUES (?, ?, ?, ?)",
-            [document.id, text, segmentation.token_blob(), segmentation.sentence_blob()],
+            [document.id, text, *segmentation],
         )
 
     def index_for_search(self) -> int:

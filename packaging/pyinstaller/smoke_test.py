@@ -201,6 +201,28 @@ def check_import(binary: Path, env: dict[str, str], cwd: Path) -> None:
         raise SmokeFailure(f"the coded span came back as {spans}")
 
 
+def check_import_worker(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """A large import segments in a worker process: the frozen binary started again with
+    --segment-worker. Forced here on a small folder; the offsets must match an import
+    kept in one process."""
+    folder = cwd / "many"
+    folder.mkdir()
+    for n in range(80):
+        (folder / f"{n:03d}.txt").write_text(f"Artikel {n}. " + GERMAN_TEXT, encoding="utf-8")
+    stored = []
+    for forced in ("1", "0"):
+        project = cwd / f"worker{forced}.annot"
+        run(binary, ["new", str(project), "--lang", "de"], env, cwd)
+        report = json.loads(run(binary, ["import", str(project), str(folder), "--json"],
+                                {**env, "ANNOTATOR_SEGMENT_WORKER": forced}, cwd).stdout)
+        if report["imported"] != 80 or report["failed"]:
+            raise SmokeFailure(f"import with ANNOTATOR_SEGMENT_WORKER={forced} reported {report}")
+        info = json.loads(run(binary, ["info", str(project), "--json"], env, cwd).stdout)
+        stored.append((info["tokens"], info["sentences"]))
+    if stored[0] != stored[1]:
+        raise SmokeFailure(f"worker and one-process imports differ: {stored}")
+
+
 def seed_annotator(env: dict[str, str], project: Path, name: str) -> None:
     """Remember `name` as the annotator of `project` in the child's settings (no identity dialog)."""
     code = ("import sys; from pathlib import Path; from annotator.gui.settings import AppSettings; "
@@ -303,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir()
             steps = [("resources bundled as annotator/resources", check_layout), ("--version", check_version),
                      ("new --lang (every offered language)", check_languages),
-                     ("import .txt .html .md .docx .jsonl, info, export", check_import)]
+                     ("import .txt .html .md .docx .jsonl, info, export", check_import),
+                     ("import segmented in a worker process (--segment-worker)", check_import_worker)]
             for name, step in steps:
                 step(binary, env, work)
                 print(f"ok   {name}")

@@ -1,0 +1,200 @@
+"""Segmenting in a worker process: the same offsets as in one process, failures kept to
+their file, a dead worker replaced, nothing left behind when the import is killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator import nlp
+from annotator.ops.importing import ImportCancelled, import_paths
+from annotator.project import Project
+
+# Written for these tests: runs of mixed whitespace, an astral emoji, a combining accent,
+# non-breaking and ideographic spaces, a line separator, text ending in blank lines.
+TRICKY = [
+    "  Leading  spaces\n\n\nand\u00a0a no-break space \u2003 em\tTab.  \n Emoji \U0001F600 here!  Next one. ",
+    "The mayor\u2019s plan\u2028failed. Jose\u0301 disagreed.\r\nSo did the union.\n\n\n   \n",
+    "\u3000Ideographic\u3000space. \u4e16\u754c \U0001F600!",
+    "x",
+    "One sentence only",
+]
+
+
+def _articles(count: int) -> list[str]:
+    return [f"Article {n}. " + TRICKY[n % len(TRICKY)] + f" The vote was {n} to {count - n}." for n in range(count)]
+
+
+def _stored(path: Path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT d.sha256, d.n_tokens, d.n_sentences, d.tokenizer, c.text, c.tokens, c.sentences "
+            "FROM documents d JOIN document_content c ON c.document_id = d.id ORDER BY d.sha256"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _reference(doc) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Offsets read token by token from spaCy's objects: the slow, obvious way."""
+    tokens: list[tuple[int, int]] = []
+    sentences: dict[int, list[int]] = {}
+    number = 0
+    for token in doc:
+        if token.i == 0 or token.is_sent_start:
+            number += 1
+        if token.is_space or not token.text:
+            continue
+        span = (token.idx, token.idx + len(token.text))
+        tokens.append(span)
+        sentences.setdefault(number, [span[0], span[1]])[1] = span[1]
+    return tokens, [tuple(pair) for pair in sentences.values()]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    source = tmp_path / "in"
+    source.mkdir()
+    for n, text in enumerate(_articles(70)):
+        (source / f"{n:03d}.txt").write_bytes(text.encode("utf-8"))
+    return source
+
+
+@pytest.fixture(autouse=True)
+def _stop_worker():
+    yield
+    nlp.stop_worker()
+
+
+def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, tmp_path: Path) -> None:
+    with Project.create(tmp_path / "one.annot") as one, Project.create(tmp_path / "two.annot") as two:
+        assert len(import_paths(one, [folder], segment_worker=False).imported) == 70
+        assert len(import_paths(two, [folder], segment_worker=True).imported) == 70
+        assert nlp.worker_pid() is not None  # the second import did use a worker
+        emoji_doc = next(i for i in two.documents.ids() if "Emoji" in two.documents.text(i))
+        text = two.documents.text(emoji_doc)
+        words = [text[s:e] for s, e in two.documents.segmentation(emoji_doc).tokens]
+        assert "\U0001F600" in words and "Tab" in words and "\u00a0" not in "".join(words)
+    assert _stored(tmp_path / "one.annot") == _stored(tmp_path / "two.annot")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab. !?\n\t\u00a0\u3000\u2028\u0301,\U0001F600\u00e9", min_size=1, max_size=60))
+def test_offsets_from_arrays_match_spacys_tokens_one_by_one(text: str) -> None:
+    doc = nlp.pipeline("en")(text)
+    tokens, sentences = nlp.segment_blobs(nlp.token_rows(doc), text)
+    segmentation = nlp.Segmented(tokens, sentences, "").segmentation()
+    assert (segmentation.tokens, segmentation.sentences) == _reference(doc)
+
+
+def test_a_document_in_an_unknown_language_fails_alone(tmp_path: Path) -> None:
+    lines = [json.dumps({"text": "Ein kurzer Text.", "meta": {"language": "de"}}),
+             json.dumps({"text": "Texte dans une langue inconnue.", "meta": {"language": "zz"}})]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("A good English article.", encoding="utf-8")
+    with Project.create(tmp_path / "p.annot") as project:
+        report = import_paths(project, [tmp_path / "mixed.jsonl", tmp_path / "good.txt"], segment_worker=True)
+        assert [project.documents.text(i) for i in report.imported] == ["A good English article."]
+        assert len(report.failed) == 1
+        failed_file, reason = report.failed[0]
+        assert failed_file.endswith("mixed.jsonl") and '"zz"' in reason
+
+
+def test_a_worker_killed_mid_import_is_replaced_by_this_process(folder: Path, tmp_path: Path) -> None:
+    killed: list[int] = []
+
+    def progress(done: int, total: int, path: str) -> None:
+        pid = nlp.worker_pid()
+        if done == 40 and pid is not None and not killed:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    with Project.create(tmp_path / "one.annot") as one, Project.create(tmp_path / "two.annot") as two:
+        import_paths(one, [folder], segment_worker=False)
+        report = import_paths(two, [folder], progress=progress, segment_worker=True)
+        assert killed and len(report.imported) == 70 and not report.failed
+    assert _stored(tmp_path / "one.annot") == _stored(tmp_path / "two.annot")
+
+
+def test_a_cancelled_import_leaves_the_worker_ready_for_the_next(folder: Path, tmp_path: Path) -> None:
+    seen: list[str] = []
+    with Project.create(tmp_path / "p.annot") as project:
+        with pytest.raises(ImportCancelled):
+            import_paths(project, [folder], progress=lambda d, t, p: seen.append(p),
+                         cancelled=lambda: len(seen) >= 50, atomic=True, segment_worker=True)
+        assert len(project.documents) == 0
+        pid = nlp.worker_pid()
+        report = import_paths(project, [folder], segment_worker=True)
+        assert len(report.imported) == 70 and not report.failed
+        assert nlp.worker_pid() == pid  # the same worker, still in step with its replies
+    with Project.create(tmp_path / "one.annot") as one:
+        import_paths(one, [folder], segment_worker=False)
+    assert _stored(tmp_path / "one.annot") == _stored(tmp_path / "p.annot")
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from annotator import nlp
+    from annotator.project import Project
+    from annotator.project.documents import DocumentStore
+    from annotator.ops.importing import import_paths
+
+    original = DocumentStore.insert
+    calls = 0
+    def insert(self, *args):
+        global calls
+        calls += 1
+        original(self, *args)
+        if calls == 41:  # the 41st file is written, its transaction not committed
+            Path(sys.argv[2]).write_text(str(nlp.worker_pid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+    DocumentStore.insert = insert
+    project = Project.open(sys.argv[1])
+    import_paths(project, [sys.argv[3]], segment_worker=True)
+    """
+)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # ended; a zombie waits only for its new parent to reap it
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the worker end")
+def test_a_killed_import_keeps_finished_files_and_leaves_no_worker(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "study.annot"
+    Project.create(path).close()
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(script), str(path), str(tmp_path / "worker.pid"), str(folder)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == -9, result.stderr
+    pid = int((tmp_path / "worker.pid").read_text())
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(pid), "the worker outlived the import it served"
+    (tmp_path / "study.annot.lock").unlink(missing_ok=True)
+    with Project.open(path) as project:
+        texts = sorted(project.documents.text(i) for i in project.documents.ids())
+    assert texts == sorted(a.replace("\r\n", "\n") for a in _articles(70)[:40])
