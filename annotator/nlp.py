@@ -222,6 +222,7 @@ class Segmenter:
         self._waiting: list[tuple[int, list[tuple[str, str]]]] = []
         self._done: dict[int, tuple[list[tuple[str, str]], list[Any]]] = {}  # ticket -> items, results
         self.cpu_seconds = 0.0  # CPU time the worker process spent on this segmenter's texts
+        self.worker_batches = 0  # batches a worker process segmented
 
     def submit(self, items: list[tuple[str, str]]) -> int:
         ticket = self._next
@@ -313,6 +314,7 @@ class ProcessSegmenter(Segmenter):
             results = _segment_items(flat, self.model)
         else:
             cpu, results = reply
+            self.worker_batches += 1
             self.cpu_seconds += cpu
             _WORKER_CPU[0] += cpu
         found = iter(results)
@@ -431,6 +433,7 @@ def _read_message(stream: Any) -> Any:
 _WORKER: _Worker | None = None
 _WORKER_IN_USE = threading.Lock()
 _WORKER_CPU = [0.0]
+_AT_EXIT: list[bool] = []
 
 
 def worker_cpu_seconds() -> float:
@@ -448,6 +451,11 @@ def _shared_worker() -> _Worker | None:
             _WORKER = _Worker()
         except (OSError, RuntimeError):
             return None
+        if not _AT_EXIT:
+            import atexit
+
+            atexit.register(stop_worker)  # end it with this process, without a warning
+            _AT_EXIT.append(True)
     return _WORKER
 
 

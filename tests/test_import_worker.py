@@ -80,9 +80,10 @@ def _stop_worker():
 
 def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, tmp_path: Path) -> None:
     with Project.create(tmp_path / "one.annot") as one, Project.create(tmp_path / "two.annot") as two:
-        assert len(import_paths(one, [folder], segment_worker=False).imported) == 70
-        assert len(import_paths(two, [folder], segment_worker=True).imported) == 70
-        assert nlp.worker_pid() is not None  # the second import did use a worker
+        alone = import_paths(one, [folder], segment_worker=False)
+        assert len(alone.imported) == 70 and not alone.spacy_worker
+        beside = import_paths(two, [folder], segment_worker=True)
+        assert len(beside.imported) == 70 and beside.spacy_worker and nlp.worker_pid() is not None
         emoji_doc = next(i for i in two.documents.ids() if "Emoji" in two.documents.text(i))
         text = two.documents.text(emoji_doc)
         words = [text[s:e] for s, e in two.documents.segmentation(emoji_doc).tokens]
@@ -198,3 +199,17 @@ def test_a_killed_import_keeps_finished_files_and_leaves_no_worker(folder: Path,
     with Project.open(path) as project:
         texts = sorted(project.documents.text(i) for i in project.documents.ids())
     assert texts == sorted(a.replace("\r\n", "\n") for a in _articles(70)[:40])
+
+
+def test_only_large_imports_on_several_cores_use_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    nlp.stop_worker()
+    monkeypatch.delenv("ANNOTATOR_SEGMENT_WORKER", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert not nlp.use_worker(100_000) and nlp.use_worker(5_000_000)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not nlp.use_worker(5_000_000)
+    monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "1")
+    assert nlp.use_worker(10)
+    monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "0")
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert not nlp.use_worker(5_000_000)

@@ -43,6 +43,7 @@ class ImportReport:
     conflicts: list[str] = field(default_factory=list)  # same id, different content: ours kept
     files: int = 0
     cancelled: bool = False
+    spacy_worker: bool = False  # texts were segmented in a worker process
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form of the report."""
@@ -56,6 +57,7 @@ class ImportReport:
             "added_labels": self.added_labels,
             "conflicts": self.conflicts,
             "cancelled": self.cancelled,
+            "spacy_worker": self.spacy_worker,
         }
 
 
@@ -416,6 +418,7 @@ def import_paths(
             store_oldest()
     finally:
         segmenter.close()
+    report.spacy_worker = segmenter.worker_batches > 0
     if report.imported:
         project.documents.index_for_search()
     if progress is not None and not report.cancelled:

@@ -215,7 +215,7 @@ def check_import_worker(binary: Path, env: dict[str, str], cwd: Path) -> None:
         run(binary, ["new", str(project), "--lang", "de"], env, cwd)
         report = json.loads(run(binary, ["import", str(project), str(folder), "--json"],
                                 {**env, "ANNOTATOR_SEGMENT_WORKER": forced}, cwd).stdout)
-        if report["imported"] != 80 or report["failed"]:
+        if report["imported"] != 80 or report["failed"] or report["spacy_worker"] != (forced == "1"):
             raise SmokeFailure(f"import with ANNOTATOR_SEGMENT_WORKER={forced} reported {report}")
         info = json.loads(run(binary, ["info", str(project), "--json"], env, cwd).stdout)
         stored.append((info["tokens"], info["sentences"]))
