@@ -30,3 +30,17 @@ def test_shipped_resources_are_in_the_wheel_configuration() -> None:
     assert '"resources" = "annotator/resources"' in pyproject
     assert (ROOT / "resources" / "codebooks" / "news-discourse.toml").is_file()
     assert (ROOT / "resources" / "demo" / "demo.jsonl").is_file()
+
+
+def test_the_code_passes_pyflakes() -> None:
+    """Unused imports, undefined names, redefinitions: pyflakes finds them in every
+    Python file of the package, the tests and the packaging scripts."""
+    import io
+
+    from pyflakes.api import checkRecursive
+    from pyflakes.reporter import Reporter
+
+    found, problems = io.StringIO(), io.StringIO()
+    count = checkRecursive([str(ROOT / name) for name in ("annotator", "tests", "packaging")],
+                           Reporter(found, problems))
+    assert count == 0 and not problems.getvalue(), found.getvalue() + problems.getvalue()
