@@ -136,3 +136,175 @@ def test_rename_layer_keeps_annotations(project: Project) -> None:
     assert [(a.layer, a.label) for a in project.annotations.for_document(doc)] == [("Position", "Favour")]
     with pytest.raises(CodebookError, match="already has a layer"):
         edit.rename_layer(project, "Position", "framing")
+
+
+# ----- deleting a layer -----------------------------------------------------------------------
+
+# Every table a layer deletion could touch (the audit log only grows, the search index is FTS).
+_TABLES = ("project", "documents", "document_content", "layers", "labels", "attributes", "annotators",
+           "annotations", "document_status", "comments", "curation_log")
+
+
+def _snapshot(project: Project) -> dict[str, str]:
+    """Every row of every table, read straight from the file; repr keeps 1 apart from 1.0 and "1"."""
+    with sqlite3.connect(project.path) as conn:
+        return {table: repr(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()) for table in _TABLES}
+
+
+def _stance_work(project: Project) -> dict[str, str]:
+    """Stance annotations by ada, ben and the curator (one accepted into the gold set), a comment
+    on one of them, and Framing work that must survive; returns the ids by role."""
+    from annotator.ops.comments import add_comment
+    from annotator.ops.curation import accept
+
+    doc = _first_doc(project)
+    ada = project.annotations.add(
+        doc, "ada", "Stance", "Favour", 0, 3, attributes={"target": "the charge 💶", "intensity": 2},
+        note="Jose\u0301 quoted\u00a0approvingly",
+    ).primary
+    ben = project.annotations.add(doc, "ben", "Stance", "Against", 4, 11, note="sarcasm? 🙃").primary
+    project.annotations.add(doc, "ben", "Overall stance", "Against")
+    framing = project.annotations.add(doc, "ada", "Framing", "Economic", 0, 3).primary
+    gold = accept(project, doc, ben).primary
+    return {
+        "ada": ada, "ben": ben, "gold": gold, "framing": framing,
+        "comment": add_comment(project, ben, "ada", "Why Against here? 🤔"),
+        "framing comment": add_comment(project, framing, "ben", "Agreed, economic."),
+    }
+
+
+def test_deleting_a_layer_removes_it_with_everything_in_it(project: Project) -> None:
+    ids = _stance_work(project)
+    stance = project.codebook.layer("Stance")
+    usage = edit.layer_usage(project, "Stance")
+    assert usage == edit.LayerUsage(labels=3, attributes=2, annotations=3, annotators=("ada", "ben", "curator"),
+                                    comments=1)
+    before = _snapshot(project)
+
+    changes = edit.delete_layer(project, "Stance", actor="ada")
+
+    assert changes.codebook and changes.removed == {ids["ada"], ids["ben"], ids["gold"]}
+    with sqlite3.connect(project.path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM layers WHERE name = 'Stance'").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM labels WHERE layer_id = ?", [stance.id]).fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM attributes WHERE layer_id = ?", [stance.id]).fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM annotations WHERE layer_id = ?", [stance.id]).fetchone() == (0,)
+        assert conn.execute("SELECT id FROM comments").fetchall() == [(ids["framing comment"],)]
+        logged = conn.execute("SELECT actor, target, detail FROM audit_log WHERE action = 'delete layer'").fetchall()
+    assert logged == [("ada", "Stance", '{"labels": 3, "attributes": 2, "annotations": 3, '
+                                        '"annotators": ["ada", "ben", "curator"], "comments": 1}')]
+    assert [layer.name for layer in project.codebook.get().layers] == [
+        "Framing", "Dominant frame", "Overall stance", "Rhetorical device"]
+    # The other layers, their annotations, statuses and the curation log are as they were.
+    after = _snapshot(project)
+    for table in ("project", "documents", "document_content", "annotators", "document_status", "curation_log"):
+        assert after[table] == before[table], table
+    remaining = {(a.layer, a.label, a.annotator) for a in project.annotations.for_document(_first_doc(project))}
+    assert remaining == {("Framing", "Economic", "ada"), ("Overall stance", "Against", "ben")}
+    assert project.history.undo_text == 'delete layer "Stance"'
+
+
+def test_undo_brings_a_deleted_layer_back_exactly_and_redo_deletes_it_again(project: Project) -> None:
+    ids = _stance_work(project)
+    original = project.codebook.get()
+    before = _snapshot(project)
+    edit.delete_layer(project, "Stance")
+    deleted = _snapshot(project)
+
+    undone = project.history.undo()
+
+    assert undone is not None and undone.codebook and undone.added == {ids["ada"], ids["ben"], ids["gold"]}
+    assert _snapshot(project) == before  # ids, offsets, attributes, notes, timestamps, comments
+    assert project.codebook.get() == original  # the cached codebook followed
+    restored = project.annotations.get(ids["ada"])
+    assert restored.attributes == {"target": "the charge 💶", "intensity": 2}
+    assert restored.note == "Jose\u0301 quoted\u00a0approvingly"
+
+    redone = project.history.redo()
+    assert redone is not None and redone.removed == {ids["ada"], ids["ben"], ids["gold"]}
+    assert _snapshot(project) == deleted
+    assert project.codebook.get().layer("Stance") is None
+    project.history.undo()
+    assert _snapshot(project) == before
+
+
+def test_a_label_added_after_a_layer_deletion_does_not_take_an_id_undo_needs(project: Project) -> None:
+    doc = _first_doc(project)
+    project.annotations.add(doc, "ada", "Rhetorical device", "Loaded language", 0, 3)
+    freed = {label.id for label in project.codebook.layer("Rhetorical device").labels}  # the highest label ids
+    before = _snapshot(project)
+    edit.delete_layer(project, "Rhetorical device")
+
+    added = edit.add_label(project, "Framing", Label("Security", key="y"))
+    layer = edit.add_layer(project, "Actors")
+    edit.add_attribute(project, "Actors", AttributeDef("party", "text"))
+
+    assert added.id not in freed
+    project.history.undo()
+    assert project.codebook.layer("Rhetorical device").label("Loaded language") is not None
+    assert {label.id for label in project.codebook.layer("Rhetorical device").labels} == freed
+    assert project.codebook.layer("Framing").label("Security") == added
+    assert project.codebook.layer("Actors").id == layer.id and project.codebook.layer("Actors").attributes
+    # Apart from the three additions, the file is as before the deletion.
+    with sqlite3.connect(project.path) as conn:
+        assert repr(conn.execute("SELECT * FROM annotations ORDER BY 1").fetchall()) == before["annotations"]
+        rows = conn.execute("SELECT * FROM labels WHERE name != 'Security' ORDER BY 1").fetchall()
+    assert repr(rows) == before["labels"]
+
+
+def test_undo_that_would_clash_with_a_newer_layer_is_refused_and_changes_nothing(project: Project) -> None:
+    from annotator.errors import AnnotationError
+
+    project.annotations.add(_first_doc(project), "ada", "Stance", "Favour", 0, 3)
+    edit.delete_layer(project, "Stance")
+    edit.add_layer(project, "Stance", kind="document")
+    before = _snapshot(project)
+
+    with pytest.raises(AnnotationError, match='cannot undo "delete layer "Stance""'):
+        project.history.undo()
+
+    assert _snapshot(project) == before
+    assert project.codebook.layer("Stance").kind == "document" and not project.history.can_undo
+
+
+def test_deleting_the_last_layer_is_refused(project: Project) -> None:
+    project.annotations.add(_first_doc(project), "ada", "Rhetorical device", "Loaded language", 0, 3)
+    original = _snapshot(project)
+    for name in ("Framing", "Dominant frame", "Stance", "Overall stance"):
+        edit.delete_layer(project, name)
+    before = _snapshot(project)
+
+    with pytest.raises(edit.LastLayerError, match='"Rhetorical device" is the only layer of the codebook'):
+        edit.delete_layer(project, "Rhetorical device")
+
+    assert _snapshot(project) == before
+    assert [layer.name for layer in project.codebook.get().layers] == ["Rhetorical device"]
+    assert project.history.undo_text == 'delete layer "Overall stance"'
+    # Four undos bring the whole codebook back, in order.
+    for _ in range(4):
+        project.history.undo()
+    assert _snapshot(project) == original
+
+
+def test_deleting_an_unknown_layer_names_the_layers(project: Project) -> None:
+    with pytest.raises(CodebookError, match="no layer \"Tone\" in the codebook; layers are: Framing"):
+        edit.delete_layer(project, "Tone")
+
+
+def test_undo_never_overwrites_a_row_that_took_a_deleted_id_meanwhile(project: Project) -> None:
+    from annotator.errors import AnnotationError
+
+    freed = max(label.id for label in project.codebook.layer("Rhetorical device").labels)
+    edit.delete_layer(project, "Rhetorical device")
+    framing = project.codebook.layer_id("Framing")
+    with sqlite3.connect(project.path) as other:  # another program (or an import worker) adds a label
+        other.execute("INSERT INTO labels (id, layer_id, name, colour, position) VALUES (?, ?, 'Élite 🎩', "
+                      "'#123456', 99)", [freed, framing])
+    before = _snapshot(project)
+
+    with pytest.raises(AnnotationError, match="UNIQUE constraint failed: labels.id"):
+        project.history.undo()
+
+    assert _snapshot(project) == before
+    project.codebook.invalidate()
+    assert project.codebook.layer("Framing").label("Élite 🎩").id == freed

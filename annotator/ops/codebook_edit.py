@@ -2,8 +2,9 @@
 
 Annotations refer to labels by id, so renaming or recolouring a label never orphans them.
 Deleting a label that is in use needs a decision: move its annotations to another label of
-the same layer, or delete them. Edits that remove or move annotations clear the undo
-history, whose steps would otherwise bring back rows pointing at a deleted label.
+the same layer, or delete them; that edit clears the undo history, whose steps would
+otherwise bring back rows pointing at a deleted label. Deleting a whole layer is itself one
+undoable step (its layer, label, attribute, annotation and comment rows come back on undo).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import CodebookError
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
-from ..project.history import now
+from ..project.history import ChangeSet, Operation, RowChange, now
 
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
@@ -44,6 +45,28 @@ class KeyClashError(CodebookError):
         self.key = key
         self.holder = holder
         super().__init__(f'key "{key}" is already used by "{holder}" in layer "{layer}"')
+
+
+class LastLayerError(CodebookError):
+    """The codebook needs at least one layer, so its only layer cannot be deleted."""
+
+    def __init__(self, layer: str) -> None:
+        self.layer = layer
+        super().__init__(
+            f'"{layer}" is the only layer of the codebook and a codebook needs at least one layer; '
+            "add another layer first, then delete this one"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LayerUsage:
+    """What deleting a layer would remove."""
+
+    labels: int
+    attributes: int
+    annotations: int
+    annotators: tuple[str, ...]  # names of those whose annotations would go, curators included
+    comments: int
 
 
 @contextmanager
@@ -112,6 +135,15 @@ def check_key(key: str) -> str:
     return key
 
 
+def _avoid_undo_ids(project: Project, table: str, ident: int) -> None:
+    """Give a just-inserted codebook row another id if an undo or redo step would bring back a
+    row with its id (SQLite reuses the ids of deleted rows); nothing refers to the row yet."""
+    reserved = {key[0] for key in project.history.pending_keys(table)}
+    if ident in reserved:
+        highest = project.db.execute(f"SELECT MAX(id) FROM {table}").fetchone()[0] or 0
+        project.db.execute(f"UPDATE {table} SET id = ? WHERE id = ?", [max(highest, *reserved) + 1, ident])
+
+
 def add_label(project: Project, layer: str, label: Label, actor: str = "") -> Label:
     """Add a label at the end of a layer; its key is checked for clashes."""
     name = _check_new_label_name(project, layer, label.name)
@@ -122,7 +154,9 @@ def add_label(project: Project, layer: str, label: Label, actor: str = "") -> La
     label = replace(label, name=name, key=key, colour=colour, id=None)
     with _edit(project, actor, "add label", f"{layer}/{name}", {"layer": layer, "label": name}):
         added = project.codebook.add_label(layer, label)
-    return added
+        assert added.id is not None
+        _avoid_undo_ids(project, "labels", added.id)
+    return _label(project, layer, name)
 
 
 def rename_label(project: Project, layer: str, label: str, new_name: str, actor: str = "") -> None:
@@ -253,7 +287,9 @@ def add_layer(
             raise CodebookError(f'{what} "{value}" is not one of {", ".join(allowed)}')
     layer = Layer(cleaned, kind, granularity, overlap, multiple, description)  # type: ignore[arg-type]
     with _edit(project, actor, "add layer", cleaned, {"kind": kind, "granularity": granularity}):
-        project.codebook.add_layer(layer)
+        added = project.codebook.add_layer(layer)
+        assert added.id is not None
+        _avoid_undo_ids(project, "layers", added.id)
     return project.codebook.layer(cleaned)
 
 
@@ -297,12 +333,111 @@ def add_attribute(project: Project, layer: str, attribute: AttributeDef, actor: 
         position = project.db.execute(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM attributes WHERE layer_id = ?", [found.id]
         ).fetchone()[0]
-        project.db.execute(
+        cursor = project.db.execute(
             "INSERT INTO attributes (layer_id, name, type, choices, minimum, maximum, description, position) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [found.id, name, attribute.type, json.dumps(list(choices), ensure_ascii=False),
              attribute.minimum, attribute.maximum, attribute.description, position],
         )
+        _avoid_undo_ids(project, "attributes", cursor.lastrowid)
     added = project.codebook.layer(layer).attribute(name)
     assert added is not None
     return added
+
+
+# ----- deleting a layer ---------------------------------------------------------------------
+
+_LAYER_ANNOTATIONS = "layer_id = ? OR label_id IN (SELECT id FROM labels WHERE layer_id = ?)"
+
+
+def layer_usage(project: Project, layer: str) -> LayerUsage:
+    """How many labels, attributes, annotations (by whom) and comments deleting `layer` removes."""
+    found = project.codebook.layer(layer)
+    db = project.db
+    ids = [found.id, found.id]
+    annotators = tuple(row[0] for row in db.execute(
+        "SELECT name FROM annotators WHERE id IN "
+        f"(SELECT DISTINCT annotator_id FROM annotations WHERE {_LAYER_ANNOTATIONS}) ORDER BY id", ids))
+    annotations = db.execute(f"SELECT COUNT(*) FROM annotations WHERE {_LAYER_ANNOTATIONS}", ids).fetchone()[0]
+    comments = db.execute(
+        f"SELECT COUNT(*) FROM comments WHERE annotation_id IN (SELECT id FROM annotations WHERE {_LAYER_ANNOTATIONS})",
+        ids,
+    ).fetchone()[0]
+    return LayerUsage(len(found.labels), len(found.attributes), annotations, annotators, comments)
+
+
+def _rows(project: Project, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor = project.db.execute(sql, list(params))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def _children_first(labels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Labels ordered so that each comes before its parent (deleting them never breaks a
+    parent reference; undo re-inserts them in the reverse order, parents first)."""
+    by_id = {row["id"]: row for row in labels}
+
+    def depth(row: dict[str, Any]) -> int:
+        seen: set[int] = set()
+        while row["parent_id"] in by_id and row["id"] not in seen:
+            seen.add(row["id"])
+            row = by_id[row["parent_id"]]
+        return len(seen)
+
+    return sorted(labels, key=depth, reverse=True)
+
+
+def _layer_deletion(project: Project, layer_id: int) -> list[RowChange]:
+    """Row changes that remove a layer with everything hanging off it, dependants first."""
+    ids = [layer_id, layer_id]
+    comments = _rows(
+        project,
+        f"SELECT * FROM comments WHERE annotation_id IN (SELECT id FROM annotations WHERE {_LAYER_ANNOTATIONS}) "
+        "ORDER BY rowid", ids,
+    )
+    annotations = _rows(project, f"SELECT * FROM annotations WHERE {_LAYER_ANNOTATIONS} ORDER BY rowid", ids)
+    # A label of another layer should not have a parent here, but if one does it loses it.
+    adopted = _rows(
+        project,
+        "SELECT * FROM labels WHERE layer_id != ? AND parent_id IN (SELECT id FROM labels WHERE layer_id = ?)",
+        ids,
+    )
+    labels = _children_first(_rows(project, "SELECT * FROM labels WHERE layer_id = ? ORDER BY position, id", ids[:1]))
+    attributes = _rows(project, "SELECT * FROM attributes WHERE layer_id = ? ORDER BY position, id", ids[:1])
+    layer_row = _rows(project, "SELECT * FROM layers WHERE id = ?", ids[:1])
+    return [
+        *(RowChange("comments", (row["id"],), row, None) for row in comments),
+        *(RowChange("annotations", (row["id"],), row, None) for row in annotations),
+        *(RowChange("labels", (row["id"],), row, {**row, "parent_id": None}) for row in adopted),
+        *(RowChange("labels", (row["id"],), row, None) for row in labels),
+        *(RowChange("attributes", (row["id"],), row, None) for row in attributes),
+        *(RowChange("layers", (row["id"],), row, None) for row in layer_row),
+    ]
+
+
+def delete_layer(project: Project, layer: str, actor: str = "") -> ChangeSet:
+    """Delete a layer with its labels, attributes and every annotation in it (of every
+    annotator, curators included) and their comments, as one step Edit → Undo reverts.
+
+    The codebook's only layer is refused (LastLayerError): a codebook needs a layer.
+    Curation log entries stay: they record decisions that were made, like the audit log.
+    """
+    found = project.codebook.layer(layer)
+    if len(project.codebook.get().layers) == 1:
+        raise LastLayerError(found.name)
+    assert found.id is not None
+    usage = layer_usage(project, layer)
+    who = actor or "codebook editor"
+    operation = Operation(
+        f'delete layer "{found.name}"', who, tuple(_layer_deletion(project, found.id)),
+        refresh=project.codebook.invalidate,
+    )
+    detail = {"labels": usage.labels, "attributes": usage.attributes, "annotations": usage.annotations,
+              "annotators": list(usage.annotators), "comments": usage.comments}
+    with project.history.transaction():
+        changes = project.history.apply(operation)
+        project.db.execute(
+            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            [now(), who, "delete layer", found.name, json.dumps(detail, ensure_ascii=False)],
+        )
+    return changes

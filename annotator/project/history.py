@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +20,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "document_status": ("document_id", "annotator_id"),
     "comments": ("id",),
     "curation_log": ("id",),
+    "layers": ("id",),
+    "labels": ("id",),
+    "attributes": ("id",),
 }
+# Codebook tables (changed by deleting a layer). SQLite hands their integer ids out again
+# after a delete, so a row an undo or redo step brings back is inserted, never merged
+# into a newer row that took its id: the step fails and is dropped instead.
+CODEBOOK_TABLES = frozenset({"layers", "labels", "attributes"})
 
 
 def now() -> str:
@@ -49,6 +56,7 @@ class ChangeSet:
     documents: set[str] = field(default_factory=set)
     statuses: set[tuple[str, int]] = field(default_factory=set)
     primary: str | None = None
+    codebook: bool = False  # layers, labels or attributes changed: views re-read the codebook
 
     @property
     def annotations(self) -> set[str]:
@@ -63,16 +71,27 @@ class Operation:
     description: str
     actor: str
     changes: tuple[RowChange, ...]
+    # Called after the rows are written, undone or redone (e.g. to forget a cached codebook).
+    refresh: Callable[[], None] | None = field(default=None, compare=False)
 
 
-def write_row(db: sqlite_utils.Database, table: str, key: tuple[Any, ...], row: dict[str, Any] | None) -> None:
-    """Make the row with `key` equal `row`, deleting it when `row` is None."""
+def write_row(
+    db: sqlite_utils.Database, table: str, key: tuple[Any, ...], row: dict[str, Any] | None, create: bool = False
+) -> None:
+    """Make the row with `key` equal `row`, deleting it when `row` is None; with `create`,
+    a row already holding the key is an error (sqlite3.IntegrityError), not overwritten."""
     key_columns = KEYS[table]
     where = " AND ".join(f"{column} = ?" for column in key_columns)
     if row is None:
         db.execute(f"DELETE FROM {table} WHERE {where}", list(key))
         return
     columns = list(row)
+    if create:
+        db.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row[c] for c in columns],
+        )
+        return
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key_columns)
     db.execute(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
@@ -87,7 +106,9 @@ def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> Ch
         before, after = (change.after, change.before) if undo else (change.before, change.after)
         row = after or before
         assert row is not None
-        if change.table == "annotations":
+        if change.table in CODEBOOK_TABLES:
+            result.codebook = True
+        elif change.table == "annotations":
             ident = change.key[0]
             if before is None:
                 result.added.add(ident)
@@ -113,8 +134,12 @@ class History:
 
     def apply(self, operation: Operation, undoable: bool = True) -> ChangeSet:
         """Write the operation's rows and its audit entry in one transaction."""
-        with self._db.atomic():
-            self._write(operation, undo=False, action=operation.description)
+        try:
+            with self._db.atomic():
+                self._write(operation, undo=False, action=operation.description)
+        finally:
+            if operation.refresh is not None:
+                operation.refresh()
         if undoable:
             self._undo.append(operation)
             del self._undo[: -self._limit]
@@ -124,7 +149,9 @@ class History:
     def _write(self, operation: Operation, undo: bool, action: str) -> None:
         changes = reversed(operation.changes) if undo else operation.changes
         for change in changes:
-            write_row(self._db, change.table, change.key, change.before if undo else change.after)
+            row, other = (change.before, change.after) if undo else (change.after, change.before)
+            create = change.table in CODEBOOK_TABLES and other is None
+            write_row(self._db, change.table, change.key, row, create=create)
         targets = sorted({str(change.key[0]) for change in operation.changes})
         self._db.execute(
             "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
@@ -185,6 +212,9 @@ class History:
             raise AnnotationError(
                 f"cannot {verb} \"{operation.description}\": {error}; the undo history was cleared"
             ) from None
+        finally:
+            if operation.refresh is not None:
+                operation.refresh()
 
     def undo(self) -> ChangeSet | None:
         """Revert the last operation in one transaction; None if there is nothing to undo."""
@@ -205,6 +235,10 @@ class History:
         self._redo.pop()
         self._undo.append(operation)
         return _summarise(operation.changes, operation.description, undo=False)
+
+    def pending_keys(self, table: str) -> set[tuple[Any, ...]]:
+        """Keys of `table` rows that an undo or redo step may write back (new rows must avoid them)."""
+        return {c.key for operation in (*self._undo, *self._redo) for c in operation.changes if c.table == table}
 
     def clear(self) -> None:
         """Forget every undo and redo step (after an import or a merge)."""

@@ -35,6 +35,29 @@ from ...project import Project
 from ..panels.codebook import LABEL_ROLE, LAYER_ROLE, swatch
 
 EMPTY_PAGE, LAYER_PAGE, LABEL_PAGE = 0, 1, 2
+UNDO_HINT = "You can bring it all back with Edit\u00a0→\u00a0Undo."  # kept on one line
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
+def layer_deletion_text(layer: str, usage: edit.LayerUsage) -> tuple[str, str]:
+    """The question and the details of the confirmation shown before deleting a layer."""
+    parts = [_count(usage.labels, "label")]
+    if usage.attributes:
+        parts.append(_count(usage.attributes, "attribute"))
+    removed = " and ".join(parts)
+    if usage.annotations:
+        names = ", ".join(usage.annotators[:5]) + (", …" if len(usage.annotators) > 5 else "")
+        work = (f"{_count(usage.annotations, 'annotation')} by {_count(len(usage.annotators), 'annotator')} "
+                f"({names}) in every document")
+        if usage.comments:
+            work += f", with {_count(usage.comments, 'comment')} on them"
+        details = f"This removes its {removed}, and {work}."
+    else:
+        details = f"This removes its {removed}. No annotation uses the layer."
+    return f"Delete the layer “{layer}”?", f"{details}\n\n{UNDO_HINT}"
 
 
 class AttributeDialog(QDialog):
@@ -93,11 +116,14 @@ class CodebookEditorDialog(QDialog):
         self.tree.setColumnWidth(0, 240)
         self.tree.currentItemChanged.connect(self._selected)
         self.add_layer_button = QPushButton("Add layer…", self)
+        self.delete_layer_button = QPushButton("Delete layer…", self)
+        self.delete_layer_button.setToolTip("Delete the selected layer with its labels and annotations")
         self.add_label_button = QPushButton("Add label…", self)
         self.up_button = QPushButton("Move up", self)
         self.down_button = QPushButton("Move down", self)
         self.delete_button = QPushButton("Delete label…", self)
         self.add_layer_button.clicked.connect(self.add_layer)
+        self.delete_layer_button.clicked.connect(self.delete_layer)
         self.add_label_button.clicked.connect(self.add_label)
         self.up_button.clicked.connect(lambda: self.move_label(-1))
         self.down_button.clicked.connect(lambda: self.move_label(1))
@@ -169,8 +195,8 @@ class CodebookEditorDialog(QDialog):
         QVBoxLayout(details).addWidget(self.pages)
 
         buttons = QHBoxLayout()
-        for button in (self.add_layer_button, self.add_label_button, self.up_button, self.down_button,
-                       self.delete_button):
+        for button in (self.add_layer_button, self.delete_layer_button, self.add_label_button, self.up_button,
+                       self.down_button, self.delete_button):
             buttons.addWidget(button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
         close.rejected.connect(self.reject)
@@ -232,6 +258,7 @@ class CodebookEditorDialog(QDialog):
         for button in (self.up_button, self.down_button, self.delete_button):
             button.setEnabled(bool(label_name))
         self.add_label_button.setEnabled(bool(layer_name))
+        self.delete_layer_button.setEnabled(bool(layer_name) and not label_name)
         if not layer_name:
             self.pages.setCurrentIndex(EMPTY_PAGE)
             return
@@ -418,3 +445,30 @@ class CodebookEditorDialog(QDialog):
         elif box.clickedButton() is remove:
             self._run(lambda: edit.delete_label(self.project, layer, label, delete_annotations=True, actor=self.actor),
                       layer, None)
+
+    def delete_layer(self) -> None:
+        """Delete the selected layer after a confirmation saying what goes with it."""
+        layer, label = self.current()
+        if not layer or label:
+            return
+        names = [item.name for item in self.project.codebook.get().layers]
+        if len(names) == 1:
+            self._run(lambda: edit.delete_layer(self.project, layer, self.actor), None, None)  # shows why not
+            return
+        if not self.confirm_layer_deletion(layer, edit.layer_usage(self.project, layer)):
+            return
+        index = names.index(layer)
+        neighbour = names[index + 1] if index + 1 < len(names) else names[index - 1]
+        self._run(lambda: edit.delete_layer(self.project, layer, self.actor), neighbour, None)
+
+    def confirm_layer_deletion(self, layer: str, usage: edit.LayerUsage) -> bool:
+        """Ask before deleting a layer; Cancel is the default answer."""
+        question, details = layer_deletion_text(layer, usage)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete layer", question, parent=self)
+        box.setInformativeText(details)
+        delete = box.addButton("Delete layer", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is delete
