@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.editor)
         self.setCentralWidget(self.pages)
 
-        self.documents_panel = DocumentsPanel(self)
+        self.documents_panel = DocumentsPanel(self, settings=self.settings)
         self.documents_panel.sig_document_selected.connect(self.show_document)
         # Sorting or filtering moves the current document: keep "Document n / N" true.
         for signal in (self.documents_panel.model.modelReset, self.documents_panel.model.layoutChanged):
@@ -509,6 +509,8 @@ class MainWindow(QMainWindow):
         if changes is None:
             self.show_message(f"Nothing to {verb}.")
             return
+        if changes.codebook:  # a deleted layer came back, or went again
+            self.reload_codebook()
         if changes.documents and self.document_id not in changes.documents:
             target = sorted(changes.documents)[0]
             self.documents_panel.model.refresh_documents(changes.documents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -100,3 +101,63 @@ class AppSettings:
         """Remember the main window's geometry and dock layout."""
         self._qt.setValue("window/geometry", geometry)
         self._qt.setValue("window/state", state)
+
+    # ----- tables: column layout and sort (per application, not per project) ---------------
+
+    def table_header_state(self, table: str, columns: Sequence[str]) -> QByteArray | None:
+        """A table's saved header layout, only if it was saved for exactly these column titles and
+        is unchanged since (Qt's restoreState can crash on a damaged state, so it must not see one)."""
+        value = self._qt.value(f"tables/{table}/header_state")
+        if not isinstance(value, QByteArray) or value.isEmpty():
+            return None
+        saved = self._qt.value(f"tables/{table}/columns", [])
+        if isinstance(saved, str):  # a lone string for a one-item list
+            saved = [saved]
+        if not isinstance(saved, list) or [str(item) for item in saved] != list(columns):
+            return None  # another version's columns: its widths and order would land on the wrong ones
+        if str(self._qt.value(f"tables/{table}/header_check", "")) != _state_check(columns, value):
+            return None
+        return value
+
+    def save_table_header_state(self, table: str, columns: Sequence[str], state: QByteArray) -> None:
+        """Remember a table's header layout (widths, order, hidden columns) and the columns it was made for."""
+        self._qt.setValue(f"tables/{table}/columns", list(columns))
+        self._qt.setValue(f"tables/{table}/header_state", state)
+        self._qt.setValue(f"tables/{table}/header_check", _state_check(columns, state))
+
+    def table_sort(self, table: str) -> tuple[str, bool]:
+        """The title of the column a table was last sorted by ('' if unsorted) and whether descending."""
+        column = self._qt.value(f"tables/{table}/sort_column", "")
+        descending = self._qt.value(f"tables/{table}/sort_descending", False)
+        return (column if isinstance(column, str) else ""), _as_bool(descending, False)
+
+    def set_table_sort(self, table: str, column: str, descending: bool) -> None:
+        """Remember a table's sort column (by title, '' for none) and direction."""
+        self._qt.setValue(f"tables/{table}/sort_column", column)
+        self._qt.setValue(f"tables/{table}/sort_descending", descending)
+
+    def table_column_wanted(self, table: str, column: str) -> bool:
+        """Whether the user wants a column that is shown only where it applies (True unless they hid it)."""
+        return _as_bool(self._qt.value(f"tables/{table}/wanted/{column}", True), True)
+
+    def set_table_column_wanted(self, table: str, column: str, wanted: bool) -> None:
+        """Remember whether the user wants a column that is shown only where it applies."""
+        self._qt.setValue(f"tables/{table}/wanted/{column}", wanted)
+
+
+def _state_check(columns: Sequence[str], state: QByteArray) -> str:
+    """A fingerprint of a saved header state and its columns, to tell a damaged one."""
+    digest = hashlib.sha256("\x1f".join(columns).encode("utf-8"))
+    digest.update(bytes(state.data()))
+    return digest.hexdigest()[:32]
+
+
+def _as_bool(value: object, default: bool) -> bool:
+    """A boolean read back from QSettings (INI files give the strings 'true' and 'false')."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if isinstance(value, int):
+        return bool(value)
+    return default

@@ -19,12 +19,17 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, 
 
 from ...model import Status
 from ...project import Project
+from ..settings import AppSettings
 from .document_rows import DocumentRow, curators, document_ids, document_rows
 
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")
+TITLE = 0  # always shown; stretches to fill the width
 HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context menu
-ADJUDICATED = 6  # shown once the project has a curator (a gold set)
+ADJUDICATED = 6  # shown once the project has a curator (a gold set), unless the user hid it
+DEFAULT_WIDTHS = {1: 100, 2: 78, 3: 50, 4: 76, 5: 40, ADJUDICATED: 82}
+MIN_WIDTH, MAX_WIDTH = 32, 4000  # a restored width outside these is taken for a damaged state
+TABLE_NAME = "documents"  # its key in the app settings
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -117,6 +122,11 @@ class DocumentTableModel(QAbstractTableModel):
             self.page_queries += 1
         return cached.get(self._ids[row])
 
+    def sort_key(self) -> tuple[int, bool]:
+        """The column the ids are ordered by (-1 for import order) and whether descending."""
+        column, descending = self._sort
+        return (-1 if column is None else column), descending
+
     def loaded_rows(self) -> int:
         """How many rows are held in memory now (for tests of the lazy loading)."""
         return sum(len(page) for page in self._pages.values())
@@ -188,13 +198,20 @@ class DocumentTableModel(QAbstractTableModel):
 
 
 class DocumentsPanel(QWidget):
-    """A filter box over the documents table; emits the document the user moves to."""
+    """A filter box over the documents table; emits the document the user moves to.
+
+    With `settings`, the table's column widths, order, hidden columns and sort are
+    remembered between sessions (per application, like the window layout).
+    """
 
     sig_document_selected = Signal(str)
     """The id of the document the user selected."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        self._settings = settings
+        self._restoring = False
+        self._adjudicated_wanted = True  # False once the user hides that column themselves
         self.model = DocumentTableModel(self)
         self.filter_box = QLineEdit(self)
         self.filter_box.setPlaceholderText("Filter by title or source…")
@@ -212,19 +229,15 @@ class DocumentsPanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(32)
-        for column, width in ((1, 100), (2, 78), (3, 50), (4, 76), (5, 40)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self._apply_header_rules()
+        for column, width in DEFAULT_WIDTHS.items():
             header.resizeSection(column, width)
-        header.setSectionResizeMode(ADJUDICATED, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(ADJUDICATED, 82)
         for column in (*HIDDEN_AT_FIRST, ADJUDICATED):
             header.hideSection(column)
-        self.model.sig_gold_set.connect(lambda shown: header.setSectionHidden(ADJUDICATED, not shown))
+        self.model.sig_gold_set.connect(self._gold_set_changed)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._column_menu)
-        header.setToolTip("Click to sort; right-click to choose the columns")
+        header.customContextMenuRequested.connect(self._show_column_menu)
+        header.setToolTip("Click to sort, drag to reorder; right-click to choose the columns")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter_box)
@@ -232,6 +245,12 @@ class DocumentsPanel(QWidget):
         self.filter_box.textChanged.connect(self._filter_changed)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         self._current: str | None = None
+        if settings is not None:
+            self.restore_layout()
+            # Connected only now: the defaults set above must not overwrite what was saved.
+            header.sectionResized.connect(self._save_layout)
+            header.sectionMoved.connect(self._save_layout)
+            header.sortIndicatorChanged.connect(self._save_layout)
 
     def set_project(self, project: Project | None, annotator: str) -> None:
         """Show a project's documents for an annotator, keeping the current document."""
@@ -263,16 +282,103 @@ class DocumentsPanel(QWidget):
         """Row of the current document in the table's order."""
         return None if self._current is None else self.model.row_of(self._current)
 
-    def _column_menu(self, point: QPoint) -> None:
+    # ----- columns: choosing, remembering ---------------------------------------------
+
+    def column_menu(self) -> QMenu:
+        """The header's right-click menu: a checkable entry per column (the title cannot be hidden)."""
         header = self.view.horizontalHeader()
         menu = QMenu(self)
         for column, title in enumerate(COLUMNS):
             action = menu.addAction(title)
             action.setCheckable(True)
             action.setChecked(not header.isSectionHidden(column))
-            action.setEnabled(column != 0)
-            action.toggled.connect(lambda shown, column=column: header.setSectionHidden(column, not shown))
-        menu.exec(header.mapToGlobal(point))
+            action.setEnabled(column != TITLE)
+            action.toggled.connect(lambda shown, column=column: self.set_column_shown(column, shown))
+        return menu
+
+    def set_column_shown(self, column: int, shown: bool) -> None:
+        """Show or hide a column (never the title), as its entry in the header menu does."""
+        if column == TITLE or not 0 <= column < len(COLUMNS):
+            return
+        header = self.view.horizontalHeader()
+        header.setSectionHidden(column, not shown)
+        if shown and header.sectionSize(column) < header.minimumSectionSize():
+            header.resizeSection(column, DEFAULT_WIDTHS[column])
+        if column == ADJUDICATED:
+            self._adjudicated_wanted = shown
+            if self._settings is not None:
+                self._settings.set_table_column_wanted(TABLE_NAME, COLUMNS[ADJUDICATED], shown)
+        self._save_layout()
+
+    def restore_layout(self) -> None:
+        """Apply the widths, order, hidden columns and sort saved by an earlier session; a
+        saved layout made for other columns, or one that would leave the table unusable, is ignored."""
+        if self._settings is None:
+            return
+        header = self.view.horizontalHeader()
+        defaults = header.saveState()
+        self._restoring = True
+        try:
+            state = self._settings.table_header_state(TABLE_NAME, COLUMNS)
+            if state is not None and not (header.restoreState(state) and self._header_is_usable()):
+                header.restoreState(defaults)
+            self._apply_header_rules()
+            self._adjudicated_wanted = self._settings.table_column_wanted(TABLE_NAME, COLUMNS[ADJUDICATED])
+            header.setSectionHidden(ADJUDICATED, not (self.model.has_curator and self._adjudicated_wanted))
+            title, descending = self._settings.table_sort(TABLE_NAME)
+            column = COLUMNS.index(title) if title in COLUMNS else -1
+            order = Qt.SortOrder.DescendingOrder if descending and column >= 0 else Qt.SortOrder.AscendingOrder
+            # The view passes this on to the model, which orders its ids in SQL (rows stay unloaded).
+            header.setSortIndicator(column, order)
+            if self.model.sort_key() != (column, order == Qt.SortOrder.DescendingOrder):
+                self.model.sort(column, order)
+        finally:
+            self._restoring = False
+
+    def _header_is_usable(self) -> bool:
+        """Whether a restored header shows the title and gives every shown column a sane width."""
+        header = self.view.horizontalHeader()
+        if header.count() != len(COLUMNS) or header.isSectionHidden(TITLE):
+            return False
+        return all(
+            header.isSectionHidden(column) or header.minimumSectionSize() <= header.sectionSize(column) <= MAX_WIDTH
+            for column in range(len(COLUMNS))
+            if column != TITLE
+        )
+
+    def _apply_header_rules(self) -> None:
+        """What the header always does, whatever a saved state says (restoreState sets these too)."""
+        header = self.view.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setCascadingSectionResizes(False)
+        header.setMinimumSectionSize(MIN_WIDTH)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionHidden(TITLE, False)
+
+    def _save_layout(self, *_changed: object) -> None:
+        """Remember the header (widths, order, hidden columns) and the sort, as they are now."""
+        if self._settings is None or self._restoring:
+            return
+        header = self.view.horizontalHeader()
+        self._settings.save_table_header_state(TABLE_NAME, COLUMNS, header.saveState())
+        column = header.sortIndicatorSection()
+        title = COLUMNS[column] if 0 <= column < len(COLUMNS) else ""
+        descending = bool(title) and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        self._settings.set_table_sort(TABLE_NAME, title, descending)
+
+    def _gold_set_changed(self, has_gold_set: bool) -> None:
+        shown = has_gold_set and self._adjudicated_wanted
+        self.view.horizontalHeader().setSectionHidden(ADJUDICATED, not shown)
+        self._save_layout()
+
+    def _show_column_menu(self, point: QPoint) -> None:
+        menu = self.column_menu()
+        menu.exec(self.view.horizontalHeader().mapToGlobal(point))
+        menu.deleteLater()
 
     def _filter_changed(self, text: str) -> None:
         self.model.set_filter(text)
