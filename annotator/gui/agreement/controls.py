@@ -1,8 +1,11 @@
-"""The dashboard's options: layer, annotators, unit, measures, level, documents, bootstrap."""
+"""The dashboard's options: layer, annotators, unit, measures, level, labels, documents, bootstrap."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,14 +15,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
-from ...model import Layer, Role
+from ...errors import AnnotatorError
+from ...model import Label, Layer, Role
 from ...ops.agreement import AgreementRequest
 from ...project import Project
 from ...stats.bootstrap import DEFAULT_SEED
+from .subset import (
+    ALL,
+    DOCUMENT_CHOICES,
+    DONE,
+    SELECTED,
+    AgreementScope,
+    DocumentEntry,
+    DocumentSubsetDialog,
+    load_document_entries,
+)
 
 UNIT_NAMES = {
     "document": "document",
@@ -69,7 +85,53 @@ class AgreementControls(QWidget):
             box.toggled.connect(self.sig_changed)
             self.measure_boxes[key] = box
             measures.addWidget(box, number // 2, number % 2)
-        self.done_only = QCheckBox("Only documents every selected annotator marked done", self)
+        self.label_list = QListWidget(self)
+        self.label_list.setAccessibleName("Labels")
+        self.label_list.setMaximumHeight(130)
+        self.label_list.setToolTip("Only the checked labels count; annotations with other labels are ignored")
+        self.all_labels_button = QPushButton("All", self)
+        self.all_labels_button.setToolTip("Check every label of the layer")
+        self.all_labels_button.clicked.connect(lambda: self.set_labels(None))
+        self.no_labels_button = QPushButton("None", self)
+        self.no_labels_button.setToolTip("Uncheck every label, then check the ones to compare")
+        self.no_labels_button.clicked.connect(lambda: self.set_labels([]))
+        for button in (self.all_labels_button, self.no_labels_button):
+            button.setAutoDefault(False)
+        self.label_count = QLabel(self)
+        label_buttons = QHBoxLayout()
+        label_buttons.addWidget(self.all_labels_button)
+        label_buttons.addWidget(self.no_labels_button)
+        label_buttons.addStretch(1)
+        label_buttons.addWidget(self.label_count)
+        labels = QVBoxLayout()
+        labels.setContentsMargins(0, 0, 0, 0)
+        labels.addWidget(self.label_list)
+        labels.addLayout(label_buttons)
+        self.document_box = QComboBox(self)
+        self.document_box.setAccessibleName("Documents")
+        for key, name in DOCUMENT_CHOICES.items():
+            self.document_box.addItem(name, key)
+        self.document_box.setToolTip("Compute on every document, on those every selected annotator "
+                                     "marked done, or on documents you pick")
+        self.choose_documents_button = QPushButton("Choose…", self)
+        self.choose_documents_button.setAutoDefault(False)
+        self.choose_documents_button.setToolTip("Pick the documents by title, source or date")
+        self.choose_documents_button.clicked.connect(self.choose_documents)
+        self.document_count = QLabel(self)
+        document_row = QHBoxLayout()
+        document_row.addWidget(self.document_box, 1)
+        document_row.addWidget(self.choose_documents_button)
+        documents = QVBoxLayout()
+        documents.setContentsMargins(0, 0, 0, 0)
+        documents.addLayout(document_row)
+        documents.addWidget(self.document_count)
+        self.project_path: Path | None = None
+        self.total_documents = 0
+        self.done_by: dict[str, set[str]] = {}
+        self.chosen_documents: tuple[str, ...] = ()
+        self.subset_dialog: DocumentSubsetDialog | None = None
+        self._entries: list[DocumentEntry] | None = None
+        self._choice = ALL
         self.bootstrap = QSpinBox(self)
         self.bootstrap.setRange(0, 20000)
         self.bootstrap.setSingleStep(500)
@@ -92,7 +154,10 @@ class AgreementControls(QWidget):
         form.addRow("Le&vel:", self.level_box)
         form.addRow("&Annotators:", self.annotator_list)
         form.addRow("Measures:", measures)
-        form.addRow("", self.done_only)
+        form.addRow("La&bels:", labels)
+        form.labelForField(labels).setBuddy(self.label_list)
+        form.addRow("&Documents:", documents)
+        form.labelForField(documents).setBuddy(self.document_box)
         form.addRow("Bootstrap:", bootstrap_row)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -101,14 +166,24 @@ class AgreementControls(QWidget):
         self.layer_box.currentIndexChanged.connect(self._layer_changed)
         self.unit_box.currentIndexChanged.connect(self._unit_changed)
         self.attribute_box.currentIndexChanged.connect(self._unit_changed)
-        for signal in (self.level_box.currentIndexChanged, self.annotator_list.itemChanged,
-                       self.done_only.toggled, self.bootstrap.valueChanged):
+        self.label_list.itemChanged.connect(self._labels_changed)
+        self.annotator_list.itemChanged.connect(self._annotators_changed)
+        self.document_box.currentIndexChanged.connect(self._document_choice_changed)
+        for signal in (self.level_box.currentIndexChanged, self.bootstrap.valueChanged):
             signal.connect(self.sig_changed)
 
     # ----- filling ---------------------------------------------------------------------
 
     def set_project(self, project: Project) -> None:
-        """Offer the project's layers and annotators (the curator unchecked)."""
+        """Offer the project's layers and annotators (the curator unchecked), every label and document."""
+        self.project_path = Path(project.path)
+        self.chosen_documents = ()
+        self._entries = None
+        self._read_statuses(project)
+        self.document_box.blockSignals(True)
+        self.document_box.setCurrentIndex(self.document_box.findData(ALL))
+        self.document_box.blockSignals(False)
+        self._choice = ALL
         self.layers = list(project.codebook.get().layers)
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
@@ -124,6 +199,24 @@ class AgreementControls(QWidget):
             item.setCheckState(Qt.CheckState.Unchecked if person.role is Role.CURATOR else Qt.CheckState.Checked)
             self.annotator_list.addItem(item)
         self._layer_changed()
+        self._show_document_count()
+
+    def refresh_documents(self, project: Project) -> None:
+        """Re-read the document count and who marked what done, keeping the choices that still apply."""
+        total, done = self.total_documents, self.done_by
+        self._read_statuses(project)
+        more_or_fewer = self.total_documents != total
+        if more_or_fewer:
+            self._entries = None
+            known = set(project.documents.ids())
+            self.chosen_documents = tuple(d for d in self.chosen_documents if d in known)
+        self._show_document_count()
+        if more_or_fewer or (self._choice == DONE and self.done_by != done):
+            self.sig_changed.emit()
+
+    def _read_statuses(self, project: Project) -> None:
+        self.total_documents = len(project.documents)
+        self.done_by = {person.name: project.status.done_by(person.name) for person in project.annotators.list()}
 
     def set_layer(self, name: str) -> None:
         """Choose a layer by name."""
@@ -144,6 +237,104 @@ class AgreementControls(QWidget):
             wanted = item.data(Qt.ItemDataRole.UserRole) in names
             item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
 
+    def set_labels(self, names: list[str] | tuple[str, ...] | None) -> None:
+        """Check exactly these labels of the layer (None: every label)."""
+        self.label_list.blockSignals(True)
+        for row in range(self.label_list.count()):
+            item = self.label_list.item(row)
+            wanted = names is None or item.data(Qt.ItemDataRole.UserRole) in names
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+        self.label_list.blockSignals(False)
+        self._labels_changed()
+
+    def set_document_choice(self, choice: str) -> None:
+        """Choose ALL, DONE or SELECTED documents (SELECTED with no documents yet opens the picker)."""
+        index = self.document_box.findData(choice)
+        if index >= 0:
+            self.document_box.setCurrentIndex(index)
+
+    def set_documents(self, document_ids: list[str] | tuple[str, ...]) -> None:
+        """Compute on these documents only (ids; kept in corpus order)."""
+        wanted = set(document_ids)
+        self.chosen_documents = tuple(e.id for e in self.document_entries() if e.id in wanted)
+        self._choice = SELECTED
+        self.document_box.blockSignals(True)
+        self.document_box.setCurrentIndex(self.document_box.findData(SELECTED))
+        self.document_box.blockSignals(False)
+        self._show_document_count()
+        self.sig_changed.emit()
+
+    def document_entries(self) -> list[DocumentEntry]:
+        """The project's documents for the picker, read once from the file when first needed."""
+        if self._entries is None:
+            if self.project_path is None:
+                return []
+            with Project.open(self.project_path, readonly=True) as project:
+                self._entries = load_document_entries(project)
+        return self._entries
+
+    def choose_documents(self) -> DocumentSubsetDialog:
+        """Open the document picker (window-modal); OK makes its checked documents the choice."""
+        if self.subset_dialog is not None:
+            self.subset_dialog.close()
+        dialog = DocumentSubsetDialog(self.document_entries(), set(self.chosen_documents), self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.set_documents(dialog.chosen()))
+        dialog.rejected.connect(self._subset_rejected)
+        dialog.destroyed.connect(lambda: setattr(self, "subset_dialog", None))
+        self.subset_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _subset_rejected(self) -> None:
+        """Cancel with nothing chosen before: go back to the previous document choice."""
+        if not self.chosen_documents and self._choice == SELECTED:
+            self._choice = ALL
+        self.document_box.blockSignals(True)
+        self.document_box.setCurrentIndex(self.document_box.findData(self._choice))
+        self.document_box.blockSignals(False)
+        self._show_document_count()
+        self.sig_changed.emit()
+
+    def _document_choice_changed(self) -> None:
+        choice = self.document_box.currentData()
+        if choice == SELECTED and not self.chosen_documents:
+            self.choose_documents()  # the choice takes effect when the picker is accepted
+            return
+        self._choice = choice
+        self._show_document_count()
+        self.sig_changed.emit()
+
+    def _annotators_changed(self) -> None:
+        self._show_document_count()
+        self.sig_changed.emit()
+
+    def _labels_changed(self) -> None:
+        total, chosen = self.label_list.count(), len(self.labels())
+        self.label_count.setText(f"{chosen} of {total} labels" if total else "no labels")
+        self.sig_changed.emit()
+
+    def _done_documents(self) -> int:
+        """How many documents every checked annotator marked done."""
+        names = self.annotators()
+        if not names:
+            return 0
+        done = set.intersection(*(self.done_by.get(name, set()) for name in names))
+        return len(done)
+
+    def _show_document_count(self) -> None:
+        self.choose_documents_button.setEnabled(self.total_documents > 0)
+        total = self.total_documents
+        if self._choice == SELECTED:
+            text = f"{len(self.chosen_documents):,} of {total:,} documents, chosen by hand"
+        elif self._choice == DONE:
+            text = f"{self._done_documents():,} of {total:,} documents, done by " + (
+                " and ".join(self.annotators()) or "nobody checked")
+        else:
+            text = f"{total:,} of {total:,} documents"
+        self.document_count.setText(text)
+
     def layer(self) -> Layer | None:
         """The chosen layer."""
         name = self.layer_box.currentData()
@@ -163,6 +354,13 @@ class AgreementControls(QWidget):
         for attribute in layer.attributes if layer is not None else []:
             self.attribute_box.addItem(f"attribute: {attribute.name} ({attribute.type})", attribute.name)
         self.attribute_box.blockSignals(False)
+        self.label_list.blockSignals(True)
+        self.label_list.clear()  # a new layer starts with every label: no filter leaks across layers
+        for label in layer.labels if layer is not None else ():
+            self.label_list.addItem(_label_item(label))
+        self.label_list.blockSignals(False)
+        self.label_count.setText(f"{self.label_list.count()} of {self.label_list.count()} labels"
+                                 if self.label_list.count() else "no labels")
         self._unit_changed()
 
     def _unit_changed(self) -> None:
@@ -190,6 +388,41 @@ class AgreementControls(QWidget):
         items = (self.annotator_list.item(row) for row in range(self.annotator_list.count()))
         return [i.data(Qt.ItemDataRole.UserRole) for i in items if i.checkState() == Qt.CheckState.Checked]
 
+    def labels(self) -> tuple[str, ...]:
+        """The checked labels, in codebook order."""
+        items = (self.label_list.item(row) for row in range(self.label_list.count()))
+        return tuple(i.data(Qt.ItemDataRole.UserRole) for i in items if i.checkState() == Qt.CheckState.Checked)
+
+    def document_choice(self) -> str:
+        """ALL, DONE or SELECTED."""
+        return self._choice
+
+    def problem(self) -> str:
+        """Why the options cannot be computed as they stand, or "" (shown beside Compute)."""
+        if self.layer() is None:
+            return "The project has no layer."
+        if not self.annotators():
+            return "Check at least one annotator."
+        if not self.measures():
+            return "Check at least one measure."
+        if self.label_list.count() and not self.labels():
+            return "Check at least one label."
+        if self._choice == SELECTED and not self.chosen_documents:
+            return "Choose the documents (none is selected)."
+        return ""
+
+    def scope(self) -> AgreementScope:
+        """The labels and documents the options cover, with the totals they are chosen from."""
+        layer = self.layer()
+        return AgreementScope(
+            layer=layer.name if layer is not None else "",
+            layer_labels=tuple(label.name for label in layer.labels) if layer is not None else (),
+            labels=self.labels(),
+            choice=self._choice,
+            chosen=len(self.chosen_documents) if self._choice == SELECTED else 0,
+            total_documents=self.total_documents,
+        )
+
     def measures(self) -> tuple[str, ...]:
         """The checked measures that apply; ("all",) when every one that applies is checked."""
         usable = [key for key, box in self.measure_boxes.items() if box.isEnabled()]
@@ -197,16 +430,40 @@ class AgreementControls(QWidget):
         return ("all",) if chosen == usable else tuple(chosen)
 
     def request(self) -> AgreementRequest:
-        """The request the options describe (AgreementRequest checks the values)."""
+        """The request the options describe (AgreementRequest checks the values).
+
+        Raises AnnotatorError when problem() names one: an empty label or document choice
+        must never fall back to the request's "empty means all".
+        """
+        problem = self.problem()
+        if problem:
+            raise AnnotatorError(problem)
         layer = self.layer()
+        labels = self.labels()
         return AgreementRequest(
             layer=layer.name if layer is not None else "",
             unit=self.unit_box.currentData(),
             measures=self.measures(),
             annotators=tuple(self.annotators()),
-            done_only=self.done_only.isChecked(),
+            labels=labels if len(labels) < self.label_list.count() else (),
+            documents=self.chosen_documents if self._choice == SELECTED else (),
+            done_only=self._choice == DONE,
             level=self.level_box.currentText(),
             attribute=self.attribute_box.currentData() if self.unit_box.currentData() != "char" else None,
             bootstrap=self.bootstrap.value(),
             seed=self.seed.value(),
         )
+
+
+def _label_item(label: Label) -> QListWidgetItem:
+    """A checked list row for a label, with its colour and guidelines."""
+    item = QListWidgetItem(label.name)
+    item.setData(Qt.ItemDataRole.UserRole, label.name)
+    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+    item.setCheckState(Qt.CheckState.Checked)
+    swatch = QPixmap(12, 12)
+    swatch.fill(QColor(label.colour))
+    item.setIcon(QIcon(swatch))
+    if label.description:
+        item.setToolTip(label.description)
+    return item

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QThread, Qt
+from PySide6.QtCore import QEvent, QThread, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -27,6 +30,7 @@ from .controls import AgreementControls
 from .export import export_csv, export_image
 from .locate import DisagreementIndex
 from .overview import OverviewTab, PerLabelTab
+from .subset import AgreementScope
 from .tables import DocumentsTab, PairwiseTab
 from .worker import AgreementWorker, start_worker
 
@@ -45,6 +49,8 @@ class AgreementDashboard(QDialog):
         self.window_ = window
         self.project_path = Path(window.project.path)
         self.report: AgreementReport | None = None
+        self.scope: AgreementScope | None = None  # the labels and documents the report covers
+        self._asked: AgreementScope | None = None  # the scope of the computation running
         self.index: DisagreementIndex | None = None
         self.outcome = ""  # "computed", "cancelled" or "failed" after a run
         self._thread: QThread | None = None
@@ -62,6 +68,10 @@ class AgreementDashboard(QDialog):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.blocked = QLabel(self)
+        self.blocked.setWordWrap(True)
+        self.blocked.setStyleSheet("color: #a02020;")
+        self.blocked.setAccessibleName("Why Compute is unavailable")
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
         self.progress.setVisible(False)
@@ -81,6 +91,7 @@ class AgreementDashboard(QDialog):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.controls)
         left_layout.addLayout(buttons)
+        left_layout.addWidget(self.blocked)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status)
         left_layout.addStretch(1)
@@ -98,19 +109,36 @@ class AgreementDashboard(QDialog):
         for tab, name in zip((self.overview, self.per_label, self.pairwise, self.documents, self.confusion), TAB_NAMES):
             self.tabs.addTab(tab, name)
         self.tabs.setEnabled(False)
+        self.scope_banner = QLabel(self)
+        self.scope_banner.setWordWrap(True)
+        self.scope_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.scope_banner.setAccessibleName("What the figures cover")
+        self.scope_banner.setVisible(False)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.scope_banner)
+        right_layout.addWidget(self.tabs, 1)
         self.pairwise.sig_pair_chosen.connect(self._show_pair)
         self.documents.sig_document_chosen.connect(lambda document_id: self.open_document(document_id))
         self.confusion.sig_open.connect(self._open_place)
 
+        scroll = QScrollArea(self)  # the options stay reachable on a small screen
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         splitter = QSplitter(self)
-        splitter.addWidget(left)
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 900])
+        splitter.setSizes([420, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.compute)
-        self.resize(1320, 820)
+        self.resize(1360, 860)
+        self._update_compute()
 
     # ----- computing -----------------------------------------------------------------
 
@@ -122,6 +150,9 @@ class AgreementDashboard(QDialog):
         """Start computing the options' request in a worker thread (one at a time)."""
         if self.is_running():
             return
+        if self.controls.problem():
+            self._update_compute()
+            return
         try:
             request = self.controls.request()
         except AnnotatorError as error:
@@ -130,6 +161,7 @@ class AgreementDashboard(QDialog):
         if not request.measures:
             self._failed("Choose at least one measure.")
             return
+        self._asked = self.controls.scope()
         self._worker = AgreementWorker(self.project_path, request)
         self._worker.sig_progress.connect(self._progressed)
         self._worker.sig_finished.connect(self._finished)
@@ -159,17 +191,18 @@ class AgreementDashboard(QDialog):
             self._thread.wait()  # the worker has reported back: the thread is ending
             self._thread = None
         self._worker = None
-        self.compute_button.setEnabled(True)
+        self._update_compute()
         self.cancel_button.setEnabled(False)
         self.progress.setVisible(False)
 
     def _finished(self, report: AgreementReport, index: DisagreementIndex) -> None:
         self._stop_thread()
         self.outcome = "computed"
-        self.show_report(report, index)
+        self.show_report(report, index, self._asked)
         left = f"; {sum(report.left_out.values())} document(s) left out" if report.left_out else ""
+        labels = f", {len(report.labels)} label(s)" if self.scope and self.scope.labels_restricted else ""
         self.status.setText(f"Computed in {report.seconds:.2f} s: {len(report.documents):,} document(s), "
-                            f"{len(report.annotators)} annotator(s){left}.")
+                            f"{len(report.annotators)} annotator(s){labels}{left}.")
 
     def _cancelled(self) -> None:
         self._stop_thread()
@@ -184,25 +217,59 @@ class AgreementDashboard(QDialog):
         self.status.setText(f"<span style='color:#a02020'>Cannot compute: {message}</span>")
 
     def _options_changed(self) -> None:
+        self._update_compute()
         if self.report is not None and not self.is_running():
             self.status.setText("The options changed: press Compute to update the figures.")
 
+    def _update_compute(self) -> None:
+        """Compute is available when nothing runs and the options can be computed; else say why not."""
+        problem = self.controls.problem()
+        self.compute_button.setEnabled(not self.is_running() and not problem)
+        self.compute_button.setToolTip(problem or "Compute the figures (Ctrl+Return)")
+        self.blocked.setText(problem)
+        self.blocked.setVisible(bool(problem))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        """Coming back to the dashboard re-reads document counts and statuses (done may have changed)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            project = self.window_.project
+            if project is not None and Path(project.path) == self.project_path and not self.is_running():
+                self.controls.refresh_documents(project)
+
     # ----- showing ----------------------------------------------------------------------
 
-    def show_report(self, report: AgreementReport, index: DisagreementIndex | None) -> None:
-        """Fill every tab from a report."""
-        self.report, self.index = report, index
-        self.overview.show_report(report)
-        self.per_label.show_report(report)
+    def show_report(self, report: AgreementReport, index: DisagreementIndex | None,
+                    scope: AgreementScope | None = None) -> None:
+        """Fill every tab from a report; `scope` says which labels and documents it was asked to cover."""
+        self.report, self.index, self.scope = report, index, scope
+        self.overview.show_report(report, scope)
+        self.per_label.show_report(report, scope)
         self.pairwise.show_report(report)
         self.documents.show_report(report)
         self.confusion.show_report(report, index)
+        self._show_scope(report, scope)
         self.tabs.setEnabled(True)
         for button in (self.export_csv_button, self.export_image_button):
             button.setEnabled(True)
 
+    def _show_scope(self, report: AgreementReport, scope: AgreementScope | None) -> None:
+        """Above every tab: which labels and how many documents the figures cover."""
+        if scope is None:
+            self.scope_banner.setVisible(False)
+            return
+        restricted = scope.restricted
+        self.scope_banner.setText(("<b>Restricted.</b> " if restricted else "")
+                                  + html.escape(scope.summary(report)) + ".")
+        colours = ("#fff3cd", "#5c4400", "#e0c36c") if restricted else ("palette(alternate-base)", "palette(text)",
+                                                                       "palette(mid)")
+        self.scope_banner.setStyleSheet(f"QLabel {{ background: {colours[0]}; color: {colours[1]}; "
+                                        f"border: 1px solid {colours[2]}; border-radius: 4px; padding: 4px 8px; }}")
+        self.scope_banner.setVisible(True)
+
     def _clear(self) -> None:
-        self.report, self.index = None, None
+        self.report, self.index, self.scope = None, None, None
+        self.scope_banner.setVisible(False)
         self.tabs.setEnabled(False)
         for button in (self.export_csv_button, self.export_image_button):
             button.setEnabled(False)
@@ -249,7 +316,7 @@ class AgreementDashboard(QDialog):
                 return None
             path = chosen
         try:
-            written = export_csv(self.report, path)
+            written = export_csv(self.report, path, self.scope)
         except OSError as error:
             self.status.setText(f"<span style='color:#a02020'>Cannot write {path}: {error.strerror or error}</span>")
             return None
@@ -268,7 +335,7 @@ class AgreementDashboard(QDialog):
             path = chosen
         try:
             written = export_image(self.report, [self.overview.chart, self.per_label.chart],
-                                   self.confusion.heatmap, path)
+                                   self.confusion.heatmap, path, self.scope)
         except OSError as error:
             self.status.setText(f"<span style='color:#a02020'>{error}</span>")
             return None

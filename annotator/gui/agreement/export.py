@@ -1,28 +1,79 @@
-"""Export an agreement report: the tables as one CSV (write_csv) and the charts as one PNG image."""
+"""Export an agreement report: the tables as one CSV (write_csv) and the charts as one PNG image.
+
+Both name what the figures cover: the CSV starts with "scope" rows (labels included, documents
+chosen and in the figures), the image's heading has a line for labels and documents.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
 from ...ops.agreement import AgreementReport, write_csv
+from ...ops.agreement.output import CSV_COLUMNS
 from .charts import ConfusionHeatmap, FigureBars
+from .subset import AgreementScope, quoted
 
 IMAGE_WIDTH = 1400
 MARGIN = 24
 INK = QColor("#1a1a1a")  # the image is white whatever the desktop theme
 
 
-def export_csv(report: AgreementReport, path: str | Path) -> Path:
-    """Every table of the report in one long-format CSV file."""
-    return write_csv(report, path)
+def scope_rows(report: AgreementReport, scope: AgreementScope | None) -> list[dict[str, object]]:
+    """CSV rows (table "scope") naming the labels and documents the figures cover.
+
+    measure "labels_included" (value: how many; unit: which, of how many), one
+    "label_included" row per label (label column), "documents_chosen" (value: how many the
+    choice covered; unit: how they were chosen) and "documents_computed" (value: how many
+    are in the figures).  `value` stays numeric or blank, so the column still parses as numbers.
+    """
+    layer = f'layer "{report.layer}"'
+    if scope is not None:
+        labels = f"{scope.labels_text()} of {layer}"
+    else:
+        labels = f"labels of {layer}: {quoted(report.labels)}"
+    rows: list[dict[str, object]] = [
+        {"measure": "labels_included", "value": len(report.labels), "unit": labels},
+        *({"measure": "label_included", "label": label} for label in report.labels),
+    ]
+    if scope is not None:
+        rows.append({"measure": "documents_chosen", "value": scope.documents_chosen(report),
+                     "unit": scope.documents_text(report)})
+    left_out = "; ".join(f"{n} left out: {why}" for why, n in report.left_out.items())
+    rows.append({"measure": "documents_computed", "value": len(report.documents),
+                 "unit": "documents in the figures" + (f" ({left_out})" if left_out else "")})
+    return [{"table": "scope", **row} for row in rows]
 
 
-def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: ConfusionHeatmap | None) -> QImage:
+def export_csv(report: AgreementReport, path: str | Path, scope: AgreementScope | None = None) -> Path:
+    """Every table of the report in one long-format CSV file, the "scope" rows first."""
+    path = write_csv(report, path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = handle.readline()
+        tables = handle.read()
+    extra = io.StringIO()
+    csv.DictWriter(extra, fieldnames=CSV_COLUMNS).writerows(scope_rows(report, scope))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(header + extra.getvalue() + tables)
+    return path
+
+
+def scope_line(report: AgreementReport, scope: AgreementScope | None) -> str:
+    """The image heading's line on labels and documents."""
+    if scope is None:
+        return f"labels: {quoted(report.labels)} · documents in the figures: {len(report.documents):,}"
+    return ("Restricted: covers " if scope.restricted else "covers ") + (
+        f"{scope.labels_text()} · {scope.documents_text(report)}, {len(report.documents):,} in the figures")
+
+
+def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: ConfusionHeatmap | None,
+                  scope: AgreementScope | None = None) -> QImage:
     """The report's charts painted one below the other on a white image, with a heading."""
-    heading_height = 64
+    heading_height = 84
     heat_side = 0
     if heatmap is not None and heatmap.shown:
         heat_side = min(IMAGE_WIDTH - 2 * MARGIN, heatmap.natural_side())
@@ -43,6 +94,13 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
     painter.setFont(font)
     painter.drawText(QRect(MARGIN, MARGIN + 16, IMAGE_WIDTH - 2 * MARGIN, 24),
                      Qt.AlignmentFlag.AlignLeft, f"unit of analysis: {report.unit_description}")
+    covered_font = QFont(font)
+    covered_font.setBold(scope is not None and scope.restricted)  # a restricted figure must not pass for the corpus
+    painter.setFont(covered_font)
+    covered = QFontMetrics(covered_font).elidedText(scope_line(report, scope), Qt.TextElideMode.ElideRight,
+                                                    IMAGE_WIDTH - 2 * MARGIN)
+    painter.drawText(QRect(MARGIN, MARGIN + 34, IMAGE_WIDTH - 2 * MARGIN, 24), Qt.AlignmentFlag.AlignLeft, covered)
+    painter.setFont(font)
     top = heading_height
     for chart in shown:
         chart.paint_to(painter, QRect(MARGIN, top, IMAGE_WIDTH - 2 * MARGIN, chart.chart_height()), INK)
@@ -61,9 +119,9 @@ def render_charts(report: AgreementReport, charts: list[FigureBars], heatmap: Co
 
 
 def export_image(report: AgreementReport, charts: list[FigureBars], heatmap: ConfusionHeatmap | None,
-                 path: str | Path) -> Path:
+                 path: str | Path, scope: AgreementScope | None = None) -> Path:
     """Write the charts as a PNG file; raises OSError when it cannot be written."""
     path = Path(path)
-    if not render_charts(report, charts, heatmap).save(str(path), "PNG"):
+    if not render_charts(report, charts, heatmap, scope).save(str(path), "PNG"):
         raise OSError(f"could not write the image {path}")
     return path

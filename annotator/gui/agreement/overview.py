@@ -21,6 +21,7 @@ from ...ops.agreement import AgreementReport
 from ...ops.agreement.report import FIGURE_NAMES
 from ...stats import Figure
 from .charts import UNDEFINED_COLOUR, Bar, FigureBars, figure_text
+from .subset import AgreementScope, quoted
 
 OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Unit of analysis")
 
@@ -84,17 +85,18 @@ class OverviewTab(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.definitions, 1)
 
-    def show_report(self, report: AgreementReport) -> None:
-        """Fill the tab from a report."""
+    def show_report(self, report: AgreementReport, scope: AgreementScope | None = None) -> None:
+        """Fill the tab from a report; `scope` adds which labels and documents were asked for."""
         what = (f'attribute "{report.attribute}" of layer "{report.layer}"' if report.attribute
                 else f'layer "{report.layer}"')
         left_out = "; ".join(f"{n} left out: {why}" for why, n in report.left_out.items())
         self.heading.setText(
             f"<b>Agreement on {html.escape(what)}</b><br>"
             f"Unit of analysis: {html.escape(report.unit_description)}<br>"
-            f"Annotators: {html.escape(', '.join(report.annotators) or 'none')} · "
-            f"documents: {len(report.documents):,}"
+            f"Annotators: {html.escape(', '.join(report.annotators) or 'none')}"
+            + (f" · documents: {len(report.documents):,}" if scope is None else "")
             + (f" · level: {report.level}" if report.level != "nominal" else "")
+            + scope_html(report, scope)
             + (f"<br>{html.escape(left_out)}" if left_out else "")
         )
         self.chart.set_bars("Pooled figures (dashed lines: alpha .667 and .800, Krippendorff 2004)",
@@ -155,8 +157,8 @@ class PerLabelTab(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-    def show_report(self, report: AgreementReport) -> None:
-        """Fill the tab from a report."""
+    def show_report(self, report: AgreementReport, scope: AgreementScope | None = None) -> None:
+        """Fill the tab from a report (only the labels the computation covered are listed)."""
         keys = [k for k in ("alpha", "percent", "alpha_u") if any(k in r.figures for r in report.per_label)]
         headers = ["Label", *(f"uses: {a}" for a in report.annotators), *(FIGURE_NAMES[k] for k in keys)]
         self.table.clear()
@@ -177,11 +179,32 @@ class PerLabelTab(QWidget):
         bars = [Bar(r.label, r.figures[chart_key]) for r in report.per_label if chart_key in r.figures]
         self.chart.setVisible(bool(bars))
         self.chart.set_bars(f"{FIGURE_NAMES[chart_key]} per label", bars)
+        restricted = ""
+        if scope is not None and scope.labels_restricted:
+            restricted = (f"<br><b>Only {html.escape(scope.labels_text())}</b> were compared; "
+                          "the others are not listed.")
         if report.attribute:
-            self.caption.setText("Attribute agreement has no per-label table.")
+            self.caption.setText("Attribute agreement has no per-label table." + restricted)
         else:
             self.caption.setText(
                 "Uses: how many annotations of each label each annotator made. Per-label figures "
                 "treat each unit as present/absent for that label"
                 + (" (alpha_U: that label's spans on the character continuum)." if "alpha_u" in keys else ".")
+                + restricted
             )
+
+
+def scope_html(report: AgreementReport, scope: AgreementScope | None) -> str:
+    """Heading lines naming the labels and documents covered, the restrictions in bold."""
+    if scope is None:
+        return f"<br>Labels: {html.escape(quoted(report.labels))}" if report.labels else ""
+
+    def line(name: str, text: str, restricted: bool) -> str:
+        text = html.escape(text)
+        return f"<br>{name}: <b>{text}</b> (restricted)" if restricted else f"<br>{name}: {text}"
+
+    labels = line("Labels", scope.labels_text(), scope.labels_restricted)
+    if scope.labels_restricted:
+        labels += " — annotations with other labels are ignored"
+    documents = line("Documents", scope.documents_text(report), scope.choice != "all")
+    return labels + documents + f"; {len(report.documents):,} in the figures"
