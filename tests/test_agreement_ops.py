@@ -537,3 +537,15 @@ def test_overlap_f1_on_crowded_spans_equals_the_stats_matching() -> None:
         got = overlap_f1(arrays[0], arrays[1])
         assert got.details["matched"] == want.details["matched"], (trial, spans)
         assert got == want
+
+
+def test_the_text_report_names_the_labels_it_compared(study) -> None:
+    project, ids = study
+    s1 = sentences(project, ids[0])[0]
+    project.annotations.add(ids[0], "ada", "Framing", "Economic", *s1)
+    project.annotations.add(ids[0], "ben", "Framing", "Morality", *s1)
+    restricted = compute_agreement(project, AgreementRequest("Framing", "sentence", labels=["Economic", "Morality"]))
+    assert "labels compared: 2 (Economic, Morality)" in format_report(restricted)
+    everything = compute_agreement(project, AgreementRequest("Framing", "sentence"))
+    total = len(project.codebook.layer("Framing").labels)
+    assert f"labels compared: {total}\n" in format_report(everything)  # too many to list

@@ -34,6 +34,9 @@ def _describe(figure: Figure) -> str:
     return text
 
 
+LISTED_LABELS = 6  # a report names the labels it compared when there are this few
+
+
 def format_report(report: AgreementReport, max_documents: int = MAX_DOCUMENT_ROWS) -> str:
     """A readable plain-text report: pooled figures, pairs, labels, worst documents, confusion."""
     what = f'attribute "{report.attribute}" of layer "{report.layer}"' if report.attribute else f'layer "{report.layer}"'
@@ -42,6 +45,8 @@ def format_report(report: AgreementReport, max_documents: int = MAX_DOCUMENT_ROW
         f"unit of analysis: {report.unit_description}",
         f"annotators: {', '.join(report.annotators) or 'none'}   documents: {len(report.documents)}"
         + (f"   level: {report.level}" if report.level != "nominal" else ""),
+        f"labels compared: {len(report.labels)}"
+        + (f" ({', '.join(report.labels)})" if len(report.labels) <= LISTED_LABELS else ""),
         "",
         "Pooled figures",
     ]
