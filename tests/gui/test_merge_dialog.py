@@ -146,3 +146,71 @@ def test_a_text_file_is_refused_with_a_clear_message(qtbot, window, tmp_path: Pa
     assert dialog.outcome == "refused"
     assert "not an Annotator project" in dialog.message.text()
     assert not dialog.merge_button.isEnabled()
+
+
+def _large_colleague_file(path: Path, n_documents: int = 3000, per_document: int = 10) -> Path:
+    """A colleague's project big enough that a merge takes a noticeable time: generated
+    texts and token offsets written straight into the file (no spaCy), "cy" coding each."""
+    import uuid
+
+    from annotator.ops.importing import text_hash
+    from annotator.project.history import now
+    from annotator.segmentation import Segmentation
+
+    stamp = now()
+    with Project.create(path) as theirs:
+        annotator_id = theirs.annotators.ensure("cy").id
+        layer = theirs.codebook.layer("Framing")
+        documents, contents, rows = [], [], []
+        for n in range(n_documents):
+            words = [f"word{n}x{k}" for k in range(60)]
+            text = " ".join(words) + "."
+            starts = [text.index(w) for w in words]
+            segmentation = Segmentation.from_pairs([(s, s + len(w)) for s, w in zip(starts, words)], [(0, len(text))])
+            ident = str(uuid.UUID(int=n + 1))
+            documents.append((ident, n, text_hash(text), f"Generated {n}", "", "", "", "", "en", "{}", len(text),
+                              len(words), 1, "test", "test", stamp))
+            contents.append((ident, text, segmentation.token_blob(), segmentation.sentence_blob()))
+            for k in range(per_document):
+                label = layer.labels[k % len(layer.labels)]
+                rows.append((str(uuid.UUID(int=(n + 1) * 1000 + k)), ident, annotator_id, layer.id, label.id,
+                             starts[k * 5], starts[k * 5] + len(words[k * 5]), "{}", "", stamp, stamp))
+        with theirs.db.atomic():
+            theirs.db.conn.executemany(
+                "INSERT INTO documents (id, position, sha256, title, source, author, date, url, language, meta, "
+                "length, n_tokens, n_sentences, tokenizer, origin, imported_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
+            theirs.db.conn.executemany("INSERT INTO document_content VALUES (?, ?, ?, ?)", contents)
+            theirs.db.conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    return path
+
+
+def test_cancelling_a_running_merge_keeps_nothing_and_a_later_merge_works(qtbot, window, tmp_path: Path) -> None:
+    ours = window.project.path
+    tables = ("documents", "document_content", "annotations", "annotators", "labels", "audit_log")
+    before = {table: stored(ours, f"SELECT * FROM {table} ORDER BY 1") for table in tables}
+    big = _large_colleague_file(tmp_path / "big.annot")
+    dialog = open_dialog(qtbot, window)
+    choose(qtbot, dialog, big)
+    # Press Cancel as soon as the merge reports its first phase, as a user would mid-merge.
+    pressed: list[str] = []
+
+    def press_cancel(step: int, steps: int, phase: str) -> None:
+        if not pressed:
+            pressed.append(phase)
+            qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+
+    original = dialog._progressed
+    dialog._progressed = lambda *args: (original(*args), press_cancel(*args))
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running() and bool(dialog.outcome), timeout=30_000)
+    assert pressed and dialog.outcome == "cancelled"
+    assert dialog.progress_label.text() == "Merge cancelled: the project is unchanged."
+    assert {table: stored(ours, f"SELECT * FROM {table} ORDER BY 1") for table in tables} == before
+    assert window.documents_panel.model.rowCount() == 2
+
+    dialog._progressed = original
+    merge(qtbot, dialog)
+    assert dialog.outcome == "merged"
+    assert stored(ours, "SELECT COUNT(*) FROM documents") == [(3002,)]
+    assert stored(ours, "SELECT COUNT(*) FROM annotations") == [(30000,)]
