@@ -293,6 +293,125 @@ def test_about_box_names_version_and_licence() -> None:
     assert "MIT licence" in text and "Discourse Annotator developers" in text
 
 
+# ----- third-party licence notices (packaging/collect_licenses.py) ---------------------------
+
+COLLECT_LICENSES = PACKAGING / "collect_licenses.py"
+
+
+def collect_licenses(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run packaging/collect_licenses.py with this interpreter (the test environment)."""
+    return subprocess.run([sys.executable, str(COLLECT_LICENSES), str(out), *args], capture_output=True, text=True,
+                          encoding="utf-8", timeout=60)
+
+
+@pytest.fixture(scope="module")
+def notices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The notices folder written for the current environment with --strict (once per module)."""
+    out = tmp_path_factory.mktemp("notices") / "licenses"
+    done = collect_licenses(out, "--strict")
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def index_rows(folder: Path) -> dict[str, list[str]]:
+    """The index's rows by distribution name: [name, version, licence words..., [file]]."""
+    lines = (folder / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8").splitlines()
+    return {line.split()[0]: line.split() for line in lines if "  [" in line}
+
+
+@pytest.mark.parametrize(("distribution", "file_name", "licence_words"), [
+    ("spacy", "spacy.txt", "Permission is hereby granted"),  # MIT
+    ("numpy", "numpy.txt", "Redistribution and use in source and binary forms"),  # BSD-3-Clause
+    # The PySide6-Essentials wheel ships no licence file: the standard LGPL v3 text (and the
+    # GPL v3 it builds on) comes from packaging/licenses/ or /usr/share/common-licenses.
+    ("PySide6-Essentials", "pyside6-essentials.txt", "GNU LESSER GENERAL PUBLIC LICENSE"),
+])
+def test_notices_list_each_distribution_with_its_version_and_licence_text(
+        notices: Path, distribution: str, file_name: str, licence_words: str) -> None:
+    version = importlib.metadata.version(distribution)
+    row = index_rows(notices).get(distribution)
+    assert row is not None, f"{distribution} is not in the index"
+    assert row[1] == version and f"[{file_name}" in " ".join(row)
+    text = (notices / file_name).read_text(encoding="utf-8")
+    assert f"Name: {distribution}\nVersion: {version}\n" in text
+    assert licence_words in text, f"{file_name} holds no licence text ({licence_words!r})"
+    if distribution == "PySide6-Essentials":
+        assert "GNU GENERAL PUBLIC LICENSE\n                       Version 3" in text  # LGPL-3.0 4(b)
+
+
+def test_notices_cover_the_run_time_closure_and_leave_test_extras_out(notices: Path) -> None:
+    rows = index_rows(notices)
+    # direct requirements, requirements of requirements, and the interpreter itself
+    listed = {name.lower() for name in rows}
+    assert {"sqlite-utils", "trafilatura", "lxml", "python-docx", "charset-normalizer", "dkpro-cassis",
+            "defusedxml", "platformdirs", "thinc", "shiboken6", "justext", "python"} <= listed
+    for test_only in ("pytest", "hypothesis", "scikit-learn", "nltk", "pyflakes", "pytest-qt"):
+        assert importlib.metadata.version(test_only)  # installed here, yet not shipped
+        assert test_only not in listed
+    assert "NO LICENCE TEXT FOUND" not in (notices / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8")
+    assert len(list(notices.glob("*.txt"))) == len(rows) + 1  # one file each, and the index
+
+
+def test_smoke_test_accepts_the_notices_the_script_writes(notices: Path) -> None:
+    smoke = load_script(SPEC.parent / "smoke_test.py")
+    binary = notices.parent / "annotator"  # licenses/ sits beside the binary in the built folder
+    smoke.check_licences(binary, {}, notices.parent)
+    spacy = notices / "spacy.txt"
+    kept = spacy.read_text(encoding="utf-8")
+    try:
+        spacy.write_text("Name: spacy\nVersion: 3\n", encoding="utf-8")
+        with pytest.raises(smoke.SmokeFailure, match="spacy"):
+            smoke.check_licences(binary, {}, notices.parent)
+    finally:
+        spacy.write_text(kept, encoding="utf-8")
+
+
+def write_distribution(site: Path, name: str, version: str, requires: list[str], licence_text: str = "",
+                       licence_field: str = "") -> None:
+    """An installed distribution in `site`: its dist-info, and a licences/ file if `licence_text`."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    (info / "licenses").mkdir(parents=True)
+    metadata = ["Metadata-Version: 2.4", f"Name: {name}", f"Version: {version}"]
+    metadata += [f"License: {licence_field}"] if licence_field else []
+    metadata += ["License-File: LICENSE"] if licence_text else []
+    metadata += [f"Requires-Dist: {line}" for line in requires]
+    (info / "METADATA").write_text("\n".join(metadata) + "\n", encoding="utf-8")
+    if licence_text:
+        (info / "licenses" / "LICENSE").write_text(licence_text, encoding="utf-8")
+    (info / "RECORD").write_text(f"{info.name}/METADATA,,\n{info.name}/RECORD,,\n", encoding="utf-8")
+
+
+def test_a_distribution_without_licence_text_is_listed_as_such_and_fails_strict(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    mit = "Copyright (c) 2026 Zoë Ñandú \U0001F4DC\n\nPermission is hereby granted, free of charge, ...\n"
+    write_distribution(site, "talkative", "2.0", ["mute-pkg>=1", 'test-only; extra == "test"',
+                                                  'elsewhere; sys_platform == "no-such-os"'], licence_text=mit)
+    write_distribution(site, "mute-pkg", "1.0", [], licence_field="Custom terms")
+    write_distribution(site, "test-only", "1.0", [], licence_text=mit)
+    write_distribution(site, "elsewhere", "1.0", [], licence_text=mit)
+    args = ("--requirement", "talkative", "--path", str(site))
+
+    lenient = collect_licenses(tmp_path / "lenient", *args)
+    assert lenient.returncode == 0, lenient.stderr
+    strict = collect_licenses(tmp_path / "strict", *args, "--strict")
+    assert strict.returncode == 1
+    assert "mute-pkg 1.0" in strict.stderr and "NO LICENCE TEXT FOUND" in strict.stderr
+
+    rows = index_rows(tmp_path / "strict")
+    assert set(rows) == {"Python", "talkative", "mute-pkg"}  # neither an extra's nor another OS's requirement
+    assert rows["mute-pkg"][1:4] == ["1.0", "Custom", "terms"] and "NO LICENCE TEXT FOUND" in " ".join(rows["mute-pkg"])
+    assert "Zoë Ñandú \U0001F4DC" in (tmp_path / "strict" / "talkative.txt").read_text(encoding="utf-8")
+    assert "Required by: talkative" in (tmp_path / "strict" / "mute-pkg.txt").read_text(encoding="utf-8")
+
+
+def test_collect_licenses_will_not_empty_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine\r\n", encoding="utf-8")
+    done = collect_licenses(tmp_path, "--requirement", "spacy")
+    assert done.returncode != 0 and "not empty" in done.stderr
+    assert keep.read_bytes() == b"mine\r\n"
+
+
 # ----- install into a prefix ----------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@
 #
 # Uses $PYTHON (default: the active virtualenv's python, else python3) with the project
 # installed or importable from this checkout; installs PyInstaller into it if missing.
-# Output: dist/annotator/ (run dist/annotator/annotator); work files in build/pyinstaller/.
+# Output: dist/annotator/ (run dist/annotator/annotator), with the licence texts of every
+# bundled package in dist/annotator/licenses/; work files in build/pyinstaller/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-smoke) SMOKE=0 ;;
     --runs) RUNS="$2"; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -32,6 +33,12 @@ if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
 fi
 
 cd "$ROOT"
+# Licence texts of Python and of every distribution the app needs, collected first so that
+# a package without one stops the build before PyInstaller's few minutes (--strict).
+NOTICES="$(mktemp -d)"
+trap 'rm -rf "$NOTICES"' EXIT
+"$PYTHON" packaging/collect_licenses.py --strict "$NOTICES/licenses"
+
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath "$DIST" --workpath "$WORK" packaging/pyinstaller/annotator.spec
 
@@ -45,6 +52,13 @@ if [ "$(uname -s)" = Linux ] && command -v strip >/dev/null && command -v readel
         strip --strip-debug "$library"
       fi
     done
+fi
+
+rm -rf "$DIST/annotator/licenses"
+cp -R "$NOTICES/licenses" "$DIST/annotator/licenses"
+if [ -d "$DIST/Discourse Annotator.app/Contents/Resources" ]; then  # macOS: inside the bundle too
+  rm -rf "$DIST/Discourse Annotator.app/Contents/Resources/licenses"
+  cp -R "$NOTICES/licenses" "$DIST/Discourse Annotator.app/Contents/Resources/licenses"
 fi
 
 du -sh "$DIST/annotator"

@@ -52,6 +52,15 @@ GERMAN_PAGE = (
 MARKDOWN_NOTE = "---\ntitle: Notiz\n---\nEine kurze Notiz über die Gebühr.\n\nZweiter Absatz \U0001F600.\n"
 CODED_TEXT = "Die Gebühr \U0001F4B6 kostet Pendler viel Geld."
 CODED_SPAN = "kostet Pendler viel Geld"
+# build.sh puts the notices of packaging/collect_licenses.py in licenses/ beside the binary:
+# the index, and per distribution a file with its licence texts. Each of these must be
+# there, with words of its licence (Qt: the LGPL v3; spaCy: MIT; numpy: BSD).
+NOTICES_INDEX = "THIRD-PARTY-NOTICES.txt"
+NOTICES_EXPECTED = {
+    "PySide6-Essentials": ("pyside6-essentials.txt", "GNU LESSER GENERAL PUBLIC LICENSE"),
+    "spacy": ("spacy.txt", "Permission is hereby granted"),
+    "numpy": ("numpy.txt", "Redistribution and use in source and binary forms"),
+}
 
 
 class SmokeFailure(Exception):
@@ -108,6 +117,30 @@ def check_layout(binary: Path, env: dict[str, str], cwd: Path) -> None:
     for part in ("codebooks/news-discourse.toml", "demo/demo.jsonl", "icons/discourse-annotator-256.png"):
         if not (shipped / part).is_file():
             raise SmokeFailure(f"{part} is not in the bundle at {shipped}")
+
+
+def notices_folder(binary: Path) -> Path:
+    """Where the licence texts sit: licenses/ beside the binary (in Contents/Resources in a macOS .app)."""
+    if binary.parent.name == "MacOS":
+        return binary.parent.parent / "Resources" / "licenses"
+    return binary.parent / "licenses"
+
+
+def check_licences(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """licenses/ holds the index and the licence texts of Qt (PySide6), spaCy and numpy."""
+    folder = notices_folder(binary)
+    index = folder / NOTICES_INDEX
+    if not index.is_file():
+        raise SmokeFailure(f"no {NOTICES_INDEX} in {folder} (build.sh runs packaging/collect_licenses.py)")
+    listed = index.read_text(encoding="utf-8").splitlines()
+    for name, (file_name, words) in NOTICES_EXPECTED.items():
+        line = next((line for line in listed if line.split()[:1] == [name]), None)
+        if line is None or f"[{file_name}" not in line or "NO LICENCE TEXT" in line:
+            raise SmokeFailure(f"{NOTICES_INDEX} does not list {name} with its licence text: {line!r}")
+        notice = folder / file_name
+        text = notice.read_text(encoding="utf-8") if notice.is_file() else ""
+        if not re.search(r"^Version: \S+", text, re.MULTILINE) or words not in text:
+            raise SmokeFailure(f"{notice} lacks the version or the licence text of {name} ({words!r})")
 
 
 def check_version(binary: Path, env: dict[str, str], cwd: Path) -> None:
@@ -323,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
             env = isolated_env(home)
             work = home / "work"
             work.mkdir()
-            steps = [("resources bundled as annotator/resources", check_layout), ("--version", check_version),
+            steps = [("resources bundled as annotator/resources", check_layout),
+                     ("licence texts in licenses/ (Qt, spaCy, numpy)", check_licences), ("--version", check_version),
                      ("new --lang (every offered language)", check_languages),
                      ("import .txt .html .md .docx .jsonl, info, export", check_import),
                      ("import segmented in a worker process (--segment-worker)", check_import_worker)]
