@@ -290,11 +290,13 @@ def test_shortcuts_dialog_filters(qtbot, window) -> None:
     assert [keys for _where, keys, _what in dialog.rows()] == ["Ctrl+Z"]
 
 
-def test_about_mentions_the_version() -> None:
+def test_about_mentions_the_version_and_the_licences() -> None:
     from annotator import __version__
     from annotator.gui.dialogs.about import about_text
 
-    assert __version__ in about_text()
+    text = about_text()
+    assert __version__ in text and "MIT licence" in text
+    assert "LGPL v3" in text and "licenses" in text  # where the bundled components' texts are
 
 
 def test_corpus_search_selects_the_whole_phrase_when_the_text_has_it() -> None:

@@ -18,6 +18,8 @@ def about_text() -> str:
         "tokens and sentences.</p>"
         "<p>Copyright © 2026 Discourse Annotator developers. Free software under the MIT licence: "
         "use, copy, change and share it; it comes with no warranty (see the LICENSE file).</p>"
+        "<p>Qt for Python is used under the GNU LGPL v3. The built desktop application holds "
+        "the licence texts of everything it bundles in its <i>licenses</i> folder.</p>"
     )
 
 
