@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox
 
@@ -173,6 +175,38 @@ def test_cancelled_import_leaves_the_project_unchanged(qtbot, project: Project, 
     assert "unchanged" in dialog.progress_label.text()
     assert stored(project.path, "SELECT id FROM documents ORDER BY id") == before
     assert stored(project.path, "SELECT COUNT(*) FROM document_search") == [(2,)]
+
+
+def test_import_dialog_with_a_worker_process_imports_and_cancels_cleanly(
+    qtbot, window, project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialog's import (in a thread) segmenting in a worker process, as a large import
+    does: cancelled first (nothing kept), then run to the end (every file shown)."""
+    from annotator import nlp
+
+    monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "1")
+    folder = _articles(tmp_path / "batch", 80)
+    before = stored(project.path, "SELECT id FROM documents ORDER BY id")
+    try:
+        window.import_documents()
+        dialog = window.dialog
+        dialog.add_paths([folder])
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.outcome != "", timeout=30_000)
+        assert dialog.outcome == "cancelled"
+        assert stored(project.path, "SELECT id FROM documents ORDER BY id") == before
+
+        window.import_documents()
+        dialog = window.dialog
+        dialog.add_paths([folder])
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.outcome != "", timeout=30_000)
+        assert dialog.outcome == "imported" and dialog.report.spacy_worker
+        assert _documents(project.path) == 82
+        assert window.documents_panel.model.rowCount() == 82
+    finally:
+        nlp.stop_worker()
 
 
 # ----- codebook editor -------------------------------------------------------------------
