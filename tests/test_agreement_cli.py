@@ -85,3 +85,18 @@ def test_bad_input_ends_with_one_line_and_a_non_zero_status(coded: Path) -> None
     assert len(result.stderr.strip().splitlines()) == 1 and "Frames" in result.stderr
     result = run("agreement", str(coded), "--layer", "Dominant frame", "--measure", "alpha_u")
     assert result.returncode != 0 and "labels whole documents" in result.stderr
+
+
+def test_the_csv_starts_with_what_the_figures_cover(coded: Path, tmp_path: Path) -> None:
+    target = tmp_path / "restricted.csv"
+    result = run("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "alpha",
+                 "--labels", "Economic,Political", "--csv", str(target))
+    assert result.returncode == 0, result.stderr
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["table"] == "scope"
+    scope = [row for row in rows if row["table"] == "scope"]
+    assert [(r["measure"], r["value"]) for r in scope if r["measure"] != "label_included"] == [
+        ("labels_included", "2"), ("documents_computed", "1")]
+    assert [r["label"] for r in scope if r["measure"] == "label_included"] == ["Economic", "Political"]
+    assert "labels compared: 2 (Economic, Political)" in result.stdout

@@ -6,15 +6,12 @@ chosen and in the figures), the image's heading has a line for labels and docume
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
 from ...ops.agreement import AgreementReport, write_csv
-from ...ops.agreement.output import CSV_COLUMNS
 from .charts import ConfusionHeatmap, FigureBars
 from .subset import AgreementScope, quoted
 
@@ -51,15 +48,7 @@ def scope_rows(report: AgreementReport, scope: AgreementScope | None) -> list[di
 
 def export_csv(report: AgreementReport, path: str | Path, scope: AgreementScope | None = None) -> Path:
     """Every table of the report in one long-format CSV file, the "scope" rows first."""
-    path = write_csv(report, path)
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = handle.readline()
-        tables = handle.read()
-    extra = io.StringIO()
-    csv.DictWriter(extra, fieldnames=CSV_COLUMNS).writerows(scope_rows(report, scope))
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(header + extra.getvalue() + tables)
-    return path
+    return write_csv(report, path, scope_rows(report, scope))
 
 
 def scope_line(report: AgreementReport, scope: AgreementScope | None) -> str:

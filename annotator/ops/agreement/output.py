@@ -101,16 +101,33 @@ def format_report(report: AgreementReport, max_documents: int = MAX_DOCUMENT_ROW
     return "\n".join(lines)
 
 
-def write_csv(report: AgreementReport, path: str | Path) -> Path:
+def scope_rows(report: AgreementReport) -> list[dict[str, object]]:
+    """CSV rows (table "scope") naming what the figures cover: "labels_included" (value: how
+    many; unit: which), one "label_included" row per label, "documents_computed" (value:
+    how many documents are in the figures; unit: how many were left out and why)."""
+    names = ", ".join(f"\u201c{label}\u201d" for label in report.labels)
+    left_out = "; ".join(f"{n} left out: {why}" for why, n in report.left_out.items())
+    rows: list[dict[str, object]] = [
+        {"measure": "labels_included", "value": len(report.labels), "unit": f'labels of layer "{report.layer}": {names}'},
+        *({"measure": "label_included", "label": label} for label in report.labels),
+        {"measure": "documents_computed", "value": len(report.documents),
+         "unit": "documents in the figures" + (f" ({left_out})" if left_out else "")},
+    ]
+    return [{"table": "scope", **row} for row in rows]
+
+
+def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, object]] | None = None) -> Path:
     """Write every table into one CSV file (long format, a "table" column says which).
 
-    Tables: pooled, pairwise, per_label, per_document and confusion (one row per cell,
-    measure "count").  One file keeps a report together; filter on "table" to split it.
+    The "scope" rows come first (what the figures cover: `scope`, or scope_rows(report)),
+    then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
+    cell, measure "count").  One file keeps a report together; filter on "table" to split it.
     """
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
+        writer.writerows(scope_rows(report) if scope is None else scope)
 
         def put(table: str, key: str, figure: Figure, **where: object) -> None:
             writer.writerow({
