@@ -421,7 +421,7 @@ def test_demo_project_report_json_and_csv(tmp_path: Path) -> None:
     target = write_csv(report, tmp_path / "agreement.csv")
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert {row["table"] for row in rows} == {"pooled", "pairwise", "per_label", "per_document", "confusion"}
+    assert {row["table"] for row in rows} == {"scope", "pooled", "pairwise", "per_label", "per_document", "confusion"}
     alpha = next(r for r in rows if r["table"] == "pooled" and r["measure"] == "alpha")
     assert float(alpha["value"]) == pytest.approx(report.figures["alpha"].value)
     counts = [int(r["value"]) for r in rows if r["table"] == "confusion"]
