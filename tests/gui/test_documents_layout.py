@@ -277,7 +277,7 @@ def test_title_column_cannot_be_hidden(qtbot, tmp_path: Path) -> None:
     window.documents_panel.set_column_shown(0, False)
     assert not header_of(window).isSectionHidden(0)
     assert [action.text() for action in window.documents_panel.column_menu().actions()] == [
-        "Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated"]
+        "Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated", "", "Reset columns"]
 
 
 def test_adjudicated_column_follows_the_gold_set_and_the_users_choice(qtbot, tmp_path: Path) -> None:
@@ -316,3 +316,37 @@ def test_without_settings_the_panel_keeps_its_defaults(qtbot) -> None:
     assert header.sortIndicatorSection() == -1
     panel.set_column_shown(DATE, True)  # nothing to save to: no error
     assert not header.isSectionHidden(DATE)
+
+
+def test_reset_columns_brings_back_the_defaults_now_and_next_time(qtbot, tmp_path: Path) -> None:
+    settings_file = tmp_path / "settings.ini"
+    press = make_project(tmp_path / "press.annot", PRESS)
+    first = open_window(qtbot, settings_file, press)
+    header = header_of(first)
+    defaults = {
+        "shown": [c for c in range(header.count()) if not header.isSectionHidden(c)],
+        "widths": {c: header.sectionSize(c) for c in range(1, header.count()) if not header.isSectionHidden(c)},
+        "order": [header.logicalIndex(v) for v in range(header.count())],
+    }
+    drag_right_edge(qtbot, header, SOURCE, 40)
+    click_header(qtbot, header, SOURCE)
+    menu_entry(first, "Mine").trigger()
+    header.moveSection(header.visualIndex(SOURCE), 0)
+    reset = next(a for a in first.documents_panel.column_menu().actions() if a.text() == "Reset columns")
+    reset.trigger()
+
+    def layout(window) -> dict[str, object]:
+        h = header_of(window)
+        return {
+            "shown": [c for c in range(h.count()) if not h.isSectionHidden(c)],
+            "widths": {c: h.sectionSize(c) for c in range(1, h.count()) if not h.isSectionHidden(c)},
+            "order": [h.logicalIndex(v) for v in range(h.count())],
+        }
+
+    assert layout(first) == defaults
+    assert header.sortIndicatorSection() == -1
+    assert [first.documents_panel.model.index(r, 0).data() for r in range(4)] == [t for t, _s in PRESS]
+    first.close()
+    second = open_window(qtbot, settings_file, press)
+    assert layout(second) == defaults
+    assert header_of(second).sortIndicatorSection() == -1

@@ -294,7 +294,32 @@ class DocumentsPanel(QWidget):
             action.setChecked(not header.isSectionHidden(column))
             action.setEnabled(column != TITLE)
             action.toggled.connect(lambda shown, column=column: self.set_column_shown(column, shown))
+        menu.addSeparator()
+        menu.addAction("Reset columns", self.reset_layout).setToolTip(
+            "Default widths, order and columns, in import order")
         return menu
+
+    def reset_layout(self) -> None:
+        """Put back the default columns, widths and order, and the import order of rows."""
+        header = self.view.horizontalHeader()
+        self._restoring = True
+        try:
+            for column in range(len(COLUMNS)):
+                header.moveSection(header.visualIndex(column), column)
+                header.setSectionHidden(column, column in HIDDEN_AT_FIRST)
+            for column, width in DEFAULT_WIDTHS.items():
+                header.resizeSection(column, width)
+            self._adjudicated_wanted = True
+            header.setSectionHidden(ADJUDICATED, not self.model.has_curator)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            if self.model.sort_key() != (-1, False):
+                self.model.sort(-1, Qt.SortOrder.AscendingOrder)
+            self._apply_header_rules()
+        finally:
+            self._restoring = False
+        if self._settings is not None:
+            self._settings.set_table_column_wanted(TABLE_NAME, COLUMNS[ADJUDICATED], True)
+        self._save_layout()
 
     def set_column_shown(self, column: int, shown: bool) -> None:
         """Show or hide a column (never the title), as its entry in the header menu does."""
