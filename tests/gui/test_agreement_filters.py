@@ -265,3 +265,20 @@ def test_the_filter_matches_accents_typed_either_way(qtbot) -> None:
     qtbot.keyClick(view, Qt.Key.Key_Space)
     assert dialog.chosen() == ("a",)
     assert dialog.count.text() == "1 of 2 documents checked (1 shown)"
+
+
+def test_a_label_added_in_the_codebook_editor_appears_when_the_analyst_comes_back(qtbot, dashboard) -> None:
+    from annotator.model import Label
+    from annotator.ops.codebook_edit import add_label
+
+    controls = dashboard.controls
+    controls.set_layer("Stance")
+    assert controls.labels() == ("Favour", "Against", "Neutral")
+    window = dashboard.window_
+    add_label(window.project, "Stance", Label("Ambivalent \U0001F937", colour="#777777"), actor="ada")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    dashboard.activateWindow()
+    qtbot.waitUntil(lambda: "Ambivalent \U0001F937" in controls.labels())
+    assert controls.layer().name == "Stance"  # still the layer the analyst chose
+    assert controls.label_count.text() == "4 of 4 labels"

@@ -201,6 +201,30 @@ class AgreementControls(QWidget):
         self._layer_changed()
         self._show_document_count()
 
+    def refresh_codebook(self, project: Project) -> bool:
+        """Offer the codebook as it is now, if it changed since it was read (a layer or label
+        added, renamed or deleted in the codebook editor): the chosen layer stays chosen if
+        it still exists, and its labels start all checked. True if anything changed."""
+        layers = list(project.codebook.get().layers)
+
+        def outline(found: list[Layer]) -> list[tuple[str, str, tuple[str, ...]]]:
+            return [(layer.name, layer.kind, tuple(label.name for label in layer.labels)) for layer in found]
+
+        if outline(layers) == outline(self.layers):
+            return False
+        current = self.layer_box.currentData()
+        self.layers = layers
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        for layer in layers:
+            self.layer_box.addItem(f"{layer.name}  ({'spans' if layer.kind == 'span' else 'whole documents'})",
+                                   layer.name)
+        found = self.layer_box.findData(current)
+        self.layer_box.setCurrentIndex(max(found, 0))
+        self.layer_box.blockSignals(False)
+        self._layer_changed()
+        return True
+
     def refresh_documents(self, project: Project) -> None:
         """Re-read the document count and who marked what done, keeping the choices that still apply."""
         total, done = self.total_documents, self.done_by

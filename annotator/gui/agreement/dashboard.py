@@ -230,11 +230,13 @@ class AgreementDashboard(QDialog):
         self.blocked.setVisible(bool(problem))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
-        """Coming back to the dashboard re-reads document counts and statuses (done may have changed)."""
+        """Coming back to the dashboard re-reads document counts and statuses (done may have
+        changed) and the codebook (labels may have been added or deleted meanwhile)."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             project = self.window_.project
             if project is not None and Path(project.path) == self.project_path and not self.is_running():
+                self.controls.refresh_codebook(project)
                 self.controls.refresh_documents(project)
 
     # ----- showing ----------------------------------------------------------------------
