@@ -80,7 +80,7 @@ def bench_import(count: int, runs: int = 7) -> dict[str, Any]:
 
     import spacy
 
-    from . import nlp as annotator_nlp
+    from . import segmenter
     from .ops.importing import import_paths
     from .project import Project
 
@@ -101,18 +101,18 @@ def bench_import(count: int, runs: int = 7) -> dict[str, Any]:
             measured = {"bare": (time.perf_counter() - wall, time.process_time() - cpu)}
             for name, worker in (("import", None), ("one_process", False)):
                 with Project.create(base / f"{name}{run}.annot") as project:
-                    worker_cpu = annotator_nlp.worker_cpu_seconds()
+                    worker_cpu = segmenter.worker_cpu_seconds()
                     wall, cpu = time.perf_counter(), time.process_time()
                     report = import_paths(project, [base / "in"], segment_worker=worker)
                     measured[name] = (time.perf_counter() - wall,
-                                      time.process_time() - cpu + annotator_nlp.worker_cpu_seconds() - worker_cpu)
+                                      time.process_time() - cpu + segmenter.worker_cpu_seconds() - worker_cpu)
                     assert len(report.imported) == count, report.failed[:3]
                 if worker is None:
-                    worker_used = worker_used or annotator_nlp.worker_pid() is not None
+                    worker_used = worker_used or segmenter.worker_pid() is not None
             if run:
                 for name, value in measured.items():
                     timings[name].append(value)
-    annotator_nlp.stop_worker()
+    segmenter.stop_worker()
     wall = {name: statistics.median(w for w, _ in values) for name, values in timings.items()}
     cpu = {name: statistics.median(c for _, c in values) for name, values in timings.items()}
 

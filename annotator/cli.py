@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `annotator` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--segment-worker"]:  # the frozen app started as an import's spaCy worker
-        from .nlp import serve_worker
+        from .segmenter import serve_worker
 
         serve_worker()
         return 0

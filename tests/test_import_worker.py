@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator import nlp
+from annotator import nlp, segmenter
 from annotator.ops.importing import ImportCancelled, import_paths
 from annotator.project import Project
 
@@ -75,7 +75,7 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _stop_worker():
     yield
-    nlp.stop_worker()
+    segmenter.stop_worker()
 
 
 def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, t
         alone = import_paths(one, [folder], segment_worker=False)
         assert len(alone.imported) == 70 and not alone.spacy_worker
         beside = import_paths(two, [folder], segment_worker=True)
-        assert len(beside.imported) == 70 and beside.spacy_worker and nlp.worker_pid() is not None
+        assert len(beside.imported) == 70 and beside.spacy_worker and segmenter.worker_pid() is not None
         emoji_doc = next(i for i in two.documents.ids() if "Emoji" in two.documents.text(i))
         text = two.documents.text(emoji_doc)
         words = [text[s:e] for s, e in two.documents.segmentation(emoji_doc).tokens]
@@ -95,9 +95,10 @@ def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, t
 @given(st.text(alphabet="ab. !?\n\t\u00a0\u3000\u2028\u0301,\U0001F600\u00e9", min_size=1, max_size=60))
 def test_offsets_from_arrays_match_spacys_tokens_one_by_one(text: str) -> None:
     doc = nlp.pipeline("en")(text)
-    tokens, sentences = nlp.segment_blobs(nlp.token_rows(doc), text)
-    segmentation = nlp.Segmented(tokens, sentences, "").segmentation()
-    assert (segmentation.tokens, segmentation.sentences) == _reference(doc)
+    for exact in (False, True):  # the first-character rule, and spaCy's IS_SPACE (trained pipelines)
+        tokens, sentences = nlp.segment_blobs(nlp.token_rows(doc, exact), text, exact)
+        segmentation = nlp.Segmented(tokens, sentences, "").segmentation()
+        assert (segmentation.tokens, segmentation.sentences) == _reference(doc)
 
 
 def test_a_document_in_an_unknown_language_fails_alone(tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ def test_a_worker_killed_mid_import_is_replaced_by_this_process(folder: Path, tm
     killed: list[int] = []
 
     def progress(done: int, total: int, path: str) -> None:
-        pid = nlp.worker_pid()
+        pid = segmenter.worker_pid()
         if done == 40 and pid is not None and not killed:
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
@@ -136,10 +137,10 @@ def test_a_cancelled_import_leaves_the_worker_ready_for_the_next(folder: Path, t
             import_paths(project, [folder], progress=lambda d, t, p: seen.append(p),
                          cancelled=lambda: len(seen) >= 50, atomic=True, segment_worker=True)
         assert len(project.documents) == 0
-        pid = nlp.worker_pid()
+        pid = segmenter.worker_pid()
         report = import_paths(project, [folder], segment_worker=True)
         assert len(report.imported) == 70 and not report.failed
-        assert nlp.worker_pid() == pid  # the same worker, still in step with its replies
+        assert segmenter.worker_pid() == pid  # the same worker, still in step with its replies
     with Project.create(tmp_path / "one.annot") as one:
         import_paths(one, [folder], segment_worker=False)
     assert _stored(tmp_path / "one.annot") == _stored(tmp_path / "p.annot")
@@ -149,7 +150,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from annotator import nlp
+    from annotator import segmenter
     from annotator.project import Project
     from annotator.project.documents import DocumentStore
     from annotator.ops.importing import import_paths
@@ -161,7 +162,7 @@ KILLER = textwrap.dedent(
         calls += 1
         original(self, *args)
         if calls == 41:  # the 41st file is written, its transaction not committed
-            Path(sys.argv[2]).write_text(str(nlp.worker_pid()))
+            Path(sys.argv[2]).write_text(str(segmenter.worker_pid()))
             os.kill(os.getpid(), signal.SIGKILL)
     DocumentStore.insert = insert
     project = Project.open(sys.argv[1])
@@ -202,14 +203,90 @@ def test_a_killed_import_keeps_finished_files_and_leaves_no_worker(folder: Path,
 
 
 def test_only_large_imports_on_several_cores_use_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    nlp.stop_worker()
+    segmenter.stop_worker()
     monkeypatch.delenv("ANNOTATOR_SEGMENT_WORKER", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert not nlp.use_worker(100_000) and nlp.use_worker(5_000_000)
+    assert not segmenter.use_worker(100_000) and segmenter.use_worker(5_000_000)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert not nlp.use_worker(5_000_000)
+    assert not segmenter.use_worker(5_000_000)
     monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "1")
-    assert nlp.use_worker(10)
+    assert segmenter.use_worker(10)
     monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "0")
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert not nlp.use_worker(5_000_000)
+    assert not segmenter.use_worker(5_000_000)
+
+
+def test_ctrl_c_during_an_import_ends_a_busy_worker_and_the_next_import_is_right(folder: Path, tmp_path: Path) -> None:
+    """Ctrl+C arrives (here from the progress callback, in the importing thread) while
+    batches are in the worker: the import stops, that worker is ended rather than left
+    holding replies for nobody, and the next import stores exactly what one process does."""
+    def interrupt(done: int, total: int, path: str) -> None:
+        if done == 60:
+            raise KeyboardInterrupt
+
+    with Project.create(tmp_path / "a.annot") as first, pytest.raises(KeyboardInterrupt):
+        import_paths(first, [folder], progress=interrupt, segment_worker=True)
+    assert segmenter.worker_pid() is None
+    with Project.create(tmp_path / "one.annot") as one, Project.create(tmp_path / "two.annot") as two:
+        import_paths(one, [folder], segment_worker=False)
+        report = import_paths(two, [folder], segment_worker=True)
+        assert report.spacy_worker and len(report.imported) == 70
+    assert _stored(tmp_path / "one.annot") == _stored(tmp_path / "two.annot")
+
+
+def test_a_reply_is_never_taken_for_another_batchs() -> None:
+    worker = segmenter._shared_worker()
+    assert worker is not None
+    assert worker.send(1001, None, [("en", "One short text.")])
+    assert worker.receive(1002) is None  # the reply to 1001 is not 1002's
+
+
+def test_one_large_file_is_parsed_batch_by_batch(tmp_path: Path) -> None:
+    texts = [f"Row {n} of a large export \U0001F4CA. It has two sentences." for n in range(100)]
+    split = segmenter.ProcessSegmenter()
+    alone = segmenter.Segmenter()
+    try:
+        ticket = split.submit([("en", text) for text in texts])
+        results = split.result(ticket)
+    finally:
+        split.close()
+    assert split.worker_batches == 4  # 100 texts in requests of at most 32
+    expected = alone.result(alone.submit([("en", text) for text in texts]))
+    assert [(r.tokens, r.sentences, r.tokenizer) for r in results] == [
+        (r.tokens, r.sentences, r.tokenizer) for r in expected]
+
+
+def test_modules_in_the_current_folder_never_reach_the_worker(folder: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "cwd"
+    (here / "annotator").mkdir(parents=True)
+    (here / "annotator" / "__init__.py").write_text("raise SystemExit('an old checkout')\n", encoding="utf-8")
+    (here / "queue.py").write_text("raise SystemExit('a user script named queue.py')\n", encoding="utf-8")
+    monkeypatch.chdir(here)
+    with Project.create(tmp_path / "p.annot") as project:
+        report = import_paths(project, [folder], segment_worker=True)
+    assert report.spacy_worker and len(report.imported) == 70
+
+
+def test_a_worker_that_cannot_start_or_never_says_hello_leaves_the_import_to_this_process(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = tmp_path / "silent-python"
+    silent.write_text("#!/bin/sh\nsleep 30\n", encoding="utf-8")
+    silent.chmod(0o755)
+    monkeypatch.setattr(segmenter, "HELLO_SECONDS", 1.0)
+    for executable in ("", str(silent)):
+        monkeypatch.setattr(sys, "executable", executable)
+        with Project.create(tmp_path / f"p{len(executable)}.annot") as project:
+            started = time.monotonic()
+            report = import_paths(project, [folder], segment_worker=True)
+            assert len(report.imported) == 70 and not report.spacy_worker
+            assert time.monotonic() - started < 20
+    monkeypatch.undo()
+    with Project.create(tmp_path / "after.annot") as project:  # the worker is free for the next import
+        assert import_paths(project, [folder], segment_worker=True).spacy_worker
+
+
+def test_a_trained_pipeline_that_is_not_installed_is_named() -> None:
+    (reason,) = nlp.segment_items([("en", "Some text.")], model="en_no_such_pipeline")
+    assert isinstance(reason, str) and "en_no_such_pipeline" in reason and "not installed" in reason

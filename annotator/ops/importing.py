@@ -17,6 +17,7 @@ from ..errors import AnnotatorError, BadInputError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
 from ..model import Document, Label, Layer, Role
 from ..nlp import Segmented
+from ..segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
@@ -297,7 +298,7 @@ def _title_from(text: str) -> str:
 
 
 # Files read ahead of the one being stored, counted in documents: their texts are being
-# segmented (in batches of nlp.BATCH_SIZE) while earlier files are stored.
+# segmented (in batches) while earlier files are stored.
 LOOKAHEAD_DOCUMENTS = 96
 # Stored documents between two updates of the full-text index.
 INDEX_EVERY = 256
@@ -342,7 +343,7 @@ def import_paths(
     every finished file).
 
     Texts are segmented by spaCy in a worker process beside this one when the import is
-    large and the machine has two cores or more (see nlp.use_worker), so that reading
+    large and the machine has two cores or more (see segmenter.use_worker), so that reading
     and storing overlap with spaCy; `segment_worker` forces the choice either way.
     """
     if atomic:
@@ -355,7 +356,6 @@ def import_paths(
         finally:
             project.codebook.invalidate()
         return report
-    from .. import nlp
     from ..formats.readers import expand_inputs, read_documents
 
     options = options or ReadOptions()
@@ -364,7 +364,7 @@ def import_paths(
     report.files = len(files)
     known = project.documents.hashes()
     language = project.language
-    segmenter = nlp.make_segmenter(_input_bytes(files), worker=segment_worker)
+    segmenter = make_segmenter(_input_bytes(files), worker=segment_worker)
     # Files are read and handed to the segmenter as they come, and stored (one
     # transaction each, in order) once their texts are segmented and enough files are
     # read ahead to keep spaCy busy.
@@ -416,8 +416,10 @@ def import_paths(
                 store_oldest()
         while ahead:
             store_oldest()
-    finally:
-        segmenter.close()
+    except BaseException:  # an error or Ctrl+C: a worker with work in hand is ended
+        segmenter.abandon()
+        raise
+    segmenter.close()
     report.spacy_worker = segmenter.worker_batches > 0
     if report.imported:
         project.documents.index_for_search()

@@ -182,7 +182,7 @@ def test_import_dialog_with_a_worker_process_imports_and_cancels_cleanly(
 ) -> None:
     """The dialog's import (in a thread) segmenting in a worker process, as a large import
     does: cancelled first (nothing kept), then run to the end (every file shown)."""
-    from annotator import nlp
+    from annotator import segmenter
 
     monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "1")
     folder = _articles(tmp_path / "batch", 80)
@@ -206,7 +206,7 @@ def test_import_dialog_with_a_worker_process_imports_and_cancels_cleanly(
         assert _documents(project.path) == 82
         assert window.documents_panel.model.rowCount() == 82
     finally:
-        nlp.stop_worker()
+        segmenter.stop_worker()
 
 
 # ----- codebook editor -------------------------------------------------------------------
