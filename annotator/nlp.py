@@ -99,7 +99,10 @@ def segment_blobs(rows: bytes, text: str, exact_space: bool = False) -> tuple[by
     if not len(table):
         return b"", b""
     starts = table[:, 0].astype(np.int64)
-    ends = np.append(starts[1:], len(text)) - table[:, 1]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(text)
+    ends -= table[:, 1]
     if exact_space:
         keep = (table[:, 3] == 0) & (ends > starts)
     else:
@@ -111,13 +114,18 @@ def segment_blobs(rows: bytes, text: str, exact_space: bool = False) -> tuple[by
     sentence = table[:, 2] == 1
     sentence[0] = True
     sentence = sentence.cumsum()[keep]  # sentence number of every kept token
-    if not len(sentence):
+    count = len(sentence)
+    if not count:
         return b"", b""
-    tokens = np.stack((starts[keep], ends[keep]), axis=1).astype("<u4")
-    breaks = np.flatnonzero(sentence[1:] != sentence[:-1])
-    firsts = np.append(0, breaks + 1)
-    lasts = np.append(breaks, len(sentence) - 1)
-    sentences = np.stack((tokens[firsts, 0], tokens[lasts, 1]), axis=1)
+    tokens = np.empty((count, 2), dtype="<u4")
+    tokens[:, 0] = starts[keep]
+    tokens[:, 1] = ends[keep]
+    firsts = np.flatnonzero(sentence[1:] != sentence[:-1]) + 1  # where each later sentence starts
+    sentences = np.empty((len(firsts) + 1, 2), dtype="<u4")
+    sentences[0, 0] = tokens[0, 0]
+    sentences[1:, 0] = tokens[firsts, 0]
+    sentences[:-1, 1] = tokens[firsts - 1, 1]
+    sentences[-1, 1] = tokens[-1, 1]
     return tokens.tobytes(), sentences.tobytes()
 
 
@@ -158,13 +166,16 @@ class Segmented:
 Parsed = tuple[bytes, str, bool]  # token_rows, pipeline description, exact_space
 
 
-def segment_items(items: list[tuple[str, str]], model: str | None) -> list[Parsed | str]:
+def segment_items(
+    items: list[tuple[str, str]], model: str | None, finished: bool = False
+) -> list[Parsed | Segmented | str]:
     """Parse (language, text) pairs, one nlp.pipe batch per language; each result is
-    (token_rows, pipeline description, exact_space) or an error message. (finish turns
-    it into offsets where the result is used: in a worker process this halves what the
-    worker adds to spaCy's own time, which sets the pace.) A trained pipeline (`model`)
-    gets spaCy's own IS_SPACE, since its tokenizer may not be the rule-based one."""
-    results: list[Parsed | str] = [""] * len(items)
+    (token_rows, pipeline description, exact_space) or an error message, or with
+    `finished` the Segmented itself. (finish turns rows into offsets where the result is
+    used, so a worker process and the app can share that work as their loads allow.) A
+    trained pipeline (`model`) gets spaCy's own IS_SPACE, since its tokenizer may not be
+    the rule-based one."""
+    results: list[Parsed | Segmented | str] = [""] * len(items)
     exact = model is not None
     by_language: dict[str, list[int]] = {}
     for index, (language, _) in enumerate(items):
@@ -190,11 +201,15 @@ def segment_items(items: list[tuple[str, str]], model: str | None) -> list[Parse
                     results[places[k]] = (token_rows(nlp(texts[k]), exact), described, exact)
                 except Exception as error:  # noqa: BLE001
                     results[places[k]] = f"spaCy cannot segment it ({type(error).__name__}: {error})"
+    if finished:
+        return [finish(result, text) for result, (_, text) in zip(results, items)]
     return results
 
 
-def finish(result: Parsed | str, text: str) -> Segmented:
+def finish(result: Parsed | Segmented | str, text: str) -> Segmented:
     """The Segmented of one text from what segment_items gave for it."""
+    if isinstance(result, Segmented):
+        return result
     if isinstance(result, str):
         return Segmented(b"", b"", "", result)
     rows, described, exact = result

@@ -32,12 +32,13 @@ from typing import Any
 
 from .nlp import Parsed, Segmented, finish, segment_items
 
-PROTOCOL = 1
+PROTOCOL = 2
 WORKER_FLAG = "--segment-worker"
 WORKER_BATCH_SIZE = 32  # texts per request: small enough to keep both processes busy
 BATCH_CHARS = 400_000  # characters per request at most (unless one text is longer)
 IDLE_SECONDS = 600.0
-HELLO_SECONDS = 60.0  # a worker that has not said hello by then is not ours
+HELLO_SECONDS = 60.0
+WORKER_IDLE_SECONDS = 0.002  # a worker that waited longer for a request has time to spare  # a worker that has not said hello by then is not ours
 PIPE_BYTES = 1 << 20
 WORKER_MIN_BYTES = 1_000_000
 
@@ -58,7 +59,7 @@ class Segmenter:
         self.model = model
         self._next = 0
         self._waiting: list[tuple[int, list[Item]]] = []
-        self._done: dict[int, tuple[list[Item], list[Parsed | str]]] = {}
+        self._done: dict[int, tuple[list[Item], list[Parsed | Segmented | str]]] = {}
         self.worker_batches = 0  # batches a worker process segmented
         self.cpu_seconds = 0.0  # CPU time the worker spent on them
 
@@ -96,10 +97,14 @@ class ProcessSegmenter(Segmenter):
         self._started = False  # the worker is started with the first batch, not before
         self._holds_worker = False
         self._items: dict[int, list[Item]] = {}  # ticket -> its texts
-        self._results: dict[int, list[Parsed | str]] = {}  # ticket -> results so far
+        self._results: dict[int, list[Parsed | Segmented | str]] = {}  # ticket -> results so far
         self._buffer: list[tuple[int, Item]] = []  # (ticket, text) not sent yet
         self._buffer_chars = 0
         self._sent: deque[tuple[int, list[tuple[int, Item]]]] = deque()  # (batch id, entries), oldest first
+        # Who turns spaCy's token rows into offsets: this process, unless the worker had
+        # to wait for its last request (then this process is the slower one and the
+        # worker takes that work too). The two trade it to stay equally busy.
+        self._worker_finishes = False
 
     def submit(self, items: list[Item]) -> int:
         ticket = self._next
@@ -138,7 +143,7 @@ class ProcessSegmenter(Segmenter):
         if self._worker is None:
             return
         try:
-            sent = self._worker.send(batch, self.model, [item for _, item in entries])
+            sent = self._worker.send(batch, self.model, [item for _, item in entries], self._worker_finishes)
         except BaseException:  # interrupted mid-message: the worker cannot be trusted
             self._drop_worker()
             raise
@@ -160,7 +165,8 @@ class ProcessSegmenter(Segmenter):
         if reply is None:
             results = segment_items([item for _, item in entries], self.model)
         else:
-            cpu, results = reply
+            cpu, idle, results = reply
+            self._worker_finishes = idle > WORKER_IDLE_SECONDS
             self.worker_batches += 1
             self.cpu_seconds += cpu
             _WORKER_CPU[0] += cpu
@@ -233,20 +239,21 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def send(self, batch: int, model: str | None, items: list[Item]) -> bool:
+    def send(self, batch: int, model: str | None, items: list[Item], finished: bool = False) -> bool:
         try:
-            _write_message(self.process.stdin, (batch, model, items))
+            _write_message(self.process.stdin, (batch, model, items, finished))
             return True
         except (OSError, ValueError):
             return False
 
-    def receive(self, batch: int) -> tuple[float, list[Parsed | str]] | None:
-        """The reply to `batch`, or None if the worker is gone or out of step."""
+    def receive(self, batch: int) -> tuple[float, float, list[Parsed | Segmented | str]] | None:
+        """The reply to `batch`: the worker's CPU time on it, how long it waited for it, the
+        results; None if the worker is gone or out of step."""
         try:
-            got, cpu, results = _read_message(self.process.stdout)
+            got, cpu, idle, results = _read_message(self.process.stdout)
         except (EOFError, OSError, ValueError, TypeError, pickle.UnpicklingError):
             return None
-        return (cpu, results) if got == batch else None
+        return (cpu, idle, results) if got == batch else None
 
     def stop(self, wait: bool = True) -> None:
         """End the worker: by closing its input (it quits), or at once if not `wait`."""
@@ -408,16 +415,18 @@ def serve_worker(idle_seconds: float = IDLE_SECONDS) -> None:
 
     threading.Thread(target=read, daemon=True).start()
     while True:
+        waiting = time.perf_counter()
         try:
             request = pending.get(timeout=idle_seconds)
         except queue.Empty:
             return
         if request is None:
             return
-        batch, model, items = request
+        idle = time.perf_counter() - waiting
+        batch, model, items, finished = request
         start = time.process_time()
-        results = segment_items(items, model)
+        results = segment_items(items, model, finished)
         try:
-            _write_message(replies, (batch, time.process_time() - start, results))
+            _write_message(replies, (batch, time.process_time() - start, idle, results))
         except (OSError, ValueError):
             return

@@ -73,7 +73,7 @@ FORMATS: tuple[str, ...] = tuple(READERS)
 
 def detect_format(path: Path) -> str:
     """The format of a file from its extension; unknown extensions are refused."""
-    suffix = Path(path).suffix.lower()
+    suffix = (path if isinstance(path, Path) else Path(path)).suffix.lower()
     if suffix not in SUPPORTED:
         raise BadInputError(
             path,
@@ -86,7 +86,7 @@ def read_documents(
     path: Path, fmt: str = "auto", options: ReadOptions = ReadOptions()
 ) -> list[ImportedDocument]:
     """Read all documents of one file; `fmt` is a format name or "auto" (by extension)."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     name = detect_format(path) if fmt == "auto" else fmt.lower().lstrip(".")
     reader = READERS.get(SUPPORTED.get(f".{name}", name))
     if reader is None:

@@ -175,6 +175,7 @@ def _store_file(
     conflicts: list[str] = []
     added = skipped = 0
     labels_before = len(report.added_labels)
+    stamp = now()  # one time for the file: its documents and its audit entry
     try:
         with db.atomic():
             position = project.documents.next_position()
@@ -196,7 +197,7 @@ def _store_file(
                             source=doc.source, author=doc.author, date=doc.date, url=doc.url,
                             language=doc.language or language, meta=extra, length=len(doc.text),
                             n_tokens=segmented.n_tokens, n_sentences=segmented.n_sentences,
-                            tokenizer=segmented.tokenizer, origin=doc.origin, imported_at=now(), position=position,
+                            tokenizer=segmented.tokenizer, origin=doc.origin, imported_at=stamp, position=position,
                         ),
                         doc.text,
                         (segmented.tokens, segmented.sentences),
@@ -221,7 +222,7 @@ def _store_file(
                     added += 1
             db.execute(
                 "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'import', 'import file', ?, ?)",
-                [now(), str(path), json.dumps({"documents": new_ids, "annotations": added})],
+                [stamp, str(path), json.dumps({"documents": new_ids, "annotations": added})],
             )
     except BaseException:
         for document_id in new_ids:  # roll back our view of what is known too
