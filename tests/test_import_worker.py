@@ -78,7 +78,12 @@ def _stop_worker():
     segmenter.stop_worker()
 
 
-def test_a_worker_process_stores_exactly_what_one_process_stores(folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("worker_finishes", [False, True], ids=["app-makes-offsets", "worker-makes-offsets"])
+def test_a_worker_process_stores_exactly_what_one_process_stores(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_finishes: bool
+) -> None:
+    # Who turns token rows into offsets follows the worker's idle time; force either way.
+    monkeypatch.setattr(segmenter, "WORKER_IDLE_SECONDS", -1.0 if worker_finishes else 1e9)
     with Project.create(tmp_path / "one.annot") as one, Project.create(tmp_path / "two.annot") as two:
         alone = import_paths(one, [folder], segment_worker=False)
         assert len(alone.imported) == 70 and not alone.spacy_worker
