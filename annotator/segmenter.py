@@ -218,9 +218,15 @@ class _Worker:
         if getattr(sys, "frozen", False):  # a PyInstaller build: the app binary itself
             command = [sys.executable, WORKER_FLAG]
         else:
-            # -P: nothing from the current folder; our package's folder goes last, for a
-            # checkout that is not installed (the hello says which package was imported).
-            code = (f"import sys; sys.path.append({_package_root()!r}); "
+            # -P: nothing from the current folder. The package is loaded from the very
+            # folder this process loaded it from (a checkout may sit beside an installed
+            # copy); everything else comes from the interpreter's own path.
+            package = Path(__file__).resolve().parent
+            code = ("import importlib.util, sys; "
+                    f"spec = importlib.util.spec_from_file_location('annotator', {str(package / '__init__.py')!r}, "
+                    f"submodule_search_locations=[{str(package)!r}]); "
+                    "module = importlib.util.module_from_spec(spec); sys.modules['annotator'] = module; "
+                    "spec.loader.exec_module(module); "
                     "from annotator.segmenter import serve_worker; serve_worker()")
             command = [sys.executable, "-P", "-c", code]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
