@@ -317,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `annotator` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--segment-worker"]:  # the frozen app started as an import's spaCy worker
+        if sys.stdin.isatty():
+            print("annotator: --segment-worker is for the app's own use (it talks to an import over a pipe)",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         from .segmenter import serve_worker
 
         serve_worker()

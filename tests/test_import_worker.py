@@ -295,3 +295,41 @@ def test_a_worker_that_cannot_start_or_never_says_hello_leaves_the_import_to_thi
 def test_a_trained_pipeline_that_is_not_installed_is_named() -> None:
     (reason,) = nlp.segment_items([("en", "Some text.")], model="en_no_such_pipeline")
     assert isinstance(reason, str) and "en_no_such_pipeline" in reason and "not installed" in reason
+
+
+def test_the_command_line_serves_as_a_worker_the_way_the_frozen_app_does(tmp_path: Path) -> None:
+    """`annotator --segment-worker` (what the built app runs as its worker): hello, one
+    request, its reply, and an exit when its input ends."""
+    root = Path(__file__).resolve().parent.parent
+    worker = subprocess.Popen([sys.executable, "-m", "annotator", "--segment-worker"], cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)}, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    try:
+        hello = segmenter._read_message(worker.stdout, timeout=60)
+        assert hello[:2] == ("hello", segmenter.PROTOCOL)
+        text = "Zwei Sätze\u00a0hier. Noch einer \U0001F600!"
+        segmenter._write_message(worker.stdin, (7, None, [("de", text)], True))
+        batch, _cpu, _idle, (result,) = segmenter._read_message(worker.stdout, timeout=60)
+        assert batch == 7
+        words = [text[s:e] for s, e in result.segmentation().tokens]
+        assert words == ["Zwei", "Sätze", "hier", ".", "Noch", "einer", "\U0001F600", "!"]
+        assert result.n_sentences == 2 and result.tokenizer.startswith("spaCy")
+    finally:
+        worker.stdin.close()
+    assert worker.wait(timeout=30) == 0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal needs POSIX")
+def test_typing_the_worker_flag_in_a_terminal_explains_itself() -> None:
+    import pty
+
+    root = Path(__file__).resolve().parent.parent
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "annotator", "--segment-worker"], cwd=root, stdin=terminal,
+                                env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+                                timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 2 and "for the app's own use" in result.stderr and result.stdout == ""
