@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,18 +126,6 @@ def segment_blobs(rows: bytes, text: str, exact_space: bool = False) -> tuple[by
     sentences[:-1, 1] = tokens[firsts - 1, 1]
     sentences[-1, 1] = tokens[-1, 1]
     return tokens.tobytes(), sentences.tobytes()
-
-
-def segment_doc(doc: Any, text: str | None = None) -> Segmentation:
-    """Token and sentence offsets of a parsed spaCy Doc, whitespace tokens left out."""
-    return Segmentation.from_blobs(*segment_blobs(token_rows(doc), doc.text if text is None else text))
-
-
-def segment(texts: Iterable[str], language: str, model: str | None = None) -> Iterator[Segmentation]:
-    """Segment texts in batches with nlp.pipe, yielding one Segmentation per text."""
-    nlp = pipeline(language, model)
-    for text, doc in nlp.pipe(((t, t) for t in texts), batch_size=BATCH_SIZE, as_tuples=True):
-        yield segment_doc(doc, text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ is the same either way.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import pickle
@@ -61,7 +62,6 @@ class Segmenter:
         self._waiting: list[tuple[int, list[Item]]] = []
         self._done: dict[int, tuple[list[Item], list[Parsed | Segmented | str]]] = {}
         self.worker_batches = 0  # batches a worker process segmented
-        self.cpu_seconds = 0.0  # CPU time the worker spent on them
 
     def submit(self, items: list[Item]) -> int:
         ticket = self._next
@@ -168,7 +168,6 @@ class ProcessSegmenter(Segmenter):
             cpu, idle, results = reply
             self._worker_finishes = idle > WORKER_IDLE_SECONDS
             self.worker_batches += 1
-            self.cpu_seconds += cpu
             _WORKER_CPU[0] += cpu
         self._sent.popleft()
         for (ticket, _), result in zip(entries, results):
@@ -285,7 +284,6 @@ _BATCH_IDS = itertools.count()  # unique in this process: a stale reply is never
 _WORKER: _Worker | None = None
 _WORKER_IN_USE = threading.Lock()
 _WORKER_CPU = [0.0]
-_AT_EXIT: list[bool] = []
 
 
 def _package_root() -> str:
@@ -350,11 +348,6 @@ def _shared_worker() -> _Worker | None:
             _WORKER = _Worker()
         except Exception:  # noqa: BLE001 - any reason at all: segment in this process
             return None
-        if not _AT_EXIT:
-            import atexit
-
-            atexit.register(stop_worker)  # end it with this process, without a warning
-            _AT_EXIT.append(True)
     return _WORKER
 
 
@@ -362,6 +355,9 @@ def stop_worker() -> None:
     """End the worker process, if there is one."""
     if _WORKER is not None:
         _WORKER.stop()
+
+
+atexit.register(stop_worker)  # a worker ends with this process, without a warning
 
 
 def worker_pid() -> int | None:

@@ -24,6 +24,21 @@ DISAGREE_COLOUR = QColor("#c2452d")
 GUIDES = (0.667, 0.8)  # Krippendorff (2004, p. 241): tentative and reliable alpha
 
 
+class _Painted(QWidget):
+    """A chart that paints itself with paint_to, on screen or into an exported image."""
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        """Paint on the widget, over the palette's base colour."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().base())
+        self.paint_to(painter, self.rect())
+        painter.end()
+
+    def paint_to(self, painter: QPainter, rect: QRect, ink: QColor | None = None) -> None:
+        """Paint into `rect` (text in `ink`, or the palette's text colour)."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Bar:
     """One bar: a name, its figure (value or undefined reason) and a note shown in small type."""
@@ -47,7 +62,7 @@ def count_text(count: int, cell: int) -> str:
     return f"{count:,}"
 
 
-class FigureBars(QWidget):
+class FigureBars(_Painted):
     """Horizontal bars of agreement figures on a −1…1 or 0…1 scale; undefined ones say why."""
 
     ROW = 30
@@ -72,13 +87,6 @@ class FigureBars(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         """Wide enough for names and values."""
         return QSize(640, self.chart_height())
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        """Paint the chart on the widget."""
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().base())
-        self.paint_to(painter, self.rect())
-        painter.end()
 
     def paint_to(self, painter: QPainter, rect: QRect, ink: QColor | None = None) -> None:
         """Paint the chart into `rect` (text in `ink`, or the palette's text colour)."""
@@ -149,7 +157,7 @@ class FigureBars(QWidget):
         painter.restore()
 
 
-class ConfusionHeatmap(QWidget):
+class ConfusionHeatmap(_Painted):
     """A confusion matrix as coloured cells: blue where two annotators agree, red where not.
 
     Colour intensity grows with log(1 + count), so rare confusions stay visible next to a
@@ -238,13 +246,6 @@ class ConfusionHeatmap(QWidget):
         QToolTip.showText(event.globalPosition().toPoint(),
                           f"{self.first}: {self.names[row]}\n{self.second}: {self.names[column]}\n"
                           f"{int(self.counts[row, column]):,} {self.unit}(s) — click to list them", self)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        """Paint the heatmap on the widget."""
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().base())
-        self.paint_to(painter, self.rect())
-        painter.end()
 
     def paint_to(self, painter: QPainter, rect: QRect, ink: QColor | None = None) -> None:
         """Paint the heatmap into `rect` (text in `ink`, or the palette's text colour)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,19 +131,12 @@ class CurationMixin:
                             item.start, item.end, True, self.text_view.selection, self)
         source = item.id
 
-        def done() -> None:
+        def decide() -> tuple[ChangeSet, str]:
             _layer, label, start, end = dialog.values()
-            try:
-                changes = curation.edit_and_accept(self.project, source, self.curator, label, start, end)
-            except AnnotatorError as error:
-                self.say(str(error))
-                return
-            self._after_decision(changes, f"Accepted as {label}.")
+            changes = curation.edit_and_accept(self.project, source, self.curator, label, start, end)
+            return changes, f"Accepted as {label}."
 
-        dialog.accepted.connect(done)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return self._open_gold_dialog(dialog, decide)
 
     def add_missing(self) -> GoldDialog | None:
         """Open a form to add an annotation nobody made (the text selection, or a document label)."""
@@ -157,14 +151,23 @@ class CurationMixin:
                             start, end, False, self.text_view.selection, self)
         document_id = self.document_id
 
-        def done() -> None:
+        def decide() -> tuple[ChangeSet, str]:
             layer_, label_, start_, end_ = dialog.values()
+            changes = curation.add_gold(self.project, document_id, self.curator, layer_, label_, start_, end_)
+            return changes, f"Added {layer_}: {label_} to the gold set."
+
+        return self._open_gold_dialog(dialog, decide)
+
+    def _open_gold_dialog(self, dialog: GoldDialog, decide: Callable[[], tuple[ChangeSet, str]]) -> GoldDialog:
+        """Show a gold form; when it is accepted, make the decision (`decide` gives its
+        changes and message) or say why it cannot be made."""
+        def done() -> None:
             try:
-                changes = curation.add_gold(self.project, document_id, self.curator, layer_, label_, start_, end_)
+                changes, message = decide()
             except AnnotatorError as error:
                 self.say(str(error))
                 return
-            self._after_decision(changes, f"Added {layer_}: {label_} to the gold set.")
+            self._after_decision(changes, message)
 
         dialog.accepted.connect(done)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
