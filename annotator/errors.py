@@ -29,6 +29,18 @@ class ProjectFileError(AnnotatorError):
         super().__init__(f"{self.path}: {problem}")
 
 
+class ProjectDamagedError(ProjectFileError):
+    """A project file whose contents SQLite (or our decoding of them) finds damaged."""
+
+    def __init__(self, path: str | Path, detail: str = "") -> None:
+        backup = Path(path).with_name(Path(path).name + ".bak")
+        why = f" ({detail})" if detail else ""
+        super().__init__(
+            path,
+            f"the project file is damaged{why}; restore it from a copy (the rolling backup is {backup.name})",
+        )
+
+
 class CodebookError(AnnotatorError):
     """A codebook file or codebook edit is invalid."""
 

@@ -16,6 +16,8 @@ from ..store.database import (
     create_database,
     explain_sqlite_error,
     open_database,
+    register_open,
+    unregister_open,
 )
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
@@ -36,6 +38,8 @@ class Project:
         self.db = db
         self.readonly = readonly
         self._lock = lock
+        self._registered = True
+        register_open(path)
         self.history = History(db)
         self.documents = DocumentStore(db)
         self.codebook = CodebookStore(db)
@@ -82,26 +86,34 @@ class Project:
             if not path.exists():
                 raise ProjectFileError(path, "does not exist")
             lock.acquire()
+        project = None
         try:
             db = open_database(path, readonly=readonly)
             project = cls(path, db, lock, readonly)
             project.codebook.get()
-        except sqlite3.Error as error:
+        except BaseException as error:
+            if project is not None:
+                project._registered = False
+                unregister_open(path)
+                project.db.close()
             if lock is not None:
                 lock.release()
-            raise explain_sqlite_error(path, error) from error
-        except BaseException:
-            if lock is not None:
-                lock.release()
+            if isinstance(error, sqlite3.Error):
+                raise explain_sqlite_error(path, error) from error
             raise
         return project
 
     def close(self) -> None:
         """Checkpoint and close the file, releasing the lock."""
-        close_database(self.db, self.readonly)
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        try:
+            close_database(self.db, self.readonly)
+        finally:
+            if self._registered:
+                self._registered = False
+                unregister_open(self.path)
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def __enter__(self) -> Project:
         return self

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..errors import ProjectFileError
+from ..errors import ProjectDamagedError, ProjectFileError
 from .schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -29,6 +29,50 @@ def explain_sqlite_error(path: Path, error: sqlite3.Error) -> ProjectFileError:
     else:
         problem = f"database error: {error}"
     return ProjectFileError(path, problem)
+
+
+# Project files this process has open (resolved paths), so that no output of ours is
+# ever written over one of them or over its -wal/-shm/.lock.
+_OPEN_PROJECTS: dict[Path, int] = {}
+PROJECT_SIDE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".lock")
+
+
+def register_open(path: Path) -> None:
+    """Record that this process has `path` open (counted: several connections may)."""
+    key = Path(os.path.realpath(path))
+    _OPEN_PROJECTS[key] = _OPEN_PROJECTS.get(key, 0) + 1
+
+
+def unregister_open(path: Path) -> None:
+    """Forget one opening of `path`."""
+    key = Path(os.path.realpath(path))
+    count = _OPEN_PROJECTS.get(key, 0) - 1
+    if count > 0:
+        _OPEN_PROJECTS[key] = count
+    else:
+        _OPEN_PROJECTS.pop(key, None)
+
+
+def open_project_files() -> frozenset[Path]:
+    """Resolved paths of the project files open in this process."""
+    return frozenset(_OPEN_PROJECTS)
+
+
+def project_file_family(path: Path) -> list[Path]:
+    """The project file and the files SQLite and we keep beside it (-wal, -shm, .lock)."""
+    real = Path(os.path.realpath(path))
+    return [real.with_name(real.name + suffix) for suffix in PROJECT_SIDE_SUFFIXES]
+
+
+def check_integrity(conn: sqlite3.Connection | sqlite_utils.Database, path: Path) -> None:
+    """Run SQLite's quick_check; raise ProjectDamagedError naming the file if it fails."""
+    execute = conn.execute
+    try:
+        rows = [row[0] for row in execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as error:
+        raise ProjectDamagedError(path, str(error)) from error
+    if rows != ["ok"]:
+        raise ProjectDamagedError(path, "SQLite's integrity check: " + "; ".join(str(r) for r in rows[:2]))
 
 
 class ProjectLock:
