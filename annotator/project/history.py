@@ -100,6 +100,11 @@ def write_row(
     )
 
 
+def _keys(operation: Operation) -> set[tuple[str, tuple[Any, ...]]]:
+    """The (table, key) of every row an operation writes."""
+    return {(change.table, change.key) for change in operation.changes}
+
+
 def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> ChangeSet:
     result = ChangeSet(description=description)
     for change in changes:
@@ -143,7 +148,12 @@ class History:
         if undoable:
             self._undo.append(operation)
             del self._undo[: -self._limit]
-            self._redo.clear()
+            # A new step ends the redo of its own actor; another actor's undone step stays
+            # redoable unless this one wrote the same rows (then it could not apply cleanly).
+            touched = _keys(operation)
+            self._redo = [
+                step for step in self._redo if step.actor != operation.actor and not (_keys(step) & touched)
+            ]
         return _summarise(operation.changes, operation.description, undo=False)
 
     def _write(self, operation: Operation, undo: bool, action: str) -> None:
@@ -166,6 +176,24 @@ class History:
                 ),
             ],
         )
+
+    @staticmethod
+    def _last(stack: list[Operation], actor: str | None) -> int | None:
+        """Index of the newest step of `actor` (of anyone when None) in `stack`."""
+        for index in range(len(stack) - 1, -1, -1):
+            if actor is None or stack[index].actor == actor:
+                return index
+        return None
+
+    def undo_step(self, actor: str | None = None) -> Operation | None:
+        """The step `undo(actor)` would revert: the newest one `actor` made (None: anyone's)."""
+        index = self._last(self._undo, actor)
+        return None if index is None else self._undo[index]
+
+    def redo_step(self, actor: str | None = None) -> Operation | None:
+        """The step `redo(actor)` would repeat."""
+        index = self._last(self._redo, actor)
+        return None if index is None else self._redo[index]
 
     @property
     def can_undo(self) -> bool:
@@ -216,23 +244,34 @@ class History:
             if operation.refresh is not None:
                 operation.refresh()
 
-    def undo(self) -> ChangeSet | None:
-        """Revert the last operation in one transaction; None if there is nothing to undo."""
-        if not self._undo:
+    def undo(self, actor: str | None = None) -> ChangeSet | None:
+        """Revert the newest operation of `actor` (of anyone when None) in one transaction;
+        None if there is nothing to undo. A step whose rows someone changed later is refused."""
+        index = self._last(self._undo, actor)
+        if index is None:
             return None
-        operation = self._undo[-1]
+        operation = self._undo[index]
+        touched = _keys(operation)
+        for later in self._undo[index + 1:]:
+            if _keys(later) & touched:
+                raise AnnotationError(
+                    f'cannot undo "{operation.description}": {later.actor} changed the same '
+                    f'{"annotation" if "annotations" in {t for t, _ in touched} else "rows"} '
+                    f'since ("{later.description}")'
+                )
         self._replay(operation, undo=True)
-        self._undo.pop()
+        del self._undo[index]
         self._redo.append(operation)
         return _summarise(operation.changes, operation.description, undo=True)
 
-    def redo(self) -> ChangeSet | None:
-        """Repeat the last undone operation; None if there is nothing to redo."""
-        if not self._redo:
+    def redo(self, actor: str | None = None) -> ChangeSet | None:
+        """Repeat the newest undone operation of `actor` (of anyone when None)."""
+        index = self._last(self._redo, actor)
+        if index is None:
             return None
-        operation = self._redo[-1]
+        operation = self._redo[index]
         self._replay(operation, undo=False)
-        self._redo.pop()
+        del self._redo[index]
         self._undo.append(operation)
         return _summarise(operation.changes, operation.description, undo=False)
 
