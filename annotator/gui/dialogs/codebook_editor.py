@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
@@ -124,7 +124,7 @@ class CodebookEditorDialog(QDialog):
         self.delete_button = QPushButton("Delete label…", self)
         self.add_layer_button.clicked.connect(self.add_layer)
         self.delete_layer_button.clicked.connect(self.delete_layer)
-        self.add_label_button.clicked.connect(self.add_label)
+        self.add_label_button.clicked.connect(lambda _checked=False: self.add_label())
         self.up_button.clicked.connect(lambda: self.move_label(-1))
         self.down_button.clicked.connect(lambda: self.move_label(1))
         self.delete_button.clicked.connect(self.delete_label)
@@ -212,6 +212,15 @@ class CodebookEditorDialog(QDialog):
         layout.addWidget(close)
         self.resize(860, 560)
         self.reload()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter in a field only finishes the field (it is saved then): it never clicks
+        the dialog's first button ("Add layer…") nor closes the dialog."""
+        focused = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(focused, QPushButton):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # ----- tree ----------------------------------------------------------------------
 
@@ -366,15 +375,15 @@ class CodebookEditorDialog(QDialog):
             self._run(lambda: edit.move_label(self.project, layer, label, index, self.actor), layer, label)
 
     def add_label(self, name: str | None = None) -> None:
-        """Add a label to the selected layer."""
+        """Add a label to the selected layer (asks its name unless given)."""
         layer, _label = self.current()
         if not layer:
             return
-        if name is None:
+        if not isinstance(name, str):  # also a stray clicked(bool) from a button
             name, ok = QInputDialog.getText(self, "Add label", f"Name of the new label in {layer}:")
-            if not ok:
+            if not ok or not name.strip():
                 return
-        self._run(lambda: edit.add_label(self.project, layer, Label(name), self.actor), layer, name.strip())
+        self._run(lambda: edit.add_label(self.project, layer, Label(name.strip()), self.actor), layer, name.strip())
 
     def add_layer(self) -> None:
         """Add a layer (asks name, kind and granularity)."""
