@@ -2,8 +2,11 @@
 
 The gold set is the annotations of an annotator with the curator role (by default one
 called "curator", created when first needed). Gold changes go through the project's
-undoable annotation operations; each decision is also written to `curation_log` (who,
-when, which source annotation, decision, reason) in the same transaction.
+undoable annotation operations; each decision is also written to `curation_log` (the
+curator role, when, which source annotation, decision, reason) in the same transaction.
+The curator is a role that owns the gold annotations, not a person: who made the decision
+(the annotator logged in while adjudicating) is kept as `decided_by` in the entry's detail,
+so that the log and its CSV export say who decided, not just "curator".
 
 Disagreements among the compared annotators, per layer, are found on *units*: identical
 (layer, label, start, end) annotations. A unit every compared annotator has is agreed.
@@ -42,7 +45,7 @@ ACCEPTING = frozenset({"accept", "accept-agreeing", "edit"})
 DECISIONS = ("accept", "accept-agreeing", "reject", "edit", "add")
 KINDS = ("label", "boundaries", "missing")
 CSV_COLUMNS = (
-    "at", "curator", "document_id", "document_title", "decision", "source_annotation_id", "source_annotator",
+    "at", "curator", "decided_by", "document_id", "document_title", "decision", "source_annotation_id", "source_annotator",
     "layer", "label", "start", "end", "gold_annotation_id", "gold_label", "gold_start", "gold_end", "gold_present",
     "reason",
 )
@@ -263,7 +266,10 @@ def ensure_curator(project: Project, curator: str = DEFAULT_CURATOR) -> str:
 
 
 def _log(project: Project, curator: str, document_id: str, source: str | None, gold: str | None,
-         decision: str, reason: str, detail: dict[str, Any]) -> None:
+         decision: str, reason: str, detail: dict[str, Any], decided_by: str = "") -> None:
+    """One curation_log entry; `decided_by` (the person, when known) goes into the detail."""
+    if decided_by.strip():
+        detail = {**detail, "decided_by": decided_by.strip()}
     project.db.execute(
         "INSERT INTO curation_log (at, curator, document_id, source_annotation_id, gold_annotation_id, decision, "
         "reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -318,8 +324,10 @@ def _put_gold(project: Project, document_id: str, curator: str, layer: str, labe
     return result, gold
 
 
-def accept(project: Project, document_id: str, source_annotation_id: str, curator: str = DEFAULT_CURATOR) -> ChangeSet:
-    """Copy an annotator's annotation into the gold set; accepting it again changes nothing."""
+def accept(project: Project, document_id: str, source_annotation_id: str, curator: str = DEFAULT_CURATOR,
+           decided_by: str = "") -> ChangeSet:
+    """Copy an annotator's annotation into the gold set; accepting it again changes nothing.
+    `decided_by` names the person deciding (logged beside the curator role)."""
     if project.annotations.get(source_annotation_id).document_id != document_id:
         raise AnnotationError(f"annotation {source_annotation_id} is not on document {document_id}")
     curator = ensure_curator(project, curator)
@@ -330,12 +338,13 @@ def accept(project: Project, document_id: str, source_annotation_id: str, curato
     with project.history.transaction():
         result, gold = _put_gold(project, document_id, curator, source.layer, source.label, source.start,
                                  source.end, source.attributes, snap=False)
-        _log(project, curator, document_id, source.id, gold, "accept", "", _describe(source))
+        _log(project, curator, document_id, source.id, gold, "accept", "", _describe(source), decided_by)
     result.primary = gold
     return result
 
 
-def reject(project: Project, source_annotation_id: str, curator: str, reason: str) -> ChangeSet | None:
+def reject(project: Project, source_annotation_id: str, curator: str, reason: str,
+           decided_by: str = "") -> ChangeSet | None:
     """Reject an annotator's annotation with a reason; removes the gold copy made from it, if any."""
     reason = reason.strip()
     if not reason:
@@ -355,7 +364,8 @@ def reject(project: Project, source_annotation_id: str, curator: str, reason: st
         other != source.id and decisions.accepted(other) == gold for other in decisions.latest)
     result = None
     with project.history.transaction():
-        _log(project, curator, source.document_id, source.id, None, "reject", reason, _describe(source))
+        _log(project, curator, source.document_id, source.id, None, "reject", reason, _describe(source),
+             decided_by)
         if gold is not None and not shared:
             result = project.annotations.delete([gold])
     return result
@@ -363,7 +373,7 @@ def reject(project: Project, source_annotation_id: str, curator: str, reason: st
 
 def edit_and_accept(
     project: Project, source_annotation_id: str, curator: str, label: str | None = None,
-    start: int | None = None, end: int | None = None,
+    start: int | None = None, end: int | None = None, decided_by: str = "",
 ) -> ChangeSet:
     """Accept an annotation into the gold set with another label and/or boundaries (snapped to the
     layer's granularity); if it was accepted before, its gold copy is changed instead."""
@@ -391,7 +401,7 @@ def edit_and_accept(
             results.append(result)
         after = project.annotations.get(gold)
         detail = {**_describe(source), "gold": {"label": after.label, "start": after.start, "end": after.end}}
-        _log(project, curator, source.document_id, source.id, gold, "edit", "", detail)
+        _log(project, curator, source.document_id, source.id, gold, "edit", "", detail, decided_by)
     combined = _combine(results, f"edit and accept {source.label}")
     combined.primary = gold
     return combined
@@ -410,7 +420,7 @@ def _combine(results: Sequence[ChangeSet], description: str) -> ChangeSet:
 
 def add_gold(
     project: Project, document_id: str, curator: str, layer: str, label: str, start: int | None = None,
-    end: int | None = None, attributes: dict[str, Any] | None = None,
+    end: int | None = None, attributes: dict[str, Any] | None = None, decided_by: str = "",
 ) -> ChangeSet:
     """Add an annotation no annotator made (a missing one) straight into the gold set."""
     curator = ensure_curator(project, curator)
@@ -420,13 +430,14 @@ def add_gold(
                                          annotation_id=gold)
         added = project.annotations.get(gold)
         _log(project, curator, document_id, None, gold, "add", "",
-             {"annotator": curator, "layer": layer, "label": label, "start": added.start, "end": added.end})
+             {"annotator": curator, "layer": layer, "label": label, "start": added.start, "end": added.end},
+             decided_by)
     return result
 
 
 def accept_all_agreeing(
     project: Project, document_id: str, annotators: list[str], min_agree: int | None = None,
-    curator: str = DEFAULT_CURATOR,
+    curator: str = DEFAULT_CURATOR, decided_by: str = "",
 ) -> ChangeSet | None:
     """Copy into the gold set every unit on which all (or at least `min_agree`) annotators agree
     exactly, as one undoable step; None if there was nothing to add or log."""
@@ -484,7 +495,7 @@ def accept_all_agreeing(
     changes.extend(_curator_status(project, document_id, curator_id, bool(changes)))
     with project.history.transaction():
         for source_id, gold_id, detail in logs:
-            _log(project, curator, document_id, source_id, gold_id, "accept-agreeing", "", detail)
+            _log(project, curator, document_id, source_id, gold_id, "accept-agreeing", "", detail, decided_by)
         if changes:
             noun = "annotation" if len(changes) == 1 else "annotations"
             return project.history.apply(Operation(f"accept agreeing {noun}", curator, tuple(changes)))
@@ -547,7 +558,7 @@ def export_decisions_csv(project: Project, path: str | Path) -> int:
                 info = json.loads(detail) if detail else {}
                 after = info.get("gold") or {}
                 writer.writerow([
-                    at, _cell(curator), document_id, _cell(titles.get(document_id, "")), decision, source or "",
+                    at, _cell(curator), _cell(info.get("decided_by", "")), document_id, _cell(titles.get(document_id, "")), decision, source or "",
                     _cell(info.get("annotator", "") if source else ""), _cell(info.get("layer", "")),
                     _cell(info.get("label", "")), _cell(info.get("start")), _cell(info.get("end")), gold or "",
                     _cell(after.get("label", "")), _cell(after.get("start")), _cell(after.get("end")),

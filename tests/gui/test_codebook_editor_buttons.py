@@ -329,3 +329,41 @@ def test_close_button_closes(qtbot, project: Project) -> None:
     click(qtbot, close)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
 
+
+
+# ----- the review window's decision buttons: the log says who decided, not only "curator" -----
+
+from tests.gui.test_review import click_row, demo_file, demo_window, review, row_of_kind  # noqa: E402,F401
+
+
+def test_review_decisions_record_who_decided(qtbot, review, demo_file, tmp_path) -> None:
+    import csv
+
+    from PySide6.QtWidgets import QFileDialog
+
+    click_row(qtbot, review.disagreement_list, row_of_kind(review, "label"))
+    accepted = review.selected_source()
+    click(qtbot, review.accept_button)
+    click_row(qtbot, review.disagreement_list, row_of_kind(review, "missing"))
+    rejected = review.selected_source()
+    qtbot.keyClicks(review.reason_field, "not in the text")
+    click(qtbot, review.reject_button)
+    assert review.source_list.headerItem().text(5) == "Decided by"
+    assert review.source_list.topLevelItem(0).text(5) == "ada"  # the rejected source, shown selected
+
+    rows = stored(demo_file, "SELECT source_annotation_id, curator, json_extract(detail, '$.decided_by') "
+                  "FROM curation_log ORDER BY id")
+    assert rows == [(accepted, "curator", "ada"), (rejected, "curator", "ada")]
+
+    target = tmp_path / "decisions.csv"
+
+    def save_as(box: QWidget) -> None:
+        box.selectFile(str(target))
+        box.accept()
+
+    on_modal(QFileDialog, save_as)
+    click(qtbot, review.export_button)
+    with open(target, encoding="utf-8", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert [(r["decision"], r["curator"], r["decided_by"]) for r in table] == [
+        ("accept", "curator", "ada"), ("reject", "curator", "ada")]

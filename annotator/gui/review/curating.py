@@ -98,7 +98,8 @@ class CurationMixin:
         if item is None or self.document_id is None:
             return
         try:
-            changes = curation.accept(self.project, self.document_id, item.id, self.curator)
+            changes = curation.accept(self.project, self.document_id, item.id, self.curator,
+                                      decided_by=self.main.annotator)
         except AnnotatorError as error:
             self.say(str(error))
             return
@@ -115,7 +116,8 @@ class CurationMixin:
             self.reason_field.setFocus()
             return
         try:
-            changes = curation.reject(self.project, item.id, self.curator, reason)
+            changes = curation.reject(self.project, item.id, self.curator, reason,
+                                      decided_by=self.main.annotator)
         except AnnotatorError as error:
             self.say(str(error))
             return
@@ -133,7 +135,8 @@ class CurationMixin:
 
         def decide() -> tuple[ChangeSet, str]:
             _layer, label, start, end = dialog.values()
-            changes = curation.edit_and_accept(self.project, source, self.curator, label, start, end)
+            changes = curation.edit_and_accept(self.project, source, self.curator, label, start, end,
+                                               decided_by=self.main.annotator)
             return changes, f"Accepted as {label}."
 
         return self._open_gold_dialog(dialog, decide)
@@ -153,7 +156,8 @@ class CurationMixin:
 
         def decide() -> tuple[ChangeSet, str]:
             layer_, label_, start_, end_ = dialog.values()
-            changes = curation.add_gold(self.project, document_id, self.curator, layer_, label_, start_, end_)
+            changes = curation.add_gold(self.project, document_id, self.curator, layer_, label_, start_, end_,
+                                        decided_by=self.main.annotator)
             return changes, f"Added {layer_}: {label_} to the gold set."
 
         return self._open_gold_dialog(dialog, decide)
@@ -183,7 +187,8 @@ class CurationMixin:
         needed = self.min_agree.value()
         try:
             changes = curation.accept_all_agreeing(self.project, self.document_id, plain,
-                                                   None if needed >= len(plain) else needed, self.curator)
+                                                   None if needed >= len(plain) else needed, self.curator,
+                                                   decided_by=self.main.annotator)
         except AnnotatorError as error:
             self.say(str(error))
             return

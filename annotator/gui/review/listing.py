@@ -21,7 +21,7 @@ from ...ops import curation
 from ...project import Project
 from .comments import CommentsBox
 from .lanes import LaneView, Marked
-from .queries import latest_decisions
+from .queries import NO_DECISION, latest_decisions
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -261,14 +261,14 @@ class ListingMixin:
                 item = self._annotations.get(ident)
                 if item is None:
                     continue
-                decision, reason = ("", "") if gold else decided.get(ident, ("", ""))
+                decision, reason, decided_by = NO_DECISION if gold else decided.get(ident, NO_DECISION)
                 shown = DECISION_TEXT.get(decision, "—")
                 if reason:
                     shown += f": {reason}"
                 who = f"{item.annotator} (gold)" if gold else item.annotator
                 threads = self._threads.get(ident, 0)
                 row = QTreeWidgetItem([who, item.label, excerpt(self._text, item.start, item.end), shown,
-                                       str(threads) if threads else ""])
+                                       str(threads) if threads else "", decided_by])
                 row.setData(0, Qt.ItemDataRole.UserRole, ident)
                 row.setToolTip(2, self._text[item.start:item.end] if item.start is not None else "")
                 row.setToolTip(3, shown)

@@ -129,11 +129,11 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.disagreement_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.source_list = QTreeWidget(self)
         self.source_list.setAccessibleName("Annotations in the selected disagreement")
-        self.source_list.setHeaderLabels(["Who", "Label", "Text", "Decision", "Comments"])
+        self.source_list.setHeaderLabels(["Who", "Label", "Text", "Decision", "Comments", "Decided by"])
         self.source_list.setRootIsDecorated(False)
         self.source_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         source_header = self.source_list.header()
-        for column in (0, 1, 3, 4):
+        for column in (0, 1, 3, 4, 5):
             source_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         source_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         source_header.setStretchLastSection(False)
