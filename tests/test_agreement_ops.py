@@ -60,7 +60,7 @@ def make_project(folder: Path, texts: list[str], codebook: Codebook | str = "new
     source = folder / "texts"
     source.mkdir()
     for number, text in enumerate(texts):
-        (source / f"{number:02d}.txt").write_bytes(text.encode("utf-8"))
+        (source / f"article-{number:02d}.txt").write_bytes(text.encode("utf-8"))
     project = Project.create(folder / "study.annot", codebook=codebook)
     report = import_paths(project, [source])
     assert len(report.imported) == len(texts), report.failed

@@ -32,7 +32,7 @@ def test_one_row_per_annotation_with_covered_text_and_context(tmp_path: Path) ->
     assert cells == ("Zoe\u0301 Kay", "3", "false")
     label = next(r for r in rows if r["layer"] == "Overall stance" and r["annotator"] == "ada")
     assert (label["start"], label["text"], label["note"]) == ("", "", "clear")
-    assert rows[0]["title"].startswith("Mayor Zoe\u0301 Kay")
+    assert rows[0]["title"] == "First"  # first.txt opens with a sentence, not a headline
 
 
 def test_count_matrix_has_a_row_per_document_and_a_column_per_label(tmp_path: Path) -> None:

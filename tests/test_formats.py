@@ -179,10 +179,10 @@ def test_plain_text_is_kept_exactly_with_first_line_as_title(tmp_path: Path) -> 
     assert document.spans == [] and document.labels == []
 
 
-def test_long_first_line_is_cut_for_the_title(tmp_path: Path) -> None:
-    path = write(tmp_path, "long.txt", "word " * 100 + "\nbody")
+def test_long_first_line_is_not_a_title(tmp_path: Path) -> None:
+    path = write(tmp_path, "long_line.txt", "word " * 100 + "\nbody")
     [document] = read_documents(path)
-    assert len(document.title) == 200 and document.title.endswith("…")
+    assert document.title == "Long line"  # no headline: the file name
 
 
 def test_text_over_the_document_limit_is_refused(tmp_path: Path) -> None:
