@@ -34,6 +34,7 @@ not have yet (re-importing the package adds nothing).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import tempfile
@@ -48,13 +49,16 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnnotatorError, ProjectFileError
+from ..errors import AnnotatorError, ProjectDamagedError, ProjectFileError
+from ..formats.base import MAX_DOCUMENT_CHARS
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..segmentation import Segmentation
-from ..store.database import SQLITE_HEADER, explain_sqlite_error
+from ..store.database import (
+    SQLITE_HEADER, check_integrity, explain_sqlite_error, open_project_files, project_file_family,
+)
 from ..store.schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 from .importing import text_hash
 
@@ -214,7 +218,16 @@ def expected_columns() -> dict[str, frozenset[str]]:
 
 
 def _check_file(path: Path) -> None:
-    """Refuse a missing path, a folder or a file that is not SQLite, before SQLite opens it."""
+    """Refuse a missing path, a folder, a project file open in this process or a file that is not SQLite.
+
+    The header is read with Python's open() only once no connection of this process can have
+    the file open: on POSIX, closing any descriptor of a file drops every lock SQLite holds on
+    it, so a project open here (or its -wal/-shm) is refused before anything touches it.
+    """
+    real = Path(os.path.realpath(path))
+    if any(real in project_file_family(open_file) for open_file in open_project_files()):
+        raise ProjectFileError(path, "is a project file open in this app (or one of its working files); "
+                                     "choose a colleague's file, or close that project first")
     if not path.exists():
         raise ProjectFileError(path, "does not exist")
     if path.is_dir():
@@ -257,7 +270,8 @@ def open_other(path: str | Path) -> sqlite3.Connection:
 
 
 def _check_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> None:
-    """Refuse a foreign, newer, older, corrupt or incomplete project file (attached as `schema`)."""
+    """Refuse a foreign, newer, older, corrupt or incomplete project file (attached as `schema`); on a
+    connection of its own (schema main) also a damaged one and what an import would refuse."""
     version = conn.execute(f"PRAGMA {schema}.user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise ProjectFileError(path, f"was written by a newer Annotator (schema version {version}; this version "
@@ -271,9 +285,8 @@ def _check_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> 
     if version < SCHEMA_VERSION:
         raise ProjectFileError(path, f"was written by an older Annotator (schema version {version}); open it once "
                                      "in this version to upgrade it, then merge")
-    found = [row[0] for row in conn.execute(f"PRAGMA {schema}.quick_check(5)")]
-    if found != ["ok"]:
-        raise ProjectFileError(path, "is corrupt (SQLite integrity check: " + "; ".join(map(str, found)) + ")")
+    if schema == "main":
+        _check_integrity(conn, path)
     missing_tables = REQUIRED_TABLES - tables
     if missing_tables:
         raise ProjectFileError(path, f"is damaged: tables missing: {', '.join(sorted(missing_tables))}")
@@ -282,6 +295,66 @@ def _check_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> 
         missing = columns - have
         if missing:
             raise ProjectFileError(path, f"is damaged: table {table} lacks columns {', '.join(sorted(missing))}")
+    if schema == "main":  # the file on a connection of its own (open_other), not what was attached after it
+        _check_limits(conn, path, schema)
+
+
+def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """SQLite's quick_check on their file (a connection of its own), its report kept to one line."""
+    try:
+        check_integrity(conn, path)
+    except ProjectDamagedError as error:  # SQLite's report can span lines ("*** in database main ***\n…")
+        error.problem = " ".join(error.problem.split())
+        error.args = (f"{error.path}: {error.problem}",)
+        raise
+
+
+# Columns that hold ids this application writes as UUIDs (NULL allowed where `True`).
+_UUID_COLUMNS = (("documents", "id", "document", False), ("annotations", "id", "annotation", False),
+                 ("comments", "id", "comment", False),
+                 ("curation_log", "source_annotation_id", "curation log entry's annotation", True),
+                 ("curation_log", "gold_annotation_id", "curation log entry's gold annotation", True))
+_HEX = "[0-9a-fA-F]"
+_CANONICAL_UUID = "-".join(_HEX * n for n in (8, 4, 4, 4, 12))  # a GLOB pattern
+
+
+def _check_limits(conn: sqlite3.Connection, path: Path, schema: str) -> None:
+    """Refuse what an import would refuse: a text over MAX_DOCUMENT_CHARS, an id that is not a UUID."""
+    long = conn.execute(
+        f"SELECT document_id, length(text) FROM {schema}.document_content NOT INDEXED WHERE length(text) > ? LIMIT 1",
+        [MAX_DOCUMENT_CHARS]).fetchone()
+    if long is not None:
+        raise ProjectFileError(path, f"document {_shown(long[0])} has {long[1]:,} characters; one document may have "
+                                     f"at most {MAX_DOCUMENT_CHARS:,} (as on import), so nothing was merged")
+    for table, column, what, nullable in _UUID_COLUMNS:
+        cursor = conn.execute(
+            f"SELECT {column} FROM {schema}.{table} NOT INDEXED WHERE typeof({column}) != 'text' "
+            f"OR {column} NOT GLOB '{_CANONICAL_UUID}'")
+        try:
+            while batch := cursor.fetchmany(1000):
+                for (value,) in batch:
+                    if not (nullable and value is None) and not _is_uuid(value):
+                        raise ProjectFileError(path, f"{what} id {_shown(value)} is not a UUID (the file was altered "
+                                                     "outside Annotator), so nothing was merged")
+        finally:
+            cursor.close()
+
+
+def _is_uuid(value: Any) -> bool:
+    """True for a UUID in any spelling an import accepts."""
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _shown(value: Any) -> str:
+    """A value from their file, quoted on one short line for a message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 @dataclass(slots=True)
@@ -379,26 +452,23 @@ def attached_other(conn: sqlite3.Connection, path: Path, copy: bool | None = Non
     that is attached. Either way nothing is written to or beside their file. Detached on exit,
     which must be outside any transaction.
     """
-    _check_file(path)
     if any(row[1] == OTHER for row in conn.execute("PRAGMA database_list")):
-        conn.execute(f"DETACH DATABASE {OTHER}")  # left by a merge that was killed
+        conn.execute(f"DETACH DATABASE {OTHER}")  # left by a merge that was killed (before their file is touched)
     copy = not _honours_uri_names(conn) if copy is None else copy
     with tempfile.TemporaryDirectory(prefix="annotator-merge-") as folder:
+        snapshot = Path(folder) / "other.annot"
         try:
-            if copy:
-                snapshot = Path(folder) / "other.annot"
-                source = open_other(path)  # checks the file itself
-                try:
+            source = open_other(path)  # every check, SQLite's integrity check included, on a connection of its own
+            try:
+                if copy:
                     target = sqlite3.connect(snapshot)
                     try:
                         source.backup(target)
                     finally:
                         target.close()
-                finally:
-                    source.close()
-                conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [str(snapshot)])
-            else:
-                conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [_read_only_uri(path)])
+            finally:
+                source.close()
+            conn.execute(f"ATTACH DATABASE ? AS {OTHER}", [str(snapshot) if copy else _read_only_uri(path)])
         except sqlite3.Error as error:
             if "unable to open" in str(error):  # SQLite could not read it as a database at all
                 raise ProjectFileError(path, "the project file is corrupt or unreadable") from None
@@ -703,11 +773,10 @@ class _Merger:
                 self.documents[their_id] = (hashes[digest], len(text))
                 tally.skipped += 1
                 continue
-            segmentation = _segmentation(tokens, sentences, len(text))
+            segmentation = _segmentation(tokens, sentences, len(text), self.other.path, their_id, title)
             values = _json(meta, dict)
-            if segmentation is None or values is None:
-                tally.invalid.append(f"document {their_id} ({_text(title)[:60]}) has damaged "
-                                     + ("tokens or sentences" if segmentation is None else "metadata"))
+            if values is None:
+                tally.invalid.append(f"document {their_id} ({_text(title)[:60]}) has damaged metadata")
                 continue
             ident = their_id if their_id not in taken else str(uuid.uuid4())
             documents.append((
@@ -1004,16 +1073,36 @@ class _Merger:
             tally.added += 1
 
 
-def _segmentation(tokens: Any, sentences: Any, length: int) -> tuple[int, int] | None:
-    """(tokens, sentences) counts if both stored blobs are well formed and inside the text, else None."""
-    if not isinstance(tokens, bytes) or not isinstance(sentences, bytes) or len(tokens) % 8 or len(sentences) % 8:
-        return None
-    segmentation = Segmentation.from_blobs(tokens, sentences)
-    for starts, ends in ((segmentation.token_starts, segmentation.token_ends),
-                         (segmentation.sentence_starts, segmentation.sentence_ends)):
-        if len(starts) != len(ends) or (ends and max(ends) > length):
-            return None
-    return len(segmentation.token_starts), len(segmentation.sentence_starts)
+def _segmentation(tokens: Any, sentences: Any, length: int, path: Path, ident: str, title: Any) -> tuple[int, int]:
+    """(tokens, sentences) counts of a document's stored blobs, or ProjectFileError saying which is damaged."""
+    for name, blob in (("tokens", tokens), ("sentences", sentences)):
+        problem = _pairs_problem(blob, length)
+        if problem:
+            raise ProjectFileError(path, f"document {_shown(ident)} ({_shown(_text(title)[:40])}) has damaged {name} "
+                                         f"({problem}), so nothing was merged")
+    return len(tokens) // 8, len(sentences) // 8
+
+
+def _pairs_problem(blob: Any, length: int) -> str:
+    """Why stored tokens or sentences are damaged ('' if they are not): they must be uint32 (start, end)
+    pairs, each non-empty and inside the text, in order without overlap, and some if the text is not empty."""
+    import numpy as np
+
+    if not isinstance(blob, bytes):
+        return "not stored as bytes"
+    if len(blob) % 8:
+        return "not whole (start, end) pairs"
+    if not blob:
+        return "none, for a text that is not empty" if length else ""
+    pairs = np.frombuffer(blob, dtype="<u4").reshape(-1, 2).astype(np.int64)
+    starts, ends = pairs[:, 0], pairs[:, 1]
+    if (starts >= ends).any():
+        return "one is empty or reversed"
+    if ends.max() > length:
+        return f"one ends after the text ({length:,} characters)"
+    if (starts[1:] < ends[:-1]).any():
+        return "out of order or overlapping"
+    return ""
 
 
 def _difference(ours: tuple[Any, ...], theirs: tuple[Any, ...], project: Project) -> str:
@@ -1051,8 +1140,9 @@ def merge_project(
     other_path = Path(other_path)
     if project.readonly:
         raise ProjectFileError(project.path, "is open read-only; open it for writing to merge into it")
-    if other_path.exists() and other_path.resolve() == Path(project.path).resolve():
-        raise ProjectFileError(other_path, "is this project itself; choose a colleague's file")
+    if Path(os.path.realpath(other_path)) in project_file_family(Path(project.path)):
+        raise ProjectFileError(other_path, "is this project itself (or one of its working files); "
+                                           "choose a colleague's file")
     steps = iter(range(len(_PHASES)))
 
     def tick(phase: str) -> None:
