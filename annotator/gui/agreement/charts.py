@@ -10,10 +10,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from ...ops.agreement.report import exact, rounded
 from ...stats import Figure
 
 BAR_COLOUR = QColor("#4a7ab5")
@@ -52,7 +53,7 @@ def figure_text(figure: Figure) -> str:
     """A figure as a dashboard shows it: 0.702, or "undefined: reason"."""
     if figure.value is None:
         return f"undefined: {figure.undefined_reason}"
-    return f"{figure.value:.3f}"
+    return rounded(figure.value)
 
 
 def count_text(count: int, cell: int) -> str:
@@ -79,6 +80,23 @@ class FigureBars(_Painted):
         self.title, self.bars = title, bars
         self.setFixedHeight(self.chart_height())
         self.update()
+
+    def bar_at(self, point: QPoint) -> Bar | None:
+        """The bar whose row holds `point` (in widget coordinates), if any."""
+        row = (point.y() - 28) // self.ROW
+        return self.bars[row] if point.y() >= 28 and 0 <= row < len(self.bars) else None
+
+    def event(self, event: QEvent) -> bool:
+        """A tooltip over a bar gives its exact value (the bar's label is rounded)."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            bar = self.bar_at(event.pos())
+            if bar is None:
+                QToolTip.hideText()
+            else:
+                value = figure_text(bar.figure) if bar.figure.value is None else exact(bar.figure.value)
+                QToolTip.showText(event.globalPos(), f"{bar.name}: {value}", self)
+            return True
+        return super().event(event)
 
     def chart_height(self) -> int:
         """Pixels the chart needs (title, one row per bar, the axis)."""
@@ -148,7 +166,7 @@ class FigureBars(_Painted):
                 painter.drawLine(x_of(ci_high), middle - 4, x_of(ci_high), middle + 4)
             painter.setPen(text)
             painter.drawText(QRect(left + width + 8, y, value_width, self.ROW - 6),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"{figure.value:.3f}")
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, rounded(figure.value))
         painter.setFont(small)
         painter.setPen(GUIDE_COLOUR.darker(140))
         for tick in (low, 0.0, *GUIDES, 1.0) if low < 0 else (0.0, *GUIDES, 1.0):

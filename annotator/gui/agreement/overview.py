@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.agreement import AgreementReport
-from ...ops.agreement.report import FIGURE_NAMES
+from ...ops.agreement.report import FIGURE_NAMES, exact, rounded
 from ...stats import Figure
 from .charts import UNDEFINED_COLOUR, Bar, FigureBars, figure_text
 from .subset import AgreementScope, quoted
@@ -46,8 +46,9 @@ def figure_item(figure: Figure | None, full: bool = False) -> QTableWidgetItem:
         item.setForeground(UNDEFINED_COLOUR)
         item.setToolTip(figure_text(figure))
         return item
-    item = QTableWidgetItem(f"{figure.value:.3f}")
+    item = QTableWidgetItem(rounded(figure.value))
     item.setData(Qt.ItemDataRole.UserRole, figure.value)
+    item.setToolTip(exact(figure.value))
     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
 
@@ -57,7 +58,7 @@ def interval_text(figure: Figure) -> str:
     low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
     if low is None or high is None:
         return ""
-    return f"{low:.3f} – {high:.3f} (seed {figure.details.get('seed')})"
+    return f"{rounded(low)} – {rounded(high)} (seed {figure.details.get('seed')})"
 
 
 class OverviewTab(QWidget):

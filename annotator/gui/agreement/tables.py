@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.agreement import AgreementReport, DocumentRow
-from ...ops.agreement.report import FIGURE_NAMES
+from ...ops.agreement.report import FIGURE_NAMES, exact, rounded
 from .charts import UNDEFINED_COLOUR
 from .overview import figure_item, read_only_table
 
@@ -134,7 +134,7 @@ class PairwiseTab(QWidget):
                     item = figure_item(figure)
                     if figure is not None and figure.value is not None:
                         item.setBackground(shade(figure.value))
-                        item.setToolTip(f"{first} – {second}: {FIGURE_NAMES[key]} {figure.value:.4f} "
+                        item.setToolTip(f"{first} – {second}: {FIGURE_NAMES[key]} {exact(figure.value)} "
                                         f"over {figure.n_units:,} units")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.matrix.setItem(r, c, item)
@@ -211,12 +211,14 @@ class DocumentTableModel(QAbstractTableModel):
             if 0 <= figure_column < len(self.keys):
                 if figure is None:
                     return ""
-                return f"{figure.value:.3f}" if figure.value is not None else "undefined"
+                return rounded(figure.value) if figure.value is not None else "undefined"
             value = (row.values or {}).get(self.annotators[column - 3 - len(self.keys)])
             return value if value is not None else "—"
         if role == Qt.ItemDataRole.ToolTipRole:
             if figure is not None and figure.value is None:
                 return f"undefined: {figure.undefined_reason}"
+            if figure is not None and figure.value is not None:
+                return exact(figure.value)
             if column == 1:
                 return f"{row.title}\nannotators: {', '.join(row.annotators)}\ndouble-click to open it"
         if role == Qt.ItemDataRole.ForegroundRole and figure is not None and figure.value is None:

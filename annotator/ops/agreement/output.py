@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from ...stats import Figure
-from .report import FIGURE_NAMES, AgreementReport
+from .report import FIGURE_NAMES, AgreementReport, exact, rounded
 
 CSV_COLUMNS = (
     "table", "document", "title", "label", "annotator_a", "annotator_b", "value_a", "value_b",
@@ -19,18 +19,18 @@ def _cell(figure: Figure | None, width: int = 8) -> str:
     """A figure's value in a table cell; "undef." when undefined, blank when not computed."""
     if figure is None:
         return " " * width
-    return (f"{figure.value:.3f}" if figure.value is not None else "undef.").rjust(width)
+    return (rounded(figure.value) if figure.value is not None else "undef.").rjust(width)
 
 
 def _describe(figure: Figure) -> str:
     """Value (or the reason it has none) plus the interval when a bootstrap ran."""
     if figure.value is None:
         return f"undefined: {figure.undefined_reason}"
-    text = f"{figure.value:.4f}"
+    text = rounded(figure.value, 4)
     low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
     if low is not None and high is not None:
         confidence = figure.details.get("confidence", 0.95)
-        text += f"  [{confidence:.0%} CI {low:.4f} – {high:.4f}, seed {figure.details.get('seed')}]"
+        text += f"  [{confidence:.0%} CI {rounded(low, 4)} – {rounded(high, 4)}, seed {figure.details.get('seed')}]"
     return text
 
 
@@ -122,6 +122,7 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
     The "scope" rows come first (what the figures cover: `scope`, or scope_rows(report)),
     then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
     cell, measure "count").  One file keeps a report together; filter on "table" to split it.
+    Values keep every digit (exact()): the CSV is for further computation, not for reading.
     """
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -131,7 +132,7 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
 
         def put(table: str, key: str, figure: Figure, **where: object) -> None:
             writer.writerow({
-                "table": table, "measure": key, "value": "" if figure.value is None else repr(figure.value),
+                "table": table, "measure": key, "value": "" if figure.value is None else exact(figure.value),
                 "undefined_reason": figure.undefined_reason or "", "n_units": figure.n_units,
                 "unit": figure.details.get("unit", report.unit_description), **where,
             })

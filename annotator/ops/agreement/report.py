@@ -24,6 +24,19 @@ FIGURE_NAMES: dict[str, str] = {
 }
 
 
+def rounded(value: float, digits: int = 3) -> str:
+    """A figure as every table, chart and text report shows it: `digits` decimals and never
+    a minus sign on zero (-0.0004 reads "0.000": "-0.000" suggests a negative figure that
+    the rounding has erased). The exact value belongs in a tooltip (exact()) and in the CSV."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def exact(value: float) -> str:
+    """A figure with every digit, sign included: the shortest text that reads back as the same float."""
+    return repr(float(value))
+
+
 @dataclass
 class PairResult:
     """Two annotators: their kappa and span F1 figures and their confusion matrix.

@@ -1,0 +1,114 @@
+"""What a new user stumbled on in the desktop app (issue 18), checked as that user would see it."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
+
+from annotator.gui.agreement import AgreementDashboard
+from annotator.ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
+from annotator.ops.importing import import_paths
+from annotator.project import Project
+
+SHOTS = Path(os.environ["ISSUE18_SHOTS"]) if os.environ.get("ISSUE18_SHOTS") else None
+STAGE = os.environ.get("ISSUE18_STAGE", "after")
+
+
+def shot(widget, name: str) -> None:
+    """Save a screenshot when ISSUE18_SHOTS names a folder (for the issue, not for the assertions):
+    issue18-<name>-<ISSUE18_STAGE>.png."""
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(SHOTS / f"issue18-{name}-{STAGE}.png"))
+
+
+def main_window(qtbot, settings, project: Project):
+    """The main window on `project`, annotating as "ada"."""
+    from annotator.gui.main_window import MainWindow
+
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    assert window.set_project(project, annotator="ada")
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+# ----- 6: a kappa of -0.0004 is shown as 0.000, never "-0.000" ----------------------------------
+
+# Cohen's kappa of this 2 x 2 table (ada's label in rows, ben's in columns) is -0.00048.
+TABLE = [("Economic", "Economic")] * 5 + [("Economic", "Political")] + [("Political", "Economic")] * 56 \
+    + [("Political", "Political")] * 11
+
+
+@pytest.fixture
+def near_zero(tmp_path: Path):
+    """A project where ada and ben framed 73 sentences so that Cohen's kappa is -0.00048."""
+    (tmp_path / "in").mkdir()
+    text = " ".join(f"Sentence {n} is here." for n in range(len(TABLE)))
+    (tmp_path / "in" / "sentences.txt").write_text(text, encoding="utf-8")
+    project = Project.create(tmp_path / "kappa.annot")
+    import_paths(project, [tmp_path / "in"])
+    for name in ("ada", "ben"):
+        project.annotators.ensure(name)
+    [document] = project.documents.ids()
+    sentences = project.documents.segmentation(document).sentences
+    assert len(sentences) == len(TABLE)
+    for (start, end), (first, second) in zip(sentences, TABLE):
+        project.annotations.add(document, "ada", "Framing", first, start, end)
+        project.annotations.add(document, "ben", "Framing", second, start, end)
+    yield project
+    project.close()
+
+
+def test_a_kappa_just_below_zero_reads_0_000_with_the_exact_value_in_the_tooltip(
+    qtbot, settings, near_zero: Project, tmp_path: Path
+) -> None:
+    report = compute_agreement(near_zero, AgreementRequest("Framing", "sentence"))
+    kappa = report.pair("ada", "ben").figures["cohen"].value
+    assert -0.0005 < kappa < 0
+
+    window = main_window(qtbot, settings, near_zero)
+    window.actions_by_name["agreement"].trigger()
+    [dashboard] = window.findChildren(AgreementDashboard)
+    qtbot.waitExposed(dashboard)
+    dashboard.controls.set_layer("Framing")
+    dashboard.controls.set_unit("sentence")
+    qtbot.mouseClick(dashboard.compute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dashboard.is_running(), timeout=20_000)
+    assert dashboard.outcome == "computed", dashboard.status.text()
+    try:
+        shot(dashboard, "6")
+        assert dashboard.overview.value_text("cohen_mean") == "0.000"
+        row = next(r for r in range(dashboard.overview.table.rowCount())
+                   if dashboard.overview.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "cohen_mean")
+        assert repr(report.figure("cohen_mean").value) in dashboard.overview.table.item(row, 1).toolTip()
+        chart = dashboard.overview.chart  # the bar's label is painted rounded; hovering it gives every digit
+        point = QPoint(40, 28 + chart.ROW * row + chart.ROW // 2)
+        QApplication.sendEvent(chart, QHelpEvent(QEvent.Type.ToolTip, point, chart.mapToGlobal(point)))
+        assert QToolTip.text() == f"Cohen's kappa, mean over pairs: {report.figure('cohen_mean').value!r}"
+        dashboard.tabs.setCurrentWidget(dashboard.pairwise)
+        dashboard.pairwise.set_measure("cohen")
+        assert dashboard.pairwise.cell_text("ada", "ben") == "0.000"
+        assert repr(kappa) in dashboard.pairwise.matrix.item(0, 1).toolTip()
+        pairs = dashboard.pairwise.pairs
+        texts = [pairs.item(0, c).text() for c in range(pairs.columnCount()) if pairs.item(0, c) is not None]
+        assert "0.000" in texts and "-0.000" not in texts
+    finally:
+        dashboard.stop()
+
+    text = format_report(report)
+    assert not re.search(r"-0\.0+(?!\d)", text)  # no negative zero at any precision
+    assert "ada – ben" in text and "0.000" in text.split("ada – ben")[1].splitlines()[0]
+    # The CSV is for further computation: it keeps every digit, sign included.
+    path = write_csv(report, tmp_path / "kappa.csv")
+    with path.open(encoding="utf-8") as handle:
+        cohen = next(r for r in csv.DictReader(handle) if r["table"] == "pairwise" and r["measure"] == "cohen")
+    assert float(cohen["value"]) == kappa and cohen["value"].startswith("-0.0004")
