@@ -36,6 +36,7 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
     label_columns = [(layer.name, label.name) for layer in context.layers for label in layer.labels]
     label_index = {key: index for index, key in enumerate(label_columns)}
     rows_path = files.file(out)
+    matrix_file = files.file(matrix_path(out))  # asked for first: a refused name stops the export before any work
     matrix_rows: list[list[Any]] = []
     with rows_path.open("w", encoding="utf-8", newline="") as handle:
         rows = csv.writer(handle)
@@ -62,7 +63,7 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
                           *(_cell(annotation.attributes.get(name)) for name in attribute_names), annotation.note]
                 rows.writerow([neutralise(value) for value in values])
             matrix_rows.append([document.id, document.title, *counts])
-    with files.file(matrix_path(out)).open("w", encoding="utf-8", newline="") as handle:
+    with matrix_file.open("w", encoding="utf-8", newline="") as handle:
         matrix = csv.writer(handle)
         matrix.writerow(["document_id", "title", *(f"{layer}: {label}" for layer, label in label_columns)])
         for row in matrix_rows:

@@ -1,12 +1,18 @@
-"""Write the native JSONL: one document per line with its spans and document labels."""
+"""Write the native JSONL: one document per line with its spans and document labels; the
+first line also carries the codebook and the annotators."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from ..model import Annotation, Document
+from .interchange import ExportContext, ExportDocument, OutputFiles, codebook_to_dict
+
+# The key, in the first record of a native JSONL export, of the codebook and annotators.
+JSONL_HEADER_KEY = "discourse_annotator"
 
 
 def document_record(document: Document, text: str, annotations: Iterable[Annotation]) -> dict[str, Any]:
@@ -33,3 +39,28 @@ def write_record(handle: IO[str], record: dict[str, Any]) -> None:
     """Write one record as one line of UTF-8 JSON."""
     handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     handle.write("\n")
+
+
+def jsonl_header(context: ExportContext) -> dict[str, Any]:
+    """What the first record of a native JSONL export carries besides its document, under
+    JSONL_HEADER_KEY: the codebook and the annotators with their roles."""
+    return {
+        "version": 1,
+        "codebook": codebook_to_dict(context.codebook),
+        "annotators": [{"name": a.name, "role": a.role.value} for a in context.annotators],
+    }
+
+
+def write_jsonl(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
+    """Native JSONL: one document per line; the first also carries codebook and annotators
+    (a key other JSONL readers, this program's included, pass over)."""
+    first = bool(context.option("header", True))
+    with files.file(out).open("w", encoding="utf-8", newline="\n") as handle:
+        for item in documents:
+            record = document_record(item.document, item.text, item.annotations)
+            if first:
+                record[JSONL_HEADER_KEY] = jsonl_header(context)
+                first = False
+            write_record(handle, record)
+    if first and context.option("header", True):
+        context.not_carried("codebook and annotators (they ride on the first document; none was selected)", 1)

@@ -1,37 +1,50 @@
 """Export a project (or part of it) to one of the exchange formats, with a report of what
-the format could not carry; outputs are written under temporary names, then moved."""
+the format could not carry.
+
+Outputs (the report included) are written under temporary names beside their final place
+and moved there only when all of them are written: a failed, cancelled or disk-full export
+leaves nothing. No output may be a project file open in this process, nor a file SQLite
+keeps beside one (ExportTargets): replacing it would silently lose every later annotation.
+A project whose rows cannot be read is named as damaged, never exported in part.
+"""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import stat
+import string
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnnotatorError, BadInputError
+from ..errors import AnnotatorError, BadInputError, ProjectDamagedError, ProjectFileError
 from ..formats.interchange import (
     ExportAnnotation,
     ExportContext,
     ExportDocument,
     OutputFiles,
     codebook_from_dict,
-    codebook_to_dict,
 )
-from ..formats.jsonl_writer import document_record, write_record
+from ..formats.jsonl_writer import JSONL_HEADER_KEY
 from ..model import Annotator, Role
 from ..project import Project
 from ..segmentation import Segmentation
+from ..store.database import check_integrity, open_project_files, project_file_family
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 Writer = Callable[[Iterator[ExportDocument], ExportContext, Path, OutputFiles], None]
 CHUNK = 500
-# The key, in the first record of a native JSONL export, of the codebook and annotators.
-JSONL_HEADER_KEY = "discourse_annotator"
 
 
 class ExportCancelled(AnnotatorError):
@@ -45,7 +58,7 @@ class Exporter:
     name: str
     description: str
     suffix: str
-    writer: str  # "module:function" under annotator.formats, imported when used ("" = native)
+    writer: str  # "module:function" under annotator.formats, imported when used
     needs_tokens: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -59,7 +72,7 @@ EXPORTERS: dict[str, Exporter] = {
     exporter.name: exporter
     for exporter in (
         Exporter("jsonl", "native JSON Lines, lossless (codebook and annotators in the first record)", ".jsonl",
-                 "", options={"header": True}),
+                 "jsonl_writer:write_jsonl", options={"header": True}),
         Exporter("csv", "one row per annotation, plus a document x label count matrix (<out>.matrix.csv)",
                  ".csv", "csv_export:write_csv", options={"context_chars": 60}),
         Exporter("spacy", "spaCy DocBin: a SpanGroup per layer in doc.spans, document labels in doc.cats",
@@ -106,6 +119,148 @@ class ExportReport:
         else:
             lines.append("Everything selected was carried by this format.")
         return "\n".join(lines) + "\n"
+
+
+# ----- where an export may write -----------------------------------------------------------------
+
+# Errors that reading a project's rows raises when the file holds what we never write there
+# (JSON that does not parse, text that is not UTF-8, a row another one refers to missing).
+DAMAGE_ERRORS = (sqlite3.DatabaseError, ValueError, KeyError)
+_PART_ALPHABET = string.ascii_lowercase + string.digits
+# A leftover of a killed run on a system where we cannot ask whether its process lives.
+_STALE_AFTER_S = 24 * 3600
+
+
+class ExportTargets:
+    """The files no export may write: this project's and those of every project open in this
+    process, each with the -wal, -shm, -journal and .lock beside it; matched by resolved path
+    (symlinks, "..") and, for files that exist, by device and inode (hard links)."""
+
+    def __init__(self, project_path: Path) -> None:
+        self.own = Path(os.path.realpath(project_path))
+        roots = {self.own, *open_project_files()}
+        self.members = {member: root for root in roots for member in project_file_family(root)}
+        self.inodes: dict[tuple[int, int], Path] = {}
+        for member in self.members:
+            found = _stat(member)
+            if found is not None:
+                self.inodes[(found.st_dev, found.st_ino)] = member
+
+    def hit(self, path: Path) -> Path | None:
+        """The project file (or side file) that `path` is, if it is one."""
+        real = Path(os.path.realpath(path))
+        if real in self.members:
+            return real
+        found = _stat(path)
+        return None if found is None else self.inodes.get((found.st_dev, found.st_ino))
+
+    def check(self, path: Path, what: str = "export") -> None:
+        """Raise ProjectFileError if writing `path` would write a project file."""
+        member = self.hit(path)
+        if member is None:
+            return
+        root = self.members[member]
+        if root == self.own:
+            problem = f"is this project itself ({member.name}); choose another name for the {what}"
+        else:
+            problem = f"is {member.name}, of a project open in this program; choose another name for the {what}"
+        raise ProjectFileError(path, problem)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+class SafeOutputFiles(OutputFiles):
+    """OutputFiles that refuse project files, create outputs with the user's normal mode and
+    name their temporaries `.<name>.<pid>-<8 random>.part`, so that a later export to the
+    same output removes what a killed one left (and only that)."""
+
+    def __init__(self, targets: ExportTargets) -> None:
+        super().__init__()
+        self.targets = targets
+        self.started = time.time()
+
+    def file(self, final: Path) -> Path:
+        """A new temporary file (mode 0666 less the umask, as open() makes) for `final`."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        return self._new(final, lambda name: os.close(os.open(name, flags, 0o666)), False)
+
+    def folder(self, final: Path) -> Path:
+        """A new temporary folder (mode 0777 less the umask) that ends up at `final`."""
+        self.targets.check(final)
+        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+            raise AnnotatorError(f"{final}: exists and is not an empty folder; choose a new folder")
+        return self._new(final, lambda name: os.mkdir(name, 0o777), True)
+
+    def _new(self, final: Path, make: Callable[[Path], None], is_folder: bool) -> Path:
+        """Create a temporary by `make` under a name no file has (O_EXCL, mkdir: never an
+        existing file or a symlink to one, so never a project file)."""
+        self._prepare(final)
+        while True:
+            token = "".join(secrets.choice(_PART_ALPHABET) for _ in range(8))
+            name = final.with_name(f".{final.name}.{os.getpid()}-{token}.part")
+            try:
+                make(name)
+            except FileExistsError:
+                continue
+            self._planned.append((name, final, is_folder))
+            return name
+
+    def _prepare(self, final: Path) -> None:
+        """Refuse a project file; remove the temporaries of `final` that killed runs left."""
+        self.targets.check(final)
+        pattern = re.compile(re.escape(f".{final.name}.") + r"(\d{1,10})-[a-z0-9]{8}\.part")
+        try:
+            entries = list(os.scandir(final.parent))
+        except OSError:
+            return
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match is None:
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (info.st_mtime >= self.started or stat.S_ISLNK(info.st_mode)
+                    or _running(int(match[1]), info.st_mtime) or self.targets.hit(Path(entry.path))):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif stat.S_ISREG(info.st_mode):
+                with suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _running(pid: int, modified: float) -> bool:
+    """Whether the process that named a temporary `pid` may still be writing it."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return time.time() - modified < _STALE_AFTER_S
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # alive, someone else's
+        pass
+    return True
+
+
+@contextmanager
+def reading(project: Project) -> Iterator[None]:
+    """Turn what reading a damaged project's rows raises into ProjectDamagedError."""
+    try:
+        yield
+    except DAMAGE_ERRORS as error:
+        detail = f"a row it refers to is missing ({error})" if isinstance(error, KeyError) else str(error)
+        detail = " ".join(detail.split())  # one line, and short: SQLite quotes the whole bad text
+        detail = detail if len(detail) <= 160 else detail[:157] + "..."
+        raise ProjectDamagedError(project.path, f"cannot read it for export: {detail}") from error
 
 
 @dataclass(slots=True)
@@ -175,8 +330,10 @@ def _annotations(project: Project, annotator_ids: list[Any], layer: str | None,
         pair = labels.get(label_id)
         if pair is None:
             pair = labels[label_id] = project.codebook.label_name(label_id)
-        item = ExportAnnotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end,
-                                {} if attributes == "{}" else json.loads(attributes), note)
+        values = {} if attributes == "{}" else json.loads(attributes)
+        if not isinstance(values, dict):
+            raise ValueError(f"annotation {ident} has attributes that are not a JSON object")
+        item = ExportAnnotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end, values, note)
         found = grouped.get(document_id)
         if found is None:
             grouped[document_id] = [item]
@@ -193,20 +350,26 @@ def _text_order(item: ExportAnnotation) -> tuple[int, int, str]:
 
 def _documents(project: Project, selection: _Selection, tokens: bool, report: ExportReport,
                progress: Progress | None, cancelled: Cancelled | None) -> Iterator[ExportDocument]:
-    """The selected documents with text (and tokens), counting them and honouring cancel."""
+    """The selected documents with text (and tokens), counting them and honouring cancel;
+    a row that cannot be read raises ProjectDamagedError."""
     ids = selection.ids
     total = len(ids)
     columns = "document_id, text, tokens, sentences" if tokens else "document_id, text"
     for start in range(0, total, CHUNK):
         chunk = ids[start : start + CHUNK]
         marks = ", ".join("?" * len(chunk))
-        rows = {row[0]: row for row in project.db.execute(
-            f"SELECT {columns} FROM document_content WHERE document_id IN ({marks})", chunk)}
-        for done, document in enumerate(project.documents.many(chunk), start=start):
+        with reading(project):
+            rows = {row[0]: row for row in project.db.execute(
+                f"SELECT {columns} FROM document_content WHERE document_id IN ({marks})", chunk)}
+            documents = project.documents.many(chunk)
+            if len(documents) != len(chunk):
+                raise KeyError(next(i for i in chunk if i not in {d.id for d in documents}))
+        for done, document in enumerate(documents, start=start):
             if cancelled is not None and cancelled():
                 raise ExportCancelled("export cancelled; nothing was written")
-            row = rows[document.id]
-            segmentation = Segmentation.from_blobs(row[2], row[3]) if tokens else None
+            with reading(project):
+                row = rows[document.id]
+                segmentation = Segmentation.from_blobs(row[2], row[3]) if tokens else None
             annotations = selection.grouped.get(document.id, [])
             report.documents += 1
             report.annotations += len(annotations)
@@ -215,32 +378,6 @@ def _documents(project: Project, selection: _Selection, tokens: bool, report: Ex
                 progress(done + 1, total, document.title)
     if progress is not None:
         progress(total, total, "")
-
-
-def jsonl_header(context: ExportContext) -> dict[str, Any]:
-    """What the first record of a native JSONL export carries besides its document, under
-    JSONL_HEADER_KEY: the codebook and the annotators with their roles."""
-    return {
-        "version": 1,
-        "codebook": codebook_to_dict(context.codebook),
-        "annotators": [{"name": a.name, "role": a.role.value} for a in context.annotators],
-    }
-
-
-def _write_jsonl(documents: Iterator[ExportDocument], context: ExportContext, out: Path,
-                 files: OutputFiles) -> None:
-    """Native JSONL: one document per line; the first also carries codebook and annotators
-    (a key other JSONL readers, this program's included, pass over)."""
-    first = bool(context.option("header", True))
-    with files.file(out).open("w", encoding="utf-8", newline="\n") as handle:
-        for item in documents:
-            record = document_record(item.document, item.text, item.annotations)
-            if first:
-                record[JSONL_HEADER_KEY] = jsonl_header(context)
-                first = False
-            write_record(handle, record)
-    if first and context.option("header", True):
-        context.not_carried("codebook and annotators (they ride on the first document; none was selected)", 1)
 
 
 def export_project(
@@ -264,6 +401,10 @@ def export_project(
     Project connection: `progress(done, total, title)` reports, `cancelled()` is polled per
     document and stops with ExportCancelled, leaving no output. The report of what the
     format could not carry is also saved as `<out>.report.txt`.
+
+    Refused with ProjectFileError (nothing written) if an output would be a project file
+    open in this process or one beside it; ProjectDamagedError if the project cannot be
+    read; a write error (disk full) removes every output and says so in one line.
     """
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
@@ -275,8 +416,15 @@ def export_project(
     out = Path(out)
     if not out.parent.is_dir():
         raise AnnotatorError(f"{out}: folder {out.parent} does not exist")
-    selection = _selected(project, annotator, layer, done_only, gold)
-    book = project.codebook.get()
+    report_path = out.with_name(out.name + ".report.txt")
+    targets = ExportTargets(project.path)
+    targets.check(out)
+    if save_report:
+        targets.check(report_path, "export's report")
+    check_integrity(project.db, project.path)
+    with reading(project):
+        selection = _selected(project, annotator, layer, done_only, gold)
+        book = project.codebook.get()
     context = ExportContext(
         codebook=book,
         annotators=selection.annotators,
@@ -285,24 +433,31 @@ def export_project(
         project_name=project.path.stem,
     )
     report = ExportReport(str(out), fmt)
-    writer = exporter.load() if exporter.writer else _write_jsonl
-    files = OutputFiles()
+    writer = exporter.load()
+    files = SafeOutputFiles(targets)
+    writing = out
     try:
         writer(_documents(project, selection, exporter.needs_tokens, report, progress, cancelled),
                context, out, files)
         report.outputs = [str(path) for path in files.finals]
-        files.commit()
+        report.not_carried = context.notes()
+        if save_report:  # written before anything is moved into place: all or nothing
+            writing = report_path
+            report.report_path = str(report_path)
+            files.file(report_path).write_text(report.as_text(), encoding="utf-8")
     except OSError as error:
         files.discard()
-        raise AnnotatorError(f"{out}: cannot write ({error.strerror or error})") from None
+        what = "the export's report" if writing == report_path else "the export"
+        raise AnnotatorError(f"{writing}: cannot write {what} ({error.strerror or error}); "
+                             "nothing was written") from None
     except BaseException:
         files.discard()
         raise
-    report.not_carried = context.notes()
-    if save_report:
-        report_path = out.with_name(out.name + ".report.txt")
-        report.report_path = str(report_path)
-        report_path.write_text(report.as_text(), encoding="utf-8")
+    try:
+        files.commit()
+    except OSError as error:
+        files.discard()
+        raise AnnotatorError(f"{out}: cannot move the export into place ({error.strerror or error})") from None
     return report
 
 
