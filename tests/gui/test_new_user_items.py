@@ -112,3 +112,49 @@ def test_a_kappa_just_below_zero_reads_0_000_with_the_exact_value_in_the_tooltip
     with path.open(encoding="utf-8") as handle:
         cohen = next(r for r in csv.DictReader(handle) if r["table"] == "pairwise" and r["measure"] == "cohen")
     assert float(cohen["value"]) == kappa and cohen["value"].startswith("-0.0004")
+
+
+# ----- 3: the documents table's Adjudicated column says where the curator stands ----------------
+
+
+@pytest.fixture
+def adjudicated_demo(demo_path: Path) -> tuple[Path, list[str]]:
+    """The demo with its first document adjudicated through the curation operations (every
+    disagreement between ada and ben settled, agreeing spans not copied) and one decision on the second."""
+    from annotator.ops import curation
+
+    with Project.open(demo_path) as project:
+        ids = project.documents.ids()
+        for found in curation.disagreements(project, ids[0], ["ada", "ben"]):
+            curation.accept(project, ids[0], found.sources[0])
+        assert curation.unresolved_count(project, ids[0], ["ada", "ben"]) == 0
+        first = curation.disagreements(project, ids[1], ["ada", "ben"])[0]
+        curation.accept(project, ids[1], first.sources[0])
+        assert curation.unresolved_count(project, ids[1], ["ada", "ben"]) > 0
+    return demo_path, ids
+
+
+def test_the_adjudicated_column_shows_a_document_the_curator_settled(qtbot, settings, adjudicated_demo) -> None:
+    path, ids = adjudicated_demo
+    window = main_window(qtbot, settings, Project.open(path))
+    panel = window.documents_panel
+    model = panel.model
+    column = model.columnCount() - 1
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "Adjudicated"
+    assert not panel.view.horizontalHeader().isSectionHidden(column)  # the project has a curator now
+    shot(panel, "3")
+    settled = model.index(model.row_of(ids[0]), column)
+    assert settled.data() == "✓"
+    tip = settled.data(Qt.ItemDataRole.ToolTipRole)
+    assert "every disagreement between ada and ben settled" in tip
+    gold = len(window.project.annotations.for_document(ids[0], "curator"))
+    assert f"gold set: {gold} annotation" in tip
+    assert "not in the gold set yet" in tip  # the spans both agree on were never copied
+
+    started = model.index(model.row_of(ids[1]), column)
+    from annotator.ops import curation
+
+    still_open = curation.unresolved_count(window.project, ids[1], ["ada", "ben"])
+    assert started.data() == f"{still_open} open"
+    assert model.index(model.row_of(ids[2]), column).data() == ""  # the curator has not been there
+    assert "No curator decision" in model.index(model.row_of(ids[2]), column).data(Qt.ItemDataRole.ToolTipRole)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ...model import Role, Status
 from ...ops.curation import unresolved_count
+from ...ops.review_scope import coders_by_document
 from ...project import Project
 
 # Sortable columns of the documents table and the SQL that orders by each.
@@ -36,7 +37,38 @@ class DocumentRow:
     length: int
     status: Status
     annotations: int
-    adjudicated: bool = False
+    adjudication: Adjudication | None = None  # None: no curator decision on it yet
+
+    @property
+    def adjudicated(self) -> bool:
+        """Whether the curator settled every disagreement among the document's coders."""
+        return self.adjudication is not None and self.adjudication.open == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudication:
+    """Where the curator stands on a document they have been to (the "Adjudicated" column)."""
+
+    open: int  # disagreements among its coders not settled yet
+    gold: int  # annotations of the gold set on it
+    agreed_not_in_gold: int  # units every coder marked alike that the gold set lacks
+    coders: tuple[str, ...]
+
+    def text(self) -> str:
+        """The cell: "✓" when every disagreement is settled, else how many are open."""
+        return "✓" if self.open == 0 else f"{self.open} open"
+
+    def tooltip(self) -> str:
+        """The cell's tooltip: whose disagreements, the gold set, what the gold set still lacks."""
+        between = " and ".join([", ".join(self.coders[:-1]), self.coders[-1]] if len(self.coders) > 1
+                               else list(self.coders)) or "its annotators"
+        lines = [f"Adjudicated: every disagreement between {between} settled" if self.open == 0
+                 else f"{self.open} disagreement(s) between {between} not settled yet",
+                 f"gold set: {self.gold} annotation(s)"]
+        if self.agreed_not_in_gold:
+            lines.append(f"{self.agreed_not_in_gold} annotation(s) they agree on are not in the gold set yet "
+                         "(Review → Accept all agreeing copies them)")
+        return "\n".join(lines)
 
 
 def _annotator_id(project: Project, annotator: str) -> int:
@@ -78,10 +110,10 @@ def document_rows(project: Project, annotator: str, ids: Sequence[str]) -> dict[
         f"WHERE d.id IN ({marks})"
     )
     rows = {}
-    settled = adjudicated(project, ids)
+    curated = adjudication(project, ids)
     for ident, title, source, date, length, status, count in project.db.execute(sql, [me, me, *ids]):
         rows[ident] = DocumentRow(ident, title, source, date, length, Status(status or Status.NOT_STARTED.value), count,
-                                  ident in settled)
+                                  curated.get(ident))
     return rows
 
 
@@ -90,30 +122,33 @@ def curators(project: Project) -> set[str]:
     return {a.name for a in project.annotators.list() if a.role is Role.CURATOR}
 
 
-def adjudicated(project: Project, ids: Sequence[str]) -> set[str]:
-    """Which of `ids` are fully adjudicated: the curator decided there, no disagreement among the
-    document's annotators is unresolved, and every unit they all agree on is in the gold set."""
+def adjudication(project: Project, ids: Sequence[str]) -> dict[str, Adjudication]:
+    """Where the curator stands on each of `ids` they have been to (a decision logged or gold
+    added): the disagreements among the document's coders (whom the review compares by
+    default) left open, the gold annotations, and the agreed units not in the gold set."""
     gold_makers = curators(project)
     if not gold_makers or not ids:
-        return set()
+        return {}
     marks = ", ".join("?" * len(ids))
     touched = [row[0] for row in project.db.execute(
-        f"SELECT DISTINCT document_id FROM curation_log WHERE document_id IN ({marks})", list(ids))]
-    done = set()
+        f"SELECT document_id FROM curation_log WHERE document_id IN ({marks}) "
+        f"UNION SELECT a.document_id FROM annotations AS a JOIN annotators AS n ON n.id = a.annotator_id "
+        f"WHERE n.role = ? AND a.document_id IN ({marks})", [*ids, Role.CURATOR.value, *ids])]
+    who = coders_by_document(project, touched)
+    found = {}
     for ident in touched:
         items = project.annotations.for_document(ident)
-        names = sorted({a.annotator for a in items if a.annotator not in gold_makers})
-        if not names or unresolved_count(project, ident, names):
-            continue
+        names = who.get(ident, [])
+        gold = {(a.layer, a.label, a.start, a.end) for a in items if a.annotator in gold_makers}
         holders: dict[tuple[str, str, int | None, int | None], set[str]] = {}
         for item in items:
             if item.annotator in names:
                 holders.setdefault((item.layer, item.label, item.start, item.end), set()).add(item.annotator)
-        agreed = {unit for unit, who in holders.items() if len(who) == len(names)}
-        gold = {(a.layer, a.label, a.start, a.end) for a in items if a.annotator in gold_makers}
-        if agreed <= gold:
-            done.add(ident)
-    return done
+        agreed = {unit for unit, by in holders.items() if len(by) == len(names)}
+        still_open = unresolved_count(project, ident, names) if names else 0
+        gold_count = sum(1 for a in items if a.annotator in gold_makers)
+        found[ident] = Adjudication(still_open, gold_count, len(agreed - gold), tuple(names))
+    return found
 
 
 def done_count(project: Project, annotator: str) -> int:

@@ -168,12 +168,13 @@ class DocumentTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == ADJUDICATED:
-                return QBrush(QColor(_STATUS_COLOURS[Status.DONE]))
+                return QBrush(QColor(_STATUS_COLOURS[Status.DONE if row.adjudicated else Status.IN_PROGRESS]))
             return QBrush(QColor(_STATUS_COLOURS[row.status])) if column == 4 else None
+        curated = row.adjudication
         if role == Qt.ItemDataRole.ToolTipRole and column == ADJUDICATED:
-            return "Fully adjudicated: every disagreement settled" if row.adjudicated else "Not fully adjudicated yet"
+            return curated.tooltip() if curated is not None else "No curator decision on this document yet"
         values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
-                  "✓" if row.adjudicated else "")
+                  curated.text() if curated is not None else "")
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.title if column == 0 else values[column]
         return values[column]
