@@ -160,11 +160,12 @@ class ExportTargets:
         if member is None:
             return
         root = self.members[member]
-        if root == self.own:
-            problem = f"is this project itself ({member.name}); choose another name for the {what}"
+        if member != root:
+            which = f" ({member.name}, kept beside {root.name})"
         else:
-            problem = f"is {member.name}, of a project open in this program; choose another name for the {what}"
-        raise ProjectFileError(path, problem)
+            which = "" if Path(path).name == root.name else f" ({root.name}, by another name)"
+        where = "this project itself" if root == self.own else "a project open in this program"
+        raise ProjectFileError(path, f"is {where}{which}; choose another name for the {what}")
 
 
 def _stat(path: Path) -> os.stat_result | None:

@@ -130,8 +130,10 @@ def test_export_onto_another_project_open_in_this_process_is_refused(
     other = Project.create(tmp_path / "other.annot")
     try:
         before = _sha(other.path)
-        code, err = _export(capsys, str(project.path), "--format", "jsonl", "--out", str(other.path))
-        assert code == 2 and "other.annot" in err and "a project open in this program" in err, err
+        for out in (other.path, other.path.with_name("other.annot-wal")):
+            code, err = _export(capsys, str(project.path), "--format", "jsonl", "--out", str(out))
+            assert code == 2 and f"{out}: is a project open in this program" in err, err
+        assert "kept beside other.annot" in err
         assert _sha(other.path) == before
     finally:
         other.close()
