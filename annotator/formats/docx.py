@@ -8,15 +8,20 @@ breaks. Metadata comes from the core properties: title, author, created date, la
 The file is a ZIP archive from an untrusted source: before python-docx opens it, the
 declared uncompressed sizes of its members are added up and an archive that would unpack
 to more than MAX_UNPACKED_BYTES is refused (zipfile never returns more than a member's
-declared size, so the sum bounds what is read).
+declared size, so the sum bounds what is read). Then every part python-docx would parse as
+XML (the content types, the relationships, the document, headers, footers, styles, core
+properties… any part named .xml or declared as XML) is streamed once through expat with
+document type declarations refused: python-docx's lxml parser would silently drop an
+external entity (XXE) and choke on entity expansion (billion laughs) with no reason given.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+from xml.parsers import expat
 
 from annotator.errors import BadInputError
 from annotator.formats.base import ImportedDocument, ReadOptions
@@ -38,6 +43,7 @@ def read_docx(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
     """Read a .docx file as one document with its core-properties metadata."""
     data = read_file_bytes(path)
     check_archive_size(data, path)
+    check_xml_parts(data, path)
     word_document = _open(data, path)
     text = normalise_newlines("\n\n".join(_blocks(word_document)))
     if not text.strip():
@@ -65,6 +71,68 @@ def check_archive_size(data: bytes, path: Path) -> None:
             f"would unpack to {unpacked / (1024 * 1024):,.0f} MB, more than the "
             f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB allowed for a .docx file",
         )
+
+
+class _DoctypeFound(Exception):
+    """An XML part declares a DTD (where entities are declared)."""
+
+
+_CONTENT_TYPES = "[Content_Types].xml"
+_NOT_XML_TYPES = ("image/", "audio/", "video/")  # an embedded SVG may carry a DOCTYPE; python-docx never parses it
+
+
+def check_xml_parts(data: bytes, path: Path) -> None:
+    """Refuse a .docx one of whose XML parts declares a DTD (entities) or is not well-formed XML."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+            types: dict[str, str] = {}
+            if _CONTENT_TYPES in members:
+                _check_part(archive, members[_CONTENT_TYPES], path, types)
+            for name, info in members.items():
+                if name != _CONTENT_TYPES and _parsed_as_xml(name, types):
+                    _check_part(archive, info, path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, ValueError, OSError, EOFError) as error:
+        raise BadInputError(path, _NOT_DOCX) from error
+
+
+def _parsed_as_xml(name: str, types: dict[str, str]) -> bool:
+    """True if python-docx may parse this part as XML: named .xml or .rels, or declared as XML."""
+    pure = PurePosixPath(name.lower())
+    content_type = types.get("/" + name.lower().lstrip("/"), types.get(pure.suffix.lstrip("."), ""))
+    if content_type.startswith(_NOT_XML_TYPES):
+        return False
+    return pure.suffix in (".xml", ".rels") or content_type.endswith("xml")
+
+
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, types: dict[str, str] | None = None) -> None:
+    """Stream one part through expat with DTDs refused; fill `types` from [Content_Types].xml if given."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_: object) -> None:
+        raise _DoctypeFound
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    if types is not None:
+        def declare(tag: str, attributes: dict[str, str]) -> None:
+            if tag.endswith("Override") and "PartName" in attributes:
+                types[attributes["PartName"].lower()] = attributes.get("ContentType", "").lower()
+            elif tag.endswith("Default") and "Extension" in attributes:
+                types[attributes["Extension"].lower()] = attributes.get("ContentType", "").lower()
+
+        parser.StartElementHandler = declare
+    member: IO[bytes]
+    with archive.open(info) as member:
+        try:
+            parser.ParseFile(member)
+        except _DoctypeFound:
+            raise BadInputError(path, f"its part {info.filename} contains an XML entity declaration (DTD), "
+                                      "refused for safety") from None
+        except expat.ExpatError as error:
+            raise BadInputError(path, f"{_NOT_DOCX}: its part {info.filename} is not well-formed XML "
+                                      f"({expat.errors.messages[error.code]}, line {error.lineno})") from None
 
 
 def _open(data: bytes, path: Path) -> Any:

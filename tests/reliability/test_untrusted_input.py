@@ -309,7 +309,8 @@ def test_a_dtd_in_any_part_python_docx_reads_is_refused(tmp_path: Path, part: st
 
 def test_a_dtd_in_a_utf16_part_is_refused(tmp_path: Path) -> None:
     def utf16(data: bytes) -> bytes:
-        text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        text = data.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'")
+        assert "encoding='UTF-16'" in text
         head, sep, rest = text.partition("?>")
         return (head + sep + "\n" + XXE + rest.replace("PLACEHOLDER", "&xxe;")).encode("utf-16")
 
@@ -324,3 +325,12 @@ def test_a_plain_docx_still_imports_with_its_text(tmp_path: Path) -> None:
     [document] = read_documents(path)
     assert document.text == "The council voted at 10\u00a0a.m.; Rene\u0301e Dubois abstained \U0001F389. Done."
     assert document.title == "Harbour vote"
+
+
+def test_a_utf16_docx_without_a_dtd_still_imports(tmp_path: Path) -> None:
+    def utf16(data: bytes) -> bytes:
+        return data.decode("utf-8").replace("encoding='UTF-8'", "encoding='UTF-16'").replace(
+            "PLACEHOLDER", "Done.").encode("utf-16")
+
+    [document] = read_documents(patch_docx(make_docx(tmp_path / "wide.docx"), "word/document.xml", utf16))
+    assert document.text.endswith("abstained \U0001F389. Done.")
