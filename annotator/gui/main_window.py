@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import inspect
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,13 +22,15 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
-from ..errors import AnnotatorError, ProjectFileError
+from ..errors import AnnotatorError, ProjectDamagedError, ProjectFileError
 from ..model import Status
 from ..project import PROJECT_SUFFIX, Project
 from ..project.history import ChangeSet
+from ..store.database import explain_sqlite_error
 from .actions import ACTIONS, MENUS, make_action, shortcut_text
 from .dialogs.welcome import WelcomeScreen
 from .editor import EDITOR_SHORTCUTS, AnnotationEditor
@@ -39,6 +43,32 @@ from .settings import AppSettings
 
 WELCOME_PAGE, WORK_PAGE = 0, 1
 MAX_LAYER_KEYS = 9
+# Actions that change the project file: off while the project is read-only.
+EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
+# What reading a damaged file can raise past the store (bytes that are not UTF-8, JSON cut short…).
+DAMAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DatabaseError, UnicodeDecodeError, json.JSONDecodeError)
+READONLY_STYLE = "background: #FFF4CE; color: #5C4400; padding: 6px 12px; border-bottom: 1px solid #E0C97A;"
+
+
+def open_project_file(path: Path) -> Project:
+    """Open a project for the window: read-only (with the reason) when the file cannot be written."""
+    if "allow_readonly" not in inspect.signature(Project.open).parameters:  # TEMPORARY until the store lands it
+        return Project.open(path)
+    return Project.open(path, allow_readonly=True)
+
+
+def damaged_error(path: Path, error: BaseException) -> ProjectFileError:
+    """The one-line message for a project whose contents could not be read."""
+    if isinstance(error, ProjectFileError):
+        return error
+    return ProjectDamagedError(path, str(error) or type(error).__name__)
+
+
+def readonly_reason(project: Project | None) -> str:
+    """Why the project cannot be changed ('' when it can)."""
+    if project is None or not project.readonly:
+        return ""
+    return getattr(project, "readonly_reason", "") or "the project file cannot be written"
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +82,7 @@ class MainWindow(QMainWindow):
         self.document_id: str | None = None
         self.active_layer = ""
         self.message_box: QMessageBox | None = None
+        self.close_error: AnnotatorError | None = None  # why the last project did not close cleanly
         self.dialog: QWidget | None = None  # the last non-modal dialog opened (search, import …)
         self._documents_total = 0
         self._hidden_for_welcome: list[QDockWidget] = []
@@ -84,10 +115,22 @@ class MainWindow(QMainWindow):
         self.editor.sig_annotation_selected.connect(self._editor_selected)
         self.editor.sig_message.connect(self.show_message)
         self.editor.font_changed.connect(self.settings.set_font)
+        self.editor.sig_write_failed.connect(self.show_write_failure)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.editor)
-        self.setCentralWidget(self.pages)
+        self.readonly_banner = QLabel(self)
+        self.readonly_banner.setObjectName("readonly_banner")
+        self.readonly_banner.setWordWrap(True)
+        self.readonly_banner.setStyleSheet(READONLY_STYLE)
+        self.readonly_banner.hide()
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.readonly_banner)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
 
         self.documents_panel = DocumentsPanel(self, settings=self.settings)
         self.documents_panel.sig_document_selected.connect(self.show_document)
@@ -239,35 +282,55 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def open_project(self, path: Path, annotator: str | None = None, quiet: bool = False) -> bool:
-        """Open a project file; on failure say why (in the status bar if `quiet`) and show the welcome screen."""
+        """Open a project file (read-only, with a banner, if it cannot be written); on failure say
+        why (in the status bar if `quiet`) and keep the previous project or the welcome screen."""
         try:
-            project = Project.open(path)
+            project = open_project_file(path)
+        except DAMAGE_ERRORS as error:  # what the opener did not name itself
+            return self._open_failed(damaged_error(path, error), quiet)
         except AnnotatorError as error:
-            if isinstance(error, ProjectFileError):
-                text = f"{error.path}\n\n{error.problem}"
+            return self._open_failed(error, quiet)
+        try:
+            return self.set_project(project, annotator)
+        except DAMAGE_ERRORS as error:
+            if self.project is project:
+                self.close_project(show_welcome=False)
             else:
-                text = str(error)
-            if quiet:
-                self.show_message(f"The last project could not be opened: {error}")
-            else:
-                self.show_error("Cannot open the project", text)
-            if self.project is None:
-                self.show_welcome()
-            return False
-        return self.set_project(project, annotator)
+                self._close_quietly(project)
+            return self._open_failed(damaged_error(path, error), quiet)
+
+    def _open_failed(self, error: AnnotatorError, quiet: bool) -> bool:
+        text = f"{error.path}\n\n{error.problem}" if isinstance(error, ProjectFileError) else str(error)
+        if quiet:
+            self.show_message(f"The last project could not be opened: {error}")
+        else:
+            self.show_error("Cannot open the project", text)
+        if self.project is None:
+            self.show_welcome()
+        return False
+
+    @staticmethod
+    def _close_quietly(project: Project) -> None:
+        """Close a project that failed to load; its own error has been shown already."""
+        try:
+            project.close()
+        except (AnnotatorError, sqlite3.Error):
+            pass
 
     def set_project(self, project: Project, annotator: str | None = None) -> bool:
         """Show an open project (the window owns it from now on); asks who annotates if unknown."""
         name = annotator or self.settings.annotator_for(project.path)
+        project.codebook.get()  # a damaged file fails here, before the shown project is closed
         if not annotator and (not name or project.annotators.get(name) is None):
             from .dialogs.identity import ask_annotator
 
             name = ask_annotator(project, self, name or "") or ""
             if not name:
-                project.close()
+                self._close_quietly(project)
                 self.show_message("No annotator chosen; the project was not opened.")
                 return False
-        project.annotators.ensure(name)
+        if not project.readonly:
+            project.annotators.ensure(name)
         self.close_project(show_welcome=False)
         self.project = project
         self._watcher.addPath(str(project.path))
@@ -275,7 +338,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_project(project.path)
         self.settings.set_annotator_for(project.path, name)
         self._documents_total = len(project.documents)
-        self.setWindowTitle(f"{project.path.name} — Discourse Annotator")
+        self.setWindowTitle(f"{project.path.name}{' (read-only)' if project.readonly else ''} — Discourse Annotator")
         self.editor.set_project(project)
         self.codebook_panel.set_codebook(project.codebook.get())
         self.labels_panel.set_project(project)
@@ -288,10 +351,34 @@ class MainWindow(QMainWindow):
         self.toolbar.show()
         self.show_others_action.setChecked(False)
         self.editor.show_others(False)
+        self._show_readonly(readonly_reason(project))
         first = self.documents_panel.model.document_id(0)
         self.show_document(first)
         self._update_actions()
         return True
+
+    def _show_readonly(self, reason: str) -> None:
+        """Show the read-only banner (reason '' hides it) and switch every way of editing off or on."""
+        self.readonly_banner.setText(f"<b>Read-only:</b> changes cannot be saved — {html.escape(reason)}")
+        self.readonly_banner.setVisible(bool(reason))
+        self.editor.set_readonly(reason)
+        self.labels_panel.setEnabled(not reason)
+        view = self.annotations_panel.view
+        if reason and view.editTriggers() != view.EditTrigger.NoEditTriggers:
+            self._edit_triggers = view.editTriggers()
+            view.setEditTriggers(view.EditTrigger.NoEditTriggers)
+        elif not reason and hasattr(self, "_edit_triggers"):
+            view.setEditTriggers(self._edit_triggers)
+
+    def show_write_failure(self, text: str) -> None:
+        """A change could not be saved (read-only, disk full, damaged): one message box naming the project."""
+        self.show_error("The change was not saved", f"{text}\n\nThe project stays open; what is shown was saved "
+                        "up to the change before.")
+
+    @property
+    def readonly(self) -> bool:
+        """True while the open project cannot be changed."""
+        return bool(readonly_reason(self.project))
 
     def close_project(self, show_welcome: bool = True) -> None:
         """Close the project (everything is saved already) and show the welcome screen."""
@@ -307,10 +394,16 @@ class MainWindow(QMainWindow):
             self.codebook_panel.set_codebook(None)
             if self._watcher.files():
                 self._watcher.removePaths(self._watcher.files())
-            self.project.close()
-            self.project = None
+            project, self.project = self.project, None
             self.document_id = None
+            self._show_readonly("")
             self._rebuild_layer_actions()
+            try:
+                project.close()
+            except (AnnotatorError, sqlite3.Error) as error:
+                self.close_error = error if isinstance(error, AnnotatorError) else explain_sqlite_error(project.path,
+                                                                                                       error)
+                self.show_error("The project was not closed cleanly", str(self.close_error))
         if show_welcome:
             self.settings.last_project = None
             self.show_welcome()
@@ -428,7 +521,7 @@ class MainWindow(QMainWindow):
         self.show_message("Every document in the list is done.")
 
     def _set_status(self, status: Status) -> None:
-        if self.project is None or self.document_id is None:
+        if self.project is None or self.document_id is None or self.readonly:
             return
         with self._guard():
             changes = self.project.status.set(self.document_id, self.annotator, status)
@@ -468,6 +561,9 @@ class MainWindow(QMainWindow):
         """Apply a label clicked in the codebook panel: to the selection, or to the document."""
         if self.project is None or self.document_id is None:
             self.show_message("Open a document first.")
+            return
+        if self.readonly:
+            self.show_message(f"Read-only: changes cannot be saved — {readonly_reason(self.project)}")
             return
         with self._guard():
             if self.project.codebook.layer(layer).kind == "document":
@@ -523,13 +619,13 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         """Undo the last change (switching to its document if needed)."""
-        if self.project is not None:
+        if self.project is not None and not self.readonly:
             with self._guard():
                 self._after_history(self.project.history.undo(), "undo")
 
     def redo(self) -> None:
         """Redo the last undone change."""
-        if self.project is not None:
+        if self.project is not None and not self.readonly:
             with self._guard():
                 self._after_history(self.project.history.redo(), "redo")
 
@@ -549,6 +645,10 @@ class MainWindow(QMainWindow):
                 f"{path}\n\n{error}\n\nThe last change was not saved. If the file was moved, deleted or made "
                 "read-only, put it back (or make it writable) and open it again.",
             )
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            path = self.project.path if self.project is not None else Path("project")
+            damaged = damaged_error(path, error)
+            self.show_error("The project file is damaged", f"{damaged.path}\n\n{damaged.problem}")
 
     # ----- finding -------------------------------------------------------------------
 
@@ -640,7 +740,8 @@ class MainWindow(QMainWindow):
             name = ask_annotator(self.project, self, self.annotator)
             if not name:
                 return
-        self.project.annotators.ensure(name)
+        if not self.project.readonly:
+            self.project.annotators.ensure(name)
         self.project.history.clear()  # one person's undo must not revert another's work
         self.show_others_action.setChecked(False)  # blind coding for the next person
         self.annotator = name
@@ -651,7 +752,7 @@ class MainWindow(QMainWindow):
 
     def edit_codebook(self) -> None:
         """Open the codebook editor; views follow its changes."""
-        if self.project is None:
+        if self.project is None or self.readonly:
             return
         from .dialogs.codebook_editor import CodebookEditorDialog
 
@@ -676,6 +777,8 @@ class MainWindow(QMainWindow):
         """Open the Import dialog (the import runs in a worker thread)."""
         if self.project is None:
             self.show_message("Open or create a project first.")
+            return
+        if self.readonly:
             return
         from .dialogs.import_dialog import ImportDialog
 
@@ -735,6 +838,8 @@ class MainWindow(QMainWindow):
 
     def merge_project(self) -> None:
         """File → Merge project…: annotator/gui/dialogs/merge_dialog.py."""
+        if self.readonly:
+            return
         from .dialogs.merge_dialog import run_merge_dialog
 
         run_merge_dialog(self)
@@ -791,21 +896,28 @@ class MainWindow(QMainWindow):
             self.actions_by_name[name].setEnabled(has_document)
         history = self.project.history if self.project is not None else None
         undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
-        undo.setEnabled(bool(history and history.can_undo))
-        redo.setEnabled(bool(history and history.can_redo))
+        undo.setEnabled(bool(history and history.can_undo) and not self.readonly)
+        redo.setEnabled(bool(history and history.can_redo) and not self.readonly)
         undo.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
         redo.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
         if has_document and self.project is not None:
             status = self.project.status.get(self.document_id or "", self.annotator)
             self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)
             self.actions_by_name["reopen"].setEnabled(status is Status.DONE)
+        if self.readonly:
+            for name in EDITING_ACTIONS:
+                self.actions_by_name[name].setEnabled(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        """Remember the layout and the project, then close the project file."""
+        """Remember the layout and the project, then close the project file (saying so, before
+        the window goes, if that failed)."""
         self.settings.save_layout(self.saveGeometry(), self.saveState())
         if self.project is not None:
             self.settings.add_recent_project(self.project.path)
+            self.close_error = None
             self.close_project(show_welcome=False)
+            if self.close_error is not None and self.message_box is not None:
+                self.message_box.exec()  # the app quits after this: the user must see it first
         self.settings.sync()
         super().closeEvent(event)
 

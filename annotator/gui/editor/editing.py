@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QTextCursor
 
-from ...errors import AnnotatorError
+from ...errors import AnnotatorError, ProjectFileError
 from ...model import Annotation
 from ...project.history import ChangeSet
 from ...store.database import explain_sqlite_error
@@ -43,6 +43,11 @@ class EditingMixin(EditorState):
         key, modifiers = event.key(), event.modifiers()
         plain = modifiers in _NO_MODIFIERS
         selected = self._own(self._selected)
+        if self._readonly:  # reading only: label keys, Delete, Enter and resizing change nothing
+            if plain and (self._label_for_key(event.text()) is not None
+                          or key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)):
+                return self._say_readonly
+            selected = None
         if plain:
             label = self._label_for_key(event.text())
             if label is not None:
@@ -91,18 +96,34 @@ class EditingMixin(EditorState):
             index %= len(order)
         self.select_annotation(order[index])
 
+    def _write_failed(self, error: ProjectFileError) -> None:
+        """Say that a change was not saved: in the status bar, and (unless the file is only
+        busy for a moment) in a message box the window shows."""
+        self.sig_message.emit(f"Not saved: {error}")
+        if "busy" not in error.problem:
+            self.sig_write_failed.emit(str(error))
+
+    def _say_readonly(self) -> None:
+        self.sig_message.emit(f"Read-only: changes cannot be saved — {self._readonly}")
+
     # ----- operations ----------------------------------------------------------------
 
     def _run(self, operation: Any, *args: Any, **kwargs: Any) -> ChangeSet | None:
-        """Run a project operation; refresh, announce, or report the refusal."""
+        """Run a project operation; refresh, announce, or report the refusal (file trouble in a message box)."""
+        if self._readonly:
+            self._say_readonly()
+            return None
         try:
             changes: ChangeSet = operation(*args, **kwargs)
+        except ProjectFileError as error:
+            self._write_failed(error)
+            return None
         except AnnotatorError as error:
             self.sig_message.emit(str(error))
             return None
         except sqlite3.Error as error:
             path = self._project.path if self._project is not None else Path("project")
-            self.sig_message.emit(f"Not saved: {explain_sqlite_error(path, error)}")
+            self._write_failed(explain_sqlite_error(path, error))
             return None
         self.apply_changes(changes)
         self.sig_changed.emit(changes)
@@ -205,6 +226,9 @@ class EditingMixin(EditorState):
 
     def edit_selected(self) -> None:
         """Open the inline form for the selected annotation's attributes and note."""
+        if self._readonly:
+            self._say_readonly()
+            return
         selected = self._own(self._selected)
         layer = self._layer(selected.layer) if selected is not None else None
         if selected is None or layer is None:
@@ -227,6 +251,10 @@ class EditingMixin(EditorState):
     def _save_attributes(self, ident: str, values: dict[str, Any], note: str) -> None:
         if self._project is None:
             return
+        if self._readonly:
+            self.attribute_editor.close_form()
+            self._say_readonly()
+            return
         try:
             current = self._project.annotations.get(ident)
             batches = []
@@ -234,8 +262,14 @@ class EditingMixin(EditorState):
                 batches.append(self._project.annotations.set_attributes(ident, values))
             if note != current.note:
                 batches.append(self._project.annotations.set_note(ident, note))
+        except ProjectFileError as error:
+            self._write_failed(error)
+            return
         except AnnotatorError as error:
             self.attribute_editor.show_problem(str(error))
+            return
+        except sqlite3.Error as error:
+            self._write_failed(explain_sqlite_error(self._project.path, error))
             return
         for changes in batches:
             self.apply_changes(changes)

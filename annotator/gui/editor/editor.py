@@ -53,6 +53,8 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
     """The selected annotation's id, or '' when none is selected."""
     sig_message = Signal(str)
     """A short status-bar message (hints and refused operations)."""
+    sig_write_failed = Signal(str)
+    """A change could not be saved in the project file (read-only, disk full…): the reason, for a message box."""
     sig_cursor_codes = Signal(list)
     """The codes at the text cursor, as 'Layer: Label' strings."""
     font_changed = Signal(QFont)
@@ -75,6 +77,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         self._blank = QTextDocument(self)  # shown while the next document is prepared
         self._selected: str | None = None
         self._quiet = 0  # >0 while the editor itself moves the text selection
+        self._readonly = ""  # why the project cannot be changed; '' when it can
         self._hits: list[tuple[int, int]] = []
         self._hit = -1
         self._font = reading_font()
@@ -142,6 +145,17 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
                 self._active_layer = spans[0] if spans else ""
         self._load_document(None)
 
+    def set_readonly(self, reason: str) -> None:
+        """Refuse every change (label keys, delete, resize, attributes), saying `reason`; '' allows them again."""
+        self._readonly = reason
+        if reason and self.attribute_editor.annotation_id:
+            self.attribute_editor.close_form()
+
+    @property
+    def readonly(self) -> bool:
+        """True while the editor refuses changes (the project cannot be written)."""
+        return bool(self._readonly)
+
     def set_document(self, document_id: str | None, annotator: str) -> None:
         """Show a document with the annotator's own annotations (and others', if shown)."""
         self._annotator = annotator
@@ -179,7 +193,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
 
     def _load_document(self, document_id: str | None) -> None:
         project = self._project
-        if self.attribute_editor.annotation_id:
+        if self.attribute_editor.annotation_id and not self._readonly:
             self.attribute_editor.save()  # keep what was typed before leaving the document
         self.attribute_editor.close_form()
         self._selected = None

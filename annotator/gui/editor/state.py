@@ -30,3 +30,4 @@ class EditorState:
     _index: SpanIndex
     _selected: str | None
     _quiet: int
+    _readonly: str  # why the project cannot be changed ('' when it can)

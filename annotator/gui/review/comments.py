@@ -45,12 +45,14 @@ class CommentsBox(QWidget):
         layout.addLayout(row)
         self.show_thread(None, None, "")
 
-    def show_thread(self, project: Project | None, annotation_id: str | None, author: str, about: str = "") -> None:
-        """Show the thread of an annotation (None: nothing selected); `about` names it in the title."""
+    def show_thread(self, project: Project | None, annotation_id: str | None, author: str, about: str = "",
+                    writable: bool = True) -> None:
+        """Show the thread of an annotation (None: nothing selected); `about` names it in the title;
+        commenting is off unless `writable`."""
         self._project, self._annotation, self._author = project, annotation_id, author
         enabled = project is not None and annotation_id is not None
-        self.field.setEnabled(enabled)
-        self.add_button.setEnabled(enabled)
+        self.field.setEnabled(enabled and writable)
+        self.add_button.setEnabled(enabled and writable)
         self.title.setText(f"Comments on {about}" if enabled and about else "Comments")
         self.reload()
 

@@ -81,7 +81,16 @@ class CurationMixin:
             self.annotator_list.addItem(item)
             self.annotator_list.blockSignals(False)
 
+    def _refused_readonly(self) -> bool:
+        """True (and said) when the project is read-only: no decision can be saved."""
+        if self.main.readonly:
+            self.say("Read-only: changes cannot be saved — decisions are off.")
+            return True
+        return False
+
     def _source_annotation(self) -> Annotation | None:
+        if self._refused_readonly():
+            return None
         ident = self.selected_source()
         item = self._annotations.get(ident) if ident else None
         if item is None:
@@ -143,7 +152,7 @@ class CurationMixin:
 
     def add_missing(self) -> GoldDialog | None:
         """Open a form to add an annotation nobody made (the text selection, or a document label)."""
-        if self.document_id is None:
+        if self.document_id is None or self._refused_readonly():
             return None
         found = self.selected_disagreement()
         layer = self.layer() or (found.layer if found is not None else self.project.codebook.get().layers[0].name)
@@ -181,6 +190,8 @@ class CurationMixin:
     def accept_all_agreeing(self) -> None:
         """Copy into the gold set every unit on which at least N of the compared annotators agree."""
         plain = [n for n in self.compared() if n != self.curator]
+        if self._refused_readonly():
+            return
         if self.document_id is None or len(plain) < 1:
             self.say("Tick the annotators whose agreement counts first.")
             return

@@ -296,13 +296,17 @@ class ListingMixin:
     def _source_chosen(self) -> None:
         ident = self.selected_source()
         item = self._annotations.get(ident) if ident else None
-        is_source = item is not None and item.annotator != self.curator
+        writable = not self.main.readonly  # a read-only project can be reviewed, not decided
+        is_source = item is not None and item.annotator != self.curator and writable
         for button in (self.accept_button, self.edit_button, self.reject_button):
             button.setEnabled(is_source)
+        for button in (self.add_button, self.accept_agreeing_button):
+            button.setEnabled(writable)
         self.text_view.set_focused(ident)
         self.reason_field.setEnabled(is_source)
         about = f"{item.annotator}’s {item.label}" if item is not None else ""
-        self.comments.show_thread(self.project if item else None, ident, self.main.annotator, about)
+        self.comments.show_thread(self.project if item else None, ident, self.main.annotator, about,
+                                  writable=writable)
         if item is not None and item.start is not None and not self._refreshing:
             self.text_view.scroll_to(item.start)
 
