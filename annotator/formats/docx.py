@@ -105,7 +105,9 @@ def _parsed_as_xml(name: str, types: dict[str, str]) -> bool:
     return pure.suffix in (".xml", ".rels") or content_type.endswith("xml")
 
 
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, types: dict[str, str] | None = None) -> None:
+def _check_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, types: dict[str, str] | None = None
+) -> None:
     """Stream one part through expat with DTDs refused; fill `types` from [Content_Types].xml if given."""
     parser = expat.ParserCreate()
 

@@ -18,6 +18,14 @@ Matching rules (what "the same" means):
 Merging the same file twice changes nothing the second time (not even the audit log).
 The project's undo history is cleared after a merge, as after an import.
 
+Their file is an import from someone else, so it meets an import's limits and checks first,
+on a connection of its own (`open_other`): SQLite's integrity check, no text over
+MAX_DOCUMENT_CHARS, ids that are UUIDs, and (for each document copied) token and sentence
+offsets that are sorted, non-empty and inside the text. Any failure refuses the whole file
+in one line naming it; the project is unchanged. A project file open in this process (ours
+or another, or its -wal/-shm) is refused before anything touches it: on POSIX, closing any
+descriptor of a file drops every lock SQLite holds on it.
+
 How: their file is attached to our connection read-only (`attached_other`) and checked;
 annotations nothing else can affect are copied by one INSERT … SELECT through temporary
 id-mapping tables, identical ones are counted in SQL, and only the rest (conflicts,

@@ -164,7 +164,9 @@ def test_merge_refuses_a_damaged_file_naming_it_as_damaged(
     merge_refused(ours, theirs, capsys, "damaged")
 
 
-def test_a_well_formed_colleague_file_still_merges(ours: Path, theirs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_well_formed_colleague_file_still_merges(
+    ours: Path, theirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["merge", str(ours), str(theirs)]) == 0, capsys.readouterr().err
     with Project.open(ours) as project:
         assert len(project.documents) == 2 and project.annotations.count() == 2
