@@ -73,6 +73,14 @@ class AppSettings:
         """Remember the annotator identity used with this project."""
         self._qt.setValue(f"annotators/{_project_key(project)}", name)
 
+    def review_scope_for(self, project: Path) -> str:
+        """Whom the review compares in this project, as ReviewScope.to_text() wrote it ('' if never chosen)."""
+        return str(self._qt.value(f"review_scope/{_project_key(project)}", ""))
+
+    def set_review_scope_for(self, project: Path, scope: str) -> None:
+        """Remember whom the review compares in this project (a ReviewScope's text)."""
+        self._qt.setValue(f"review_scope/{_project_key(project)}", scope)
+
     # ----- reading comfort and layout ------------------------------------------------
 
     def font(self) -> QFont | None:
@@ -101,6 +109,17 @@ class AppSettings:
         """Remember the main window's geometry and dock layout."""
         self._qt.setValue("window/geometry", geometry)
         self._qt.setValue("window/state", state)
+
+    # ----- the codebook panel -------------------------------------------------------------
+
+    def click_shows_guidelines(self) -> bool:
+        """Whether a click on a codebook label only shows its guidelines (a double-click applies it);
+        False, the default, applies it on a single click."""
+        return _as_bool(self._qt.value("codebook/click_shows_guidelines", False), False)
+
+    def set_click_shows_guidelines(self, shows: bool) -> None:
+        """Remember how a click on a codebook label behaves."""
+        self._qt.setValue("codebook/click_shows_guidelines", shows)
 
     # ----- tables: column layout and sort (per application, not per project) ---------------
 

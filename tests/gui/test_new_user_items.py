@@ -158,3 +158,94 @@ def test_the_adjudicated_column_shows_a_document_the_curator_settled(qtbot, sett
     assert started.data() == f"{still_open} open"
     assert model.index(model.row_of(ids[2]), column).data() == ""  # the curator has not been there
     assert "No curator decision" in model.index(model.row_of(ids[2]), column).data(Qt.ItemDataRole.ToolTipRole)
+
+
+# ----- 8: click shows the guidelines, double-click applies (a setting); hover shows them too -----
+
+
+def _label_point(panel, layer: str, label: str):
+    item = panel.label_item(layer, label)
+    panel.tree.scrollToItem(item)
+    return panel.tree.visualItemRect(item).center()
+
+
+def double_click(qtbot, widget, point) -> None:
+    """A user's double-click: press and release, press again (the double-click) and release."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=point)
+
+
+def _sample_selected(window) -> tuple[int, int]:
+    """Open the sample article and select "robbery" in the editor, as a drag would."""
+    from tests.conftest import SAMPLE_TEXT
+
+    project = window.project
+    document = next(i for i in project.documents.ids() if project.documents.text(i) == SAMPLE_TEXT)
+    window.documents_panel.select_document(document)
+    start = SAMPLE_TEXT.index("robbery")
+    window.editor.set_selection(start, start + 7)
+    return start, start + 7
+
+
+def _spans(path: Path) -> list[tuple[str, str, int, int]]:
+    from tests.gui.conftest import stored
+
+    return stored(path, "SELECT annotators.name, labels.name, span_start, span_end FROM annotations "
+                        "JOIN annotators ON annotators.id = annotator_id JOIN labels ON labels.id = label_id")
+
+
+def test_click_shows_guidelines_and_double_click_applies_when_chosen(
+    qtbot, window, settings, project: Project, tmp_path: Path
+) -> None:
+    panel = window.codebook_panel
+    shot(panel, "8")
+    start, end = _sample_selected(window)
+    assert not panel.click_shows_guidelines.isChecked()  # default: a click applies, as before
+    qtbot.mouseClick(panel.click_shows_guidelines, Qt.MouseButton.LeftButton)
+    assert panel.click_shows_guidelines.isChecked()
+
+    viewport = panel.tree.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_label_point(panel, "Rhetorical device", "Loaded language"))
+    assert _spans(project.path) == []  # only read
+    assert "Loaded language" in panel.details.toPlainText()
+    assert window.editor.selection() == (start, end)  # the span is still selected
+
+    point = _label_point(panel, "Rhetorical device", "Loaded language")
+    double_click(qtbot, viewport, point)
+    assert _spans(project.path) == [("ada", "Loaded language", start, end)]
+    shot(panel, "8")
+
+    # The choice is remembered: a new window (the next run) opens with it.
+    settings.sync()
+    from annotator.gui.main_window import MainWindow
+    from annotator.gui.settings import AppSettings
+
+    assert AppSettings(tmp_path / "settings.ini").click_shows_guidelines()
+    again = MainWindow(AppSettings(tmp_path / "settings.ini"))
+    qtbot.addWidget(again)
+    assert again.codebook_panel.click_shows_guidelines.isChecked()
+
+
+def test_the_setting_is_also_in_the_label_list_context_menu(qtbot, window) -> None:
+    panel = window.codebook_panel
+    action = panel.click_shows_guidelines_action
+    assert action in panel.tree.actions() and action.isCheckable()
+    action.trigger()
+    assert panel.click_shows_guidelines.isChecked() and window.settings.click_shows_guidelines()
+    action.trigger()
+    assert not panel.click_shows_guidelines.isChecked() and not window.settings.click_shows_guidelines()
+
+
+def test_a_single_click_still_applies_by_default_and_hovering_shows_guidelines(qtbot, window, project: Project) -> None:
+    panel = window.codebook_panel
+    start, end = _sample_selected(window)
+    viewport = panel.tree.viewport()
+    qtbot.mouseMove(viewport, _label_point(panel, "Stance", "Against"))
+    qtbot.waitUntil(lambda: "Against" in panel.details.toPlainText(), timeout=2_000)
+    assert "Loaded language" not in panel.details.toPlainText()
+    qtbot.mouseMove(viewport, _label_point(panel, "Rhetorical device", "Loaded language"))
+    qtbot.waitUntil(lambda: "Loaded language" in panel.details.toPlainText(), timeout=2_000)
+    assert _spans(project.path) == []  # hovering applies nothing
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_label_point(panel, "Rhetorical device", "Loaded language"))
+    assert _spans(project.path) == [("ada", "Loaded language", start, end)]

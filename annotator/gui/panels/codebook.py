@@ -1,12 +1,19 @@
-"""The codebook panel: layers and labels with colours and keys, and each label's guidelines."""
+"""The codebook panel: layers and labels with colours and keys, and each label's guidelines.
+
+A click on a label applies it (to the selected text, or to the document). A coder who
+wants to read a label's guidelines first can choose "click shows guidelines, double-click
+applies" (a checkbox under the filter and an entry of the list's context menu; remembered
+in the app settings). Either way the guidelines pane follows the label under the pointer.
+"""
 
 from __future__ import annotations
 
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHeaderView,
     QLineEdit,
     QSplitter,
@@ -18,13 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import Codebook, Label, Layer
+from ..settings import AppSettings
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
 HINT = (
-    "<p style='color:#666'>Select a label to read its guidelines here. Click a label to apply it "
+    "<p style='color:#666'>Point at a label to read its guidelines here. Click a label to apply it "
     "to the selected text; its key does the same in the active layer (F1–F9 switch layers).</p>"
 )
+HINT_DOUBLE_CLICK = (
+    "<p style='color:#666'>Point at or click a label to read its guidelines here. Double-click a label "
+    "to apply it to the selected text; its key does the same in the active layer (F1–F9 switch layers).</p>"
+)
+CLICK_SHOWS_GUIDELINES = "Click shows guidelines, double-click applies"
 
 
 def swatch(colour: str, size: int = 12) -> QIcon:
@@ -63,7 +76,11 @@ def guidelines_html(layer: Layer, label: Label | None) -> str:
 
 
 class CodebookPanel(QWidget):
-    """Tree of layers and labels; clicking a label asks for it to be applied."""
+    """Tree of layers and labels; clicking (or, if chosen, double-clicking) a label asks for it to be applied.
+
+    `settings` remembers how a click behaves; without it the panel uses its parent's
+    `settings` (the main window's) when there is one.
+    """
 
     sig_label_clicked = Signal(str, str)
     """(layer, label) the user clicked: apply it to the selection or the document."""
@@ -71,8 +88,11 @@ class CodebookPanel(QWidget):
     sig_layer_clicked = Signal(str)
     """A layer the user clicked: make it the active layer."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        if settings is None and isinstance(getattr(parent, "settings", None), AppSettings):
+            settings = parent.settings  # type: ignore[union-attr]
+        self._settings = settings
         self._codebook: Codebook | None = None
         self._active = ""
         self.filter_box = QLineEdit(self)
@@ -85,6 +105,17 @@ class CodebookPanel(QWidget):
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(False)
         self.tree.setUniformRowHeights(True)
+        self.tree.setMouseTracking(True)  # itemEntered: the guidelines follow the pointer
+        self.click_shows_guidelines = QCheckBox(CLICK_SHOWS_GUIDELINES, self)
+        self.click_shows_guidelines.setToolTip(
+            "Off: a click on a label applies it. On: a click only shows its guidelines; double-click to apply.")
+        self.click_shows_guidelines_action = QAction(CLICK_SHOWS_GUIDELINES, self)
+        self.click_shows_guidelines_action.setCheckable(True)
+        self.tree.addAction(self.click_shows_guidelines_action)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        shows = self._settings.click_shows_guidelines() if self._settings is not None else False
+        self.click_shows_guidelines.setChecked(shows)
+        self.click_shows_guidelines_action.setChecked(shows)
         self.details = QTextBrowser(self)
         self.details.setOpenExternalLinks(True)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -95,16 +126,39 @@ class CodebookPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter_box)
+        layout.addWidget(self.click_shows_guidelines)
         layout.addWidget(splitter)
         self.filter_box.textChanged.connect(self._apply_filter)
         self.tree.currentItemChanged.connect(self._show_details)
+        self.tree.itemEntered.connect(self._show_details)
         self.tree.itemClicked.connect(self._clicked)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.click_shows_guidelines.toggled.connect(self._set_click_shows_guidelines)
+        self.click_shows_guidelines_action.toggled.connect(self._set_click_shows_guidelines)
+
+    def double_click_applies(self) -> bool:
+        """Whether a label is applied by a double-click (a single click only shows its guidelines)."""
+        return self.click_shows_guidelines.isChecked()
+
+    def _set_click_shows_guidelines(self, shows: bool) -> None:
+        for control in (self.click_shows_guidelines, self.click_shows_guidelines_action):
+            if control.isChecked() != shows:
+                control.blockSignals(True)
+                control.setChecked(shows)
+                control.blockSignals(False)
+        if self._settings is not None:
+            self._settings.set_click_shows_guidelines(shows)
+        if self.tree.currentItem() is None:
+            self.details.setHtml(self._hint())
+
+    def _hint(self) -> str:
+        return HINT_DOUBLE_CLICK if self.double_click_applies() else HINT
 
     def set_codebook(self, codebook: Codebook | None) -> None:
         """Show a codebook (None empties the panel)."""
         self._codebook = codebook
         self.tree.clear()
-        self.details.setHtml(HINT)
+        self.details.setHtml(self._hint())
         if codebook is None:
             return
         for layer_number, layer in enumerate(codebook.layers):
@@ -167,7 +221,7 @@ class CodebookPanel(QWidget):
 
     def _show_details(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
         if item is None or self._codebook is None:
-            self.details.setHtml(HINT)
+            self.details.setHtml(self._hint())
             return
         layer = self._codebook.layer(item.data(0, LAYER_ROLE))
         if layer is None:
@@ -177,7 +231,14 @@ class CodebookPanel(QWidget):
 
     def _clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         layer, label = item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)
-        if label:
+        if label and self.double_click_applies():
+            self._show_details(item)
+        elif label:
             self.sig_label_clicked.emit(layer, label)
         elif layer:
             self.sig_layer_clicked.emit(layer)
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        layer, label = item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)
+        if label and self.double_click_applies():
+            self.sig_label_clicked.emit(layer, label)
