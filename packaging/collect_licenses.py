@@ -1,6 +1,7 @@
 """Write the licence texts of every distribution the app depends on into one folder.
 
     python packaging/collect_licenses.py OUT [--strict] [--requirement NAME ...] [--path DIR ...]
+    python packaging/collect_licenses.py --missing    (what build.sh checks first)
 
 Walks the transitive closure of the app's requirements (the `dependencies` of this
 checkout's pyproject.toml; not the optional test extras) in the running interpreter's
@@ -234,6 +235,18 @@ def marker_holds(marker: str, environment: dict[str, str]) -> bool:
 def project_requirements(pyproject: Path) -> list[str]:
     """The run-time dependencies of the project (optional extras such as `test` left out)."""
     return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
+
+
+def project_name(pyproject: Path) -> str:
+    """The project's own distribution name (`discourse-annotator`)."""
+    return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["name"])
+
+
+def missing_distributions(requirements: list[str], path: list[str]) -> list[str]:
+    """The project's distribution and the required ones that are not installed (empty if all are)."""
+    installed = {normalise(d.metadata["Name"] or "") for d in importlib.metadata.distributions(path=path)}
+    project = [] if normalise(project_name(PYPROJECT)) in installed else [project_name(PYPROJECT)]
+    return project + dependency_closure(requirements, path)[1]
 
 
 def dependency_closure(requirements: Iterable[str], path: list[str],
@@ -473,7 +486,7 @@ def collect(out: Path, requirements: list[str], path: list[str], folders: list[P
 def main(argv: list[str] | None = None) -> int:
     """Collect the notices; report what is missing; with --strict, fail if anything is."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path, help="folder to write (new, or the notices of an earlier run)")
+    parser.add_argument("out", type=Path, nargs="?", help="folder to write (new, or the notices of an earlier run)")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 if a distribution has no licence text or is not installed")
     parser.add_argument("--requirement", action="append", metavar="REQ",
@@ -482,8 +495,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="look for distributions only in these folders (default: sys.path)")
     parser.add_argument("--standard-texts", action="append", type=Path, default=[], metavar="DIR",
                         help="a folder of standard licence texts named by SPDX id (e.g. LGPL-3.0.txt)")
+    parser.add_argument("--missing", action="store_true",
+                        help="write nothing: print the names of the project and the required distributions "
+                             "that are not installed, on one line, and exit with status 1 if there are any")
     args = parser.parse_args(argv)
     requirements = args.requirement or project_requirements(PYPROJECT)
+    if args.missing:
+        missing = missing_distributions(requirements, args.path or sys.path)
+        if missing:
+            print(" ".join(missing))
+        return 1 if missing else 0
+    if args.out is None:
+        parser.error("the folder to write is required (or --missing)")
     folders = [*args.standard_texts, *STANDARD_TEXT_DIRS]
     distributions, not_installed = collect(args.out, requirements, args.path or sys.path, folders)
     without = [d for d in distributions if not d.texts]

@@ -6,8 +6,9 @@
 #
 #   --prefix DIR    where to install (default: ~/.local)
 #   --dist DIR      the one-folder build to copy (default: dist/annotator of this checkout)
-#   --exec COMMAND  do not copy a build; the menu entry runs COMMAND (e.g. a pip-installed
-#                   `annotator`, found on PATH when no build exists)
+#   --exec COMMAND  do not copy a build; the menu entry runs COMMAND. Without a build, the
+#                   default is the pip-installed `annotator` of the active virtual
+#                   environment, else of this checkout's .venv, else the one on PATH
 #   --uninstall     remove everything this script installed under the prefix
 set -euo pipefail
 
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --dist) DIST="$2"; shift ;;
     --exec) EXEC="$2"; shift ;;
     --uninstall) UNINSTALL=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -61,10 +62,14 @@ if [ -z "$EXEC" ]; then
     cp -a "$DIST/." "$APPDIR/"
     ln -sfn "$APPDIR/annotator" "$BIN"
     EXEC="$APPDIR/annotator"
+  elif [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/annotator" ]; then
+    EXEC="$VIRTUAL_ENV/bin/annotator"
+  elif [ -x "$ROOT/.venv/bin/annotator" ]; then  # the README's install command, not activated
+    EXEC="$ROOT/.venv/bin/annotator"
   elif command -v annotator >/dev/null; then
     EXEC="$(command -v annotator)"
   else
-    echo "install.sh: no build at $DIST and no annotator on PATH; run packaging/pyinstaller/build.sh or pass --exec" >&2
+    echo "install.sh: no build at $DIST, no .venv/bin/annotator in this checkout and no annotator on PATH; run packaging/pyinstaller/build.sh or pass --exec" >&2
     exit 1
   fi
 fi

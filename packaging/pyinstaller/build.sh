@@ -1,44 +1,106 @@
 #!/usr/bin/env bash
 # Build the one-folder app with PyInstaller, then run its smoke test.
 #
-#   packaging/pyinstaller/build.sh [--no-smoke] [--runs N]
+#   packaging/pyinstaller/build.sh [--check] [--no-smoke] [--runs N]
 #
-# Uses $PYTHON (default: the active virtualenv's python, else python3) with the project
-# installed or importable from this checkout; installs PyInstaller into it if missing.
+# Uses $PYTHON if set, else the active virtual environment's python, else this checkout's
+# .venv/bin/python, else python3 (the first line of output says which), with the project
+# installed in it (`pip install .`); installs PyInstaller into it if missing.
+# --check: choose the Python, check that it has the project, collect the licence texts,
+# then stop before PyInstaller would start (nothing is installed or written).
 # Output: dist/annotator/ (run dist/annotator/annotator), with the licence texts of every
 # bundled package in dist/annotator/licenses/; work files in build/pyinstaller/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+CALLED_FROM="$(pwd)"
 DIST="${DIST:-$ROOT/dist}"
 WORK="${WORK:-$ROOT/build/pyinstaller}"
+CHECK=0
 SMOKE=1
 RUNS=5
 while [ $# -gt 0 ]; do
   case "$1" in
+    --check) CHECK=1 ;;
     --no-smoke) SMOKE=0 ;;
     --runs) RUNS="$2"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
-if [ -z "${PYTHON:-}" ]; then
-  if [ -n "${VIRTUAL_ENV:-}" ]; then PYTHON="$VIRTUAL_ENV/bin/python"; else PYTHON=python3; fi
+shown() {  # a path as the caller would type it: relative to where build.sh was called from
+  case "$1" in
+    "$CALLED_FROM") echo . ;;
+    "$CALLED_FROM"/*) echo "${1#"$CALLED_FROM"/}" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# Which Python: the first of $PYTHON, the active virtual environment, the checkout's .venv
+# (made by the README's install command, usually not activated), python3 on PATH.
+CHOSEN_BY=""
+if [ -n "${PYTHON:-}" ]; then
+  CHOSEN_BY="set by PYTHON"
+elif [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then
+  PYTHON="$VIRTUAL_ENV/bin/python"; CHOSEN_BY="the active virtual environment"
+elif [ -x "$ROOT/.venv/bin/python" ]; then
+  PYTHON="$ROOT/.venv/bin/python"; CHOSEN_BY="this checkout's .venv; no virtual environment is active"
+else
+  PYTHON=python3; CHOSEN_BY="python3 on PATH: no virtual environment is active and this checkout has no .venv"
 fi
-if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
-  "$PYTHON" -m pip install "pyinstaller>=6.10"
+case "$PYTHON" in  # a relative path stays valid after the cd below (not resolved: a venv's python is a link)
+  */*) if [ -d "$(dirname "$PYTHON")" ]; then PYTHON="$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")"; fi ;;
+esac
+if ! FOUND="$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3], int(sys.prefix != sys.base_prefix))' 2>/dev/null)"; then
+  echo "build.sh: cannot run $(shown "$PYTHON") ($CHOSEN_BY)" >&2
+  exit 1
+fi
+VERSION="${FOUND% *}"
+IN_VENV="${FOUND#* }"
+echo "build.sh: using $(shown "$PYTHON") (Python $VERSION; $CHOSEN_BY)"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "build.sh: Discourse Annotator needs Python 3.11 or newer; $(shown "$PYTHON") is $VERSION" >&2
+  exit 1
+fi
+
+# The project and everything it needs must be installed in that Python: one line if not,
+# with the command that fixes it (not a line per missing package).
+if ! MISSING="$("$PYTHON" "$ROOT/packaging/collect_licenses.py" --missing)"; then
+  read -r -a NAMES <<< "$MISSING"
+  WHAT="${NAMES[0]:-?}"
+  for name in "${NAMES[@]:1:2}"; do WHAT="$WHAT, $name"; done
+  if [ "${#NAMES[@]}" -gt 3 ]; then WHAT="$WHAT and $(( ${#NAMES[@]} - 3 )) more"; fi
+  if [ "$IN_VENV" = 1 ] || [ "$CHOSEN_BY" = "set by PYTHON" ]; then
+    FIX="$(shown "$PYTHON") -m pip install $(shown "$ROOT")"
+  else  # not a virtual environment: make the checkout's .venv, which the next run uses
+    FIX="python3 -m venv .venv && .venv/bin/pip install ."
+    if [ "$ROOT" != "$CALLED_FROM" ]; then FIX="cd $(shown "$ROOT") && $FIX"; fi
+  fi
+  echo "build.sh: $(shown "$PYTHON") lacks the project (not installed: $WHAT); fix: $FIX" >&2
+  exit 1
 fi
 
 cd "$ROOT"
+if [ "$CHECK" = 1 ]; then
+  "$PYTHON" -c 'import PyInstaller; print(f"build.sh: PyInstaller {PyInstaller.__version__}")' 2>/dev/null ||
+    echo "build.sh: PyInstaller is not installed; the build installs pyinstaller>=6.10 into $(shown "$PYTHON")"
+fi
 # Licence texts of Python and of every distribution the app needs, collected first so that
 # a package without one stops the build before PyInstaller's few minutes (--strict).
 NOTICES="$(mktemp -d)"
 trap 'rm -rf "$NOTICES"' EXIT
 "$PYTHON" packaging/collect_licenses.py --strict "$NOTICES/licenses"
+if [ "$CHECK" = 1 ]; then
+  echo "build.sh --check: ready to build with $(shown "$PYTHON"); stopped before PyInstaller"
+  exit 0
+fi
 
+if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
+  "$PYTHON" -m pip install "pyinstaller>=6.10"
+fi
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath "$DIST" --workpath "$WORK" packaging/pyinstaller/annotator.spec
 
