@@ -249,3 +249,21 @@ def test_a_single_click_still_applies_by_default_and_hovering_shows_guidelines(q
     assert _spans(project.path) == []  # hovering applies nothing
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_label_point(panel, "Rhetorical device", "Loaded language"))
     assert _spans(project.path) == [("ada", "Loaded language", start, end)]
+
+
+# ----- 2: the review's choice of annotators is remembered per project ---------------------------
+
+
+def test_the_review_scope_is_remembered_per_project_file(tmp_path: Path) -> None:
+    from annotator.gui.settings import AppSettings
+    from annotator.ops.review_scope import ReviewScope
+
+    first, second = tmp_path / "one.annot", tmp_path / "two" / "two.annot"
+    settings = AppSettings(tmp_path / "settings.ini")
+    assert ReviewScope.from_text(settings.review_scope_for(first)).by_coders  # never chosen: each document's coders
+    settings.set_review_scope_for(first, ReviewScope(("ben", "Zoe\u0301 🙂")).to_text())
+    settings.set_review_scope_for(second, ReviewScope().to_text())
+    settings.sync()
+    again = AppSettings(tmp_path / "settings.ini")  # the next run
+    assert ReviewScope.from_text(again.review_scope_for(first)) == ReviewScope(("ben", "Zoe\u0301 🙂"))
+    assert ReviewScope.from_text(again.review_scope_for(second)).by_coders
