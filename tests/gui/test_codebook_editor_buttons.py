@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -32,10 +33,13 @@ LABELS_SQL = ("SELECT l.name FROM labels l JOIN layers y ON y.id = l.layer_id WH
 def on_modal(kind: type, act: Callable[[QWidget], None], seen: list[str] | None = None) -> None:
     """Run `act` on the next modal dialog of type `kind` once it is open (it blocks the test)."""
 
+    deadline = time.monotonic() + 5  # never left polling into the next test
+
     def attempt() -> None:
         modal = QApplication.activeModalWidget()
         if not isinstance(modal, kind):
-            QTimer.singleShot(20, attempt)
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, attempt)
             return
         if seen is not None:
             seen.append(modal.windowTitle())

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,10 +32,13 @@ COUNT_SQL = "SELECT COUNT(*) FROM annotations"
 def on_modal(kind: type, act: Callable[[QWidget], None]) -> None:
     """Run `act` on the next modal dialog of type `kind` once it is open."""
 
+    deadline = time.monotonic() + 5  # never left polling into the next test
+
     def attempt() -> None:
         modal = QApplication.activeModalWidget()
         if not isinstance(modal, kind):
-            QTimer.singleShot(20, attempt)
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, attempt)
             return
         act(modal)
 
