@@ -269,6 +269,57 @@ def bench_merge() -> dict[str, Any]:
     return benchmark()
 
 
+def bench_integrity(documents: int = 10_000, annotations: int = 200_000) -> dict[str, Any]:
+    """What opening for writing costs on a large project: SQLite's quick_check (run at every
+    open for writing; target under 1 s), the full integrity_check (run before an export),
+    the rolling backup (written at most once a day), and the whole open with and without them."""
+    import os
+    import sqlite3
+
+    from .project import Project
+    from .store.database import open_database, rolling_backup_path, write_backup
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "large.annot"
+        build_large_project(path, documents, annotations)
+        conn = sqlite3.connect(path)
+        pages, page_size = conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA page_size").fetchone()[0]
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        quick = _median_time(lambda: conn.execute("PRAGMA quick_check").fetchall(), 5)
+        full = _median_time(lambda: conn.execute("PRAGMA integrity_check").fetchall(), 3)
+        backup_s = _median_time(lambda: write_backup(conn, Path(folder) / "copy.bak"), 3)
+        conn.close()
+
+        def bare_open() -> None:
+            open_database(path).close()
+
+        def open_checked() -> None:
+            Project.open(path).close()
+
+        def open_with_backup() -> None:
+            rolling_backup_path(path).unlink(missing_ok=True)
+            Project.open(path).close()
+
+        previous = os.environ.get("ANNOTATOR_BACKUP")
+        os.environ["ANNOTATOR_BACKUP"] = "0"
+        try:
+            bare_s = _median_time(bare_open, 5)
+            checked_s = _median_time(open_checked, 5)
+        finally:
+            if previous is None:
+                os.environ.pop("ANNOTATOR_BACKUP")
+            else:
+                os.environ["ANNOTATOR_BACKUP"] = previous
+        backed_s = _median_time(open_with_backup, 5)
+        return {
+            "documents": documents, "annotations": annotations, "file_mb": round(path.stat().st_size / 1e6, 1),
+            "page_size": page_size, "pages": pages, "cache_size": cache,
+            "quick_check_s": quick, "integrity_check_s": full, "backup_s": backup_s,
+            "open_without_checks_s": bare_s, "open_for_writing_s": checked_s,
+            "open_for_writing_with_backup_s": backed_s,
+        }
+
+
 SECTIONS: dict[str, Callable[..., dict]] = {
     "startup": bench_startup,
     "import": bench_import,
@@ -277,6 +328,7 @@ SECTIONS: dict[str, Callable[..., dict]] = {
     "agreement": bench_agreement,
     "export": bench_exports,
     "merge": bench_merge,
+    "integrity": bench_integrity,
 }
 
 
@@ -331,6 +383,15 @@ def _print_section(name: str, r: dict[str, Any]) -> None:
     elif name == "open":
         print(f"open {r['documents']:,}-document project, first screen {ms(r['open_first_screen_s'])}   [< 300 ms]")
         print(f"load document + tokens + 500 annotations  {ms(r['load_document_500_annotations_s'])}   [< 30 ms]")
+    elif name == "integrity":
+        print(f"integrity of a {r['documents']:,}-document, {r['annotations']:,}-annotation project "
+              f"({r['file_mb']} MB, {r['pages']:,} pages of {r['page_size']} bytes, cache_size {r['cache_size']})")
+        print(f"  quick_check (every open for writing)    {ms(r['quick_check_s'])}   [< 1000 ms]")
+        print(f"  integrity_check (before an export)      {ms(r['integrity_check_s'])}")
+        print(f"  rolling backup (at most once a day)     {ms(r['backup_s'])}")
+        print(f"  open, no check, no backup               {ms(r['open_without_checks_s'])}")
+        print(f"  open for writing (quick_check)          {ms(r['open_for_writing_s'])}")
+        print(f"  open for writing + rolling backup       {ms(r['open_for_writing_with_backup_s'])}")
     elif name == "gui":
         print(f"GUI cold start on the demo project        {ms(r['cold_start_s'])}   [< 1500 ms]")
         print(f"open 30,000 chars + 1,000 annotations     {ms(r['open_30k_1000_s'])}   [< 150 ms]")

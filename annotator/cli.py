@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +187,40 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+# What reading a damaged project raises from deep inside (SQLite's "malformed", text that
+# is not UTF-8, JSON that does not parse, a row pointing at nothing): said as one line.
+DAMAGE_ERRORS = (sqlite3.DatabaseError, UnicodeDecodeError, json.JSONDecodeError, KeyError)
+
+
+@contextmanager
+def reading_project(path: Path) -> Iterator[None]:
+    """Turn an error from reading project `path` into the one-line damaged (or disk, lock) message."""
+    try:
+        yield
+    except DAMAGE_ERRORS as error:
+        from .store.database import as_project_error
+
+        raise as_project_error(path, error) from error
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .formats.base import ReadOptions
-    from .ops.importing import import_paths
+    from .ops.importing import ImportStopped, import_paths
     from .project import Project
 
     options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator)
-    with Project.open(args.project) as project:
-        report = import_paths(project, args.paths, args.format, options, args.add_labels,
-                              progress=_Bar(not args.json))
+    try:
+        with Project.open(args.project) as project:
+            report = import_paths(project, args.paths, args.format, options, args.add_labels,
+                                  progress=_Bar(not args.json))
+    except ImportStopped as stopped:  # what was stored stays stored: say so on stdout too
+        _print(stopped.report.as_dict(), args.json, "\n".join(_import_lines(stopped.report)))
+        raise
+    _print(report.as_dict(), args.json, "\n".join(_import_lines(report)))
+    return 1 if report.failed or report.conflicts else 0
+
+
+def _import_lines(report: Any) -> list[str]:
     lines = [f"imported: {len(report.imported)} documents, {report.annotations} annotations"
              + (f" ({report.annotations_skipped} already present)" if report.annotations_skipped else ""),
              f"skipped as duplicates: {len(report.duplicates)}", f"failed: {len(report.failed)}"]
@@ -202,8 +229,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     lines += [f"  conflict: {message}" for message in report.conflicts]
     if report.added_labels:
         lines.append("labels added to the codebook: " + "; ".join(report.added_labels))
-    _print(report.as_dict(), args.json, "\n".join(lines))
-    return 1 if report.failed or report.conflicts else 0
+    if report.stopped_at:
+        lines.append(f"stopped at {report.stopped_at}; stored before it: {len(report.stored_files)} files")
+        lines += [f"  stored: {path}" for path in report.stored_files]
+    return lines
 
 
 def format_info(info: dict[str, Any]) -> str:
@@ -231,7 +260,7 @@ def format_info(info: dict[str, Any]) -> str:
 def cmd_info(args: argparse.Namespace) -> int:
     from .project import Project
 
-    with Project.open(args.project, readonly=True) as project:
+    with reading_project(args.project), Project.open(args.project, readonly=True) as project:
         info = project.info()
     _print(info, args.json, format_info(info))
     return 0
@@ -241,7 +270,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .ops.exporting import export_project
     from .project import Project
 
-    with Project.open(args.project, readonly=True) as project:
+    from .store.database import check_integrity
+
+    with reading_project(args.project), Project.open(args.project, readonly=True) as project:
+        check_integrity(project.db, project.path, full=True)  # never a silent partial export
         report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
                                 progress=_Bar(not args.json), gold=args.gold)
     _print(report.as_dict(), args.json, report.as_text())
@@ -271,7 +303,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     annotator_map = dict(_pairs(args.map, "--map"))
     label_map = {_label(a, "--map-label"): _label(b, "--map-label") for a, b in _pairs(args.map_label, "--map-label")}
-    with Project.open(args.project) as project:
+    with reading_project(args.project), Project.open(args.project) as project:
         report = merge_project(project, args.other, annotator_map or None, label_map or None,
                                add_unknown_labels=not args.no_add_labels, progress=_Bar(not args.json))
     _print(report.as_dict(), args.json, report.summary())
@@ -287,7 +319,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
         bootstrap=args.bootstrap,
     )
-    with Project.open(args.project, readonly=True) as project:
+    with reading_project(args.project), Project.open(args.project, readonly=True) as project:
         report = compute_agreement(project, request)
     if args.csv:
         try:
@@ -339,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return HANDLERS[args.command](args)
     except AnnotatorError as error:
         print(f"annotator {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DAMAGE_ERRORS as error:  # the backstop: a damaged project is one line, never a traceback
+        from .store.database import as_project_error
+
+        print(f"annotator {args.command}: {as_project_error(args.project, error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()

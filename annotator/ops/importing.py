@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnnotatorError, BadInputError
+from ..errors import AnnotatorError, BadInputError, ProjectDamagedError, ProjectFileError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
 from ..model import Document, Label, Layer, Role
 from ..nlp import Segmented
@@ -21,7 +21,7 @@ from ..segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
-from ..store.database import explain_sqlite_error
+from ..store.database import as_project_error, open_project_files, project_file_family
 
 Progress = Callable[[int, int, str], None]
 DEFAULT_ANNOTATOR = "imported"
@@ -29,6 +29,32 @@ DEFAULT_ANNOTATOR = "imported"
 
 class ImportCancelled(AnnotatorError):
     """An all-or-nothing import was cancelled; nothing was stored."""
+
+
+INDEX_STEP = "updating the search index"
+
+
+class ImportStopped(ProjectFileError):
+    """The project could not be written (a full disk) part way through an import that keeps
+    finished files: says which files were stored; `report` holds what was done."""
+
+    def __init__(self, path: Path, cause: str, stopped_at: str, report: ImportReport, remaining: int) -> None:
+        stored = report.stored_files
+        count = f"{len(stored)} file{'s' if len(stored) != 1 else ''}"
+        if not stored:
+            done = "no file of this import was stored"
+        elif len(stored) <= 3:
+            done = f"{count} stored before it ({', '.join(stored)})"
+        else:
+            done = f"{count} stored before it ({stored[0]} … {stored[-1]}, in the order given)"
+        if stopped_at == INDEX_STEP:
+            message = f"{cause}; stopped at {stopped_at}: {done}, not yet in the search index (the next search adds them)"
+        else:
+            after = f" and the {remaining} file{'s' if remaining != 1 else ''} after it" if remaining else ""
+            message = f"{cause}; stopped at {stopped_at}: {done}; {stopped_at}{after} not imported"
+        super().__init__(path, message)
+        self.report = report
+        report.stopped_at = stopped_at
 
 
 @dataclass(slots=True)
@@ -45,6 +71,8 @@ class ImportReport:
     files: int = 0
     cancelled: bool = False
     spacy_worker: bool = False  # texts were segmented in a worker process
+    stored_files: list[str] = field(default_factory=list)  # files committed, in order
+    stopped_at: str = ""  # the file being stored when the project could not be written
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form of the report."""
@@ -59,6 +87,8 @@ class ImportReport:
             "conflicts": self.conflicts,
             "cancelled": self.cancelled,
             "spacy_worker": self.spacy_worker,
+            "stored_files": self.stored_files,
+            "stopped_at": self.stopped_at,
         }
 
 
@@ -232,6 +262,7 @@ def _store_file(
         del report.added_labels[labels_before:]
         project.codebook.invalidate()
         raise
+    report.stored_files.append(str(path))
     report.imported.extend(new_ids)
     report.duplicates.extend(duplicates)
     report.conflicts.extend(conflicts)
@@ -313,6 +344,36 @@ def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> 
     report.failed.append((str(path), reason))
 
 
+def _refuse_project_files(project: Project, files: list[Path], report: ImportReport) -> list[Path]:
+    """Drop (as failed) any input that is this project's file, one of the files SQLite keeps
+    beside it, or another project file open in this process: reading one with Python's
+    open() and closing it would drop SQLite's locks on it (and it is not an article)."""
+    own = set(project_file_family(project.path))
+    others = {side for opened in open_project_files() for side in project_file_family(opened)} - own
+    kept = []
+    for path in files:
+        real = Path(os.path.realpath(path))
+        if real in own:
+            report.failed.append((str(path), "is the project file itself (or a file SQLite keeps beside it); "
+                                             "not imported"))
+        elif real in others:
+            report.failed.append((str(path), "is a project file open in this program (or a file SQLite keeps "
+                                             "beside one); to bring in its work, merge it"))
+        else:
+            kept.append(path)
+    return kept
+
+
+def _stopped(project: Project, error: sqlite3.Error, at: str, report: ImportReport, remaining: int,
+             atomic: bool) -> ProjectFileError:
+    """The error for a project that could not be written part way through an import."""
+    explained = as_project_error(project.path, error)
+    if atomic or isinstance(explained, ProjectDamagedError):  # the whole import is one transaction, rolled back: nothing was changed
+        return explained
+    cause = explained.problem.split(";")[0]
+    return ImportStopped(project.path, cause, at, report, remaining)
+
+
 def _input_bytes(files: Sequence[Path]) -> int:
     total = 0
     for path in files:
@@ -333,6 +394,7 @@ def import_paths(
     cancelled: Callable[[], bool] | None = None,
     atomic: bool = False,
     segment_worker: bool | None = None,
+    _inside_transaction: bool = False,
 ) -> ImportReport:
     """Import files and folders; each file is stored whole or not at all.
 
@@ -351,7 +413,7 @@ def import_paths(
         try:
             with project.db.atomic():
                 report = import_paths(project, paths, fmt, options, add_labels, progress, cancelled,
-                                      segment_worker=segment_worker)
+                                      segment_worker=segment_worker, _inside_transaction=True)
                 if report.cancelled:
                     raise ImportCancelled("import cancelled; the project is unchanged")
         finally:
@@ -361,8 +423,10 @@ def import_paths(
 
     options = options or ReadOptions()
     report = ImportReport()
+    atomic_outside = _inside_transaction
     files = expand_inputs([Path(p) for p in paths])
     report.files = len(files)
+    files = _refuse_project_files(project, files, report)
     known = project.documents.hashes()
     language = project.language
     segmenter = make_segmenter(_input_bytes(files), worker=segment_worker)
@@ -388,10 +452,15 @@ def import_paths(
             _record_failure(report, path, error)
             return
         except sqlite3.Error as error:
-            raise explain_sqlite_error(project.path, error) from error
+            remaining = len(files) - files.index(path) - 1
+            raise _stopped(project, error, str(path), report, remaining, atomic_outside) from error
         unindexed += len(documents)
         if unindexed >= INDEX_EVERY:
-            project.documents.index_for_search()
+            try:
+                project.documents.index_for_search()
+            except sqlite3.Error as error:
+                remaining = len(files) - files.index(path) - 1
+                raise _stopped(project, error, INDEX_STEP, report, remaining, atomic_outside) from error
             unindexed = 0
 
     try:
@@ -423,7 +492,10 @@ def import_paths(
     segmenter.close()
     report.spacy_worker = segmenter.worker_batches > 0
     if report.imported:
-        project.documents.index_for_search()
+        try:
+            project.documents.index_for_search()
+        except sqlite3.Error as error:
+            raise _stopped(project, error, INDEX_STEP, report, 0, atomic_outside) from error
     if progress is not None and not report.cancelled:
         progress(len(files), len(files), "")
     project.history.clear()

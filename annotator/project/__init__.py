@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from ..errors import ProjectFileError
+from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
 from ..store.database import (
     ProjectLock,
+    as_project_error,
+    check_integrity,
+    check_project_path,
     close_database,
     create_database,
     explain_sqlite_error,
     open_database,
     register_open,
+    rolling_backup_due,
+    rolling_backup_path,
     unregister_open,
+    unwritable_reason,
+    write_backup,
 )
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
@@ -27,6 +35,10 @@ from .history import History, now
 from .status import StatusStore
 
 PROJECT_SUFFIX = ".annot"
+# Set to 0 to make no rolling backup (`<name>.annot.bak`) when a project is opened for writing.
+BACKUP_ENV = "ANNOTATOR_BACKUP"
+# Project setting ("off" turns the rolling backup off for this project).
+BACKUP_SETTING = "rolling_backup"
 
 
 class Project:
@@ -37,6 +49,11 @@ class Project:
         self.path = path
         self.db = db
         self.readonly = readonly
+        # Why a project opened with allow_readonly=True is read-only ("" otherwise): a
+        # short phrase for the window's banner, e.g. "the folder is read-only".
+        self.readonly_reason = ""
+        # Why the rolling backup could not be written at open ("" when it was, or was not due).
+        self.backup_problem = ""
         self._lock = lock
         self._registered = True
         register_open(path)
@@ -74,39 +91,87 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, path: str | Path, readonly: bool = False, lock: bool = True) -> Project:
-        """Open a project file; refuses files that are not projects, corrupt, newer or locked.
+    def open(cls, path: str | Path, readonly: bool = False, lock: bool = True,
+             allow_readonly: bool = False) -> Project:
+        """Open a project file; refuses files that are not projects, damaged, newer or locked.
 
         `lock=False` is for a second connection of the program that holds the lock
         (a worker thread of the GUI); SQLite itself serialises the writes.
+        `allow_readonly=True`: a project this process cannot write (read-only file, folder
+        or disk, another user's file) opens read-only instead of failing, with
+        `readonly_reason` saying why. Opening for writing runs SQLite's quick_check and
+        keeps the rolling backup `<name>.bak` (at most a day old; ANNOTATOR_BACKUP=0 or
+        the project setting rolling_backup=off turn it off).
         """
         path = Path(path)
-        lock = None if readonly or not lock else ProjectLock(path)  # type: ignore[assignment]
-        if lock is not None:
-            if not path.exists():
-                raise ProjectFileError(path, "does not exist")
-            lock.acquire()
-        project = None
+        check_project_path(path)
+        reason = ""
+        if not readonly:
+            reason = unwritable_reason(path)
+            if reason and not allow_readonly:
+                raise ProjectFileError(path, f"cannot be written ({reason}); it can be opened read-only")
+        try:
+            project = cls._open(path, readonly or bool(reason), lock)
+        except ProjectFileError as error:
+            if readonly or reason or not allow_readonly or "cannot be written" not in error.problem:
+                raise
+            reason = "the project file cannot be written"  # SQLite knew better than os.access
+            project = cls._open(path, True, lock)
+        project.readonly_reason = reason
+        return project
+
+    @classmethod
+    def _open(cls, path: Path, readonly: bool, lock: bool) -> Project:
+        holder = ProjectLock(path) if not readonly and lock else None
+        if holder is not None:
+            holder.acquire()
+        db = project = None
         try:
             db = open_database(path, readonly=readonly)
-            project = cls(path, db, lock, readonly)
+            project = cls(path, db, holder, readonly)
+            if holder is not None:  # the program's own writer checks the file once, before any backup
+                check_integrity(db, path)
             project.codebook.get()
+            if holder is not None:
+                project._keep_rolling_backup()
         except BaseException as error:
             if project is not None:
                 project._registered = False
                 unregister_open(path)
-                project.db.close()
-            if lock is not None:
-                lock.release()
-            if isinstance(error, sqlite3.Error):
-                raise explain_sqlite_error(path, error) from error
+            if db is not None:
+                db.close()
+            if holder is not None:
+                holder.release()
+            if isinstance(error, (sqlite3.Error, UnicodeDecodeError, ValueError, KeyError)):
+                raise as_project_error(path, error) from error
             raise
         return project
 
-    def close(self) -> None:
-        """Checkpoint and close the file, releasing the lock."""
+    def _keep_rolling_backup(self) -> None:
+        """Write `<name>.bak` from this connection if it is missing or older than a day."""
+        if os.environ.get(BACKUP_ENV, "1").strip().lower() in ("0", "off", "no", "false"):
+            return
+        if self.setting(BACKUP_SETTING, "on").strip().lower() in ("0", "off", "no", "false"):
+            return
+        if not rolling_backup_due(self.path):
+            return
+        target = rolling_backup_path(self.path)
         try:
-            close_database(self.db, self.readonly)
+            write_backup(self.db.conn, target)
+        except (OSError, sqlite3.Error) as error:
+            self.backup_problem = f"the rolling backup {target.name} could not be written ({error})"
+
+    def close(self) -> None:
+        """Checkpoint and close the file, releasing the lock.
+
+        If the checkpoint fails (a full disk), everything is still closed and the lock
+        released; then a ProjectFileError says the latest changes are kept in the -wal.
+        """
+        problem: ProjectFileError | None = None
+        try:
+            close_database(self.db, self.readonly, self.path)
+        except ProjectFileError as error:
+            problem = error
         finally:
             if self._registered:
                 self._registered = False
@@ -114,12 +179,22 @@ class Project:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+        if problem is not None:
+            raise problem
 
     def __enter__(self) -> Project:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            self.close()
+        except ProjectFileError as closing:
+            if exc is None:
+                raise
+            # Both matter to the user: what stopped the work, and where its changes now are.
+            exc.args = (f"{exc}; {closing.problem}",)
+            if isinstance(exc, AnnotatorError) and hasattr(exc, "problem"):
+                exc.problem = f"{exc.problem}; {closing.problem}"  # type: ignore[attr-defined]
 
     # ----- facts --------------------------------------------------------------------
 
@@ -127,6 +202,13 @@ class Project:
         """A value of the project table (language, created_at, codebook, …)."""
         row = self.db.execute("SELECT value FROM project WHERE key = ?", [key]).fetchone()
         return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a project setting (e.g. `rolling_backup` = "off"); not an undoable edit."""
+        if self.readonly:
+            raise ProjectFileError(self.path, "is open read-only; settings cannot be changed")
+        with self.db.atomic():
+            self.db.execute("INSERT OR REPLACE INTO project (key, value) VALUES (?, ?)", [key, value])
 
     @property
     def language(self) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -13,6 +14,15 @@ from ..errors import ProjectDamagedError, ProjectFileError
 from .schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+BACKUP_SUFFIX = ".bak"
+BACKUP_MAX_AGE_S = 24 * 3600
+CHECK_MMAP_BYTES = 1 << 30
+NOT_A_PROJECT = "is not an Annotator project (not an SQLite file)"
+
+# Nothing in this module opens a project file with anything but SQLite: on POSIX, closing
+# any other descriptor of a file drops every lock SQLite holds on it in this process, and
+# another program may then delete the WAL under our connection (sqlite.org/howtocorrupt,
+# section 2.2). Sizes and kinds come from os.stat; the header is read by SQLite.
 
 
 def explain_sqlite_error(path: Path, error: sqlite3.Error) -> ProjectFileError:
@@ -23,12 +33,39 @@ def explain_sqlite_error(path: Path, error: sqlite3.Error) -> ProjectFileError:
     elif "locked" in text or "busy" in text:
         problem = "the project is busy in another program; try again when it is closed"
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
-        problem = "the project file is corrupt (SQLite reports: " + str(error) + ")"
+        return ProjectDamagedError(path, f"SQLite reports: {error}")
     elif "readonly" in text or "read-only" in text:
         problem = "the project file cannot be written (read-only file or folder)"
     else:
         problem = f"database error: {error}"
     return ProjectFileError(path, problem)
+
+
+_NOT_DAMAGE = ("disk is full", "disk i/o", "locked", "busy", "readonly", "read-only", "unable to open",
+               "interrupted", "out of memory")
+
+
+def as_project_error(path: Path, error: BaseException) -> ProjectFileError:
+    """The one-line error for an exception met while reading project `path`: a full disk,
+    a lock or a read-only file are said as such; anything else that comes from reading
+    the file (SQLite's "malformed", text that is not UTF-8, JSON that does not parse, a
+    row that points nowhere) means the file is damaged."""
+    if isinstance(error, ProjectFileError):
+        return error
+    text = str(error).lower()
+    if isinstance(error, sqlite3.Error) and any(marker in text for marker in _NOT_DAMAGE):
+        return explain_sqlite_error(path, error)
+    if isinstance(error, json.JSONDecodeError):
+        detail = f"a stored value is not valid JSON: {error.msg}"
+    elif isinstance(error, UnicodeDecodeError):
+        detail = "stored text is not valid UTF-8"
+    elif isinstance(error, KeyError):
+        detail = f"a row refers to something missing ({error})"
+    elif isinstance(error, sqlite3.Error):
+        detail = f"SQLite reports: {error}"
+    else:
+        detail = f"{type(error).__name__}: {error}"
+    return ProjectDamagedError(path, detail)
 
 
 # Project files this process has open (resolved paths), so that no output of ours is
@@ -64,30 +101,53 @@ def project_file_family(path: Path) -> list[Path]:
     return [real.with_name(real.name + suffix) for suffix in PROJECT_SIDE_SUFFIXES]
 
 
-def check_integrity(conn: sqlite3.Connection | sqlite_utils.Database, path: Path) -> None:
-    """Run SQLite's quick_check; raise ProjectDamagedError naming the file if it fails."""
-    execute = conn.execute
+def check_integrity(conn: sqlite3.Connection | sqlite_utils.Database, path: Path, full: bool = False) -> None:
+    """Run SQLite's quick_check (with `full`, integrity_check, which also compares every
+    index with its table); raise ProjectDamagedError naming the file if it fails.
+
+    quick_check finds damaged pages and records; only the full check finds an index entry
+    that no longer matches its row, through which a lookup would silently miss the row.
+    """
+    pragma = "integrity_check" if full else "quick_check"
     try:
-        rows = [row[0] for row in execute("PRAGMA quick_check(5)").fetchall()]
+        # The check reads every page once: memory-mapped reads make it about twice as fast
+        # (a larger cache_size does not help a single pass); the map is dropped after.
+        conn.execute(f"PRAGMA mmap_size = {CHECK_MMAP_BYTES}").fetchall()
+        try:
+            rows = [row[0] for row in conn.execute(f"PRAGMA {pragma}(5)").fetchall()]
+        finally:
+            conn.execute("PRAGMA mmap_size = 0").fetchall()
     except sqlite3.DatabaseError as error:
         raise ProjectDamagedError(path, str(error)) from error
     if rows != ["ok"]:
-        raise ProjectDamagedError(path, "SQLite's integrity check: " + "; ".join(str(r) for r in rows[:2]))
+        found = " ".join(str(row) for row in rows[:3]).replace("*** in database main ***", "").split()
+        raise ProjectDamagedError(path, "SQLite's integrity check: " + " ".join(found))
 
 
 class ProjectLock:
-    """An exclusive advisory lock on `<project>.lock`, held while a program has it open."""
+    """An exclusive advisory lock on `<project>.lock`, held while a program has it open.
+
+    The lock file is never removed: a process that opened it a moment before another
+    unlinked it would lock the old inode while a third created a new file, and both would
+    think they hold the project. On release the holder's process id is cleared instead.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path.with_name(path.name + ".lock")
         self._handle: int | None = None
+        self._writable = False
 
     def acquire(self) -> None:
         """Take the lock or raise ProjectFileError naming the holder."""
+        writable = True
         try:
             handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
-            return  # read-only folder: locking is advisory, opening proceeds
+            try:  # someone else's lock file: flock needs only a read descriptor
+                handle = os.open(self.path, os.O_RDONLY)
+                writable = False
+            except OSError:
+                return  # no lock file and none can be made: the folder cannot be written either
         try:
             _lock_handle(handle)
         except OSError:
@@ -100,20 +160,27 @@ class ProjectLock:
                 self.path.with_suffix(""),
                 f"is open in another running Annotator{who}; close it there first",
             ) from None
-        os.ftruncate(handle, 0)
-        os.write(handle, str(os.getpid()).encode())
+        if writable:
+            try:
+                os.ftruncate(handle, 0)
+                os.pwrite(handle, str(os.getpid()).encode(), 0)
+            except OSError:
+                pass  # a full disk: the lock holds, only the holder's id is missing
         self._handle = handle
+        self._writable = writable
 
     def release(self) -> None:
-        """Release the lock and remove the lock file."""
+        """Release the lock, clearing the holder's id; the file stays (see the class docstring)."""
         if self._handle is None:
             return
         try:
-            self.path.unlink(missing_ok=True)
+            if self._writable:
+                os.ftruncate(self._handle, 0)
         except OSError:
             pass
-        os.close(self._handle)
-        self._handle = None
+        finally:
+            os.close(self._handle)
+            self._handle = None
 
 
 def _lock_handle(handle: int) -> None:
@@ -153,25 +220,102 @@ def create_database(path: Path) -> sqlite_utils.Database:
     return db
 
 
-def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
-    """Open an existing project file, checking it is one of ours, and migrate it."""
-    if not path.exists():
-        raise ProjectFileError(path, "does not exist")
-    if path.is_dir():
-        raise ProjectFileError(path, "is a folder, not a project file")
-    with open(path, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise ProjectFileError(path, "is not an Annotator project (not an SQLite file)")
+def check_project_path(path: Path) -> os.stat_result:
+    """Refuse a missing path, a folder or an empty file (SQLite would take it for a new database)."""
     try:
-        if readonly:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        else:
-            conn = sqlite3.connect(path)
+        found = os.stat(path)
+    except FileNotFoundError:
+        raise ProjectFileError(path, "does not exist") from None
+    except OSError as error:
+        raise ProjectFileError(path, f"cannot be read ({error.strerror})") from None
+    if os.path.isdir(path):
+        raise ProjectFileError(path, "is a folder, not a project file")
+    if found.st_size == 0:
+        raise ProjectFileError(path, NOT_A_PROJECT)
+    return found
+
+
+def unwritable_reason(path: Path) -> str:
+    """Why this process cannot write the project at `path` ("" if it can): SQLite needs the
+    file and, for its -wal and -shm, the folder."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        if os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 1):
+            return "the disk is read-only"
+    except (OSError, AttributeError):
+        pass
+    if not os.access(path, os.W_OK):
+        try:
+            owner = os.stat(path).st_uid
+        except OSError:
+            owner = None
+        if hasattr(os, "geteuid") and owner is not None and owner != os.geteuid():
+            return "the project file belongs to another user"
+        return "the project file is read-only"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "the folder is read-only"
+    for side in ("-wal", "-shm"):
+        other = path.with_name(path.name + side)
+        if other.exists() and not os.access(other, os.W_OK):
+            return f"{other.name} beside it is read-only"
+    return ""
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI that reads `path` without writing anything.
+
+    `mode=ro` sees every committed change, including those still in the -wal, but must be
+    able to create or use the -shm beside the file. In a folder this process cannot write,
+    a file with no pending -wal is read `immutable` (SQLite then needs no -shm and takes no
+    locks); one with a pending -wal is still read `mode=ro`, which works when its -shm is
+    there and fails, with a message, when it is not (immutable would silently skip the
+    changes in the -wal).
+    """
+    uri = path.resolve().as_uri()
+    folder = path.parent if str(path.parent) else Path(".")
+    if os.access(folder, os.W_OK | os.X_OK):
+        return f"{uri}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return f"{uri}?mode=ro"
+    return f"{uri}?mode=ro&immutable=1"
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        return sqlite3.connect(read_only_uri(path), uri=True)
+    return sqlite3.connect(path)
+
+
+def _header_error(path: Path, error: sqlite3.Error, readonly: bool) -> ProjectFileError:
+    text = str(error).lower()
+    if "not a database" in text:
+        return ProjectFileError(path, NOT_A_PROJECT)
+    if readonly and "unable to open" in text:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            return ProjectFileError(
+                path, f"has changes in {wal.name} that cannot be read in a folder this program cannot "
+                "write (its -shm is missing); copy the project with its -wal to a writable folder")
+    return as_project_error(path, error)
+
+
+def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
+    """Open an existing project file, checking it is one of ours, and migrate it.
+
+    The file is only ever opened by SQLite (see the note at the top of this module).
+    """
+    check_project_path(path)
+    try:
+        conn = _connect(path, readonly)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.Error as error:
-        raise explain_sqlite_error(path, error) from error
+        try:
+            conn.close()
+        except UnboundLocalError:
+            pass
+        raise _header_error(path, error, readonly) from error
     if version > SCHEMA_VERSION:
         conn.close()
         raise ProjectFileError(
@@ -186,7 +330,7 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
         application = conn.execute("SELECT value FROM project WHERE key = 'application'").fetchone()
     except sqlite3.Error as error:
         conn.close()
-        raise explain_sqlite_error(path, error) from error
+        raise as_project_error(path, error) from error
     if application is None or application[0] != APPLICATION_ID:
         conn.close()
         raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
@@ -196,11 +340,7 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
         if version < SCHEMA_VERSION:
             if readonly:
                 raise ProjectFileError(path, "uses an older schema; open it for writing to upgrade it")
-            conn.close()
-            backup = backup_before_migration(path, version)
-            conn = sqlite3.connect(path)
-            _configure(conn, readonly)
-            db = sqlite_utils.Database(conn, execute_plugins=False)
+            backup = backup_before_migration(conn, path, version)
             try:
                 _migrate(db, version)
             except sqlite3.Error as error:
@@ -210,20 +350,53 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
             raise ProjectFileError(path, f"is damaged: tables missing: {', '.join(sorted(missing))}")
     except sqlite3.Error as error:
         conn.close()
-        raise explain_sqlite_error(path, error) from error
+        raise as_project_error(path, error) from error
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
-def backup_before_migration(path: Path, version: int) -> Path:
-    """Copy the project file (after a checkpoint) to `<name>.v<version>.bak` before upgrading."""
-    conn = sqlite3.connect(path)
+def write_backup(conn: sqlite3.Connection, target: Path) -> Path:
+    """Write a consistent snapshot of `conn`'s database to `target` with SQLite's backup API,
+    atomically: into a temporary file beside it, then renamed over it."""
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    backup = path.with_name(f"{path.name}.v{version}.bak")
-    shutil.copy2(path, backup)
-    return backup
+        copy = sqlite3.connect(temporary)
+        try:
+            conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
+        os.replace(temporary, target)
+    except BaseException:
+        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+        raise
+    return target
+
+
+def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the project (through SQLite: every committed change, WAL included) to
+    `<name>.v<version>.bak` before upgrading it."""
+    return write_backup(conn, path.with_name(f"{path.name}.v{version}.bak"))
+
+
+def rolling_backup_path(path: Path) -> Path:
+    """Where the rolling backup of a project is kept: `<name>.annot.bak` beside it."""
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def rolling_backup_due(path: Path, now: float | None = None) -> bool:
+    """Whether the rolling backup is missing or older than a day."""
+    try:
+        made = os.stat(rolling_backup_path(path)).st_mtime
+    except OSError:
+        return True
+    return (time.time() if now is None else now) - made > BACKUP_MAX_AGE_S
 
 
 def _migrate(db: sqlite_utils.Database, version: int) -> None:
@@ -237,12 +410,29 @@ def _migrate(db: sqlite_utils.Database, version: int) -> None:
             db.execute(f"PRAGMA user_version = {target + 1}")
 
 
-def close_database(db: sqlite_utils.Database, readonly: bool = False) -> None:
-    """Checkpoint the WAL into the main file (so a copied file is complete) and close."""
+def wal_kept_message(path: Path, cause: str) -> str:
+    """What to tell a user whose latest changes are only in the project's -wal."""
+    return (f"could not finish writing the project file ({cause}); its latest changes are kept in "
+            f"{path.name}-wal, which must stay beside it (copy the two together), or reopen the project "
+            "when there is space")
+
+
+def close_database(db: sqlite_utils.Database, readonly: bool = False, path: Path | None = None) -> None:
+    """Checkpoint the WAL into the main file (so a copied file is complete) and close.
+
+    The connection is closed whatever happens; if the checkpoint failed (a full disk), a
+    ProjectFileError then says where the changes are (when `path` is given).
+    """
+    failure: sqlite3.Error | None = None
     try:
         if not readonly:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:
-        pass
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.ProgrammingError:
+        pass  # closed already: nothing left to write
+    except sqlite3.Error as error:
+        failure = error
     finally:
         db.close()
+    if failure is not None and path is not None:
+        cause = explain_sqlite_error(path, failure).problem.split(";")[0]
+        raise ProjectFileError(path, wal_kept_message(path, cause)) from failure
