@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import inspect
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -52,8 +51,6 @@ READONLY_STYLE = "background: #FFF4CE; color: #5C4400; padding: 6px 12px; border
 
 def open_project_file(path: Path) -> Project:
     """Open a project for the window: read-only (with the reason) when the file cannot be written."""
-    if "allow_readonly" not in inspect.signature(Project.open).parameters:  # TEMPORARY until the store lands it
-        return Project.open(path)
     return Project.open(path, allow_readonly=True)
 
 
@@ -68,7 +65,7 @@ def readonly_reason(project: Project | None) -> str:
     """Why the project cannot be changed ('' when it can)."""
     if project is None or not project.readonly:
         return ""
-    return getattr(project, "readonly_reason", "") or "the project file cannot be written"
+    return project.readonly_reason or "the project file cannot be written"  # opened with readonly=True
 
 
 class MainWindow(QMainWindow):
