@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFontDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import AnnotatorError, ProjectDamagedError, ProjectFileError
-from ..model import Status
+from ..model import Role, Status
 from ..project import PROJECT_SUFFIX, Project
 from ..project.history import ChangeSet
 from ..store.database import explain_sqlite_error
@@ -318,7 +319,14 @@ class MainWindow(QMainWindow):
         """Show an open project (the window owns it from now on); asks who annotates if unknown."""
         name = annotator or self.settings.annotator_for(project.path)
         project.codebook.get()  # a damaged file fails here, before the shown project is closed
-        if not annotator and (not name or project.annotators.get(name) is None):
+        if project.readonly and (not name or project.annotators.get(name) is None):
+            name = self._reader_name(project)  # no new annotator can be stored: view as an existing one
+            if not name:
+                self._close_quietly(project)
+                self.show_error("Cannot open the project", f"{project.path}\n\nis read-only and has no annotators "
+                                "yet, so there is nothing to show.")
+                return False
+        elif not annotator and (not name or project.annotators.get(name) is None):
             from .dialogs.identity import ask_annotator
 
             name = ask_annotator(project, self, name or "") or ""
@@ -353,6 +361,12 @@ class MainWindow(QMainWindow):
         self.show_document(first)
         self._update_actions()
         return True
+
+    @staticmethod
+    def _reader_name(project: Project) -> str:
+        """The first annotator of a read-only project ('' if it has none), to view its work as."""
+        people = [a.name for a in project.annotators.list() if a.role is Role.ANNOTATOR]
+        return people[0] if people else ""
 
     def _show_readonly(self, reason: str) -> None:
         """Show the read-only banner (reason '' hides it) and switch every way of editing off or on."""
@@ -731,12 +745,22 @@ class MainWindow(QMainWindow):
         """Annotate as someone else (asks if no name is given); my view becomes theirs."""
         if self.project is None:
             return
-        if name is None:
+        if name is None and self.project.readonly:  # only existing annotators: none can be added
+            people = [a.name for a in self.project.annotators.list()]
+            current = people.index(self.annotator) if self.annotator in people else 0
+            name, ok = QInputDialog.getItem(self, "Switch annotator", "Read-only project: view the work of",
+                                            people, current, False)
+            if not ok:
+                return
+        elif name is None:
             from .dialogs.identity import ask_annotator
 
             name = ask_annotator(self.project, self, self.annotator)
             if not name:
                 return
+        if self.project.readonly and self.project.annotators.get(name) is None:
+            self.show_message(f'Read-only: "{name}" is not an annotator of this project and cannot be added.')
+            return
         if not self.project.readonly:
             self.project.annotators.ensure(name)
         self.project.history.clear()  # one person's undo must not revert another's work

@@ -502,3 +502,37 @@ def test_a_platform_plugin_that_cannot_load_gives_our_message(tmp_path: Path) ->
     assert "annotator: the desktop window cannot start: Qt could not load its platform plugin (wayland)" \
         in result.stderr
     assert "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0" in result.stderr
+
+
+def test_a_read_only_project_is_viewed_as_an_existing_annotator(qtbot, settings, tmp_path: Path) -> None:
+    """No annotator can be added to a read-only file: an unknown name views the first one's work instead."""
+    path = make_project(tmp_path)
+    window = new_window(qtbot, settings)
+    assert window.set_project(Project.open(path, readonly=True), annotator="zed")
+    assert window.annotator == "ada" and window.annotations_panel.model.rowCount() == 1
+
+    def pick_ben(dialog: QWidget) -> None:
+        from PySide6.QtWidgets import QComboBox
+
+        combo = dialog.findChild(QComboBox)
+        combo.setFocus()
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        dialog.accept()
+
+    on_modal(QWidget, pick_ben)
+    window.actions_by_name["switch_annotator"].trigger()
+    assert window.annotator == "ben" and window.annotations_panel.model.rowCount() == 0
+    assert read_only_rows(path, "SELECT name FROM annotators ORDER BY id") == [("ada",), ("ben",)]
+
+
+def test_file_close_that_fails_says_where_the_changes_are(qtbot, settings, tmp_path: Path, immutable) -> None:
+    path = make_project(tmp_path)
+    window = new_window(qtbot, settings)
+    open_from_file_menu(qtbot, window, path)
+    tag_with_key(qtbot, window, 20, 25)
+    immutable(path)
+    window.actions_by_name["close_project"].trigger()  # File → Close project
+
+    assert window.project is None and window.pages.currentIndex() == WELCOME_PAGE
+    boxes = visible_boxes(window)
+    assert len(boxes) == 1 and str(path) in boxes[0].text() and "study.annot-wal" in boxes[0].text()
