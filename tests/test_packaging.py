@@ -7,6 +7,7 @@ import configparser
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -168,6 +169,13 @@ def test_shell_scripts_parse(script: str) -> None:
     done = subprocess.run(["bash", "-n", str(PACKAGING / script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert os.access(PACKAGING / script, os.X_OK)
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_shell_scripts_pass_shellcheck() -> None:
+    scripts = [str(PACKAGING / "pyinstaller" / "build.sh"), str(PACKAGING / "linux" / "install.sh")]
+    done = subprocess.run(["shellcheck", *scripts], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 # ----- desktop entry, MIME type, metainfo ------------------------------------------------
@@ -402,6 +410,19 @@ def test_a_distribution_without_licence_text_is_listed_as_such_and_fails_strict(
     assert rows["mute-pkg"][1:4] == ["1.0", "Custom", "terms"] and "NO LICENCE TEXT FOUND" in " ".join(rows["mute-pkg"])
     assert "Zoë Ñandú \U0001F4DC" in (tmp_path / "strict" / "talkative.txt").read_text(encoding="utf-8")
     assert "Required by: talkative" in (tmp_path / "strict" / "mute-pkg.txt").read_text(encoding="utf-8")
+
+
+def test_collect_licenses_missing_names_the_project_and_requirements_not_installed(tmp_path: Path) -> None:
+    """What build.sh asks first: one line of names, status 1; nothing and status 0 here."""
+    empty = collect_licenses(tmp_path / "unused", "--missing", "--path", str(tmp_path))
+    assert empty.returncode == 1, empty.stderr
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert empty.stdout.splitlines() == [" ".join(
+        ["discourse-annotator", *(re.split(r"[<>=!~;\[ ]", line)[0].lower().replace("_", "-")
+                                  for line in pyproject["dependencies"])])]
+    here = collect_licenses(tmp_path / "unused", "--missing")
+    assert (here.returncode, here.stdout, here.stderr) == (0, "", "")
+    assert not (tmp_path / "unused").exists()
 
 
 def test_collect_licenses_will_not_empty_a_folder_that_is_not_its_own(tmp_path: Path) -> None:

@@ -80,6 +80,7 @@ def command_blocks() -> list[str]:
 def block(heading_words: str) -> str:
     """The bash block that follows the README text `heading_words` (the nearest one after it)."""
     readme = README.read_text(encoding="utf-8")
+    assert heading_words in readme, f"README.md no longer has {heading_words!r}: update COVERAGE here"
     start = readme.index(heading_words)
     match = FENCE.search(readme, start)
     assert match is not None and match[1] == "bash", f"no bash block after {heading_words!r}"
@@ -113,7 +114,8 @@ def test_every_readme_block_is_run_or_is_data() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert block(INSTALL_AND_TEST) in ci
     others = [(language, text) for language, text in blocks if language != "bash"]
-    assert [language for language, _ in others] == ["json", ""]
+    assert [language for language, _ in others] == ["json", ""], \
+        "README.md has a new fenced block: a command (```bash, run it here) or data (say so here)"
     import json
 
     assert set(json.loads(others[0][1])) == {"id", "text", "meta", "spans", "labels"}  # data, not a command

@@ -69,6 +69,10 @@ fi
 # The project and everything it needs must be installed in that Python: one line if not,
 # with the command that fixes it (not a line per missing package).
 if ! MISSING="$("$PYTHON" "$ROOT/packaging/collect_licenses.py" --missing)"; then
+  if [ -z "$MISSING" ]; then
+    echo "build.sh: $(shown "$ROOT/packaging/collect_licenses.py") --missing failed with $(shown "$PYTHON")" >&2
+    exit 1
+  fi
   read -r -a NAMES <<< "$MISSING"
   WHAT="${NAMES[0]:-?}"
   for name in "${NAMES[@]:1:2}"; do WHAT="$WHAT, $name"; done
