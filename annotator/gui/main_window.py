@@ -1,75 +1,40 @@
-"""The main window: documents, the article in the editor, codebook, annotations, document labels."""
+"""The main window: documents, the article in the editor, codebook, annotations, document labels.
+
+This module holds the window's life cycle (opening, showing and closing a project), moving
+between documents and annotating; the rest is split by concept into mixins: window_layout
+(widgets, docks, status bar), menus (actions, toolbar, shortcuts list), file_safety
+(read-only banner, refused writes, damaged files), window_history (per-person undo) and
+window_tools (find, view, focus, windows of their own)."""
 
 from __future__ import annotations
 
 import html
-import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QPoint, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QFontDialog,
-    QInputDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QStackedWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QFileSystemWatcher, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
 
-from ..errors import AnnotatorError, ProjectDamagedError, ProjectFileError
+from ..errors import AnnotatorError
 from ..model import Role, Status
 from ..project import PROJECT_SUFFIX, Project
 from ..project.history import ChangeSet
 from ..store.database import explain_sqlite_error
-from .actions import ACTIONS, MENUS, make_action, shortcut_text
-from .dialogs.welcome import WelcomeScreen
-from .editor import EDITOR_SHORTCUTS, AnnotationEditor
-from .panels.annotations import AnnotationsPanel
-from .panels.codebook import CodebookPanel
-from .panels.document_labels import DocumentLabelsPanel
-from .panels.document_rows import done_count
-from .panels.documents import DocumentsPanel
+from .actions import shortcut_text
+from .file_safety import DAMAGE_ERRORS, damaged_error, open_project_file, readonly_reason
+from .menus import MenusMixin
 from .settings import AppSettings
+from .window_history import HistoryMixin
+from .window_layout import WindowLayoutMixin, centre_on_screen
+from .window_tools import ToolsMixin
+
+__all__ = ["WELCOME_PAGE", "WORK_PAGE", "MainWindow", "centre_on_screen"]
 
 WELCOME_PAGE, WORK_PAGE = 0, 1
-MAX_LAYER_KEYS = 9
-# Actions that change the project file: off while the project is read-only.
-EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
-# What reading a damaged file can raise past the store (bytes that are not UTF-8, JSON cut short…).
-DAMAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DatabaseError, UnicodeDecodeError, json.JSONDecodeError)
-READONLY_STYLE = "background: #FFF4CE; color: #5C4400; padding: 6px 12px; border-bottom: 1px solid #E0C97A;"
 
 
-def open_project_file(path: Path) -> Project:
-    """Open a project for the window: read-only (with the reason) when the file cannot be written."""
-    return Project.open(path, allow_readonly=True)
-
-
-def damaged_error(path: Path, error: BaseException) -> ProjectFileError:
-    """The one-line message for a project whose contents could not be read."""
-    if isinstance(error, ProjectFileError):
-        return error
-    return ProjectDamagedError(path, str(error) or type(error).__name__)
-
-
-def readonly_reason(project: Project | None) -> str:
-    """Why the project cannot be changed ('' when it can)."""
-    if project is None or not project.readonly:
-        return ""
-    return project.readonly_reason or "the project file cannot be written"  # opened with readonly=True
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainWindow):
     """One project at a time: the welcome screen, or the work area with its panels."""
 
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
@@ -100,156 +65,6 @@ class MainWindow(QMainWindow):
             self.editor.set_font(font)
         self.show_welcome()
 
-    # ----- building --------------------------------------------------------------------
-
-    def _build_widgets(self) -> None:
-        self.welcome = WelcomeScreen(self)
-        self.welcome.sig_new.connect(self.new_project)
-        self.welcome.sig_open.connect(self.choose_project)
-        self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
-        self.welcome.sig_demo.connect(self.open_demo)
-        self.editor = AnnotationEditor(self)
-        self.editor.sig_changed.connect(lambda changes: self._apply_changes(changes, from_editor=True))
-        self.editor.sig_annotation_selected.connect(self._editor_selected)
-        self.editor.sig_message.connect(self.show_message)
-        self.editor.font_changed.connect(self.settings.set_font)
-        self.editor.sig_write_failed.connect(self.show_write_failure)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.welcome)
-        self.pages.addWidget(self.editor)
-        self.readonly_banner = QLabel(self)
-        self.readonly_banner.setObjectName("readonly_banner")
-        self.readonly_banner.setWordWrap(True)
-        self.readonly_banner.setStyleSheet(READONLY_STYLE)
-        self.readonly_banner.hide()
-        central = QWidget(self)
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.readonly_banner)
-        column.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-
-        self.documents_panel = DocumentsPanel(self, settings=self.settings)
-        self.documents_panel.sig_document_selected.connect(self.show_document)
-        # Sorting or filtering moves the current document: keep "Document n / N" true.
-        for signal in (self.documents_panel.model.modelReset, self.documents_panel.model.layoutChanged):
-            signal.connect(self._update_status)
-        self.documents_panel.view.activated.connect(lambda _index: self.focus_text())
-        self.codebook_panel = CodebookPanel(self)
-        self.codebook_panel.sig_label_clicked.connect(self.apply_label)
-        self.codebook_panel.sig_layer_clicked.connect(self._layer_clicked)
-        self.annotations_panel = AnnotationsPanel(self)
-        self.annotations_panel.sig_annotation_clicked.connect(self._annotation_clicked)
-        self.annotations_panel.sig_changed.connect(self._apply_changes)
-        self.annotations_panel.sig_message.connect(self.show_message)
-        self.labels_panel = DocumentLabelsPanel(self)
-        self.labels_panel.sig_changed.connect(self._apply_changes)
-        self.labels_panel.sig_message.connect(self.show_message)
-        area = Qt.DockWidgetArea
-        self.docks: dict[str, QDockWidget] = {}
-        for name, title, widget, where in (
-            ("documents", "Documents", self.documents_panel, area.LeftDockWidgetArea),
-            ("codebook", "Codebook", self.codebook_panel, area.RightDockWidgetArea),
-            ("document_labels", "Document labels", self.labels_panel, area.RightDockWidgetArea),
-            ("annotations", "Annotations", self.annotations_panel, area.BottomDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"{name}_dock")
-            dock.setWidget(widget)
-            self.addDockWidget(where, dock)
-            self.docks[name] = dock
-        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [400, 320], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
-
-    def _build_actions(self) -> None:
-        self.actions_by_name: dict[str, QAction] = {}
-        menus = {title: self.menuBar().addMenu(title) for title in MENUS}
-        self.toolbar = QToolBar("Main toolbar", self)
-        self.toolbar.setObjectName("main_toolbar")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(self.toolbar)
-        for spec in ACTIONS:
-            action = make_action(spec, self)
-            slot: Callable[..., object] = getattr(self, spec.slot)
-            if spec.checkable:
-                action.toggled.connect(slot)
-            else:
-                action.triggered.connect(lambda _checked=False, slot=slot: slot())
-            menus[spec.menu].addAction(action)
-            if spec.toolbar:
-                self.toolbar.addAction(action)
-            self.addAction(action)
-            self.actions_by_name[spec.name] = action
-            if spec.name in ("search", "next_not_done", "import"):
-                self.toolbar.addSeparator()
-        # Layers: F1..F9 make a span layer active; Ctrl+Shift+F1..F9 show or hide it.
-        self.layer_menu = menus["&Document"].addMenu("Active &layer")
-        self.visibility_menu = menus["&View"].addMenu("&Layers shown")
-        self.layer_group = QActionGroup(self)
-        self.layer_actions: list[QAction] = []
-        self.visibility_actions: dict[str, QAction] = {}
-        menus["&View"].addSeparator()
-        for number, (name, dock) in enumerate(self.docks.items(), 1):
-            toggle = dock.toggleViewAction()
-            toggle.setShortcut(QKeySequence(f"Ctrl+Alt+{number}"))
-            toggle.setText(f"{dock.windowTitle()} panel")
-            menus["&View"].addAction(toggle)
-            self.actions_by_name[f"panel_{name}"] = toggle
-        # Ctrl+= zooms in too: on most keyboards "+" needs Shift, "=" does not.
-        self.actions_by_name["zoom_in"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        self.show_others_action = self.actions_by_name["show_others"]
-        # Blind coding: others' work is never shown at start, nor carried over to another
-        # annotator or project; it is switched on for the moment only.
-        self.show_others_action.setChecked(False)
-        self.toolbar.addAction(self.show_others_action)
-
-    def _build_status_bar(self) -> None:
-        self.annotator_label = QLabel(self)
-        self.layer_label = QLabel(self)
-        self.position_label = QLabel(self)
-        self.done_label = QLabel(self)
-        for label in (self.layer_label, self.annotator_label, self.position_label, self.done_label):
-            label.setContentsMargins(8, 0, 8, 0)
-            self.statusBar().addPermanentWidget(label)
-
-    def _rebuild_layer_actions(self) -> None:
-        for action in self.layer_actions:
-            self.layer_group.removeAction(action)
-            self.removeAction(action)
-            action.deleteLater()
-        for action in self.visibility_actions.values():
-            self.removeAction(action)
-            action.deleteLater()
-        self.layer_menu.clear()
-        self.visibility_menu.clear()
-        self.layer_actions = []
-        self.visibility_actions = {}
-        if self.project is None:
-            return
-        spans = [layer for layer in self.project.codebook.get().layers if layer.kind == "span"]
-        for number, layer in enumerate(spans[:MAX_LAYER_KEYS], 1):
-            action = QAction(layer.name, self)
-            action.setCheckable(True)
-            action.setShortcut(QKeySequence(f"F{number}"))
-            action.triggered.connect(lambda _checked=False, name=layer.name: self.set_active_layer(name))
-            self.layer_group.addAction(action)
-            self.layer_menu.addAction(action)
-            self.addAction(action)
-            self.layer_actions.append(action)
-            shown = QAction(layer.name, self)
-            shown.setCheckable(True)
-            shown.setChecked(self.editor.is_layer_visible(layer.name))
-            shown.setShortcut(QKeySequence(f"Ctrl+Shift+F{number}"))
-            shown.toggled.connect(lambda visible, name=layer.name: self.editor.set_layer_visible(name, visible))
-            self.visibility_menu.addAction(shown)
-            self.addAction(shown)
-            self.visibility_actions[layer.name] = shown
-        if spans and self.active_layer not in {layer.name for layer in spans}:
-            self.active_layer = spans[0].name
-        self.set_active_layer(self.active_layer)
-
     # ----- projects ----------------------------------------------------------------------
 
     def show_welcome(self) -> None:
@@ -264,20 +79,6 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_status()
         self.setWindowTitle("Discourse Annotator")
-
-    def show_error(self, title: str, text: str) -> QMessageBox:
-        """A message box that does not block (kept in `message_box` until the next one)."""
-        if self.message_box is not None:
-            self.message_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.open()
-        self.message_box = box
-        return box
-
-    def show_message(self, text: str) -> None:
-        """A transient message in the status bar."""
-        self.statusBar().showMessage(text, 8000)
 
     def open_project(self, path: Path, annotator: str | None = None, quiet: bool = False) -> bool:
         """Open a project file (read-only, with a banner, if it cannot be written); on failure say
@@ -296,24 +97,6 @@ class MainWindow(QMainWindow):
             else:
                 self._close_quietly(project)
             return self._open_failed(damaged_error(path, error), quiet)
-
-    def _open_failed(self, error: AnnotatorError, quiet: bool) -> bool:
-        text = f"{error.path}\n\n{error.problem}" if isinstance(error, ProjectFileError) else str(error)
-        if quiet:
-            self.show_message(f"The last project could not be opened: {error}")
-        else:
-            self.show_error("Cannot open the project", text)
-        if self.project is None:
-            self.show_welcome()
-        return False
-
-    @staticmethod
-    def _close_quietly(project: Project) -> None:
-        """Close a project that failed to load; its own error has been shown already."""
-        try:
-            project.close()
-        except (AnnotatorError, sqlite3.Error):
-            pass
 
     def set_project(self, project: Project, annotator: str | None = None) -> bool:
         """Show an open project (the window owns it from now on); asks who annotates if unknown."""
@@ -368,29 +151,6 @@ class MainWindow(QMainWindow):
         people = [a.name for a in project.annotators.list() if a.role is Role.ANNOTATOR]
         return people[0] if people else ""
 
-    def _show_readonly(self, reason: str) -> None:
-        """Show the read-only banner (reason '' hides it) and switch every way of editing off or on."""
-        self.readonly_banner.setText(f"<b>Read-only:</b> changes cannot be saved — {html.escape(reason)}")
-        self.readonly_banner.setVisible(bool(reason))
-        self.editor.set_readonly(reason)
-        self.labels_panel.setEnabled(not reason)
-        view = self.annotations_panel.view
-        if reason and view.editTriggers() != view.EditTrigger.NoEditTriggers:
-            self._edit_triggers = view.editTriggers()
-            view.setEditTriggers(view.EditTrigger.NoEditTriggers)
-        elif not reason and hasattr(self, "_edit_triggers"):
-            view.setEditTriggers(self._edit_triggers)
-
-    def show_write_failure(self, text: str) -> None:
-        """A change could not be saved (read-only, disk full, damaged): one message box naming the project."""
-        self.show_error("The change was not saved", f"{text}\n\nThe project stays open; what is shown was saved "
-                        "up to the change before.")
-
-    @property
-    def readonly(self) -> bool:
-        """True while the open project cannot be changed."""
-        return bool(readonly_reason(self.project))
-
     def close_project(self, show_welcome: bool = True) -> None:
         """Close the project (everything is saved already) and show the welcome screen."""
         if self.project is not None:
@@ -418,30 +178,6 @@ class MainWindow(QMainWindow):
         if show_welcome:
             self.settings.last_project = None
             self.show_welcome()
-
-    def _project_file_changed(self, path: str) -> None:
-        """If the open project file was deleted or moved, save what the connection holds and say so."""
-        project = self.project
-        if project is None or Path(path) != project.path:
-            return
-        if project.path.exists():
-            if path not in self._watcher.files():
-                self._watcher.addPath(path)  # editors that replace files drop the watch
-            return
-        rescue = project.path.with_name(project.path.stem + ".recovered" + PROJECT_SUFFIX)
-        try:
-            target = sqlite3.connect(rescue)
-            with target:
-                project.db.conn.backup(target)
-            target.close()
-            saved = f"Everything up to your last change was saved to\n{rescue}\n\nOpen that file to go on."
-        except sqlite3.Error as error:
-            saved = f"A copy could not be written next to it ({error})."
-        self.close_project()
-        self.show_error(
-            "The project file disappeared",
-            f"{project.path} was moved, renamed or deleted while it was open.\n\n{saved}",
-        )
 
     def choose_project(self) -> None:
         """Ask for a project file and open it."""
@@ -612,133 +348,6 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._update_actions()
 
-    def _after_history(self, changes: ChangeSet | None, verb: str) -> None:
-        if changes is None:
-            self.show_message(f"Nothing to {verb}.")
-            return
-        if changes.codebook:  # a deleted layer came back, or went again
-            self.reload_codebook()
-        if changes.documents and self.document_id not in changes.documents:
-            target = sorted(changes.documents)[0]
-            self.documents_panel.model.refresh_documents(changes.documents)
-            if not self.documents_panel.select_document(target):
-                self.show_document(target)
-            self._update_actions()
-        else:
-            self._apply_changes(changes)
-        self.show_message(f"{verb.capitalize()}: {changes.description}")
-
-    def undo(self) -> None:
-        """Undo the last change (switching to its document if needed)."""
-        if self.project is not None and not self.readonly:
-            with self._guard():
-                self._after_history(self.project.history.undo(), "undo")
-
-    def redo(self) -> None:
-        """Redo the last undone change."""
-        if self.project is not None and not self.readonly:
-            with self._guard():
-                self._after_history(self.project.history.redo(), "redo")
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn refused operations into a status message and file trouble into a message box."""
-        try:
-            yield
-        except ProjectFileError as error:
-            self.show_error("The project file has a problem", f"{error.path}\n\n{error.problem}")
-        except AnnotatorError as error:
-            self.show_message(str(error))
-        except sqlite3.Error as error:
-            path = self.project.path if self.project is not None else ""
-            self.show_error(
-                "The project file cannot be used",
-                f"{path}\n\n{error}\n\nThe last change was not saved. If the file was moved, deleted or made "
-                "read-only, put it back (or make it writable) and open it again.",
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            path = self.project.path if self.project is not None else Path("project")
-            damaged = damaged_error(path, error)
-            self.show_error("The project file is damaged", f"{damaged.path}\n\n{damaged.problem}")
-
-    # ----- finding -------------------------------------------------------------------
-
-    def find_in_document(self) -> None:
-        """Open the editor's find bar."""
-        if self.document_id is not None:
-            self.editor.find_in_document()
-
-    def search_corpus(self) -> None:
-        """Open the corpus search dialog."""
-        if self.project is None:
-            return
-        from .dialogs.corpus_search import CorpusSearchDialog
-
-        dialog = CorpusSearchDialog(self.project, self)
-        dialog.sig_hit_chosen.connect(self.go_to_hit)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = dialog
-        dialog.show()
-
-    def go_to_hit(self, document_id: str, start: int, end: int) -> None:
-        """Show a document and select a stretch of its text."""
-        if self.document_id != document_id and not self.documents_panel.select_document(document_id):
-            self.show_document(document_id)
-        if end > start:
-            self.select_text(start, end)
-        else:
-            self.editor.view.setFocus()
-
-    def select_text(self, start: int, end: int) -> None:
-        """Select [start, end) (code points) in the text and scroll to it."""
-        self.editor.set_selection(start, end)
-        self.editor.view.setFocus()
-
-    # ----- view ----------------------------------------------------------------------
-
-    def toggle_others(self, shown: bool) -> None:
-        """Show or hide other annotators' work (read-only)."""
-        self.editor.show_others(shown)
-        if shown:
-            self.show_message("Showing other annotators' work (read-only): blind coding is off until you switch it back.")
-        if self.project is not None:
-            self.annotations_panel.load(self.project, self.document_id, self.annotator, shown)
-
-    def zoom_in(self) -> None:
-        """Larger text."""
-        self.editor.zoom_in()
-
-    def zoom_out(self) -> None:
-        """Smaller text."""
-        self.editor.zoom_out()
-
-    def choose_font(self) -> None:
-        """Choose the text font."""
-        ok, font = QFontDialog.getFont(self.editor.reading_font(), self, "Text font")
-        if ok:
-            self.editor.set_font(font)
-            self.settings.set_font(font)
-
-    def focus_documents(self) -> None:
-        """Move the keyboard focus to the document list."""
-        self.docks["documents"].show()
-        self.documents_panel.view.setFocus()
-
-    def focus_text(self) -> None:
-        """Move the keyboard focus to the text."""
-        self.editor.view.setFocus()
-
-    def focus_codebook(self) -> None:
-        """Move the keyboard focus to the codebook filter."""
-        self.docks["codebook"].show()
-        self.codebook_panel.filter_box.setFocus()
-        self.codebook_panel.filter_box.selectAll()
-
-    def focus_annotations(self) -> None:
-        """Move the keyboard focus to the annotations list."""
-        self.docks["annotations"].show()
-        self.annotations_panel.view.setFocus()
-
     # ----- annotator, codebook, import -----------------------------------------------------
 
     def switch_annotator(self, name: str | None = None) -> None:
@@ -826,108 +435,7 @@ class MainWindow(QMainWindow):
         self.documents_changed()
         self.show_message(f"Imported {len(getattr(report, 'imported', []))} document(s).")
 
-    # ----- help ----------------------------------------------------------------------
-
-    def shortcut_rows(self) -> list[tuple[str, str, str]]:
-        """(where, keys, action) for every shortcut of the window and the editor."""
-        rows = [
-            (spec.menu.replace("&", ""), shortcut_text(self.actions_by_name[spec.name]), spec.text.replace("&", ""))
-            for spec in ACTIONS
-        ]
-        for name, action in self.actions_by_name.items():
-            if name.startswith("panel_"):
-                rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
-        rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
-        rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
-        for action in self.layer_actions:
-            rows.append(("Layers", shortcut_text(action), f"Active layer: {action.text()}"))
-        rows.extend(("Text", keys, what) for keys, what in EDITOR_SHORTCUTS)
-        rows.append(("Documents", "Up / Down, Enter", "Move in the document list; Enter goes to the text"))
-        rows.append(("Annotations", "F2 / Delete", "Edit the note or attributes in place / delete"))
-        return rows
-
-    def show_shortcuts(self) -> None:
-        """List every keyboard shortcut."""
-        from .dialogs.shortcuts import ShortcutsDialog
-
-        dialog = ShortcutsDialog(self.shortcut_rows(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = dialog
-        dialog.show()
-
-    # ----- windows of their own: each lives in its package and gets this window ---------
-
-    def merge_project(self) -> None:
-        """File → Merge project…: annotator/gui/dialogs/merge_dialog.py."""
-        if self.readonly:
-            return
-        from .dialogs.merge_dialog import run_merge_dialog
-
-        run_merge_dialog(self)
-
-    def export_corpus(self) -> None:
-        """File → Export…: annotator/gui/dialogs/export_dialog.py."""
-        from .dialogs.export_dialog import run_export_dialog
-
-        run_export_dialog(self)
-
-    def show_agreement(self) -> None:
-        """Analyze → Agreement: annotator/gui/agreement/."""
-        from .agreement import show_agreement
-
-        show_agreement(self)
-
-    def show_review(self) -> None:
-        """Review → Compare and adjudicate: annotator/gui/review/."""
-        from .review import show_review
-
-        show_review(self)
-
-    def show_about(self) -> None:
-        """The About box."""
-        from .dialogs.about import show_about
-
-        show_about(self)
-
     # ----- status and life cycle ------------------------------------------------------------
-
-    def _update_status(self) -> None:
-        project = self.project
-        if project is None:
-            for label in (self.annotator_label, self.layer_label, self.position_label, self.done_label):
-                label.clear()
-            return
-        self.annotator_label.setText(f"Annotator: <b>{html.escape(self.annotator)}</b>")
-        model = self.documents_panel.model
-        row = self.documents_panel.current_row()
-        shown = model.rowCount()
-        position = "–" if row is None else str(row + 1)
-        extra = f" (filtered from {self._documents_total})" if shown != self._documents_total else ""
-        self.position_label.setText(f"Document {position} / {shown}{extra}")
-        self.done_label.setText(f"Done: {done_count(project, self.annotator)} / {self._documents_total}")
-
-    def _update_actions(self) -> None:
-        has_project = self.project is not None
-        has_document = has_project and self.document_id is not None
-        for name in ("import", "close_project", "search", "switch_annotator", "codebook_editor", "next",
-                     "previous", "next_not_done", "show_others", "merge_project", "export", "agreement",
-                     "review"):
-            self.actions_by_name[name].setEnabled(has_project)
-        for name in ("mark_done", "reopen", "find", "delete"):
-            self.actions_by_name[name].setEnabled(has_document)
-        history = self.project.history if self.project is not None else None
-        undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
-        undo.setEnabled(bool(history and history.can_undo) and not self.readonly)
-        redo.setEnabled(bool(history and history.can_redo) and not self.readonly)
-        undo.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
-        redo.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
-        if has_document and self.project is not None:
-            status = self.project.status.get(self.document_id or "", self.annotator)
-            self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)
-            self.actions_by_name["reopen"].setEnabled(status is Status.DONE)
-        if self.readonly:
-            for name in EDITING_ACTIONS:
-                self.actions_by_name[name].setEnabled(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Remember the layout and the project, then close the project file (saying so, before
@@ -942,9 +450,4 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         super().closeEvent(event)
 
-
-def centre_on_screen(window: QMainWindow) -> None:
-    """Move a window to the middle of its screen (first start, no saved geometry)."""
-    screen = window.screen().availableGeometry()
-    window.move(screen.center() - QPoint(window.width() // 2, window.height() // 2))
 

@@ -1,0 +1,154 @@
+"""The main window's menus and toolbar: actions built from actions.ACTIONS, the layer actions,
+which of them are enabled, and the list of keyboard shortcuts (Help → Keyboard shortcuts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+from ..model import Status
+from .actions import ACTIONS, MENUS, make_action, shortcut_text
+from .editor import EDITOR_SHORTCUTS
+from .window_state import WindowState
+
+MAX_LAYER_KEYS = 9
+# Actions that change the project file: off while the project is read-only.
+EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
+
+
+class MenusMixin(WindowState):
+    """Builds the menus and toolbar and keeps their actions' enabled state and texts true."""
+
+    def _build_actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        menus = {title: self.menuBar().addMenu(title) for title in MENUS}
+        self.toolbar = QToolBar("Main toolbar", self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        for spec in ACTIONS:
+            action = make_action(spec, self)
+            slot: Callable[..., object] = getattr(self, spec.slot)
+            if spec.checkable:
+                action.toggled.connect(slot)
+            else:
+                action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            menus[spec.menu].addAction(action)
+            if spec.toolbar:
+                self.toolbar.addAction(action)
+            self.addAction(action)
+            self.actions_by_name[spec.name] = action
+            if spec.name in ("search", "next_not_done", "import"):
+                self.toolbar.addSeparator()
+        # Layers: F1..F9 make a span layer active; Ctrl+Shift+F1..F9 show or hide it.
+        self.layer_menu = menus["&Document"].addMenu("Active &layer")
+        self.visibility_menu = menus["&View"].addMenu("&Layers shown")
+        self.layer_group = QActionGroup(self)
+        self.layer_actions: list[QAction] = []
+        self.visibility_actions: dict[str, QAction] = {}
+        menus["&View"].addSeparator()
+        for number, (name, dock) in enumerate(self.docks.items(), 1):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(f"Ctrl+Alt+{number}"))
+            toggle.setText(f"{dock.windowTitle()} panel")
+            menus["&View"].addAction(toggle)
+            self.actions_by_name[f"panel_{name}"] = toggle
+        # Ctrl+= zooms in too: on most keyboards "+" needs Shift, "=" does not.
+        self.actions_by_name["zoom_in"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        self.show_others_action = self.actions_by_name["show_others"]
+        # Blind coding: others' work is never shown at start, nor carried over to another
+        # annotator or project; it is switched on for the moment only.
+        self.show_others_action.setChecked(False)
+        self.toolbar.addAction(self.show_others_action)
+
+    def _rebuild_layer_actions(self) -> None:
+        for action in self.layer_actions:
+            self.layer_group.removeAction(action)
+            self.removeAction(action)
+            action.deleteLater()
+        for action in self.visibility_actions.values():
+            self.removeAction(action)
+            action.deleteLater()
+        self.layer_menu.clear()
+        self.visibility_menu.clear()
+        self.layer_actions = []
+        self.visibility_actions = {}
+        if self.project is None:
+            return
+        spans = [layer for layer in self.project.codebook.get().layers if layer.kind == "span"]
+        for number, layer in enumerate(spans[:MAX_LAYER_KEYS], 1):
+            action = QAction(layer.name, self)
+            action.setCheckable(True)
+            action.setShortcut(QKeySequence(f"F{number}"))
+            action.triggered.connect(lambda _checked=False, name=layer.name: self.set_active_layer(name))
+            self.layer_group.addAction(action)
+            self.layer_menu.addAction(action)
+            self.addAction(action)
+            self.layer_actions.append(action)
+            shown = QAction(layer.name, self)
+            shown.setCheckable(True)
+            shown.setChecked(self.editor.is_layer_visible(layer.name))
+            shown.setShortcut(QKeySequence(f"Ctrl+Shift+F{number}"))
+            shown.toggled.connect(lambda visible, name=layer.name: self.editor.set_layer_visible(name, visible))
+            self.visibility_menu.addAction(shown)
+            self.addAction(shown)
+            self.visibility_actions[layer.name] = shown
+        if spans and self.active_layer not in {layer.name for layer in spans}:
+            self.active_layer = spans[0].name
+        self.set_active_layer(self.active_layer)
+
+    # ----- help ----------------------------------------------------------------------
+
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        """(where, keys, action) for every shortcut of the window and the editor."""
+        rows = [
+            (spec.menu.replace("&", ""), shortcut_text(self.actions_by_name[spec.name]), spec.text.replace("&", ""))
+            for spec in ACTIONS
+        ]
+        for name, action in self.actions_by_name.items():
+            if name.startswith("panel_"):
+                rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
+        rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
+        rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
+        for action in self.layer_actions:
+            rows.append(("Layers", shortcut_text(action), f"Active layer: {action.text()}"))
+        rows.extend(("Text", keys, what) for keys, what in EDITOR_SHORTCUTS)
+        rows.append(("Documents", "Up / Down, Enter", "Move in the document list; Enter goes to the text"))
+        rows.append(("Annotations", "F2 / Delete", "Edit the note or attributes in place / delete"))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        """List every keyboard shortcut."""
+        from .dialogs.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_rows(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.show()
+
+    def _update_actions(self) -> None:
+        has_project = self.project is not None
+        has_document = has_project and self.document_id is not None
+        for name in ("import", "close_project", "search", "switch_annotator", "codebook_editor", "next",
+                     "previous", "next_not_done", "show_others", "merge_project", "export", "agreement",
+                     "review"):
+            self.actions_by_name[name].setEnabled(has_project)
+        for name in ("mark_done", "reopen", "find", "delete"):
+            self.actions_by_name[name].setEnabled(has_document)
+        history = self.project.history if self.project is not None else None
+        undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
+        undo.setEnabled(bool(history and history.can_undo) and not self.readonly)
+        redo.setEnabled(bool(history and history.can_redo) and not self.readonly)
+        undo.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
+        redo.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
+        if has_document and self.project is not None:
+            status = self.project.status.get(self.document_id or "", self.annotator)
+            self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)
+            self.actions_by_name["reopen"].setEnabled(status is Status.DONE)
+        if self.readonly:
+            for name in EDITING_ACTIONS:
+                self.actions_by_name[name].setEnabled(False)
+

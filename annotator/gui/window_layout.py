@@ -1,0 +1,117 @@
+"""The main window's layout: the welcome / work pages, the read-only banner, the four docked
+panels and their proportions, and the status bar."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from .dialogs.welcome import WelcomeScreen
+from .editor import AnnotationEditor
+from .file_safety import READONLY_STYLE
+from .panels.annotations import AnnotationsPanel
+from .panels.codebook import CodebookPanel
+from .panels.document_labels import DocumentLabelsPanel
+from .panels.document_rows import done_count
+from .panels.documents import DocumentsPanel
+from .window_state import WindowState
+
+
+class WindowLayoutMixin(WindowState):
+    """Builds the widgets and docks of the main window and fills its status bar."""
+
+    def _build_widgets(self) -> None:
+        self.welcome = WelcomeScreen(self)
+        self.welcome.sig_new.connect(self.new_project)
+        self.welcome.sig_open.connect(self.choose_project)
+        self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
+        self.welcome.sig_demo.connect(self.open_demo)
+        self.editor = AnnotationEditor(self)
+        self.editor.sig_changed.connect(lambda changes: self._apply_changes(changes, from_editor=True))
+        self.editor.sig_annotation_selected.connect(self._editor_selected)
+        self.editor.sig_message.connect(self.show_message)
+        self.editor.font_changed.connect(self.settings.set_font)
+        self.editor.sig_write_failed.connect(self.show_write_failure)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(self.editor)
+        self.readonly_banner = QLabel(self)
+        self.readonly_banner.setObjectName("readonly_banner")
+        self.readonly_banner.setWordWrap(True)
+        self.readonly_banner.setStyleSheet(READONLY_STYLE)
+        self.readonly_banner.hide()
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.readonly_banner)
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.documents_panel = DocumentsPanel(self, settings=self.settings)
+        self.documents_panel.sig_document_selected.connect(self.show_document)
+        # Sorting or filtering moves the current document: keep "Document n / N" true.
+        for signal in (self.documents_panel.model.modelReset, self.documents_panel.model.layoutChanged):
+            signal.connect(self._update_status)
+        self.documents_panel.view.activated.connect(lambda _index: self.focus_text())
+        self.codebook_panel = CodebookPanel(self)
+        self.codebook_panel.sig_label_clicked.connect(self.apply_label)
+        self.codebook_panel.sig_layer_clicked.connect(self._layer_clicked)
+        self.annotations_panel = AnnotationsPanel(self)
+        self.annotations_panel.sig_annotation_clicked.connect(self._annotation_clicked)
+        self.annotations_panel.sig_changed.connect(self._apply_changes)
+        self.annotations_panel.sig_message.connect(self.show_message)
+        self.labels_panel = DocumentLabelsPanel(self)
+        self.labels_panel.sig_changed.connect(self._apply_changes)
+        self.labels_panel.sig_message.connect(self.show_message)
+        area = Qt.DockWidgetArea
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, widget, where in (
+            ("documents", "Documents", self.documents_panel, area.LeftDockWidgetArea),
+            ("codebook", "Codebook", self.codebook_panel, area.RightDockWidgetArea),
+            ("document_labels", "Document labels", self.labels_panel, area.RightDockWidgetArea),
+            ("annotations", "Annotations", self.annotations_panel, area.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{name}_dock")
+            dock.setWidget(widget)
+            self.addDockWidget(where, dock)
+            self.docks[name] = dock
+        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [400, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        self.annotator_label = QLabel(self)
+        self.layer_label = QLabel(self)
+        self.position_label = QLabel(self)
+        self.done_label = QLabel(self)
+        for label in (self.layer_label, self.annotator_label, self.position_label, self.done_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    def _update_status(self) -> None:
+        project = self.project
+        if project is None:
+            for label in (self.annotator_label, self.layer_label, self.position_label, self.done_label):
+                label.clear()
+            return
+        self.annotator_label.setText(f"Annotator: <b>{html.escape(self.annotator)}</b>")
+        model = self.documents_panel.model
+        row = self.documents_panel.current_row()
+        shown = model.rowCount()
+        position = "–" if row is None else str(row + 1)
+        extra = f" (filtered from {self._documents_total})" if shown != self._documents_total else ""
+        self.position_label.setText(f"Document {position} / {shown}{extra}")
+        self.done_label.setText(f"Done: {done_count(project, self.annotator)} / {self._documents_total}")
+
+
+
+def centre_on_screen(window: QMainWindow) -> None:
+    """Move a window to the middle of its screen (first start, no saved geometry)."""
+    screen = window.screen().availableGeometry()
+    window.move(screen.center() - QPoint(window.width() // 2, window.height() // 2))
+

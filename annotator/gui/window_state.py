@@ -1,0 +1,55 @@
+"""The state MainWindow keeps, declared once for the mixins (menus, layout, file safety, undo, tools) that use it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PySide6.QtGui import QAction, QActionGroup
+    from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QMessageBox, QStackedWidget, QToolBar, QWidget
+
+    from ..errors import AnnotatorError
+    from ..project import Project
+    from .dialogs.welcome import WelcomeScreen
+    from .editor import AnnotationEditor
+    from .panels.annotations import AnnotationsPanel
+    from .panels.codebook import CodebookPanel
+    from .panels.document_labels import DocumentLabelsPanel
+    from .panels.documents import DocumentsPanel
+    from .settings import AppSettings
+
+
+class WindowState:
+    """Attributes set by MainWindow.__init__ and its builders (declared here for readers and type checkers)."""
+
+    settings: AppSettings
+    project: Project | None
+    annotator: str
+    document_id: str | None
+    active_layer: str
+    message_box: QMessageBox | None
+    close_error: AnnotatorError | None
+    dialog: QWidget | None
+    welcome: WelcomeScreen
+    editor: AnnotationEditor
+    pages: QStackedWidget
+    readonly_banner: QLabel
+    documents_panel: DocumentsPanel
+    codebook_panel: CodebookPanel
+    annotations_panel: AnnotationsPanel
+    labels_panel: DocumentLabelsPanel
+    docks: dict[str, QDockWidget]
+    toolbar: QToolBar
+    actions_by_name: dict[str, QAction]
+    layer_menu: QMenu
+    visibility_menu: QMenu
+    layer_group: QActionGroup
+    layer_actions: list[QAction]
+    visibility_actions: dict[str, QAction]
+    show_others_action: QAction
+    annotator_label: QLabel
+    layer_label: QLabel
+    position_label: QLabel
+    done_label: QLabel
+    _documents_total: int
+    _watcher: Any
