@@ -270,10 +270,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .ops.exporting import export_project
     from .project import Project
 
-    from .store.database import check_integrity
-
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
-        check_integrity(project.db, project.path, full=True)  # never a silent partial export
         report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
                                 progress=_Bar(not args.json), gold=args.gold)
     _print(report.as_dict(), args.json, report.as_text())

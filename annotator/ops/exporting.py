@@ -422,7 +422,8 @@ def export_project(
     targets.check(out)
     if save_report:
         targets.check(report_path, "export's report")
-    check_integrity(project.db, project.path)
+    # The full check: quick_check misses damage confined to an index, which can drop rows.
+    check_integrity(project.db, project.path, full=True)
     with reading(project):
         selection = _selected(project, annotator, layer, done_only, gold)
         book = project.codebook.get()
