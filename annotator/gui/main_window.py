@@ -372,7 +372,6 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             return
         if not self.project.readonly:
             self.project.annotators.ensure(name)
-        self.project.history.clear()  # one person's undo must not revert another's work
         self.show_others_action.setChecked(False)  # blind coding for the next person
         self.annotator = name
         self.settings.set_annotator_for(self.project.path, name)

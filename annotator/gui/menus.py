@@ -16,7 +16,8 @@ from .window_state import WindowState
 
 MAX_LAYER_KEYS = 9
 # Actions that change the project file: off while the project is read-only.
-EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
+EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo",
+                   "undo_curator", "redo_curator")
 
 
 class MenusMixin(WindowState):
@@ -43,6 +44,15 @@ class MenusMixin(WindowState):
             self.actions_by_name[spec.name] = action
             if spec.name in ("search", "next_not_done", "import"):
                 self.toolbar.addSeparator()
+        # The curator's decisions (made in the review window) are undone there, not by the
+        # Undo of whoever is annotating here: a pair of their own, triggered by the review.
+        for verb, keys in (("undo", "Ctrl+Alt+Z"), ("redo", "Ctrl+Alt+Shift+Z")):
+            action = QAction(f"{verb.capitalize()} the curator's decision", self)
+            action.setObjectName(f"{verb}_curator")
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(lambda _checked=False, slot=getattr(self, f"{verb}_curator"): slot())
+            menus["&Review"].addAction(action)
+            self.actions_by_name[f"{verb}_curator"] = action
         # Layers: F1..F9 make a span layer active; Ctrl+Shift+F1..F9 show or hide it.
         self.layer_menu = menus["&Document"].addMenu("Active &layer")
         self.visibility_menu = menus["&View"].addMenu("&Layers shown")
@@ -111,6 +121,9 @@ class MenusMixin(WindowState):
         for name, action in self.actions_by_name.items():
             if name.startswith("panel_"):
                 rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
+        for verb in ("undo", "redo"):
+            rows.append(("Review", shortcut_text(self.actions_by_name[f"{verb}_curator"]),
+                         f"{verb.capitalize()} the curator's newest decision (the review window's {verb})"))
         rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
         rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
         for action in self.layer_actions:
@@ -138,12 +151,7 @@ class MenusMixin(WindowState):
             self.actions_by_name[name].setEnabled(has_project)
         for name in ("mark_done", "reopen", "find", "delete"):
             self.actions_by_name[name].setEnabled(has_document)
-        history = self.project.history if self.project is not None else None
-        undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
-        undo.setEnabled(bool(history and history.can_undo) and not self.readonly)
-        redo.setEnabled(bool(history and history.can_redo) and not self.readonly)
-        undo.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
-        redo.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
+        self.update_history_actions()
         if has_document and self.project is not None:
             status = self.project.status.get(self.document_id or "", self.annotator)
             self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)

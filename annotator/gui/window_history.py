@@ -6,6 +6,8 @@ pair of actions ("undo_curator" / "redo_curator") that the review window trigger
 
 from __future__ import annotations
 
+from ..model import Role
+from ..ops import curation
 from ..project.history import ChangeSet
 from .file_safety import FileSafetyMixin
 
@@ -30,14 +32,64 @@ class HistoryMixin(FileSafetyMixin):
         self.show_message(f"{verb.capitalize()}: {changes.description}")
 
     def undo(self) -> None:
-        """Undo the last change (switching to its document if needed)."""
+        """Undo the newest change of this window's annotator (switching to its document if needed)."""
         if self.project is not None and not self.readonly:
             with self._guard():
-                self._after_history(self.project.history.undo(), "undo")
+                self._after_history(self.project.history.undo(self.annotator), "undo")
 
     def redo(self) -> None:
-        """Redo the last undone change."""
+        """Redo the change this window's annotator undid last."""
         if self.project is not None and not self.readonly:
             with self._guard():
-                self._after_history(self.project.history.redo(), "redo")
+                self._after_history(self.project.history.redo(self.annotator), "redo")
 
+    def curator(self) -> str:
+        """The name the review's decisions are made under (the project's curator, or the default one)."""
+        if self.project is None:
+            return curation.DEFAULT_CURATOR
+        curators = [a.name for a in self.project.annotators.list() if a.role is Role.CURATOR]
+        return curators[0] if curators else curation.DEFAULT_CURATOR
+
+    def undo_curator(self) -> None:
+        """Undo the curator's newest decision (the review window's Undo); this window stays where it is."""
+        self._curator_history("undo")
+
+    def redo_curator(self) -> None:
+        """Redo the curator's decision undone last (the review window's Redo)."""
+        self._curator_history("redo")
+
+    def _curator_history(self, verb: str) -> None:
+        if self.project is None or self.readonly:
+            return
+        history = self.project.history
+        with self._guard():
+            changes = (history.undo if verb == "undo" else history.redo)(self.curator())
+            if changes is None:
+                self.show_message(f"No decision of the curator to {verb}.")
+                return
+            if changes.codebook:
+                self.reload_codebook()
+            self._apply_changes(changes)
+            self.show_message(f"{verb.capitalize()} (curator): {changes.description}")
+
+    def update_history_actions(self) -> None:
+        """Undo / Redo say (text, tooltip) and allow only what this window's annotator did; the
+        curator's pair likewise for the curator's decisions."""
+        history = self.project.history if self.project is not None and not self.readonly else None
+        for verb, keys in (("undo", "Ctrl+Z"), ("redo", "Ctrl+Shift+Z")):
+            step = None
+            if history is not None:
+                step = history.undo_step(self.annotator) if verb == "undo" else history.redo_step(self.annotator)
+            action = self.actions_by_name[verb]
+            action.setEnabled(step is not None)
+            action.setText(f"&{verb.capitalize()} {step.description}" if step else f"&{verb.capitalize()}")
+            tip = f"{verb.capitalize()} {step.description}" if step else f"Nothing of yours to {verb}"
+            action.setToolTip(f"{tip} ({keys})")
+            step = None
+            if history is not None:
+                curator = self.curator()
+                step = history.undo_step(curator) if verb == "undo" else history.redo_step(curator)
+            action = self.actions_by_name[f"{verb}_curator"]
+            action.setEnabled(step is not None)
+            action.setText(f"{verb.capitalize()} curator: {step.description}" if step
+                           else f"{verb.capitalize()} the curator's decision")

@@ -1,0 +1,141 @@
+"""Undo offers only what this window's user did (issue 18, item 7); File → Recent projects (item 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.project import Project
+from tests.gui.conftest import stored
+
+GOLD_SQL = (
+    "SELECT l.name, a.span_start, a.span_end FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
+    "JOIN labels l ON l.id = a.label_id WHERE p.role = 'curator' AND a.document_id = ?"
+)
+OWN_SQL = (
+    "SELECT l.name, a.span_start, a.span_end FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
+    "JOIN labels l ON l.id = a.label_id WHERE p.name = ? AND a.document_id = ? ORDER BY a.span_start"
+)
+
+
+@pytest.fixture
+def demo_window(qtbot, settings, demo_path: Path):
+    """The main window on a fresh copy of the demo project, annotating as ada."""
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(Project.open(demo_path), annotator="ada")
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+def open_review(qtbot, main):
+    """Review → Compare and adjudicate, comparing ada and ben (ticked as a user would)."""
+    from annotator.gui.review import ReviewWindow
+
+    main.actions_by_name["review"].trigger()
+    review = main.findChild(ReviewWindow, "review_window")
+    assert review is not None and review.isVisible()
+    for row in range(review.annotator_list.count()):
+        item = review.annotator_list.item(row)
+        wanted = item.data(Qt.ItemDataRole.UserRole) in ("ada", "ben")
+        item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: not review.counts_pending())
+    return review
+
+
+def accept_first_label_disagreement(qtbot, review) -> None:
+    """Click the first open label disagreement and the Accept button."""
+    row = next(n for n, d in enumerate(review.found) if d.kind == "label" and not d.resolved)
+    tree = review.disagreement_list
+    item = tree.topLevelItem(row)
+    tree.scrollToItem(item)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center())
+    qtbot.mouseClick(review.accept_button, Qt.MouseButton.LeftButton)
+
+
+def tag(qtbot, main, start: int, end: int, key: str) -> None:
+    """Select [start, end) in the text and press a label key."""
+    main.editor.view.setFocus()
+    main.editor.set_selection(start, end)
+    qtbot.keyClick(main.editor.view, key)
+
+
+# ----- item 7: Undo belongs to the window's own user ------------------------------------------
+
+
+def test_undo_after_adjudicating_offers_only_the_annotators_own_steps(qtbot, demo_window, demo_path: Path) -> None:
+    main = demo_window
+    review = open_review(qtbot, main)
+    document = review.document_id
+    accept_first_label_disagreement(qtbot, review)
+    gold = stored(demo_path, GOLD_SQL, (document,))
+    assert len(gold) == 1
+    review.close()
+
+    undo = main.actions_by_name["undo"]
+    assert not undo.isEnabled()  # ada has done nothing: the curator's accept is not hers to undo
+    assert undo.text() == "&Undo"
+    undo.trigger()
+    assert stored(demo_path, GOLD_SQL, (document,)) == gold
+
+    main.show_document(document)
+    own = stored(demo_path, OWN_SQL, ("ada", document))
+    text = main.project.documents.text(document)
+    start = text.index(" ") + 1
+    tag(qtbot, main, start, start + 4, "1")
+    added = stored(demo_path, OWN_SQL, ("ada", document))
+    assert len(added) == len(own) + 1
+    assert undo.isEnabled() and undo.text().startswith("&Undo add ")
+    assert "curator" not in undo.toolTip()
+    undo.trigger()
+    assert stored(demo_path, OWN_SQL, ("ada", document)) == own
+    assert stored(demo_path, GOLD_SQL, (document,)) == gold  # the curator's decision stays
+    assert not undo.isEnabled()
+    redo = main.actions_by_name["redo"]
+    assert redo.isEnabled() and redo.text().startswith("&Redo add ")
+
+
+def test_the_curators_undo_reverts_the_decision_not_the_annotators_work(
+    qtbot, demo_window, demo_path: Path
+) -> None:
+    main = demo_window
+    review = open_review(qtbot, main)
+    document = review.document_id
+    accept_first_label_disagreement(qtbot, review)
+    assert len(stored(demo_path, GOLD_SQL, (document,))) == 1
+    main.show_document(document)
+    own = stored(demo_path, OWN_SQL, ("ada", document))
+    text = main.project.documents.text(document)
+    start = text.index(" ") + 1
+    tag(qtbot, main, start, start + 4, "1")  # ada's step, newer than the curator's
+
+    undo_curator = main.actions_by_name["undo_curator"]
+    assert undo_curator.isEnabled() and undo_curator.text().startswith("Undo curator: add ")
+    undo_curator.trigger()
+    assert stored(demo_path, GOLD_SQL, (document,)) == []
+    assert len(stored(demo_path, OWN_SQL, ("ada", document))) == len(own) + 1  # ada's span stays
+    redo_curator = main.actions_by_name["redo_curator"]
+    assert redo_curator.isEnabled()
+    redo_curator.trigger()
+    assert len(stored(demo_path, GOLD_SQL, (document,))) == 1
+
+
+def test_switching_annotator_keeps_each_persons_undo(qtbot, window, project: Project) -> None:
+    from tests.conftest import SAMPLE_TEXT
+
+    document = next(i for i in project.documents.ids() if project.documents.text(i) == SAMPLE_TEXT)
+    window.documents_panel.select_document(document)
+    start = SAMPLE_TEXT.index("council")
+    tag(qtbot, window, start, start + 7, "1")
+    window.switch_annotator("ben")
+    undo = window.actions_by_name["undo"]
+    assert not undo.isEnabled()  # ben did nothing yet
+    window.switch_annotator("ada")
+    assert undo.isEnabled() and undo.text().startswith("&Undo add ")
+    undo.trigger()
+    assert stored(project.path, "SELECT COUNT(*) FROM annotations WHERE span_start IS NOT NULL") == [(0,)]
