@@ -30,15 +30,21 @@ class ProjectFileError(AnnotatorError):
 
 
 class ProjectDamagedError(ProjectFileError):
-    """A project file whose contents SQLite (or our decoding of them) finds damaged."""
+    """A project file whose contents SQLite (or our decoding of them) finds damaged.
 
-    def __init__(self, path: str | Path, detail: str = "") -> None:
-        backup = Path(path).with_name(Path(path).name + ".bak")
+    The advice says how to get an intact copy: by default, for a project of ours, restore
+    it from a copy or its rolling backup; a file that is not ours (a colleague's file being
+    merged) has no rolling backup here, so its caller says what to do instead.
+    """
+
+    def __init__(self, path: str | Path, detail: str = "", advice: str | None = None) -> None:
+        if advice is None:
+            backup = Path(path).with_name(Path(path).name + ".bak")
+            advice = f"restore it from a copy (the rolling backup is {backup.name})"
+        self.detail = detail
+        self.advice = advice
         why = f" ({detail})" if detail else ""
-        super().__init__(
-            path,
-            f"the project file is damaged{why}; restore it from a copy (the rolling backup is {backup.name})",
-        )
+        super().__init__(path, f"the project file is damaged{why}; {advice}")
 
 
 class CodebookError(AnnotatorError):

@@ -101,12 +101,17 @@ def project_file_family(path: Path) -> list[Path]:
     return [real.with_name(real.name + suffix) for suffix in PROJECT_SIDE_SUFFIXES]
 
 
-def check_integrity(conn: sqlite3.Connection | sqlite_utils.Database, path: Path, full: bool = False) -> None:
+def check_integrity(
+    conn: sqlite3.Connection | sqlite_utils.Database, path: Path, full: bool = False, advice: str | None = None
+) -> None:
     """Run SQLite's quick_check (with `full`, integrity_check, which also compares every
     index with its table); raise ProjectDamagedError naming the file if it fails.
 
     quick_check finds damaged pages and records; only the full check finds an index entry
     that no longer matches its row, through which a lookup would silently miss the row.
+    SQLite's report spans lines ("*** in database main ***", then one line a problem): it
+    is said here on one line, as every message of ours is. `advice` replaces the rolling-
+    backup advice for a file that is not one of our projects (a colleague's, being merged).
     """
     pragma = "integrity_check" if full else "quick_check"
     try:
@@ -118,10 +123,10 @@ def check_integrity(conn: sqlite3.Connection | sqlite_utils.Database, path: Path
         finally:
             conn.execute("PRAGMA mmap_size = 0").fetchall()
     except sqlite3.DatabaseError as error:
-        raise ProjectDamagedError(path, str(error)) from error
+        raise ProjectDamagedError(path, " ".join(str(error).split()), advice) from error
     if rows != ["ok"]:
         found = " ".join(str(row) for row in rows[:3]).replace("*** in database main ***", "").split()
-        raise ProjectDamagedError(path, "SQLite's integrity check: " + " ".join(found))
+        raise ProjectDamagedError(path, "SQLite's integrity check: " + " ".join(found), advice)
 
 
 class ProjectLock:

@@ -89,6 +89,27 @@ def test_200_flipped_bytes_are_caught_on_open_for_writing(pristine: Path, tmp_pa
     assert run_cli("merge", str(path), str(pristine)).stderr.strip().startswith(f"annotator merge: {path}: the project file is damaged")
 
 
+def test_sqlites_report_over_several_lines_is_said_in_one_line(pristine: Path, tmp_path: Path) -> None:
+    path = _copy(pristine, tmp_path)
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'annotations_by_label'").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size] = 0x07  # not a b-tree page type: SQLite reports the page, then the pages lost
+    path.write_bytes(bytes(data))
+    conn = sqlite3.connect(path)
+    report = conn.execute("PRAGMA quick_check").fetchone()[0]
+    conn.close()
+    assert "\n" in report  # SQLite's own report spans lines
+    with pytest.raises(ProjectDamagedError) as raised:
+        Project.open(path)
+    message = str(raised.value)
+    assert "\n" not in message and "***" not in message, message
+    assert "btreeInitPage" in message and "is never used" in message and "corpus.annot.bak" in message, message
+    assert path.read_bytes() == bytes(data)
+
+
 def _corrupt_values(path: Path, statement: str) -> None:
     conn = sqlite3.connect(path)
     conn.execute(statement)
