@@ -160,7 +160,20 @@ def test_merge_refuses_a_damaged_file_naming_it_as_damaged(
     data = bytearray(theirs.read_bytes())
     data[(root - 1) * page_size] = 0x07  # not a b-tree page type: only an index nobody reads is hurt
     theirs.write_bytes(bytes(data))
-    merge_refused(ours, theirs, capsys, "damaged")
+    line = merge_refused(ours, theirs, capsys, "the project file is damaged", "btreeInitPage",
+                         "ask its owner for a fresh copy")
+    assert ".bak" not in line and "rolling backup" not in line, line  # their file has no backup of ours
+
+
+def test_merge_refuses_a_file_with_a_damaged_schema_as_theirs_to_replace(
+    ours: Path, theirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alter(theirs, ("PRAGMA writable_schema = ON", []),
+          ("UPDATE sqlite_master SET sql = 'CREATE INDEX annotations_by_label ON' WHERE name = ?",
+           ["annotations_by_label"]))
+    line = merge_refused(ours, theirs, capsys, "the project file is damaged", "malformed database schema",
+                         "ask its owner for a fresh copy")
+    assert ".bak" not in line and "rolling backup" not in line, line
 
 
 def test_a_well_formed_colleague_file_still_merges(
