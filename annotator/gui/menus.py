@@ -16,8 +16,7 @@ from .window_state import WindowState
 
 MAX_LAYER_KEYS = 9
 # Actions that change the project file: off while the project is read-only.
-EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo",
-                   "undo_curator", "redo_curator")
+EDITING_ACTIONS = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
 
 
 class MenusMixin(WindowState):
@@ -45,13 +44,17 @@ class MenusMixin(WindowState):
             if spec.name in ("search", "next_not_done", "import"):
                 self.toolbar.addSeparator()
         # The curator's decisions (made in the review window) are undone there, not by the
-        # Undo of whoever is annotating here: a pair of their own, triggered by the review.
-        for verb, keys in (("undo", "Ctrl+Alt+Z"), ("redo", "Ctrl+Alt+Shift+Z")):
+        # Undo of whoever is annotating here: a pair of their own, which the review's Undo and
+        # Redo buttons trigger. Keys without Alt: AltGr+Z types ż on a Polish keyboard.
+        self.curator_actions: dict[str, QAction] = {}
+        for verb, keys in (("undo", "Ctrl+F11"), ("redo", "Ctrl+F12")):
             action = QAction(f"{verb.capitalize()} the curator's decision", self)
             action.setObjectName(f"{verb}_curator")
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(lambda _checked=False, slot=getattr(self, f"{verb}_curator"): slot())
             menus["&Review"].addAction(action)
+            self.addAction(action)
+            self.curator_actions[verb] = action
             self.actions_by_name[f"{verb}_curator"] = action
         # Layers: F1..F9 make a span layer active; Ctrl+Shift+F1..F9 show or hide it.
         self.layer_menu = menus["&Document"].addMenu("Active &layer")
@@ -122,7 +125,7 @@ class MenusMixin(WindowState):
             if name.startswith("panel_"):
                 rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
         for verb in ("undo", "redo"):
-            rows.append(("Review", shortcut_text(self.actions_by_name[f"{verb}_curator"]),
+            rows.append(("Review", shortcut_text(self.curator_actions[verb]),
                          f"{verb.capitalize()} the curator's newest decision (the review window's {verb})"))
         rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
         rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
@@ -159,4 +162,6 @@ class MenusMixin(WindowState):
         if self.readonly:
             for name in EDITING_ACTIONS:
                 self.actions_by_name[name].setEnabled(False)
+            for action in self.curator_actions.values():
+                action.setEnabled(False)
 

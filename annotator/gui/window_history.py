@@ -2,7 +2,8 @@
 
 The history is shared by the whole project (annotators, the curator in the review), so the
 window asks it for the newest step of `self.annotator`; the curator's steps have their own
-pair of actions ("undo_curator" / "redo_curator") that the review window triggers."""
+pair of actions, `curator_actions["undo"]` / `["redo"]` (object names "undo_curator" /
+"redo_curator", in the Review menu), that the review window triggers."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ class HistoryMixin(FileSafetyMixin):
             if history is not None:
                 curator = self.curator()
                 step = history.undo_step(curator) if verb == "undo" else history.redo_step(curator)
-            action = self.actions_by_name[f"{verb}_curator"]
+            action = self.curator_actions[verb]
             action.setEnabled(step is not None)
             action.setText(f"{verb.capitalize()} curator: {step.description}" if step
                            else f"{verb.capitalize()} the curator's decision")

@@ -41,6 +41,7 @@ class WindowState:
     docks: dict[str, QDockWidget]
     toolbar: QToolBar
     actions_by_name: dict[str, QAction]
+    curator_actions: dict[str, QAction]
     layer_menu: QMenu
     visibility_menu: QMenu
     layer_group: QActionGroup
