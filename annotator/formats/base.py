@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,3 +71,19 @@ class ReadOptions:
     text_column: str | None = None
     default_annotator: str | None = None
     default_layer: str | None = None
+
+
+def is_uuid(value: object) -> bool:
+    """True for a UUID string in any spelling `uuid.UUID` reads (what imports and merges accept)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_whole_number(value: object) -> bool:
+    """True for a JSON whole number (not a boolean, which Python counts as int)."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -20,14 +20,15 @@ record refuses the whole file.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.errors import BadInputError
-from annotator.formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
+from annotator.formats.base import (
+    ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions, is_uuid, is_whole_number,
+)
 from annotator.formats.text_io import (
     assign_metadata,
     check_length,
@@ -231,7 +232,7 @@ def _labels(value: Any, place: _Place) -> list[ImportedLabel]:
 def _new_span(start: Any, end: Any, label: Any, name: str, place: _Place) -> ImportedSpan:
     """A span with integer offsets and a label name (bounds are checked later)."""
     label_name = _label_name(label, name, place)
-    if not _is_int(start) or not _is_int(end):
+    if not is_whole_number(start) or not is_whole_number(end):
         raise place.error(
             f"{name} (label {label_name}) has offsets {json.dumps(start)} and "
             f"{json.dumps(end)}; both must be whole numbers"
@@ -255,7 +256,7 @@ def _assign_id(document: ImportedDocument, value: Any) -> None:
     """Keep a UUID document id; any other id is kept in `extra` as "id"."""
     if value is None or value == "":
         return
-    if isinstance(value, str) and _is_uuid(value):
+    if isinstance(value, str) and is_uuid(value):
         document.id = value
     else:
         document.extra.setdefault("id", value)
@@ -265,7 +266,7 @@ def _uuid(value: Any, name: str, place: _Place) -> str | None:
     """A span or label id: absent, or a UUID string."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and _is_uuid(value):
+    if isinstance(value, str) and is_uuid(value):
         return value
     raise place.error(f"{name} has id {json.dumps(value)}, which is not a UUID")
 
@@ -303,19 +304,6 @@ def _array(value: Any, name: str, place: _Place) -> list[Any]:
         raise place.error(f'"{name}" is {_json_kind(value)}, not a JSON array')
     return value
 
-
-def _is_int(value: Any) -> bool:
-    """True for a JSON whole number (not a boolean, which Python counts as int)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_uuid(value: str) -> bool:
-    """True if the string is a UUID in any of its usual spellings."""
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _json_kind(value: Any) -> str:

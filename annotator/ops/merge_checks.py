@@ -22,13 +22,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProjectDamagedError, ProjectFileError
-from ..formats.base import MAX_DOCUMENT_CHARS
+from ..formats.base import MAX_DOCUMENT_CHARS, is_uuid, is_whole_number
 from ..project import Project
 from ..store.database import (
     SQLITE_HEADER, check_integrity, explain_sqlite_error, open_project_files, project_file_family,
@@ -130,22 +129,12 @@ def _check_limits(conn: sqlite3.Connection, path: Path, schema: str) -> None:
         try:
             while batch := cursor.fetchmany(1000):
                 for (value,) in batch:
-                    if not (nullable and value is None) and not _is_uuid(value):
+                    if not (nullable and value is None) and not is_uuid(value):
                         raise ProjectFileError(path, f"{what} id {_shown(value)} is not a UUID (the file was altered "
                                                      "outside Annotator), so nothing was merged")
         finally:
             cursor.close()
 
-
-def _is_uuid(value: Any) -> bool:
-    """True for a UUID in any spelling an import accepts."""
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _shown(value: Any) -> str:
@@ -201,7 +190,7 @@ def parsed_json(value: Any, kind: type) -> Any:
 
 def int_or_none(value: Any) -> int | None:
     """`value` if it is an integer (not a bool), else None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if is_whole_number(value) else None
 
 
 def is_id(value: Any) -> bool:
