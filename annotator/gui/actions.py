@@ -28,6 +28,9 @@ MENUS: tuple[str, ...] = ("&File", "&Edit", "&Document", "&View", "&Annotator", 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_project", "&File", "&New project…", "Ctrl+N", "new_project", "Create a project file"),
     ActionSpec("open_project", "&File", "&Open project…", "Ctrl+O", "choose_project", "Open a project file", True),
+    # Ctrl+R: the key of "reload" elsewhere; Ctrl+Shift+O and Ctrl+Shift+T are taken (Show others, Text font).
+    ActionSpec("reopen_last", "&File", "&Reopen last project", "Ctrl+R", "reopen_last_project",
+               "Open the project you had open before (back and forth between two projects)"),
     ActionSpec("open_demo", "&File", "Open the &demo project", "Ctrl+Shift+M", "open_demo"),
     ActionSpec("import", "&File", "&Import documents…", "Ctrl+I", "import_documents", "Import articles", True),
     ActionSpec("merge_project", "&File", "&Merge project…", "Ctrl+Shift+G", "merge_project",

@@ -4,10 +4,11 @@ which of them are enabled, and the list of keyboard shortcuts (Help → Keyboard
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QMenu, QToolBar
 
 from ..model import Status
 from .actions import ACTIONS, MENUS, make_action, shortcut_text
@@ -43,6 +44,7 @@ class MenusMixin(WindowState):
             self.actions_by_name[spec.name] = action
             if spec.name in ("search", "next_not_done", "import"):
                 self.toolbar.addSeparator()
+        self._build_recent_menu(menus["&File"])
         # The curator's decisions (made in the review window) are undone there, not by the
         # Undo of whoever is annotating here: a pair of their own, which the review's Undo and
         # Redo buttons trigger. Keys without Alt: AltGr+Z types ż on a Polish keyboard.
@@ -76,6 +78,78 @@ class MenusMixin(WindowState):
         # annotator or project; it is switched on for the moment only.
         self.show_others_action.setChecked(False)
         self.toolbar.addAction(self.show_others_action)
+
+    # ----- File → Open recent ---------------------------------------------------------------
+
+    def _build_recent_menu(self, file_menu: QMenu) -> None:
+        """File → Open recent, filled from the settings each time it opens (as the welcome screen is)."""
+        self.recent_menu = QMenu("Open &recent", self)
+        self.recent_menu.setObjectName("recent_menu")
+        self.recent_menu.setToolTipsVisible(True)
+        file_menu.insertMenu(self.actions_by_name["reopen_last"], self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        self.fill_recent_menu()
+
+    def fill_recent_menu(self) -> None:
+        """One entry per recent project, newest first; a file that is gone is shown disabled."""
+        menu = self.recent_menu
+        menu.clear()
+        current = self.project.path.resolve() if self.project is not None else None
+        paths = self.settings.recent_projects()
+        missing = 0
+        for path in paths:
+            found = path.exists()
+            missing += not found
+            name = f"{path.name}  —  {path.parent}".replace("&", "&&")
+            action = QAction(name if found else f"{name}  (not found)", menu)
+            action.setData(str(path))
+            action.setToolTip(str(path) if found else f"{path} no longer exists")
+            action.setEnabled(found)
+            if path == current:
+                action.setCheckable(True)
+                action.setChecked(True)
+            action.triggered.connect(lambda _checked=False, path=path: self.open_recent(path))
+            menu.addAction(action)
+        if not paths:
+            menu.addAction("No recent projects yet").setEnabled(False)
+        menu.addSeparator()
+        forget = QAction("Remove projects that no longer exist", menu)
+        forget.setObjectName("forget_missing")
+        forget.setEnabled(bool(missing))
+        forget.triggered.connect(self.forget_missing_projects)
+        menu.addAction(forget)
+
+    def open_recent(self, path: Path) -> None:
+        """Open a project from File → Open recent; one that has gone is said and dropped from the list."""
+        if not path.exists():
+            self.settings.forget_project(path)
+            self.show_error("Cannot open the project", f"{path}\n\nno longer exists (moved, renamed or deleted). "
+                            "It was removed from the recent projects.")
+            self._update_actions()
+            return
+        self.open_project(path)
+
+    def forget_missing_projects(self) -> None:
+        """Drop every recent project whose file is gone, and say how many."""
+        gone = [path for path in self.settings.recent_projects() if not path.exists()]
+        for path in gone:
+            self.settings.forget_project(path)
+        self.fill_recent_menu()
+        self.show_message(f"Removed {len(gone)} project{'s' if len(gone) != 1 else ''} that no longer exist"
+                          f"{'s' if len(gone) == 1 else ''} from the recent list.")
+
+    def _last_other_project(self) -> Path | None:
+        """The newest recent project that is not the open one and still exists."""
+        current = self.project.path.resolve() if self.project is not None else None
+        return next((p for p in self.settings.recent_projects() if p != current and p.exists()), None)
+
+    def reopen_last_project(self) -> None:
+        """File → Reopen last project: the project open before this one (the last one, from the welcome screen)."""
+        target = self._last_other_project()
+        if target is None:
+            self.show_message("No other recent project to reopen.")
+            return
+        self.open_project(target)
 
     def _rebuild_layer_actions(self) -> None:
         for action in self.layer_actions:
@@ -155,6 +229,10 @@ class MenusMixin(WindowState):
         for name in ("mark_done", "reopen", "find", "delete"):
             self.actions_by_name[name].setEnabled(has_document)
         self.update_history_actions()
+        last = self._last_other_project()
+        reopen = self.actions_by_name["reopen_last"]
+        reopen.setEnabled(last is not None)
+        reopen.setText(f"&Reopen {last.name.replace('&', '&&')}" if last is not None else "&Reopen last project")
         if has_document and self.project is not None:
             status = self.project.status.get(self.document_id or "", self.annotator)
             self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)

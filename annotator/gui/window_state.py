@@ -43,6 +43,7 @@ class WindowState:
     actions_by_name: dict[str, QAction]
     curator_actions: dict[str, QAction]
     layer_menu: QMenu
+    recent_menu: QMenu
     visibility_menu: QMenu
     layer_group: QActionGroup
     layer_actions: list[QAction]

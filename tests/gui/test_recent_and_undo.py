@@ -114,12 +114,12 @@ def test_the_curators_undo_reverts_the_decision_not_the_annotators_work(
     start = text.index(" ") + 1
     tag(qtbot, main, start, start + 4, "1")  # ada's step, newer than the curator's
 
-    undo_curator = main.actions_by_name["undo_curator"]
+    undo_curator = main.curator_actions["undo"]
     assert undo_curator.isEnabled() and undo_curator.text().startswith("Undo curator: add ")
     undo_curator.trigger()
     assert stored(demo_path, GOLD_SQL, (document,)) == []
     assert len(stored(demo_path, OWN_SQL, ("ada", document))) == len(own) + 1  # ada's span stays
-    redo_curator = main.actions_by_name["redo_curator"]
+    redo_curator = main.curator_actions["redo"]
     assert redo_curator.isEnabled()
     redo_curator.trigger()
     assert len(stored(demo_path, GOLD_SQL, (document,))) == 1
@@ -139,3 +139,95 @@ def test_switching_annotator_keeps_each_persons_undo(qtbot, window, project: Pro
     assert undo.isEnabled() and undo.text().startswith("&Undo add ")
     undo.trigger()
     assert stored(project.path, "SELECT COUNT(*) FROM annotations WHERE span_start IS NOT NULL") == [(0,)]
+
+
+# ----- item 5: File → Recent projects ------------------------------------------------------------
+
+
+def make_projects(tmp_path: Path, names: list[str]) -> list[Path]:
+    """Empty project files with annotator ada, one per name."""
+    paths = []
+    for name in names:
+        path = tmp_path / f"{name}.annot"
+        with Project.create(path) as project:
+            project.annotators.ensure("ada")
+        paths.append(path.resolve())
+    return paths
+
+
+def recent_actions(main) -> list:
+    """The project entries of File → Open recent, as the menu holds them."""
+    return [action for action in main.recent_menu.actions() if action.data()]
+
+
+def test_recent_projects_in_the_file_menu_open_and_update(qtbot, settings, tmp_path: Path) -> None:
+    from annotator.gui.main_window import MainWindow
+
+    first, second, gone = make_projects(tmp_path, ["first", "second", "gone"])
+    for path in (gone, first, second):
+        settings.add_recent_project(path)
+        settings.set_annotator_for(path, "ada")
+    gone.unlink()
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    main.show()
+    file_menu = main.menuBar().actions()[0].menu()
+    assert main.recent_menu.menuAction() in file_menu.actions()
+    main.recent_menu.aboutToShow.emit()  # what opening the submenu does
+    entries = recent_actions(main)
+    assert [a.data() for a in entries] == [str(second), str(first), str(gone)]
+    assert [a.isEnabled() for a in entries] == [True, True, False]
+    assert "not found" in entries[2].text() and str(gone) in entries[2].toolTip()
+
+    entries[1].trigger()  # File → Open recent → first
+    assert main.project is not None and main.project.path == first
+    main.recent_menu.aboutToShow.emit()
+    assert [a.data() for a in recent_actions(main)][:2] == [str(first), str(second)]
+
+    clear = main.recent_menu.findChild(type(entries[0]), "forget_missing")
+    assert clear is not None and clear.isEnabled()
+    clear.trigger()
+    main.recent_menu.aboutToShow.emit()
+    assert [a.data() for a in recent_actions(main)] == [str(first), str(second)]
+    assert "1 project" in main.statusBar().currentMessage()
+
+
+def test_reopen_last_project_by_its_shortcut(qtbot, settings, tmp_path: Path) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    from annotator.gui.main_window import MainWindow
+
+    first, second = make_projects(tmp_path, ["first", "second"])
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    reopen = main.actions_by_name["reopen_last"]
+    assert not reopen.isEnabled()  # nothing opened yet
+    assert main.open_project(first, annotator="ada")
+    assert main.open_project(second, annotator="ada")
+    assert reopen.shortcut() == QKeySequence("Ctrl+R")
+    assert reopen.isEnabled() and "first.annot" in reopen.text()
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    qtbot.keyClick(main.editor.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert main.project is not None and main.project.path == first
+    assert "second.annot" in reopen.text()  # back and forth between the two last projects
+
+
+def test_a_recent_project_that_vanished_is_said_and_dropped(qtbot, settings, tmp_path: Path) -> None:
+    from annotator.gui.main_window import MainWindow
+
+    (first,) = make_projects(tmp_path, ["first"])
+    settings.add_recent_project(first)
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    main.show()
+    main.recent_menu.aboutToShow.emit()
+    entry = recent_actions(main)[0]
+    first.unlink()  # removed after the menu was filled
+    entry.trigger()
+    assert main.project is None
+    assert str(first) in main.message_box.text()
+    main.message_box.close()
+    assert first not in settings.recent_projects()
