@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 from ...errors import AnnotatorError
 from ...model import Annotation
 from ...ops import curation
+from ...ops.review_scope import ReviewScope
 from ...project import Project
 from .comments import CommentsBox
 from .lanes import LaneView, Marked
@@ -51,6 +53,7 @@ class ListingMixin:
     project: Project
     document_id: str | None
     curator: str
+    scope: ReviewScope
     found: list[curation.Disagreement]
     _text: str
     _annotations: dict[str, Annotation]
@@ -72,6 +75,8 @@ class ListingMixin:
 
     if TYPE_CHECKING:  # provided by ReviewWindow, the other mixin and QWidget
         def compared(self) -> list[str]: ...
+
+        def compared_on(self, document_ids: list[str]) -> dict[str, list[str]]: ...
 
         def say(self, text: str) -> None: ...
 
@@ -118,6 +123,11 @@ class ListingMixin:
     def _update_progress(self) -> None:
         if self.document_id is None:
             self.progress_label.setText("Choose a document.")
+        elif len(self.compared()) < 2 and self.scope.by_coders:
+            who = self.compared()
+            self.progress_label.setText(
+                (f"Only {escape(who[0])} coded this document: nothing to compare." if who
+                 else "Nobody has coded this document yet.") + " Tick annotators to compare others.")
         elif len(self.compared()) < 2:
             self.progress_label.setText("Tick two or more annotators (or one and the gold set) to compare.")
         else:
@@ -145,10 +155,11 @@ class ListingMixin:
         if self.main.project is None:
             self._count_timer.stop()
             return
-        names = self.compared()
         batch, self._count_queue = self._count_queue[:COUNT_BATCH], self._count_queue[COUNT_BATCH:]
+        compared = self.compared_on(batch)  # each document's coders, or the annotators ticked
         for ident in batch:
             count = None
+            names = compared.get(ident, [])
             if len(names) >= 2:
                 try:
                     count = curation.unresolved_count(self.project, ident, names)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -31,6 +33,7 @@ from ...errors import AnnotatorError
 from ...model import Annotation, Role
 from ...ops import curation
 from ...ops.comments import comments_for_document
+from ...ops.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
 from .comments import CommentsBox
 from .curating import CurationMixin
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from ..main_window import MainWindow
 
 ALL_LAYERS = "All layers"
+CODERS_TEXT = "Compare the annotators who coded each document"
 
 
 class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
@@ -53,6 +57,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.setObjectName("review_window")
         self.document_id: str | None = None
         self.curator = curation.DEFAULT_CURATOR
+        self.scope = ReviewScope()  # whom to compare: each document's coders, or a hand-ticked choice
         self._loaded: Project | None = None  # the project the lists were filled from
         self._stale = False  # the user was in another window: annotations may have changed
         self._refreshing = False  # while re-reading: keep the scroll position and the chosen annotation
@@ -86,12 +91,17 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.annotator_list = QListWidget(self)
         self.annotator_list.setAccessibleName("Annotators to compare")
         self.annotator_list.setMaximumHeight(96)
+        self.coders_box = QCheckBox(CODERS_TEXT, self)
+        self.coders_box.setToolTip("On: each document compares the annotators who marked it in progress or done, "
+                                   "or annotated it.\nOff: the annotators ticked below, on every document.\n"
+                                   "Remembered for this project file.")
         self.layer_box = QComboBox(self)
         self.layer_box.setAccessibleName("Layer")
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 0, 6)
         left_layout.addWidget(QLabel("<b>Compare</b> (two or more):", left))
+        left_layout.addWidget(self.coders_box)
         left_layout.addWidget(self.annotator_list)
         left_layout.addWidget(self.layer_box)
         left_layout.addWidget(QLabel("<b>Documents</b> (unresolved disagreements):", left))
@@ -196,6 +206,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.status = self.statusBar()
 
         self.annotator_list.itemChanged.connect(lambda _item: self._annotators_changed())
+        self.coders_box.toggled.connect(self._coders_toggled)
         self.layer_box.currentIndexChanged.connect(lambda _index: self.refresh())
         self.document_list.currentItemChanged.connect(self._document_clicked)
         self.disagreement_list.currentItemChanged.connect(lambda _item, _old: self._disagreement_chosen())
@@ -208,8 +219,8 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.add_button.clicked.connect(self.add_missing)
         self.accept_agreeing_button.clicked.connect(self.accept_all_agreeing)
         self.export_button.clicked.connect(self._choose_export)
-        self.undo_button.clicked.connect(lambda: self.main.actions_by_name["undo"].trigger())
-        self.redo_button.clicked.connect(lambda: self.main.actions_by_name["redo"].trigger())
+        self.undo_button.clicked.connect(lambda: self._history_action("undo").trigger())
+        self.redo_button.clicked.connect(lambda: self._history_action("redo").trigger())
         self.comments.sig_added.connect(self._commented)
         self.comments.sig_message.connect(self.say)
         for keys, slot in (("N", self.next_disagreement), ("Alt+Down", self.next_disagreement),
@@ -220,9 +231,26 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
             shortcut.activated.connect(slot)
 
     def _connect_history(self) -> None:
-        """Undo and redo in the main window (or here) change gold annotations: refresh after them."""
-        for name in ("undo", "redo"):
-            self.main.actions_by_name[name].triggered.connect(self._after_history)
+        """Undo / Redo here take back the curator's decisions (the main window's pair undoes its
+        annotator's steps); after either pair, refresh. The buttons follow the curator's actions."""
+        for verb, button in (("undo", self.undo_button), ("redo", self.redo_button)):
+            self.main.actions_by_name[verb].triggered.connect(self._after_history)
+            action = self._history_action(verb)
+            if action is not self.main.actions_by_name[verb]:
+                action.triggered.connect(self._after_history)
+            action.changed.connect(lambda action=action, button=button: self._mirror(action, button))
+            self._mirror(action, button)
+
+    def _history_action(self, verb: str) -> QAction:
+        """The main window's action that undoes (redoes) the curator's decisions ("undo_curator")."""
+        found = self.main.findChild(QAction, f"{verb}_curator")
+        return found if found is not None else self.main.actions_by_name[verb]
+
+    @staticmethod
+    def _mirror(action: QAction, button: QPushButton) -> None:
+        """A button enabled like its action, saying what it would undo or redo."""
+        button.setEnabled(action.isEnabled())
+        button.setToolTip(action.text().replace("&", ""))
 
     def _after_history(self) -> None:
         if self.isVisible() and self.main.project is not None and self.document_id is not None:
@@ -236,6 +264,11 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         project = self.project
         self._loaded = project
         self.curator = self._curator_name()
+        self.scope = ReviewScope.from_text(self.main.settings.review_scope_for(Path(project.path)))
+        chosen = set(self.scope.chosen or ())  # by coders: ticked per document, when one is shown
+        self.coders_box.blockSignals(True)
+        self.coders_box.setChecked(self.scope.by_coders)
+        self.coders_box.blockSignals(False)
         self.annotator_list.blockSignals(True)
         self.annotator_list.clear()
         for annotator in project.annotators.list():
@@ -243,7 +276,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
             item = QListWidgetItem(f"{annotator.name} (gold)" if gold else annotator.name)
             item.setData(Qt.ItemDataRole.UserRole, annotator.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked if gold else Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if annotator.name in chosen else Qt.CheckState.Unchecked)
             self.annotator_list.addItem(item)
         self.annotator_list.blockSignals(False)
         self.layer_box.blockSignals(True)
@@ -284,8 +317,47 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.annotator_list.blockSignals(False)
         self._annotators_changed()
 
-    def _annotators_changed(self) -> None:
+    def compared_on(self, document_ids: list[str]) -> dict[str, list[str]]:
+        """Whom the review compares on each of these documents (their coders, or the ticked annotators)."""
+        if self.scope.by_coders:
+            return coders_by_document(self.project, document_ids)
+        names = self.compared()
+        return {ident: names for ident in document_ids}
+
+    def _follow_scope(self) -> None:
+        """By coders: tick exactly the shown document's coders (they may have changed since)."""
+        if not self.scope.by_coders:
+            return
+        wanted = set(coders(self.project, self.document_id)) if self.document_id is not None else set()
+        if wanted == set(self.compared()):
+            return
+        self.annotator_list.blockSignals(True)
+        for row in range(self.annotator_list.count()):
+            item = self.annotator_list.item(row)
+            ticked = item.data(Qt.ItemDataRole.UserRole) in wanted
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        self.annotator_list.blockSignals(False)
         self._update_min_agree()
+
+    def _remember_scope(self, scope: ReviewScope) -> None:
+        self.scope = scope
+        self.main.settings.set_review_scope_for(Path(self.project.path), scope.to_text())
+
+    def _annotators_changed(self) -> None:
+        """The user ticked annotators by hand: compare them on every document, and remember it."""
+        self._remember_scope(ReviewScope(tuple(self.compared())))
+        self.coders_box.blockSignals(True)
+        self.coders_box.setChecked(False)
+        self.coders_box.blockSignals(False)
+        self._update_min_agree()
+        self._refresh_counts()
+        self.refresh()
+
+    def _coders_toggled(self, on: bool) -> None:
+        """On: back to each document's coders. Off: keep comparing the annotators ticked now, everywhere."""
+        if self.main.project is None:
+            return
+        self._remember_scope(ReviewScope() if on else ReviewScope(tuple(self.compared())))
         self._refresh_counts()
         self.refresh()
 
@@ -342,6 +414,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         if self.main.project is None:
             return
         project = self.project
+        self._follow_scope()
         layer = self.layer()
         names = self.compared()
         self._annotations, self.found, self._threads = {}, [], {}
