@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QWidget
+
+from ..resources import resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
+# Short words on the toolbar (the menus keep the full text): at 1024 px every action must fit.
+TOOLBAR_TEXT: dict[str, str] = {
+    "open_project": "Open", "import": "Import", "search": "Search", "previous": "Previous", "next": "Next",
+    "next_not_done": "Next not done", "mark_done": "Mark done", "show_others": "Show others",
+}
+# Icon-only toolbar buttons (the desktop theme's icon, else ours in resources/icons): their text
+# grows with what they would undo, so it lives in the tooltip. Qt's own arrows would read as
+# Previous / Next document.
+TOOLBAR_ICONS: dict[str, str] = {"undo": "edit-undo", "redo": "edit-redo"}
+
+
+def toolbar_icon(name: str) -> QIcon:
+    """The icon of an icon-only toolbar action."""
+    theme = TOOLBAR_ICONS[name]
+    return QIcon.fromTheme(theme, QIcon(str(resource("icons", f"{theme}.svg"))))
+
+
 def make_action(spec: ActionSpec, parent: QWidget) -> QAction:
     """A QAction for a spec (not yet connected)."""
     action = QAction(spec.text, parent)
@@ -83,6 +102,10 @@ def make_action(spec: ActionSpec, parent: QWidget) -> QAction:
     tip = spec.tip or spec.text.replace("&", "").rstrip("…")
     action.setToolTip(f"{tip} ({QKeySequence(spec.shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
     action.setStatusTip(tip)
+    if spec.name in TOOLBAR_TEXT:
+        action.setIconText(TOOLBAR_TEXT[spec.name])
+    if spec.name in TOOLBAR_ICONS:
+        action.setIcon(toolbar_icon(spec.name))
     return action
 
 

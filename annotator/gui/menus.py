@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from ..model import Status
-from .actions import ACTIONS, MENUS, make_action, shortcut_text
+from .actions import ACTIONS, MENUS, TOOLBAR_ICONS, make_action, shortcut_text
 from .editor import EDITOR_SHORTCUTS
 from .window_state import WindowState
 
@@ -40,6 +40,10 @@ class MenusMixin(WindowState):
             menus[spec.menu].addAction(action)
             if spec.toolbar:
                 self.toolbar.addAction(action)
+                if spec.name in TOOLBAR_ICONS:  # icon only; what it would undo is in the tooltip
+                    button = self.toolbar.widgetForAction(action)
+                    if isinstance(button, QToolButton):
+                        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self.addAction(action)
             self.actions_by_name[spec.name] = action
             if spec.name in ("search", "next_not_done", "import"):
@@ -198,9 +202,9 @@ class MenusMixin(WindowState):
         for name, action in self.actions_by_name.items():
             if name.startswith("panel_"):
                 rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
-        for verb in ("undo", "redo"):
-            rows.append(("Review", shortcut_text(self.curator_actions[verb]),
-                         f"{verb.capitalize()} the curator's newest decision (the review window's {verb})"))
+        for verb, what in (("undo", "Take back the curator's newest decision"),
+                           ("redo", "Make the curator's decision taken back again")):
+            rows.append(("Review", shortcut_text(self.curator_actions[verb]), what))
         rows.append(("Layers", "F1 … F9", "Make a span layer active (its label keys become live)"))
         rows.append(("Layers", "Ctrl+Shift+F1 … F9", "Show or hide a span layer"))
         for action in self.layer_actions:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from .dialogs.welcome import WelcomeScreen
 from .editor import AnnotationEditor
@@ -18,6 +19,16 @@ from .panels.document_labels import DocumentLabelsPanel
 from .panels.document_rows import done_count
 from .panels.documents import DocumentsPanel
 from .window_state import WindowState
+
+
+# The share of the window's width (side panels) or height (annotations list, document labels)
+# each docked panel starts with.
+DOCK_SHARES: dict[str, tuple[Qt.Orientation, float]] = {
+    "documents": (Qt.Orientation.Horizontal, 0.24),
+    "codebook": (Qt.Orientation.Horizontal, 0.30),
+    "annotations": (Qt.Orientation.Vertical, 0.22),
+    "document_labels": (Qt.Orientation.Vertical, 0.17),
+}
 
 
 class WindowLayoutMixin(WindowState):
@@ -80,9 +91,50 @@ class WindowLayoutMixin(WindowState):
             dock.setWidget(widget)
             self.addDockWidget(where, dock)
             self.docks[name] = dock
-        self.resizeDocks([self.docks["documents"], self.docks["codebook"]], [400, 320], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["codebook"], self.docks["document_labels"]], [560, 150], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["annotations"]], [190], Qt.Orientation.Vertical)
+        self._dock_shares = {name: share for name, (_orientation, share) in DOCK_SHARES.items()}
+        self._fitted_size = QSize()
+        for name in DOCK_SHARES:
+            self.docks[name].installEventFilter(self)
+        self.resize(1400, 900)
+        self.fit_docks()
+
+    # ----- panels that keep their share of the window ----------------------------------------
+    # Docked panels are not in a QSplitter, so there are no stretch factors: a window made
+    # small squeezed the documents panel to its minimum and it stayed there when the window
+    # grew again. Each panel keeps a share of the window instead, and a drag of its edge by
+    # the user sets that share.
+
+    def fit_docks(self) -> None:
+        """Give each visible docked panel its share of the window (never less than its minimum)."""
+        for orientation, docks in (
+            (Qt.Orientation.Horizontal, ("documents", "codebook")),
+            (Qt.Orientation.Vertical, ("annotations",)),
+            (Qt.Orientation.Vertical, ("document_labels",)),
+        ):
+            total = self.width() if orientation == Qt.Orientation.Horizontal else self.height()
+            shown = [self.docks[name] for name in docks
+                     if self.docks[name].isVisibleTo(self) and not self.docks[name].isFloating()]
+            sizes = [int(total * self._dock_shares[name]) for name in docks if self.docks[name] in shown]
+            if shown:
+                self.resizeDocks(shown, sizes, orientation)
+        self._fitted_size = self.size()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """The window changed size: the docked panels keep their shares of it."""
+        super().resizeEvent(event)  # type: ignore[misc]
+        self.fit_docks()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A panel resized by the user dragging its edge (the window kept its size): remember its share."""
+        if (event.type() == QEvent.Type.Resize and self.size() == self._fitted_size
+                and QApplication.mouseButtons() != Qt.MouseButton.NoButton):
+            for name, (orientation, _share) in DOCK_SHARES.items():
+                dock = self.docks[name]
+                if dock is watched and dock.isVisible() and not dock.isFloating():
+                    horizontal = orientation == Qt.Orientation.Horizontal
+                    size, total = (dock.width(), self.width()) if horizontal else (dock.height(), self.height())
+                    self._dock_shares[name] = min(0.6, size / max(total, 1))
+        return super().eventFilter(watched, event)  # type: ignore[misc]
 
     def _build_status_bar(self) -> None:
         self.annotator_label = QLabel(self)

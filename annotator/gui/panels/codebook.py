@@ -39,6 +39,8 @@ HINT_DOUBLE_CLICK = (
 )
 CLICK_SHOWS_GUIDELINES = "Click shows guidelines, double-click applies"
 
+MIN_PANEL_WIDTH = 240
+
 
 def swatch(colour: str, size: int = 12) -> QIcon:
     """A small square of a label's colour."""
@@ -90,6 +92,7 @@ class CodebookPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        self.setMinimumWidth(MIN_PANEL_WIDTH)  # label names and their keys stay readable
         if settings is None and isinstance(getattr(parent, "settings", None), AppSettings):
             settings = parent.settings  # type: ignore[union-attr]
         self._settings = settings

@@ -23,6 +23,8 @@ from .codebook import guidelines_html, swatch
 
 NO_LABEL = "—"
 
+MIN_PANEL_WIDTH = 240
+
 
 class DocumentLabelsPanel(QWidget):
     """Chooses the current annotator's label(s) of each document layer for the current document."""
@@ -35,6 +37,7 @@ class DocumentLabelsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setMinimumWidth(MIN_PANEL_WIDTH)  # a label name fits in its chooser
         self._project: Project | None = None
         self._document: str | None = None
         self._annotator = ""
@@ -43,6 +46,7 @@ class DocumentLabelsPanel(QWidget):
         self.clear_buttons: dict[str, QToolButton] = {}
         self._form = QFormLayout()
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._empty = QLabel("This codebook has no document-level layers.", self)
         self._empty.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -90,6 +94,10 @@ class DocumentLabelsPanel(QWidget):
             box.itemChanged.connect(lambda item, name=layer.name: self._checked(name, item))
             return box
         combo = QComboBox(self)
+        # As wide as the panel allows: a long label name is cut short here (the list shows it
+        # whole), rather than the combo pushing its ✕ out of a narrow panel.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)
         combo.addItem(NO_LABEL)
         for label in layer.labels:
             combo.addItem(swatch(label.colour), label.name)

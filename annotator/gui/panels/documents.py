@@ -34,6 +34,8 @@ _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status
 
 Index = QModelIndex | QPersistentModelIndex
 
+MIN_PANEL_WIDTH = 200
+
 
 class DocumentTableModel(QAbstractTableModel):
     """Document ids in the chosen order; row contents are loaded lazily, one query per page."""
@@ -210,6 +212,7 @@ class DocumentsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        self.setMinimumWidth(MIN_PANEL_WIDTH)  # titles stay readable however small the window was
         self._settings = settings
         self._restoring = False
         self._adjudicated_wanted = True  # False once the user hides that column themselves

@@ -1,0 +1,86 @@
+"""The main window's layout at the sizes people use (issue 18, item 1): panels keep usable widths,
+come back after the window was small, and the toolbar never hides an action behind »."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QToolButton
+
+from annotator.project import Project
+
+SIZES = ((1024, 640), (1400, 900), (1920, 1080))
+
+
+@pytest.fixture
+def demo_window(qtbot, settings, demo_path: Path):
+    """The main window on the demo project (five articles, a full codebook), annotating as ada."""
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(Project.open(demo_path), annotator="ada")
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+def resize(qtbot, main, width: int, height: int) -> None:
+    """Resize the window as a user dragging its corner would, and let the layout settle."""
+    main.resize(width, height)
+    qtbot.waitUntil(lambda: main.size().toTuple() == (width, height) or main.width() > width)
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def hidden_toolbar_actions(main) -> list[str]:
+    """Toolbar actions the user cannot see without the » extension button."""
+    extension = main.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    overflow = extension is not None and extension.isVisible()
+    hidden = [a.iconText() for a in main.toolbar.actions()
+              if not a.isSeparator() and not main.toolbar.widgetForAction(a).isVisible()]
+    return hidden + (["»"] if overflow else [])
+
+
+def test_documents_panel_recovers_its_width_after_the_window_was_small(qtbot, demo_window) -> None:
+    main = demo_window
+    panel = main.documents_panel
+    resize(qtbot, main, 700, 480)
+    assert main.docks["documents"].width() >= panel.minimumWidth() >= 180
+    resize(qtbot, main, 1600, 1000)
+    assert main.docks["documents"].width() >= 0.18 * 1600
+    assert main.docks["codebook"].width() >= 0.2 * 1600
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_layout_at_common_window_sizes(qtbot, demo_window, width: int, height: int) -> None:
+    main = demo_window
+    resize(qtbot, main, width, height)
+    assert hidden_toolbar_actions(main) == []
+    assert main.docks["documents"].width() >= main.documents_panel.minimumWidth()
+    tree = main.codebook_panel.tree
+    row_height = tree.sizeHintForRow(0)
+    assert tree.viewport().height() // row_height >= 8  # the Framing labels, not three rows
+    panel = main.labels_panel
+    for layer, combo in panel.choosers.items():
+        assert combo.width() >= combo.minimumSizeHint().width(), layer
+        clear = panel.clear_buttons[layer]  # the ✕ beside it is inside the panel, not cut off
+        assert clear.mapTo(panel, clear.rect().bottomRight()).x() < panel.width(), layer
+    assert main.editor.view.width() >= 400
+
+
+def test_a_long_undo_text_does_not_push_actions_off_the_toolbar(qtbot, demo_window) -> None:
+    main = demo_window
+    resize(qtbot, main, 1024, 640)
+    document = main.document_id
+    text = main.project.documents.text(document)
+    main.editor.view.setFocus()
+    main.editor.set_selection(0, min(len(text), 300))
+    qtbot.keyClick(main.editor.view, "5")  # Legality, constitutionality and jurisprudence
+    undo = main.actions_by_name["undo"]
+    assert undo.isEnabled() and len(undo.text()) > 40
+    assert hidden_toolbar_actions(main) == []
+    button = main.toolbar.widgetForAction(undo)
+    assert not button.icon().isNull() and button.width() < 60
+    assert undo.toolTip().startswith("Undo add ")
