@@ -238,3 +238,26 @@ def test_a_one_label_document_layer_keeps_one_gold_label(study: Project) -> None
     second = accept(study, port, _mine(study, "cat", "Overall stance"), "curator")  # the curator changes her mind
     assert second.primary == first.primary and second.changed == {first.primary}
     assert _gold(study) == [("Overall stance", "Neutral", None)]
+
+
+def test_each_decision_undoes_as_one_step_with_its_log_entry(study: Project) -> None:
+    """A user found Undo in the review skipping a Reject and leaving "accepted" in the log
+    after the acceptance itself was undone: a decision and its log row are one step."""
+    port = doc_with(study, "port strike")
+    loaded, against = _mine(study, "ada", "Rhetorical device"), _mine(study, "ada", "Stance")
+    accept(study, port, loaded, "curator", decided_by="zoe")
+    reject(study, against, "curator", "too long", decided_by="zoe")
+    assert study.history.undo_step("curator").description == "reject Against from ada"
+    assert study.history.undo_step("ada") is not None  # ada's coding is hers, not the curator's
+    study.history.undo("curator")
+    assert [row[3] for row in _log(study)] == ["accept"]  # the rejection is gone from the log
+    assert unresolved_count(study, port, CODERS) == 3
+    study.history.undo("curator")
+    assert _log(study) == [] and study.annotations.for_document(port, "curator") == []
+    assert unresolved_count(study, port, CODERS) == 4
+    study.history.redo("curator")
+    study.history.redo("curator")
+    assert [row[3] for row in _log(study)] == ["accept", "reject"]
+    reject(study, _mine(study, "ben", "Stance"), "curator", "too short")  # a new id, not a reused one
+    ids = [row[0] for row in sqlite3.connect(study.path).execute("SELECT id FROM curation_log")]
+    assert len(set(ids)) == 3

@@ -270,11 +270,15 @@ def _log(project: Project, curator: str, document_id: str, source: str | None, g
     """One curation_log entry; `decided_by` (the person, when known) goes into the detail."""
     if decided_by.strip():
         detail = {**detail, "decided_by": decided_by.strip()}
-    project.db.execute(
-        "INSERT INTO curation_log (at, curator, document_id, source_annotation_id, gold_annotation_id, decision, "
-        "reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [now(), curator, document_id, source, gold, decision, reason, json.dumps(detail, ensure_ascii=False)],
-    )
+    # The row is part of the decision's undo step, so undoing a decision takes its log entry
+    # back too; its id avoids ids an undo or redo step may still write back.
+    highest = project.db.execute("SELECT COALESCE(MAX(id), 0) FROM curation_log").fetchone()[0]
+    pending = [key[0] for key in project.history.pending_keys("curation_log")]
+    ident = max([highest, *pending]) + 1
+    row = {"id": ident, "at": now(), "curator": curator, "document_id": document_id,
+           "source_annotation_id": source, "gold_annotation_id": gold, "decision": decision, "reason": reason,
+           "detail": json.dumps(detail, ensure_ascii=False)}
+    project.history.apply(Operation(f"log {decision}", curator, (RowChange("curation_log", (ident,), None, row),)))
 
 
 def _describe(item: Annotation) -> dict[str, Any]:
@@ -335,7 +339,7 @@ def accept(project: Project, document_id: str, source_annotation_id: str, curato
     already = _decisions(project, [document_id]).accepted(source.id)
     if already is not None:
         return ChangeSet(description="already accepted", primary=already)
-    with project.history.transaction():
+    with project.history.group(f"accept {source.label} from {source.annotator}", curator):
         result, gold = _put_gold(project, document_id, curator, source.layer, source.label, source.start,
                                  source.end, source.attributes, snap=False)
         _log(project, curator, document_id, source.id, gold, "accept", "", _describe(source), decided_by)
@@ -363,7 +367,7 @@ def reject(project: Project, source_annotation_id: str, curator: str, reason: st
     shared = gold is not None and any(
         other != source.id and decisions.accepted(other) == gold for other in decisions.latest)
     result = None
-    with project.history.transaction():
+    with project.history.group(f"reject {source.label} from {source.annotator}", curator):
         _log(project, curator, source.document_id, source.id, None, "reject", reason, _describe(source),
              decided_by)
         if gold is not None and not shared:
@@ -387,7 +391,7 @@ def edit_and_accept(
     moved = (new_start, new_end) != (source.start, source.end)
     gold = _decisions(project, [source.document_id]).accepted(source.id)
     results: list[ChangeSet] = []
-    with project.history.transaction():
+    with project.history.group(f"edit and accept {source.label} from {source.annotator}", curator):
         if gold is not None:
             current = project.annotations.get(gold)
             if new_label != current.label:
@@ -425,7 +429,7 @@ def add_gold(
     """Add an annotation no annotator made (a missing one) straight into the gold set."""
     curator = ensure_curator(project, curator)
     gold = str(uuid.uuid4())
-    with project.history.transaction():
+    with project.history.group(f"add missing {label}", curator):
         result = project.annotations.add(document_id, curator, layer, label, start, end, attributes or {},
                                          annotation_id=gold)
         added = project.annotations.get(gold)
@@ -493,11 +497,11 @@ def accept_all_agreeing(
     if not changes and not logs:
         return None
     changes.extend(_curator_status(project, document_id, curator_id, bool(changes)))
-    with project.history.transaction():
+    noun = "annotation" if len(changes) == 1 else "annotations"
+    with project.history.group(f"accept agreeing {noun}", curator):
         for source_id, gold_id, detail in logs:
             _log(project, curator, document_id, source_id, gold_id, "accept-agreeing", "", detail, decided_by)
         if changes:
-            noun = "annotation" if len(changes) == 1 else "annotations"
             return project.history.apply(Operation(f"accept agreeing {noun}", curator, tuple(changes)))
     return ChangeSet(description="agreeing annotations were already in the gold set")
 

@@ -122,6 +122,8 @@ def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> Ch
             else:
                 result.changed.add(ident)
             result.documents.add(row["document_id"])
+        elif change.table == "curation_log":
+            result.documents.add(row["document_id"])
         elif change.table == "document_status":
             result.statuses.add((row["document_id"], row["annotator_id"]))
             result.documents.add(row["document_id"])
@@ -136,6 +138,7 @@ class History:
         self._undo: list[Operation] = []
         self._redo: list[Operation] = []
         self._limit = limit
+        self._grouped: list[Operation] | None = None
 
     def apply(self, operation: Operation, undoable: bool = True) -> ChangeSet:
         """Write the operation's rows and its audit entry in one transaction."""
@@ -145,6 +148,8 @@ class History:
         finally:
             if operation.refresh is not None:
                 operation.refresh()
+        if undoable and self._grouped is not None:
+            self._grouped.append(operation)
         if undoable:
             self._undo.append(operation)
             del self._undo[: -self._limit]
@@ -227,6 +232,33 @@ class History:
             del self._undo[undo_length:]
             self._redo[:] = redo
             raise
+
+    @contextmanager
+    def group(self, description: str, actor: str) -> Iterator[None]:
+        """Several operations in one transaction that undo and redo as one step named
+        `description` (e.g. a curation decision: its gold annotation and its log row)."""
+        outer, self._grouped = self._grouped, []
+        try:
+            with self.transaction():
+                yield
+            steps = self._grouped
+        finally:
+            self._grouped = outer
+        if not steps:
+            return
+        kept = {id(step) for step in steps}
+        self._undo = [step for step in self._undo if id(step) not in kept]
+        refreshes = [step.refresh for step in steps if step.refresh is not None]
+
+        def refresh() -> None:
+            for each in refreshes:
+                each()
+
+        combined = Operation(description, actor, tuple(c for step in steps for c in step.changes),
+                             refresh if refreshes else None)
+        self._undo.append(combined)
+        if outer is not None:
+            outer[:] = [step for step in outer if id(step) not in kept] + [combined]
 
     def _replay(self, operation: Operation, undo: bool) -> None:
         verb = "undo" if undo else "redo"
