@@ -260,7 +260,10 @@ def format_info(info: dict[str, Any]) -> str:
 def cmd_info(args: argparse.Namespace) -> int:
     from .project import Project
 
+    from .store.database import check_integrity
+
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
+        check_integrity(project.db, project.path)  # a damaged file is named, not summarised
         info = project.info()
     _print(info, args.json, format_info(info))
     return 0
@@ -316,7 +319,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
         bootstrap=args.bootstrap,
     )
+    from .store.database import check_integrity
+
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
+        check_integrity(project.db, project.path)  # figures from a damaged file would mislead
         report = compute_agreement(project, request)
     if args.csv:
         try:

@@ -40,7 +40,10 @@ class ProjectDamagedError(ProjectFileError):
     def __init__(self, path: str | Path, detail: str = "", advice: str | None = None) -> None:
         if advice is None:
             backup = Path(path).with_name(Path(path).name + ".bak")
-            advice = f"restore it from a copy (the rolling backup is {backup.name})"
+            if backup.is_file():
+                advice = f"restore it from its rolling backup {backup.name} or another copy"
+            else:
+                advice = f"restore it from a copy (there is no rolling backup, {backup.name}, beside it)"
         self.detail = detail
         self.advice = advice
         why = f" ({detail})" if detail else ""

@@ -186,3 +186,32 @@ def test_the_rolling_backup_can_be_turned_off(tmp_path: Path, monkeypatch: pytes
     with Project.open(path):
         pass
     assert not path.with_name("quiet.annot.bak").exists()
+
+
+def _damage_an_index(path: Path) -> None:
+    """Make one index page of the file unreadable (what a bad sector or a bad copy does)."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'annotations_by_label'").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size] = 0x07
+    path.write_bytes(bytes(data))
+
+
+def test_info_and_agreement_name_a_damaged_file_and_say_whether_a_backup_exists(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user saw `info` and `agreement` summarise a damaged file with exit 0, and the message
+    point to a rolling backup that did not exist."""
+    path = _copy(pristine, tmp_path)
+    _damage_an_index(path)
+    for command in (["info", str(path)], ["agreement", str(path), "--layer", "Framing"]):
+        assert main(command) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and _damaged_line(err, path), err
+        assert "there is no rolling backup, corpus.annot.bak, beside it" in err
+    shutil.copyfile(pristine, tmp_path / "corpus.annot.bak")
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "restore it from its rolling backup corpus.annot.bak or another copy" in err, err
