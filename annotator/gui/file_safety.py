@@ -84,13 +84,8 @@ class FileSafetyMixin(WindowState):
         self.readonly_banner.setText(f"<b>Read-only:</b> changes cannot be saved — {html.escape(reason)}")
         self.readonly_banner.setVisible(bool(reason))
         self.editor.set_readonly(reason)
-        self.labels_panel.setEnabled(not reason)
-        view = self.annotations_panel.view
-        if reason and view.editTriggers() != view.EditTrigger.NoEditTriggers:
-            self._edit_triggers = view.editTriggers()
-            view.setEditTriggers(view.EditTrigger.NoEditTriggers)
-        elif not reason and hasattr(self, "_edit_triggers"):
-            view.setEditTriggers(self._edit_triggers)
+        self.labels_panel.set_readonly(reason)
+        self.annotations_panel.set_readonly(reason)
 
     def show_write_failure(self, text: str) -> None:
         """A change could not be saved (read-only, disk full, damaged): one message box naming the project."""

@@ -75,9 +75,11 @@ class WindowLayoutMixin(WindowState):
         self.annotations_panel.sig_annotation_clicked.connect(self._annotation_clicked)
         self.annotations_panel.sig_changed.connect(self._apply_changes)
         self.annotations_panel.sig_message.connect(self.show_message)
+        self.annotations_panel.sig_write_failed.connect(self.show_write_failure)
         self.labels_panel = DocumentLabelsPanel(self)
         self.labels_panel.sig_changed.connect(self._apply_changes)
         self.labels_panel.sig_message.connect(self.show_message)
+        self.labels_panel.sig_write_failed.connect(self.show_write_failure)
         area = Qt.DockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, where in (

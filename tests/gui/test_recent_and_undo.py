@@ -115,7 +115,7 @@ def test_the_curators_undo_reverts_the_decision_not_the_annotators_work(
     tag(qtbot, main, start, start + 4, "1")  # ada's step, newer than the curator's
 
     undo_curator = main.curator_actions["undo"]
-    assert undo_curator.isEnabled() and undo_curator.text().startswith("Undo curator: add ")
+    assert undo_curator.isEnabled() and undo_curator.text().startswith("Undo curator: ")
     undo_curator.trigger()
     assert stored(demo_path, GOLD_SQL, (document,)) == []
     assert len(stored(demo_path, OWN_SQL, ("ada", document))) == len(own) + 1  # ada's span stays

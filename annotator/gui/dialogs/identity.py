@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,8 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...errors import AnnotatorError
 from ...model import Role
 from ...project import Project
+from ...store.database import explain_sqlite_error
 
 
 class AnnotatorDialog(QDialog):
@@ -40,11 +44,16 @@ class AnnotatorDialog(QDialog):
             "While annotating you see only your own annotations (blind coding). "
             "The name is stored with every annotation you make.", self)
         note.setWordWrap(True)
+        self.problem = QLabel(self)  # why OK did not close the dialog
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #B00020;")
+        self.problem.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Annotators of this project:", self))
         layout.addWidget(self.names)
         layout.addWidget(self.name_box)
         layout.addWidget(note)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.names.currentTextChanged.connect(self.name_box.setText)
         self.names.itemActivated.connect(lambda _item: self.accept())
@@ -60,12 +69,31 @@ class AnnotatorDialog(QDialog):
         return self.name_box.text().strip()
 
     def accept(self) -> None:
-        """Create the annotator if new, then close."""
+        """Create the annotator if new, then close; a read-only project takes only its own annotators."""
         name = self.chosen_name()
         if not name:
             return
-        self._project.annotators.ensure(name)
+        project = self._project
+        if project.readonly:
+            if project.annotators.get(name) is None:
+                self._say(f"The project is read-only ({project.readonly_reason or 'it cannot be written'}): "
+                          f"“{name}” cannot be added. Choose one of its annotators.")
+                return
+            super().accept()
+            return
+        try:
+            project.annotators.ensure(name)
+        except sqlite3.Error as error:
+            self._say(str(explain_sqlite_error(project.path, error)))
+            return
+        except AnnotatorError as error:
+            self._say(str(error))
+            return
         super().accept()
+
+    def _say(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
 
 
 def ask_annotator(project: Project, parent: QWidget | None = None, current: str = "") -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,16 +20,19 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
-from ...errors import AnnotatorError
+from ...errors import AnnotatorError, ProjectFileError
 from ...model import Annotation
 from ...project import Project
 from ...project.history import ChangeSet
+from ...store.database import explain_sqlite_error
 from .codebook import swatch
 
 COLUMNS = ("Label", "Text", "Attributes", "Note", "Annotator")
 ATTRIBUTES_COLUMN = 2
 NOTE_COLUMN = 3
 Index = QModelIndex | QPersistentModelIndex
+EDIT_TRIGGERS = (QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                 | QAbstractItemView.EditTrigger.AnyKeyPressed)
 
 
 def format_attributes(values: dict[str, Any]) -> str:
@@ -230,17 +235,18 @@ class AnnotationsPanel(QWidget):
     sig_message = Signal(str)
     """A message for the status bar (e.g. why an edit was refused)."""
 
+    sig_write_failed = Signal(str)
+    """A change could not be saved in the project file: the reason, for the window's message box."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._readonly = ""
         self.model = AnnotationTableModel(self)
         self.model.edit_handler = self._set_data
         self.view = AnnotationTable(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
+        self.view.setEditTriggers(EDIT_TRIGGERS)
         self.view.verticalHeader().setVisible(False)
         self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
@@ -256,6 +262,31 @@ class AnnotationsPanel(QWidget):
         self.view.clicked.connect(self._clicked)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self._quiet = False
+
+    def set_readonly(self, reason: str) -> None:
+        """Refuse deleting and editing in place, saying `reason`; '' allows them again."""
+        self._readonly = reason
+        triggers = QAbstractItemView.EditTrigger
+        self.view.setEditTriggers(triggers.NoEditTriggers if reason else EDIT_TRIGGERS)
+
+    @property
+    def readonly(self) -> bool:
+        """True while the panel refuses changes (the project cannot be written)."""
+        return bool(self._readonly)
+
+    def _refused(self) -> bool:
+        if self._readonly:
+            self.sig_message.emit(f"Read-only: changes cannot be saved — {self._readonly}")
+        return bool(self._readonly)
+
+    def _failed(self, error: BaseException) -> None:
+        """Say why a change was refused: file trouble in a message box (as the editor), the rest in the status bar."""
+        project = self.model.project
+        if isinstance(error, sqlite3.Error):
+            error = explain_sqlite_error(project.path if project is not None else Path("project"), error)
+        self.sig_message.emit(f"Not saved: {error}" if isinstance(error, ProjectFileError) else str(error))
+        if isinstance(error, ProjectFileError) and "busy" not in error.problem:
+            self.sig_write_failed.emit(str(error))
 
     def load(self, project: Project | None, document_id: str | None, annotator: str, show_others: bool) -> None:
         """Show a document's annotations."""
@@ -288,6 +319,8 @@ class AnnotationsPanel(QWidget):
     def delete_selected(self) -> None:
         """Delete the selected annotations (only one's own)."""
         project = self.model.project
+        if self._refused():
+            return
         own = [i for i in self.selected_ids() if (a := self.model.annotation(self.model.row_of(i) or 0))
                and a.annotator == self.model.annotator]
         if project is None or not own:
@@ -296,8 +329,8 @@ class AnnotationsPanel(QWidget):
         row = min(self.model.row_of(i) or 0 for i in own)
         try:
             changes = project.annotations.delete(own)
-        except AnnotatorError as error:
-            self.sig_message.emit(str(error))
+        except (AnnotatorError, sqlite3.Error) as error:
+            self._failed(error)
             return
         self.sig_changed.emit(changes)
         if self.model.rowCount():
@@ -307,7 +340,7 @@ class AnnotationsPanel(QWidget):
     def _set_data(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         annotation = self.model.annotation(index.row())
         project = self.model.project
-        if role != Qt.ItemDataRole.EditRole or annotation is None or project is None:
+        if role != Qt.ItemDataRole.EditRole or annotation is None or project is None or self._refused():
             return False
         try:
             if index.column() == NOTE_COLUMN:
@@ -321,8 +354,8 @@ class AnnotationsPanel(QWidget):
                 changes = project.annotations.set_attributes(annotation.id, values)
             else:
                 return False
-        except AnnotatorError as error:
-            self.sig_message.emit(str(error))
+        except (AnnotatorError, sqlite3.Error) as error:
+            self._failed(error)
             return False
         self.sig_changed.emit(changes)
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,10 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...errors import AnnotatorError
+from ...errors import AnnotatorError, ProjectFileError
 from ...model import Layer
 from ...project import Project
 from ...project.history import ChangeSet
+from ...store.database import explain_sqlite_error
 from .codebook import guidelines_html, swatch
 
 NO_LABEL = "—"
@@ -35,6 +38,9 @@ class DocumentLabelsPanel(QWidget):
     sig_message = Signal(str)
     """A message for the status bar."""
 
+    sig_write_failed = Signal(str)
+    """A change could not be saved in the project file: the reason, for the window's message box."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumWidth(MIN_PANEL_WIDTH)  # a label name fits in its chooser
@@ -42,6 +48,7 @@ class DocumentLabelsPanel(QWidget):
         self._document: str | None = None
         self._annotator = ""
         self._filling = False
+        self._readonly = ""
         self.choosers: dict[str, QComboBox | QListWidget] = {}
         self.clear_buttons: dict[str, QToolButton] = {}
         self._form = QFormLayout()
@@ -106,6 +113,18 @@ class DocumentLabelsPanel(QWidget):
         combo.currentIndexChanged.connect(lambda index, name=layer.name: self._chosen(name, index))
         return combo
 
+    def set_readonly(self, reason: str) -> None:
+        """Show the labels but refuse changing them (`reason` says why); '' allows them again."""
+        self._readonly = reason
+        self.setEnabled(not reason)  # the labels chosen stay readable, greyed
+        self.setToolTip(f"Read-only: {reason}" if reason else "")
+        self._refresh()
+
+    @property
+    def readonly(self) -> bool:
+        """True while the panel refuses changes (the project cannot be written)."""
+        return bool(self._readonly)
+
     def show_document(self, document_id: str | None, annotator: str) -> None:
         """Show the annotator's document labels of a document."""
         self._document = document_id
@@ -140,7 +159,7 @@ class DocumentLabelsPanel(QWidget):
 
     def _refresh(self) -> None:
         current = self._current()
-        enabled = self._document is not None
+        enabled = self._document is not None and not self._readonly
         self._filling = True
         try:
             for layer, chooser in self.choosers.items():
@@ -162,6 +181,10 @@ class DocumentLabelsPanel(QWidget):
         project, document = self._project, self._document
         if self._filling or project is None or document is None:
             return
+        if self._readonly:
+            self.sig_message.emit(f"Read-only: changes cannot be saved — {self._readonly}")
+            self._refresh()
+            return
         try:
             if action == "set":
                 changes = project.annotations.set_document_label(document, self._annotator, layer, label)
@@ -171,8 +194,15 @@ class DocumentLabelsPanel(QWidget):
                     self._refresh()
                     return
                 changes = project.annotations.delete(ids)
-        except AnnotatorError as error:
-            self.sig_message.emit(str(error))
+        except (AnnotatorError, sqlite3.Error) as error:
+            if isinstance(error, sqlite3.Error):
+                error = explain_sqlite_error(project.path, error)
+            if isinstance(error, ProjectFileError):
+                self.sig_message.emit(f"Not saved: {error}")
+                if "busy" not in error.problem:  # as the editor: file trouble gets a message box
+                    self.sig_write_failed.emit(str(error))
+            else:
+                self.sig_message.emit(str(error))
             self._refresh()
             return
         self._refresh()
