@@ -319,10 +319,14 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
         bootstrap=args.bootstrap,
     )
-    from .store.database import check_integrity
+    from .store.database import check_integrity, refuse_project_output
 
+    if args.csv:
+        refuse_project_output(args.csv, (args.project,), "agreement CSV")
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
-        check_integrity(project.db, project.path)  # figures from a damaged file would mislead
+        # The full check: damage confined to an index passes quick_check and drops rows,
+        # and figures computed on fewer rows would go into a paper unnoticed.
+        check_integrity(project.db, project.path, full=True)
         report = compute_agreement(project, request)
     if args.csv:
         try:

@@ -39,6 +39,7 @@ from ..errors import AnnotationError, AnnotatorError
 from ..model import Annotation, Role, Status
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
+from ..store.database import refuse_project_output
 
 DEFAULT_CURATOR = "curator"
 ACCEPTING = frozenset({"accept", "accept-agreeing", "edit"})
@@ -547,6 +548,7 @@ def export_decisions_csv(project: Project, path: str | Path) -> int:
     path = Path(path)
     if not path.parent.is_dir():
         raise AnnotatorError(f"{path}: folder {path.parent} does not exist")
+    refuse_project_output(path, (project.path,), "decisions CSV")
     titles = dict(project.db.execute("SELECT id, title FROM documents").fetchall())
     present = {row[0] for row in project.db.execute(
         "SELECT gold_annotation_id FROM curation_log JOIN annotations ON annotations.id = gold_annotation_id")}

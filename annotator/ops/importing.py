@@ -21,7 +21,7 @@ from ..segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
-from ..store.database import as_project_error, open_project_files, project_file_family
+from ..store.database import as_project_error, open_project_member, project_file_family
 
 Progress = Callable[[int, int, str], None]
 DEFAULT_ANNOTATOR = "imported"
@@ -349,14 +349,13 @@ def _refuse_project_files(project: Project, files: list[Path], report: ImportRep
     beside it, or another project file open in this process: reading one with Python's
     open() and closing it would drop SQLite's locks on it (and it is not an article)."""
     own = set(project_file_family(project.path))
-    others = {side for opened in open_project_files() for side in project_file_family(opened)} - own
     kept = []
     for path in files:
-        real = Path(os.path.realpath(path))
-        if real in own:
+        member = open_project_member(path)  # by path, link or inode (a hard link too)
+        if member in own:
             report.failed.append((str(path), "is the project file itself (or a file SQLite keeps beside it); "
                                              "not imported"))
-        elif real in others:
+        elif member is not None:
             report.failed.append((str(path), "is a project file open in this program (or a file SQLite keeps "
                                              "beside one); to bring in its work, merge it"))
         else:

@@ -30,7 +30,7 @@ from ..errors import ProjectDamagedError, ProjectFileError
 from ..formats.base import MAX_DOCUMENT_CHARS, is_uuid, is_whole_number
 from ..project import Project
 from ..store.database import (
-    SQLITE_HEADER, check_integrity, explain_sqlite_error, open_project_files, project_file_family,
+    SQLITE_HEADER, check_integrity, explain_sqlite_error, open_project_member, project_file_family,
 )
 from ..store.schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 
@@ -62,8 +62,7 @@ def check_file(path: Path) -> None:
     the file open: on POSIX, closing any descriptor of a file drops every lock SQLite holds on
     it, so a project open here (or its -wal/-shm) is refused before anything touches it.
     """
-    real = Path(os.path.realpath(path))
-    if any(real in project_file_family(open_file) for open_file in open_project_files()):
+    if open_project_member(path) is not None:  # by path, link or inode (a hard link too)
         raise ProjectFileError(path, "is a project file open in this app (or one of its working files); "
                                      "choose a colleague's file, or close that project first")
     if not path.exists():
@@ -92,7 +91,7 @@ def check_other(conn: sqlite3.Connection, path: Path, schema: str = "main") -> N
         raise ProjectFileError(path, f"was written by an older Annotator (schema version {version}); open it once "
                                      "in this version to upgrade it, then merge")
     if schema == "main":  # SQLite's quick_check, its report on one line; damage is for their owner to mend
-        check_integrity(conn, path, advice=THEIR_ADVICE)
+        check_integrity(conn, path, full=True, advice=THEIR_ADVICE)
     missing_tables = REQUIRED_TABLES - tables
     if missing_tables:
         raise ProjectFileError(path, f"is damaged: tables missing: {', '.join(sorted(missing_tables))}")
@@ -216,6 +215,8 @@ def check_target(project: Project, other_path: Path) -> None:
     """Refuse to merge into a project open read-only, or to merge a project into itself."""
     if project.readonly:
         raise ProjectFileError(project.path, "is open read-only; open it for writing to merge into it")
-    if Path(os.path.realpath(other_path)) in project_file_family(Path(project.path)):
+    member = open_project_member(other_path)
+    if Path(os.path.realpath(other_path)) in project_file_family(Path(project.path)) or (
+            member is not None and member in project_file_family(Path(project.path))):
         raise ProjectFileError(other_path, "is this project itself (or one of its working files); "
                                            "choose a colleague's file")

@@ -73,6 +73,9 @@ class Project:
         from ..nlp import check_language
 
         path = Path(path)
+        if path.name.endswith((".lock", "-wal", "-shm", "-journal", ".bak")):
+            raise ProjectFileError(path, "is named like a file kept beside a project (.lock, -wal, -shm, "
+                                         "-journal, .bak); choose a name ending in .annot")
         book = load_bundled(codebook) if isinstance(codebook, str) else codebook
         check_language(language)
         lock = ProjectLock(path)
@@ -156,8 +159,14 @@ class Project:
         if not rolling_backup_due(self.path):
             return
         target = rolling_backup_path(self.path)
+        if target.exists():
+            # Replace the last good backup only with an intact copy: quick_check passed at
+            # open, but damage confined to an index passes it and would poison the backup.
+            check_integrity(self.db, self.path, full=True)
         try:
             write_backup(self.db.conn, target)
+        except ProjectFileError as error:
+            self.backup_problem = f"the rolling backup was not written: {error}"
         except (OSError, sqlite3.Error) as error:
             self.backup_problem = f"the rolling backup {target.name} could not be written ({error})"
 

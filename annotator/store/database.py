@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -129,6 +130,10 @@ def check_integrity(
         raise ProjectDamagedError(path, "SQLite's integrity check: " + " ".join(found), advice)
 
 
+_NOT_A_LOCK = ("is not an Annotator lock file (a link, or a file with content of its own); "
+               "move it away, then open the project again")
+
+
 class ProjectLock:
     """An exclusive advisory lock on `<project>.lock`, held while a program has it open.
 
@@ -145,14 +150,24 @@ class ProjectLock:
     def acquire(self) -> None:
         """Take the lock or raise ProjectFileError naming the holder."""
         writable = True
+        nofollow = getattr(os, "O_NOFOLLOW", 0)  # a link named like the lock is never followed
         try:
-            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            handle = os.open(self.path, os.O_RDWR | os.O_CREAT | nofollow, 0o644)
         except OSError:
             try:  # someone else's lock file: flock needs only a read descriptor
-                handle = os.open(self.path, os.O_RDONLY)
+                handle = os.open(self.path, os.O_RDONLY | nofollow)
                 writable = False
             except OSError:
+                if os.path.islink(self.path):
+                    raise ProjectFileError(self.path, _NOT_A_LOCK) from None
                 return  # no lock file and none can be made: the folder cannot be written either
+        try:
+            found = os.fstat(handle)
+            if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1 or found.st_size > 64:
+                raise ProjectFileError(self.path, _NOT_A_LOCK)  # never truncate what is not ours
+        except BaseException:
+            os.close(handle)
+            raise
         try:
             _lock_handle(handle)
         except OSError:
@@ -362,9 +377,56 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
     return db
 
 
+def open_project_member(path: Path, also: tuple[Path, ...] = ()) -> Path | None:
+    """The file of a project open in this process or named in `also` (or one kept beside it:
+    -wal, -shm, -journal, .lock) that `path` is, by resolved path or, for files that exist, by
+    device and inode (a hard link); None if it is none of them."""
+    roots = {*open_project_files(), *(Path(os.path.realpath(root)) for root in also)}
+    members = {member for root in roots for member in project_file_family(root)}
+    real = Path(os.path.realpath(path))
+    if real in members:
+        return real
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    for member in members:
+        try:
+            other = os.stat(member)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (found.st_dev, found.st_ino):
+            return member
+    return None
+
+
+def refuse_project_output(path: str | Path, also: tuple[Path, ...] = (), what: str = "output") -> None:
+    """Raise ProjectFileError if writing `path` would write over a project file (open in this
+    process or named in `also`) or a file kept beside one."""
+    member = open_project_member(Path(path), also)
+    if member is not None:
+        raise ProjectFileError(path, f"is a project file ({member.name}); choose another name for the {what}")
+
+
+def _refuse_live_target(target: Path) -> None:
+    """A backup is never written over a project in use: one open in this process, or one
+    whose -wal holds changes not yet in the file (someone opened the backup to recover)."""
+    if open_project_member(target) is not None:
+        raise ProjectFileError(target, "is open in this program; the backup was not written over it")
+    try:
+        pending = os.stat(target.with_name(target.name + "-wal")).st_size
+    except OSError:
+        pending = 0
+    if pending:
+        raise ProjectFileError(target, "has changes of its own in its -wal (was it opened?); "
+                                       "the backup was not written over it")
+
+
 def write_backup(conn: sqlite3.Connection, target: Path) -> Path:
     """Write a consistent snapshot of `conn`'s database to `target` with SQLite's backup API,
-    atomically: into a temporary file beside it, then renamed over it."""
+    atomically: into a temporary file beside it, then renamed over it (never over a project
+    in use)."""
+    _refuse_live_target(target)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         copy = sqlite3.connect(temporary)

@@ -160,7 +160,7 @@ def test_merge_refuses_a_damaged_file_naming_it_as_damaged(
     data = bytearray(theirs.read_bytes())
     data[(root - 1) * page_size] = 0x07  # not a b-tree page type: only an index nobody reads is hurt
     theirs.write_bytes(bytes(data))
-    line = merge_refused(ours, theirs, capsys, "the project file is damaged", "btreeInitPage",
+    line = merge_refused(ours, theirs, capsys, "the project file is damaged",
                          "ask its owner for a fresh copy")
     assert ".bak" not in line and "rolling backup" not in line, line  # their file has no backup of ours
 

@@ -319,6 +319,9 @@ class AgreementDashboard(QDialog):
             path = chosen
         try:
             written = export_csv(self.report, path, self.scope)
+        except AnnotatorError as error:  # e.g. the name of a project file
+            self.status.setText(f"<span style='color:#a02020'>{html.escape(str(error))}</span>")
+            return None
         except OSError as error:
             self.status.setText(f"<span style='color:#a02020'>Cannot write {path}: {error.strerror or error}</span>")
             return None
@@ -338,6 +341,9 @@ class AgreementDashboard(QDialog):
         try:
             written = export_image(self.report, [self.overview.chart, self.per_label.chart],
                                    self.confusion.heatmap, path, self.scope)
+        except AnnotatorError as error:
+            self.status.setText(f"<span style='color:#a02020'>{html.escape(str(error))}</span>")
+            return None
         except OSError as error:
             self.status.setText(f"<span style='color:#a02020'>{error}</span>")
             return None

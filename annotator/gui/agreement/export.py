@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from ...ops.agreement import AgreementReport, write_csv
 from .charts import ConfusionHeatmap, FigureBars
 from .subset import AgreementScope, quoted
+from ...store.database import refuse_project_output
 
 IMAGE_WIDTH = 1400
 MARGIN = 24
@@ -111,6 +112,7 @@ def export_image(report: AgreementReport, charts: list[FigureBars], heatmap: Con
                  path: str | Path, scope: AgreementScope | None = None) -> Path:
     """Write the charts as a PNG file; raises OSError when it cannot be written."""
     path = Path(path)
+    refuse_project_output(path, what="image")
     if not render_charts(report, charts, heatmap, scope).save(str(path), "PNG"):
         raise OSError(f"could not write the image {path}")
     return path

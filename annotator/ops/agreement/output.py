@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...stats import Figure
 from .report import FIGURE_NAMES, AgreementReport, exact, rounded
+from ...store.database import refuse_project_output
 
 CSV_COLUMNS = (
     "table", "document", "title", "label", "annotator_a", "annotator_b", "value_a", "value_b",
@@ -123,8 +124,10 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
     then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
     cell, measure "count").  One file keeps a report together; filter on "table" to split it.
     Values keep every digit (exact()): the CSV is for further computation, not for reading.
+    Never written over a project open in this process or a file kept beside one.
     """
     path = Path(path)
+    refuse_project_output(path, what="agreement CSV")
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()

@@ -1,0 +1,96 @@
+"""Paths an adversarial review found after the first round of file-safety fixes: outputs
+other than exports, the lock file, hard links to an open project, the rolling backup."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+from reliability_support import our_locks
+
+from annotator.cli import main
+from annotator.errors import ProjectFileError
+from annotator.ops.curation import export_decisions_csv
+from annotator.ops.merge import merge_project
+from annotator.project import Project
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_agreement_csv_never_replaces_the_project(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    path = project.path
+    project.close()
+    os.link(path, path.with_name("alias.annot"))
+    before = _digest(path)
+    for target in (path, path.with_name("alias.annot"), path.with_name(path.name + "-wal")):
+        code = main(["agreement", str(path), "--layer", "Framing", "--measure", "percent", "--csv", str(target)])
+        err = capsys.readouterr().err
+        assert code == 2 and "is a project file (study.annot" in err and "agreement CSV" in err, err
+    assert _digest(path) == before
+    Project.open(path).close()  # still a project
+
+
+def test_decisions_csv_never_replaces_the_open_project(project: Project) -> None:
+    with pytest.raises(ProjectFileError, match="is a project file"):
+        export_decisions_csv(project, project.path)
+    project.annotations.add(project.documents.ids()[0], "ada", "Framing", "Economic", 4, 11)
+    assert project.annotations.count() == 1
+
+
+def test_a_lock_file_that_is_a_link_to_another_project_is_never_truncated(tmp_path: Path) -> None:
+    Project.create(tmp_path / "other.annot").close()
+    Project.create(tmp_path / "study.annot").close()
+    before = _digest(tmp_path / "other.annot")
+    lock = tmp_path / "study.annot.lock"
+    lock.unlink()
+    lock.symlink_to(tmp_path / "other.annot")
+    with pytest.raises(ProjectFileError, match="is not an Annotator lock file"):
+        Project.open(tmp_path / "study.annot")
+    lock.unlink()
+    os.link(tmp_path / "other.annot", lock)  # a hard link: two names, one file
+    with pytest.raises(ProjectFileError, match="is not an Annotator lock file"):
+        Project.open(tmp_path / "study.annot")
+    assert _digest(tmp_path / "other.annot") == before
+
+
+def test_a_project_named_like_a_lock_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "study.annot.lock")]) == 2
+    assert "choose a name ending in .annot" in capsys.readouterr().err
+    assert not (tmp_path / "study.annot.lock").exists()
+
+
+def test_a_hard_link_of_the_open_project_is_not_merged_and_its_locks_stay(project: Project) -> None:
+    alias = project.path.with_name("alias.annot")
+    os.link(project.path, alias)
+    held = our_locks(project.path)
+    assert held
+    with pytest.raises(ProjectFileError, match="alias.annot: is"):
+        merge_project(project, alias)
+    assert our_locks(project.path) == held
+
+
+def test_the_rolling_backup_is_never_written_over_a_backup_opened_to_recover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANNOTATOR_BACKUP", "1")
+    Project.create(tmp_path / "study.annot").close()
+    Project.open(tmp_path / "study.annot").close()  # makes study.annot.bak
+    backup = tmp_path / "study.annot.bak"
+    assert backup.is_file()
+    recovering = Project.open(backup)  # the user opens the backup to recover something
+    try:
+        recovering.annotators.ensure("rescued")
+        old = time.time() - 3 * 86400
+        os.utime(backup, (old, old))  # its file is old: its new work is in its -wal
+        with Project.open(tmp_path / "study.annot") as project:
+            assert "was not written" in project.backup_problem
+        assert recovering.annotators.get("rescued") is not None
+    finally:
+        recovering.close()
+    with Project.open(backup, readonly=True) as reopened:
+        assert reopened.annotators.get("rescued") is not None
