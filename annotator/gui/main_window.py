@@ -102,8 +102,14 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         """Show an open project (the window owns it from now on); asks who annotates if unknown."""
         name = annotator or self.settings.annotator_for(project.path)
         project.codebook.get()  # a damaged file fails here, before the shown project is closed
+        chosen = True  # a name the user gave or confirmed, remembered for this file
         if project.readonly and (not name or project.annotators.get(name) is None):
-            name = self._reader_name(project)  # no new annotator can be stored: view as an existing one
+            # No new annotator can be stored: view as an existing one — the person using this
+            # window if the project knows them — without remembering it, so that the file,
+            # once writable, asks who is annotating instead of coding as someone else.
+            chosen = False
+            mine = self.annotator if self.annotator and project.annotators.get(self.annotator) else ""
+            name = mine or self._reader_name(project)
             if not name:
                 self._close_quietly(project)
                 self.show_error("Cannot open the project", f"{project.path}\n\nis read-only and has no annotators "
@@ -124,7 +130,8 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self._watcher.addPath(str(project.path))
         self.annotator = name
         self.settings.add_recent_project(project.path)
-        self.settings.set_annotator_for(project.path, name)
+        if chosen:
+            self.settings.set_annotator_for(project.path, name)
         self._documents_total = len(project.documents)
         self.setWindowTitle(f"{project.path.name}{' (read-only)' if project.readonly else ''} — Discourse Annotator")
         self.editor.set_project(project)

@@ -536,3 +536,38 @@ def test_file_close_that_fails_says_where_the_changes_are(qtbot, settings, tmp_p
     assert window.project is None and window.pages.currentIndex() == WELCOME_PAGE
     boxes = visible_boxes(window)
     assert len(boxes) == 1 and str(path) in boxes[0].text() and "study.annot-wal" in boxes[0].text()
+
+
+def test_a_read_only_view_is_not_remembered_as_who_annotates(qtbot, settings, tmp_path: Path, immutable) -> None:
+    """A user opened a read-only copy, was shown it as ada (the first annotator), and after
+    making it writable the app coded as ada without asking: viewing as someone is not choosing."""
+    from annotator.gui.dialogs.identity import AnnotatorDialog
+
+    path = make_project(tmp_path)
+    window = new_window(qtbot, settings)
+    immutable(path)
+
+    def choose(dialog: QWidget) -> None:
+        name = dialog.findChild(QLineEdit, "fileNameEdit")
+        name.setText(str(path))
+        qtbot.keyClick(name, Qt.Key.Key_Return)
+
+    on_modal(QFileDialog, choose)
+    window.actions_by_name["open_project"].trigger()
+    qtbot.waitUntil(lambda: window.project is not None)
+    assert window.project.readonly and window.annotator == "ada"  # shown as an existing annotator
+    assert settings.annotator_for(path) == ""  # …but not remembered as this file's annotator
+    window.close_project()
+    chattr("-i", path)
+
+    asked: list[str] = []
+
+    def answer(dialog: QWidget) -> None:
+        asked.append(dialog.windowTitle())
+        dialog.reject()
+
+    on_modal(AnnotatorDialog, answer)
+    on_modal(QFileDialog, choose)
+    window.actions_by_name["open_project"].trigger()
+    qtbot.waitUntil(lambda: bool(asked))  # writable now: the app asks who is annotating
+    assert window.project is None
