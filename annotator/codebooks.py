@@ -21,6 +21,7 @@ from annotator.model import (
     Label,
     Layer,
 )
+from annotator.project.rules import colour_problem, key_problem
 from annotator.resources import resource
 
 FORMAT_VERSION = 1
@@ -35,7 +36,6 @@ LABEL_KEYS = ("name", "key", "colour", "description", "include", "exclude", "exa
 ATTRIBUTE_KEYS = ("name", "type", "choices", "minimum", "maximum", "description")
 
 _DEFAULT_COLOUR = Label(name="").colour
-_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
@@ -389,11 +389,11 @@ class _Checker:
 
     def label(self, label: Label, place: str, keys: dict[str, str]) -> None:
         """Check a label's colour and shortcut key (recording the key in `keys`)."""
-        if not _COLOUR.fullmatch(label.colour):
-            raise self.fail(place, f'colour "{label.colour}" is not of the form #RRGGBB (like "#88CCEE")')
+        if (problem := colour_problem(label.colour)) is not None:
+            raise self.fail(place, problem)
         if label.key:
-            if len(label.key) != 1 or not (label.key.isalpha() or label.key in "0123456789"):
-                raise self.fail(place, f'shortcut key "{label.key}" must be a single letter or digit')
+            if (problem := key_problem(label.key)) is not None:
+                raise self.fail(place, problem)
             if label.key.casefold() in keys:
                 other = keys[label.key.casefold()]
                 raise self.fail(

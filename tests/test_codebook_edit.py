@@ -66,7 +66,7 @@ def test_shortcut_clash_names_the_label_that_has_the_key(project: Project) -> No
     # The same key in another layer is fine: keys act on the active layer only.
     edit.set_label_key(project, "Stance", "Favour", "z")
     assert project.codebook.layer("Stance").label("Favour").key == "z"
-    with pytest.raises(CodebookError, match="one letter or digit"):
+    with pytest.raises(CodebookError, match="single letter or digit"):
         edit.set_label_key(project, "Stance", "Favour", "F5")
 
 
@@ -233,14 +233,14 @@ def test_a_label_added_after_a_layer_deletion_does_not_take_an_id_undo_needs(pro
     project.annotations.add(doc, "ada", "Rhetorical device", "Loaded language", 0, 3)
     freed = {label.id for label in project.codebook.layer("Rhetorical device").labels}  # the highest label ids
     before = _snapshot(project)
-    edit.delete_layer(project, "Rhetorical device")
+    edit.delete_layer(project, "Rhetorical device", actor="ada")
 
-    added = edit.add_label(project, "Framing", Label("Security", key="y"))
-    layer = edit.add_layer(project, "Actors")
-    edit.add_attribute(project, "Actors", AttributeDef("party", "text"))
+    added = edit.add_label(project, "Framing", Label("Security", key="y"), actor="ben")
+    layer = edit.add_layer(project, "Actors", actor="ben")
+    edit.add_attribute(project, "Actors", AttributeDef("party", "text"), actor="ben")
 
     assert added.id not in freed
-    project.history.undo()
+    project.history.undo("ada")
     assert project.codebook.layer("Rhetorical device").label("Loaded language") is not None
     assert {label.id for label in project.codebook.layer("Rhetorical device").labels} == freed
     assert project.codebook.layer("Framing").label("Security") == added
@@ -256,12 +256,12 @@ def test_undo_that_would_clash_with_a_newer_layer_is_refused_and_changes_nothing
     from annotator.errors import AnnotationError
 
     project.annotations.add(_first_doc(project), "ada", "Stance", "Favour", 0, 3)
-    edit.delete_layer(project, "Stance")
-    edit.add_layer(project, "Stance", kind="document")
+    edit.delete_layer(project, "Stance", actor="ada")
+    edit.add_layer(project, "Stance", kind="document", actor="ben")
     before = _snapshot(project)
 
     with pytest.raises(AnnotationError, match='cannot undo "delete layer "Stance""'):
-        project.history.undo()
+        project.history.undo("ada")
 
     assert _snapshot(project) == before
     assert project.codebook.layer("Stance").kind == "document" and not project.history.can_undo
@@ -308,3 +308,139 @@ def test_undo_never_overwrites_a_row_that_took_a_deleted_id_meanwhile(project: P
     assert _snapshot(project) == before
     project.codebook.invalidate()
     assert project.codebook.layer("Framing").label("Élite 🎩").id == freed
+
+
+# ----- every edit one undo step ---------------------------------------------------------------
+
+def _labels_file(project: Project) -> str:
+    """Every label row as stored, read with a separate connection."""
+    with sqlite3.connect(project.path) as conn:
+        return repr(conn.execute("SELECT * FROM labels ORDER BY id").fetchall())
+
+
+def _undo_and_redo(project: Project, actor: str, description: str, before: str) -> None:
+    """Undo `actor`'s newest step (it must be `description`), check the file is as `before`,
+    redo it and check the file is as after the edit."""
+    after = _labels_file(project)
+    assert after != before
+    assert project.history.undo_step(actor).description == description
+    changes = project.history.undo(actor)
+    assert changes is not None and changes.codebook and changes.description == description
+    assert _labels_file(project) == before
+    changes = project.history.redo(actor)
+    assert changes is not None and changes.codebook
+    assert _labels_file(project) == after
+
+
+@pytest.mark.parametrize(
+    ("do", "description"),
+    [
+        (lambda p: edit.rename_label(p, "Stance", "Neutral", "Undecided 🤷", actor="ada"),
+         'rename label "Neutral" to "Undecided 🤷"'),
+        (lambda p: edit.recolour_label(p, "Stance", "Neutral", "#12ab34", actor="ada"),
+         'recolour label "Neutral"'),
+        (lambda p: edit.set_label_key(p, "Stance", "Neutral", "é", actor="ada"), 'set key of "Neutral" to é'),
+        (lambda p: edit.set_label_key(p, "Stance", "Favour", "", actor="ada"), 'clear key of "Favour"'),
+        (lambda p: edit.set_label_guidelines(p, "Stance", "Neutral", "Neither\u00a0way", "both", "none",
+                                             ["a", "b"], actor="ada"),
+         'edit guidelines of "Neutral"'),
+        (lambda p: edit.move_label(p, "Stance", "Neutral", 0, actor="ada"), 'move label "Neutral"'),
+        (lambda p: edit.add_label(p, "Stance", Label("Sceptical", key="s"), actor="ada"),
+         'add label "Sceptical"'),
+    ],
+)
+def test_each_label_edit_is_one_undoable_step(project: Project, do, description: str) -> None:
+    before = _labels_file(project)
+    do(project)
+    project.annotations.add(_first_doc(project), "ben", "Framing", "Economic", 0, 3)  # someone else's step
+    _undo_and_redo(project, "ada", description, before)
+    # The audit log keeps the edit, its undo and its redo, all under ada's name.
+    actions = [row[0] for row in project.db.execute("SELECT action FROM audit_log WHERE actor = 'ada' ORDER BY id")]
+    assert actions[-2:] == [f"undo: {description}", f"redo: {description}"]
+
+
+def test_an_annotation_made_with_a_renamed_label_shows_the_old_name_after_undo(project: Project) -> None:
+    doc = _first_doc(project)
+    ident = project.annotations.add(doc, "ada", "Framing", "Economic", 0, 3).primary
+    edit.rename_label(project, "Framing", "Economic", "Economy", actor="ada")
+    assert project.annotations.get(ident).label == "Economy"
+    project.history.undo("ada")
+    assert project.annotations.get(ident).label == "Economic"
+    assert project.codebook.layer("Framing").label("Economy") is None
+    assert _stored_labels(project) == [("Economic", doc)]
+
+
+def test_layer_edits_are_undoable_too(project: Project) -> None:
+    before = _snapshot(project)
+    edit.add_layer(project, "Actors", actor="ada")
+    edit.add_attribute(project, "Actors", AttributeDef("party", "text"), actor="ada")
+    edit.rename_layer(project, "Stance", "Position", actor="ada")
+    edit.set_layer_description(project, "Position", "Who is for what.", actor="ada")
+    for _ in range(4):
+        project.history.undo("ada")
+    assert _snapshot(project) == before
+    assert project.codebook.get().layer("Actors") is None
+    for _ in range(4):
+        project.history.redo("ada")
+    assert project.codebook.layer("Position").description == "Who is for what."
+    assert project.codebook.layer("Actors").attribute("party") is not None
+
+
+def test_a_label_added_after_an_undone_one_never_takes_the_id_redo_needs(project: Project) -> None:
+    first = edit.add_label(project, "Stance", Label("Sceptical"), actor="ada")
+    project.history.undo("ada")
+    assert project.codebook.layer("Stance").label("Sceptical") is None
+    second = edit.add_label(project, "Stance", Label("Cynical"), actor="ben")  # ada's redo stays
+    assert second.id != first.id
+    project.history.redo("ada")
+    names = [label.name for label in project.codebook.layer("Stance").labels]
+    assert names[:3] == ["Favour", "Against", "Neutral"] and set(names[3:]) == {"Sceptical", "Cynical"}
+    assert project.codebook.layer("Stance").label("Sceptical").id == first.id
+
+
+def test_undoing_an_added_label_that_others_use_is_refused_and_keeps_the_history(project: Project) -> None:
+    from annotator.errors import AnnotationError
+
+    edit.add_label(project, "Stance", Label("Sceptical"), actor="ada")
+    project.annotations.add(_first_doc(project), "ben", "Stance", "Sceptical", 0, 3)
+    before = _snapshot(project)
+    with pytest.raises(AnnotationError, match='cannot undo "add label "Sceptical"": annotations made since use it'):
+        project.history.undo("ada")
+    assert _snapshot(project) == before
+    project.history.undo("ben")
+    project.history.undo("ada")  # now nothing uses it
+    assert project.codebook.layer("Stance").label("Sceptical") is None
+
+
+def test_an_edit_that_changes_nothing_is_no_undo_step(project: Project) -> None:
+    edit.move_label(project, "Stance", "Favour", 0, actor="ada")
+    edit.set_label_key(project, "Stance", "Favour", "f", actor="ada")
+    assert project.history.undo_step("ada") is None
+
+
+@pytest.mark.parametrize("key", ["²", "½", "٣", "F5", "!"])
+def test_the_editor_refuses_the_keys_a_codebook_file_refuses(project: Project, key: str) -> None:
+    from annotator.codebooks import codebook_to_toml, parse_codebook
+
+    codebook = project.codebook.get()
+    text = codebook_to_toml(codebook).replace('key = "f"', f'key = "{key}"', 1)
+    with pytest.raises(CodebookError) as from_file:
+        parse_codebook(text, "mine.toml")
+    with pytest.raises(CodebookError) as from_editor:
+        edit.set_label_key(project, "Stance", "Favour", key)
+    problem = f'shortcut key "{key}" must be a single letter or digit'
+    assert problem in str(from_file.value) and str(from_editor.value) == problem
+    assert project.codebook.layer("Stance").label("Favour").key == "f"
+
+
+def test_the_editor_and_a_codebook_file_agree_on_colours(project: Project) -> None:
+    from annotator.codebooks import codebook_to_toml, parse_codebook
+
+    text = codebook_to_toml(project.codebook.get())
+    colour = project.codebook.layer("Framing").labels[0].colour
+    with pytest.raises(CodebookError) as from_file:
+        parse_codebook(text.replace(colour, "#12AB3", 1), "mine.toml")
+    with pytest.raises(CodebookError) as from_editor:
+        edit.recolour_label(project, "Stance", "Favour", "#12AB3")
+    problem = 'colour "#12AB3" is not of the form #RRGGBB (like "#88CCEE")'
+    assert problem in str(from_file.value) and str(from_editor.value) == problem

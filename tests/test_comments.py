@@ -106,3 +106,50 @@ def test_comments_travel_with_merges(study: Project, tmp_path: Path) -> None:
         assert [c.body for c in list_comments(project, new)] == ["Stance of the union, against the firms \U0001F6A2"]
         again = merge_project(project, copy)
         assert again.comments.added == 0 and len(list_comments(project, target)) == 3
+
+
+def _stored_comments(path: Path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT id, annotation_id, author, body, created_at FROM comments ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_comment_is_one_undo_step_of_its_author(study: Project) -> None:
+    target = _annotation(study, "port strike")
+    ident = add_comment(study, target, "ben", "Why Economic here? \U0001F914")
+    added = _stored_comments(study.path)
+    study.annotations.add(doc_with(study, "regulator"), "ada", "Stance", "Against", 0, 3)  # ada's later step
+    assert study.history.undo_step("ben").description == 'comment "Why Economic here? \U0001F914"'
+    study.history.undo("ben")
+    assert _stored_comments(study.path) == [] and list_comments(study, target) == []
+    study.history.redo("ben")
+    assert _stored_comments(study.path) == added  # the same id, text and time
+    assert [c.id for c in list_comments(study, target)] == [ident]
+    assert [row[0] for row in _audit(study.path, "comment")] == ["ben"]
+    assert [row[0] for row in _audit(study.path, 'undo: comment "Why Economic here? \U0001F914"')] == ["ben"]
+
+
+def test_deleting_a_comment_can_be_undone(study: Project) -> None:
+    target = _annotation(study, "port strike")
+    add_comment(study, target, "ben", "keep me")
+    add_comment(study, target, "ben", "remove me")
+    before = _stored_comments(study.path)
+    delete_comment(study, list_comments(study, target)[1].id, actor="ada")
+    assert study.history.undo_step("ada").description == 'delete comment "remove me"'
+    study.history.undo("ada")
+    assert _stored_comments(study.path) == before
+
+
+def test_undoing_an_annotation_that_has_a_later_comment_is_refused(study: Project) -> None:
+    port = doc_with(study, "port strike")
+    ident = study.annotations.add(port, "ada", "Stance", "Against", *span(study, port, "back down")).primary
+    add_comment(study, ident, "ben", "Against whom?")
+    before = _stored_comments(study.path)
+    with pytest.raises(AnnotationError, match='cannot undo "add Against.*comments made since'):
+        study.history.undo("ada")
+    assert study.annotations.exists(ident) and _stored_comments(study.path) == before
+    study.history.undo("ben")
+    study.history.undo("ada")  # without the comment it goes
+    assert not study.annotations.exists(ident)

@@ -1,16 +1,19 @@
 """Editing a project's codebook: labels, layers, attributes; each edit one logged transaction.
 
 Annotations refer to labels by id, so renaming or recolouring a label never orphans them.
-Deleting a label that is in use needs a decision: move its annotations to another label of
-the same layer, or delete them; that edit clears the undo history, whose steps would
-otherwise bring back rows pointing at a deleted label. Deleting a whole layer is itself one
-undoable step (its layer, label, attribute, annotation and comment rows come back on undo).
+Every edit is one undo step of the person making it (Edit → Undo in their window): the
+edit's SQL runs once in a savepoint to learn which layer, label and attribute rows it
+changes, is rolled back, and those rows are applied through the project's History, which
+writes them, logs them and can revert them. Deleting a label that is in use needs a
+decision: move its annotations to another label of the same layer, or delete them; that
+edit clears the undo history, whose steps would otherwise bring back rows pointing at a
+deleted label. Deleting a whole layer is itself one undoable step (its layer, label,
+attribute, annotation and comment rows come back on undo).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -20,8 +23,10 @@ from ..errors import CodebookError
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
+from ..project.rules import colour_problem, key_problem
 
-_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+# Codebook tables an edit may change, parents first (rows added are inserted in this order).
+_EDITED_TABLES = ("layers", "attributes", "labels")
 
 
 class LabelInUseError(CodebookError):
@@ -69,18 +74,72 @@ class LayerUsage:
     comments: int
 
 
+def _audit(project: Project, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+    project.db.execute(
+        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        [now(), actor, action, target, json.dumps(detail, ensure_ascii=False)],
+    )
+
+
 @contextmanager
-def _edit(project: Project, actor: str, action: str, target: str, detail: dict[str, Any]) -> Iterator[None]:
-    """One transaction with its audit entry; the cached codebook is re-read afterwards."""
+def _logged(project: Project, actor: str, action: str, target: str, detail: dict[str, Any]) -> Iterator[None]:
+    """One transaction with its audit entry, outside the undo history (deleting a label)."""
     try:
         with project.db.atomic():
             yield
-            project.db.execute(
-                "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-                [now(), actor or "codebook editor", action, target, json.dumps(detail, ensure_ascii=False)],
-            )
+            _audit(project, actor or "codebook editor", action, target, detail)
     finally:
         project.codebook.invalidate()
+
+
+class _TrialRun(Exception):
+    """Rolls back the trial run of an edit once its rows are known."""
+
+
+def _codebook_rows(project: Project) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every layer, attribute and label row by (table, id), parents' tables first."""
+    return {
+        (table, row["id"]): row
+        for table in _EDITED_TABLES
+        for row in _rows(project, f"SELECT * FROM {table} ORDER BY id", ())
+    }
+
+
+def _row_changes(
+    before: dict[tuple[str, int], dict[str, Any]], after: dict[tuple[str, int], dict[str, Any]]
+) -> tuple[RowChange, ...]:
+    """The rows that differ: added ones (parents first), then changed, then removed (children first)."""
+    added = [RowChange(t, (i,), None, row) for (t, i), row in after.items() if (t, i) not in before]
+    changed = [RowChange(t, (i,), before[(t, i)], row) for (t, i), row in after.items()
+               if (t, i) in before and before[(t, i)] != row]
+    removed = [RowChange(t, (i,), row, None) for (t, i), row in reversed(before.items()) if (t, i) not in after]
+    return (*added, *changed, *removed)
+
+
+@contextmanager
+def _edit(
+    project: Project, actor: str, action: str, target: str, detail: dict[str, Any], description: str
+) -> Iterator[None]:
+    """Run the edit's SQL (the body) as a trial to learn which codebook rows it changes, roll
+    it back, then apply those rows through the history as one undo step named `description`
+    with its audit entry (`action`, `target`, `detail`). An edit that changes nothing is no step."""
+    before = after = _codebook_rows(project)
+    try:
+        with project.db.atomic():
+            yield
+            after = _codebook_rows(project)
+            raise _TrialRun
+    except _TrialRun:
+        pass
+    finally:
+        project.codebook.invalidate()
+    changes = _row_changes(before, after)
+    if not changes:
+        return
+    who = actor or "codebook editor"
+    with project.history.transaction():
+        project.history.apply(Operation(description, who, changes, refresh=project.codebook.invalidate))
+        _audit(project, who, action, target, detail)
 
 
 def _label(project: Project, layer: str, label: str) -> Label:
@@ -107,9 +166,9 @@ def _check_new_label_name(project: Project, layer: str, name: str, ignore: str |
 
 
 def check_colour(colour: str) -> str:
-    """A colour as stored: "#RRGGBB" in capitals, or CodebookError."""
-    if not _COLOUR.fullmatch(colour.strip()):
-        raise CodebookError(f'colour "{colour}" is not of the form #RRGGBB')
+    """A colour as stored: "#RRGGBB" in capitals, or CodebookError (the codebook file's rule)."""
+    if (problem := colour_problem(colour.strip())) is not None:
+        raise CodebookError(problem)
     return colour.strip().upper()
 
 
@@ -130,8 +189,8 @@ def key_holder(project: Project, layer: str, key: str, ignore: str | None = None
 def check_key(key: str) -> str:
     """A shortcut key as stored: one letter or digit (or "" for none), or CodebookError."""
     key = key.strip()
-    if key and (len(key) != 1 or not key.isalnum()):
-        raise CodebookError(f'shortcut "{key}" must be one letter or digit')
+    if key and (problem := key_problem(key)) is not None:
+        raise CodebookError(problem)
     return key
 
 
@@ -152,7 +211,8 @@ def add_label(project: Project, layer: str, label: Label, actor: str = "") -> La
         raise KeyClashError(layer, key, holder)
     colour = check_colour(label.colour) if label.colour else ""
     label = replace(label, name=name, key=key, colour=colour, id=None)
-    with _edit(project, actor, "add label", f"{layer}/{name}", {"layer": layer, "label": name}):
+    with _edit(project, actor, "add label", f"{layer}/{name}", {"layer": layer, "label": name},
+               f'add label "{name}"'):
         added = project.codebook.add_label(layer, label)
         assert added.id is not None
         _avoid_undo_ids(project, "labels", added.id)
@@ -163,7 +223,8 @@ def rename_label(project: Project, layer: str, label: str, new_name: str, actor:
     """Rename a label; its annotations follow it (they refer to the label by id)."""
     found = _label(project, layer, label)
     name = _check_new_label_name(project, layer, new_name, ignore=label)
-    with _edit(project, actor, "rename label", f"{layer}/{label}", {"from": label, "to": name}):
+    with _edit(project, actor, "rename label", f"{layer}/{label}", {"from": label, "to": name},
+               f'rename label "{label}" to "{name}"'):
         project.db.execute("UPDATE labels SET name = ? WHERE id = ?", [name, found.id])
 
 
@@ -171,7 +232,8 @@ def recolour_label(project: Project, layer: str, label: str, colour: str, actor:
     """Give a label another highlight colour."""
     found = _label(project, layer, label)
     value = check_colour(colour)
-    with _edit(project, actor, "recolour label", f"{layer}/{label}", {"from": found.colour, "to": value}):
+    with _edit(project, actor, "recolour label", f"{layer}/{label}", {"from": found.colour, "to": value},
+               f'recolour label "{label}"'):
         project.db.execute("UPDATE labels SET colour = ? WHERE id = ?", [value, found.id])
 
 
@@ -181,7 +243,8 @@ def set_label_key(project: Project, layer: str, label: str, key: str, actor: str
     value = check_key(key)
     if value and (holder := key_holder(project, layer, value, ignore=label)) is not None:
         raise KeyClashError(layer, value, holder)
-    with _edit(project, actor, "set label key", f"{layer}/{label}", {"from": found.key, "to": value}):
+    description = f'set key of "{label}" to {value}' if value else f'clear key of "{label}"'
+    with _edit(project, actor, "set label key", f"{layer}/{label}", {"from": found.key, "to": value}, description):
         project.db.execute("UPDATE labels SET key = ? WHERE id = ?", [value, found.id])
 
 
@@ -205,7 +268,8 @@ def set_label_guidelines(
             [e for e in (found.examples if examples is None else examples) if e.strip()], ensure_ascii=False
         ),
     }
-    with _edit(project, actor, "edit label guidelines", f"{layer}/{label}", values):
+    with _edit(project, actor, "edit label guidelines", f"{layer}/{label}", values,
+               f'edit guidelines of "{label}"'):
         project.db.execute(
             "UPDATE labels SET description = ?, include_note = ?, exclude_note = ?, examples = ? WHERE id = ?",
             [values["description"], values["include_note"], values["exclude_note"], values["examples"], found.id],
@@ -219,7 +283,7 @@ def move_label(project: Project, layer: str, label: str, index: int, actor: str 
     labels.remove(label)
     index = max(0, min(index, len(labels)))
     labels.insert(index, label)
-    with _edit(project, actor, "reorder labels", layer, {"order": labels}):
+    with _edit(project, actor, "reorder labels", layer, {"order": labels}, f'move label "{label}"'):
         for position, name in enumerate(labels):
             project.db.execute(
                 "UPDATE labels SET position = ? WHERE id = ?", [position, project.codebook.label_id(layer, name)]
@@ -245,7 +309,7 @@ def delete_label(
     elif count and not delete_annotations:
         raise LabelInUseError(layer, label, count)
     detail = {"label": label, "annotations": count, "moved_to": move_to}
-    with _edit(project, actor, "delete label", f"{layer}/{label}", detail):
+    with _logged(project, actor, "delete label", f"{layer}/{label}", detail):
         db = project.db
         if count and move_to is not None:
             # Drop the annotations that would duplicate one the target label already has.
@@ -286,7 +350,8 @@ def add_layer(
         if value not in allowed:
             raise CodebookError(f'{what} "{value}" is not one of {", ".join(allowed)}')
     layer = Layer(cleaned, kind, granularity, overlap, multiple, description)  # type: ignore[arg-type]
-    with _edit(project, actor, "add layer", cleaned, {"kind": kind, "granularity": granularity}):
+    with _edit(project, actor, "add layer", cleaned, {"kind": kind, "granularity": granularity},
+               f'add layer "{cleaned}"'):
         added = project.codebook.add_layer(layer)
         assert added.id is not None
         _avoid_undo_ids(project, "layers", added.id)
@@ -300,14 +365,16 @@ def rename_layer(project: Project, layer: str, new_name: str, actor: str = "") -
     for other in project.codebook.get().layers:
         if other.name != layer and other.name.casefold() == cleaned.casefold():
             raise CodebookError(f'the codebook already has a layer "{other.name}"')
-    with _edit(project, actor, "rename layer", layer, {"from": layer, "to": cleaned}):
+    with _edit(project, actor, "rename layer", layer, {"from": layer, "to": cleaned},
+               f'rename layer "{layer}" to "{cleaned}"'):
         project.db.execute("UPDATE layers SET name = ? WHERE id = ?", [cleaned, layer_id])
 
 
 def set_layer_description(project: Project, layer: str, description: str, actor: str = "") -> None:
     """Change the guidance text of a layer."""
     layer_id = project.codebook.layer_id(layer)
-    with _edit(project, actor, "edit layer description", layer, {"description": description}):
+    with _edit(project, actor, "edit layer description", layer, {"description": description},
+               f'edit description of layer "{layer}"'):
         project.db.execute("UPDATE layers SET description = ? WHERE id = ?", [description, layer_id])
 
 
@@ -329,7 +396,7 @@ def add_attribute(project: Project, layer: str, attribute: AttributeDef, actor: 
     if attribute.minimum is not None and attribute.maximum is not None and attribute.minimum > attribute.maximum:
         raise CodebookError(f"minimum {attribute.minimum} is larger than maximum {attribute.maximum}")
     detail = {"attribute": name, "type": attribute.type}
-    with _edit(project, actor, "add attribute", layer, detail):
+    with _edit(project, actor, "add attribute", layer, detail, f'add attribute "{name}" to "{layer}"'):
         position = project.db.execute(
             "SELECT COALESCE(MAX(position), -1) + 1 FROM attributes WHERE layer_id = ?", [found.id]
         ).fetchone()[0]
@@ -436,8 +503,5 @@ def delete_layer(project: Project, layer: str, actor: str = "") -> ChangeSet:
               "annotators": list(usage.annotators), "comments": usage.comments}
     with project.history.transaction():
         changes = project.history.apply(operation)
-        project.db.execute(
-            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-            [now(), who, "delete layer", found.name, json.dumps(detail, ensure_ascii=False)],
-        )
+        _audit(project, who, "delete layer", found.name, detail)
     return changes

@@ -1,4 +1,5 @@
-"""Comment threads on annotations ("why Conflict here?"): each change one audited transaction."""
+"""Comment threads on annotations ("why Conflict here?"): each change one audited transaction
+and one undo step of the person who made it (the author, for a new comment)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import AnnotationError, AnnotatorError
 from ..project import Project
-from ..project.history import now
+from ..project.history import Operation, RowChange, now
 
 MAX_BODY = 10_000
 
@@ -26,6 +27,13 @@ class Comment:
 
 _SELECT = "SELECT comments.id, comments.annotation_id, comments.author, comments.body, comments.created_at FROM comments"
 _ORDER = "ORDER BY comments.created_at, comments.rowid"
+_COLUMNS = ("id", "annotation_id", "author", "body", "created_at")
+
+
+def _quoted(body: str) -> str:
+    """The start of a comment, quoted, to name its undo step."""
+    line = " ".join(body.split())
+    return f'"{line if len(line) <= 40 else line[:39] + "…"}"'
 
 
 def add_comment(project: Project, annotation_id: str, author: str, body: str) -> str:
@@ -40,12 +48,10 @@ def add_comment(project: Project, annotation_id: str, author: str, body: str) ->
     if not project.annotations.exists(annotation_id):
         raise AnnotationError(f"no annotation with id {annotation_id}")
     ident = str(uuid.uuid4())
-    stamp = now()
-    with project.db.atomic():
-        project.db.execute(
-            "INSERT INTO comments (id, annotation_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)",
-            [ident, annotation_id, author, body, stamp],
-        )
+    row = dict(zip(_COLUMNS, (ident, annotation_id, author, body, now())))
+    operation = Operation(f"comment {_quoted(body)}", author, (RowChange("comments", (ident,), None, row),))
+    with project.history.transaction():
+        project.history.apply(operation)
         _audit(project, author, "comment", annotation_id, {"comment": ident, "body": body})
     return ident
 
@@ -71,14 +77,17 @@ def comments_for_document(project: Project, document_id: str) -> dict[str, list[
 
 
 def delete_comment(project: Project, comment_id: str, actor: str = "") -> None:
-    """Remove one comment (the audit log keeps its text and who removed it)."""
-    row = project.db.execute("SELECT annotation_id, author, body FROM comments WHERE id = ?", [comment_id]).fetchone()
-    if row is None:
+    """Remove one comment (the audit log keeps its text and who removed it); one undo step of `actor`."""
+    found = project.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM comments WHERE id = ?", [comment_id]).fetchone()
+    if found is None:
         raise AnnotatorError(f"no comment with id {comment_id}")
-    with project.db.atomic():
-        project.db.execute("DELETE FROM comments WHERE id = ?", [comment_id])
-        _audit(project, actor or row[1], "delete comment", row[0],
-               {"comment": comment_id, "author": row[1], "body": row[2]})
+    row = dict(zip(_COLUMNS, found))
+    who = actor or row["author"]
+    operation = Operation(f"delete comment {_quoted(row['body'])}", who, (RowChange("comments", (comment_id,), row, None),))
+    with project.history.transaction():
+        project.history.apply(operation)
+        _audit(project, who, "delete comment", row["annotation_id"],
+               {"comment": comment_id, "author": row["author"], "body": row["body"]})
 
 
 def _audit(project: Project, actor: str, action: str, target: str, detail: dict[str, str]) -> None:

@@ -28,6 +28,22 @@ KEYS: dict[str, tuple[str, ...]] = {
 # after a delete, so a row an undo or redo step brings back is inserted, never merged
 # into a newer row that took its id: the step fails and is dropped instead.
 CODEBOOK_TABLES = frozenset({"layers", "labels", "attributes"})
+# Why an undo or redo cannot remove a row of a table that something made later refers to
+# (the step stays in the history: it applies again once that is undone or deleted).
+_STILL_USED = {
+    "layers": "labels or annotations made since use it",
+    "labels": "annotations made since use it",
+    "attributes": "annotations made since use it",
+    "annotations": "comments made since refer to it",
+}
+
+
+class _StillUsed(Exception):
+    """A row an undo or redo would remove is referred to by a row made later."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(table)
+        self.table = table
 
 
 def now() -> str:
@@ -161,12 +177,15 @@ class History:
             ]
         return _summarise(operation.changes, operation.description, undo=False)
 
-    def _write(self, operation: Operation, undo: bool, action: str) -> None:
+    def _write(self, operation: Operation, undo: bool, action: str, replay: bool = False) -> None:
         changes = reversed(operation.changes) if undo else operation.changes
         for change in changes:
             row, other = (change.before, change.after) if undo else (change.after, change.before)
             create = change.table in CODEBOOK_TABLES and other is None
-            write_row(self._db, change.table, change.key, row, create=create)
+            if replay and row is None:
+                self._remove(change)
+            else:
+                write_row(self._db, change.table, change.key, row, create=create)
         targets = sorted({str(change.key[0]) for change in operation.changes})
         self._db.execute(
             "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
@@ -181,6 +200,20 @@ class History:
                 ),
             ],
         )
+
+    def _remove(self, change: RowChange) -> None:
+        """Delete a row on undo / redo, refusing (_StillUsed) when a row made since refers to it:
+        a foreign key, or a comment that deleting its annotation would silently take along."""
+        if change.table == "annotations" and self._db.execute(
+            "SELECT 1 FROM comments WHERE annotation_id = ? LIMIT 1", list(change.key)
+        ).fetchone():
+            raise _StillUsed(change.table)
+        try:
+            write_row(self._db, change.table, change.key, None)
+        except sqlite3.IntegrityError as error:
+            if "FOREIGN KEY" not in str(error):
+                raise
+            raise _StillUsed(change.table) from error
 
     @staticmethod
     def _last(stack: list[Operation], actor: str | None) -> int | None:
@@ -264,7 +297,13 @@ class History:
         verb = "undo" if undo else "redo"
         try:
             with self._db.atomic():
-                self._write(operation, undo=undo, action=f"{verb}: {operation.description}")
+                self._write(operation, undo=undo, action=f"{verb}: {operation.description}", replay=True)
+        except _StillUsed as used:
+            # Rolled back; the step stays, to apply once what uses its rows is gone.
+            raise AnnotationError(
+                f'cannot {verb} "{operation.description}": {_STILL_USED.get(used.table, "rows made since use it")}; '
+                "undo or delete that first"
+            ) from None
         except sqlite3.Error as error:
             # The rows it would restore refer to something removed since (a deleted label):
             # the step can never apply again, so it is dropped with a message.
