@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -248,14 +250,32 @@ class OutputFiles:
         return [final for _, final, _ in self._planned]
 
     def commit(self) -> None:
-        """Move every temporary output to its final place."""
-        for temporary, final, is_folder in self._planned:
-            if is_folder:
-                if final.is_dir():
-                    final.rmdir()
-                os.replace(temporary, final)
-            else:
-                os.replace(temporary, final)
+        """Move every temporary output to its final place, all or none.
+
+        Each earlier output about to be replaced is first kept aside (a hard link, or a
+        rename where the file system has no links) and each empty folder noted; if a move
+        fails (a folder where a file goes, a permission), the outputs already moved go back
+        to their temporary names, the earlier ones are put back, and the error is raised with
+        the temporaries left for discard(). Only a crash in between can leave a mix, and then
+        every earlier output is still there under a `.<name>.<pid>-<random>.old` name.
+        """
+        done: list[_Move] = []
+        try:
+            for temporary, final, is_folder in self._planned:
+                move = _Move(temporary, final)
+                move.keep_aside(is_folder)
+                try:
+                    os.replace(temporary, final)
+                except BaseException:
+                    move.put_back_unmoved()
+                    raise
+                done.append(move)
+        except BaseException:
+            for move in reversed(done):
+                move.undo()
+            raise
+        for move in done:
+            move.forget_earlier()
         self._planned.clear()
 
     def discard(self) -> None:
@@ -266,3 +286,71 @@ class OutputFiles:
             else:
                 temporary.unlink(missing_ok=True)
         self._planned.clear()
+
+
+@dataclass(slots=True)
+class _Move:
+    """One output moved into place by OutputFiles.commit, with what it replaces kept aside."""
+
+    temporary: Path
+    final: Path
+    earlier: Path | None = None  # the earlier output, kept under another name until the commit is whole
+    linked: bool = False  # `earlier` is a second link (the final name still holds it until replaced)
+    was_empty_folder: bool = False
+
+    def keep_aside(self, is_folder: bool) -> None:
+        """Keep what `final` holds so that it can be put back (an empty folder is only noted)."""
+        final = self.final
+        if not os.path.lexists(final):
+            return
+        if final.is_dir() and not final.is_symlink():
+            if is_folder:  # an empty folder, as OutputFiles.folder required
+                final.rmdir()
+                self.was_empty_folder = True
+            return  # a folder where a file goes: the move fails, and nothing was touched
+        while True:
+            aside = final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.old")
+            try:
+                os.link(final, aside, follow_symlinks=False)  # the final name keeps its file meanwhile
+                self.linked = True
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links here (FAT, some shares): reserve a name, then rename
+                try:
+                    os.close(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                except FileExistsError:
+                    continue
+                try:
+                    os.replace(final, aside)
+                except BaseException:
+                    aside.unlink(missing_ok=True)
+                    raise
+            self.earlier = aside
+            return
+
+    def put_back_unmoved(self) -> None:
+        """After the move of this output failed: restore what was kept aside for it."""
+        with suppress(OSError):
+            if self.earlier is not None:
+                if self.linked:
+                    self.earlier.unlink()
+                else:
+                    os.replace(self.earlier, self.final)
+            elif self.was_empty_folder:
+                os.mkdir(self.final)
+
+    def undo(self) -> None:
+        """Take this output back to its temporary name and put the earlier one back."""
+        with suppress(OSError):
+            os.replace(self.final, self.temporary)
+        with suppress(OSError):
+            if self.earlier is not None:
+                os.replace(self.earlier, self.final)
+            elif self.was_empty_folder:
+                os.mkdir(self.final)
+
+    def forget_earlier(self) -> None:
+        """The commit is whole: drop the earlier output kept aside."""
+        if self.earlier is not None:
+            with suppress(OSError):
+                self.earlier.unlink()
