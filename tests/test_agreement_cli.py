@@ -1,28 +1,50 @@
-"""`annotator agreement`: figures from the command line, readable or as JSON (end to end)."""
+"""`annotator agreement`: figures from the command line, readable or as JSON (end to end, in-process)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from annotator import cli
-
-ROOT = Path(__file__).resolve().parent.parent
+from annotator.store.database import open_project_files
 
 pytestmark = pytest.mark.skipif(
     "agreement" not in cli.COMMANDS, reason="`annotator agreement` is not wired into the CLI yet"
 )
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m annotator …` in a fresh process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "annotator", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+class Ran(NamedTuple):
+    """What one command printed and the exit status it ended with."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Run = Callable[..., Ran]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run `annotator ARGS` in this process, as `annotator` would, capturing what it prints."""
+
+    def run_cli(*args: str) -> Ran:
+        capsys.readouterr()
+        before = open_project_files()
+        try:
+            code = cli.main(list(args))
+        except SystemExit as stop:  # argparse ends --help this way
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+        out, err = capsys.readouterr()
+        assert open_project_files() == before, f"annotator {' '.join(args)} left a project open"
+        return Ran(code, out, err)
+
+    return run_cli
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +63,19 @@ def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = folder / "coded.jsonl"
     source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     project = folder / "study.annot"
-    assert run("new", str(project)).returncode == 0
-    assert run("import", str(project), str(source)).returncode == 0
+    assert cli.main(["new", str(project)]) == 0
+    assert cli.main(["import", str(project), str(source)]) == 0
     return project
 
 
-def test_agreement_has_help() -> None:
+def test_agreement_has_help(run: Run) -> None:
     result = run("agreement", "--help")
     assert result.returncode == 0
     for flag in ("--layer", "--unit", "--measure", "--annotators", "--done-only", "--level", "--json"):
         assert flag in result.stdout
 
 
-def test_json_figures_from_the_command_line(coded: Path) -> None:
+def test_json_figures_from_the_command_line(run: Run, coded: Path) -> None:
     result = run("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "all", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -68,7 +90,7 @@ def test_json_figures_from_the_command_line(coded: Path) -> None:
     assert data["figures"]["f1_exact"]["value"] == pytest.approx(0.5)
 
 
-def test_readable_table_and_csv(coded: Path, tmp_path: Path) -> None:
+def test_readable_table_and_csv(run: Run, coded: Path, tmp_path: Path) -> None:
     target = tmp_path / "agreement.csv"
     result = run("agreement", str(coded), "--layer", "Framing", "--unit", "token", "--measure", "alpha",
                  "--annotators", "ada,ben", "--csv", str(target))
@@ -79,15 +101,18 @@ def test_readable_table_and_csv(coded: Path, tmp_path: Path) -> None:
     assert "pooled" in tables and "per_document" in tables
 
 
-def test_bad_input_ends_with_one_line_and_a_non_zero_status(coded: Path) -> None:
+def test_bad_input_ends_with_one_line_and_a_non_zero_status(run: Run, coded: Path) -> None:
+    before = coded.read_bytes()
     result = run("agreement", str(coded), "--layer", "Frames", "--json")
-    assert result.returncode != 0
+    assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "Frames" in result.stderr
+    assert result.stderr.startswith("annotator agreement: ")
     result = run("agreement", str(coded), "--layer", "Dominant frame", "--measure", "alpha_u")
-    assert result.returncode != 0 and "labels whole documents" in result.stderr
+    assert result.returncode == 2 and "labels whole documents" in result.stderr
+    assert coded.read_bytes() == before
 
 
-def test_the_csv_starts_with_what_the_figures_cover(coded: Path, tmp_path: Path) -> None:
+def test_the_csv_starts_with_what_the_figures_cover(run: Run, coded: Path, tmp_path: Path) -> None:
     target = tmp_path / "restricted.csv"
     result = run("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "alpha",
                  "--labels", "Economic,Political", "--csv", str(target))
