@@ -100,6 +100,74 @@ class AttributeDialog(QDialog):
         return AttributeDef(self.name_box.text(), kind, choices, low, high, description)  # type: ignore[arg-type]
 
 
+KIND_CHOICES = (("spans of text", "span"), ("whole documents", "document"))
+GRANULARITY_CHOICES = {"token": "whole words (tokens)", "character": "any character", "sentence": "whole sentences"}
+
+
+class AddLayerDialog(QDialog):
+    """One small form for a new layer: its name, what it labels and what spans snap to."""
+
+    def __init__(self, submit: Callable[[str, str, str], str | None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add layer")
+        self._submit = submit
+        self.added = ""  # the new layer's name once added
+        self.name_box = QLineEdit(self)
+        self.name_box.setObjectName("layer_name")
+        self.name_box.setPlaceholderText("e.g. Evidence")
+        self.kind_box = QComboBox(self)
+        self.kind_box.setObjectName("layer_kind")
+        for text, kind in KIND_CHOICES:
+            self.kind_box.addItem(text, kind)
+        self.granularity_box = QComboBox(self)
+        self.granularity_box.setObjectName("layer_granularity")
+        for granularity in GRANULARITIES:
+            self.granularity_box.addItem(GRANULARITY_CHOICES.get(granularity, granularity), granularity)
+        self.granularity_box.setToolTip("Where a selection's ends are moved to when you code it")
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #B00020")
+        self.error.setVisible(False)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add layer")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("&Name:", self.name_box)
+        form.addRow("It &labels:", self.kind_box)
+        form.addRow("Spans &snap to:", self.granularity_box)
+        form.addRow(self.error)
+        form.addRow(self.buttons)
+        self.name_box.textChanged.connect(self._update)
+        self.kind_box.currentIndexChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        """OK needs a name; a document layer has no spans, so no granularity."""
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.name_box.text().strip()))
+        self.granularity_box.setEnabled(self.kind_box.currentData() == "span")
+        self.error.setVisible(False)
+
+    def accept(self) -> None:
+        """Add the layer; a refusal (a taken name) is said here and the dialog stays open."""
+        name = self.name_box.text().strip()
+        if not name:
+            return
+        kind = str(self.kind_box.currentData())
+        granularity = str(self.granularity_box.currentData()) if kind == "span" else GRANULARITIES[0]
+        reason = self._submit(name, kind, granularity)
+        if reason:
+            self.error.setText(reason)
+            self.error.setVisible(True)
+            self.name_box.setFocus()
+            self.name_box.selectAll()
+            return
+        self.added = name
+        super().accept()
+
+
 class CodebookEditorDialog(QDialog):
     """Tree of layers and labels on the left, the selected one's settings on the right."""
 
@@ -111,6 +179,7 @@ class CodebookEditorDialog(QDialog):
         self.setWindowTitle("Codebook editor")
         self.project = project
         self.actor = actor
+        self._new_layer = ""  # the name the last Add layer stored
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Layers and labels", "Key"])
         self.tree.setColumnWidth(0, 240)
@@ -386,23 +455,23 @@ class CodebookEditorDialog(QDialog):
         self._run(lambda: edit.add_label(self.project, layer, Label(name.strip()), self.actor), layer, name.strip())
 
     def add_layer(self) -> None:
-        """Add a layer (asks name, kind and granularity)."""
-        name, ok = QInputDialog.getText(self, "Add layer", "Name of the new layer:")
-        if not ok or not name.strip():
+        """Add a layer: name, kind and granularity in one dialog; the new layer then has the focus."""
+        dialog = AddLayerDialog(self._try_add_layer, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        kinds = ["span", "document"]
-        kind, ok = QInputDialog.getItem(self, "Add layer", "It labels:", kinds, 0, False)
-        if not ok:
-            return
-        granularity = "token"
-        if kind == "span":
-            granularity, ok = QInputDialog.getItem(self, "Add layer", "Spans snap to:", list(GRANULARITIES), 0, False)
-            if not ok:
-                return
-        self._run(
-            lambda: edit.add_layer(self.project, name, kind, granularity, multiple=kind == "span", actor=self.actor),
-            name.strip(), None,
-        )
+        self.message.clear()
+        self.sig_codebook_changed.emit()
+        self.reload(self._new_layer or dialog.added, None)
+        self.tree.setFocus()  # Enter now acts on the tree, not on "Add layer…" again
+
+    def _try_add_layer(self, name: str, kind: str, granularity: str) -> str | None:
+        """Add a layer as the Add layer dialog asked; the reason it cannot be added, or None."""
+        try:
+            added = edit.add_layer(self.project, name, kind, granularity, multiple=kind == "span", actor=self.actor)
+        except AnnotatorError as error:
+            return str(error)
+        self._new_layer = added.name
+        return None
 
     def rename_layer(self) -> None:
         """Rename the selected layer to the name typed."""
