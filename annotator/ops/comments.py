@@ -83,7 +83,8 @@ def delete_comment(project: Project, comment_id: str, actor: str = "") -> None:
         raise AnnotatorError(f"no comment with id {comment_id}")
     row = dict(zip(_COLUMNS, found))
     who = actor or row["author"]
-    operation = Operation(f"delete comment {_quoted(row['body'])}", who, (RowChange("comments", (comment_id,), row, None),))
+    change = RowChange("comments", (comment_id,), row, None)
+    operation = Operation(f"delete comment {_quoted(row['body'])}", who, (change,))
     with project.history.transaction():
         project.history.apply(operation)
         _audit(project, who, "delete comment", row["annotation_id"],
