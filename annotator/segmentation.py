@@ -8,6 +8,32 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+
+def blob_problem(blob: object, length: int | None, what: str) -> str | None:
+    """Why `blob` is not a stored segmentation (sorted, non-empty, non-overlapping uint32
+    (start, end) pairs, inside a text of `length` characters), or None if it is one.
+
+    Reading a project checks every blob it decodes: a blob damaged outside the program
+    must be named as damage, not fail later inside spaCy or an agreement measure.
+    """
+    if not isinstance(blob, bytes):
+        return f"{what} stored as {type(blob).__name__}, not as a blob"
+    if len(blob) % 8:
+        return f"{what} blob of {len(blob)} bytes, not whole (start, end) pairs"
+    if not blob:
+        return None
+    pairs = np.frombuffer(blob, dtype="<u4")
+    starts, ends = pairs[0::2], pairs[1::2]
+    if not (starts < ends).all():
+        return f"an empty or reversed {what[:-1]} in the {what} blob"
+    if not (starts[1:] >= ends[:-1]).all():
+        return f"{what} out of order or overlapping"
+    if length is not None and int(ends[-1]) > length:
+        return f"{what} reaching character {int(ends[-1])}, past the end of the text ({length})"
+    return None
+
 
 def _pack(starts: array, ends: array) -> bytes:
     pairs = array("I", bytes(8 * len(starts)))
@@ -60,8 +86,12 @@ class Segmentation:
         return cls(convert(token_starts), convert(token_ends), convert(sentence_starts), convert(sentence_ends))
 
     @classmethod
-    def from_blobs(cls, tokens: bytes, sentences: bytes) -> Segmentation:
-        """Decode the two blobs stored in the project file."""
+    def from_blobs(cls, tokens: bytes, sentences: bytes, length: int | None = None) -> Segmentation:
+        """Decode the two blobs stored in the project file (of a text of `length` characters,
+        when given); ValueError saying what is wrong if either is damaged."""
+        problem = blob_problem(tokens, length, "tokens") or blob_problem(sentences, length, "sentences")
+        if problem is not None:
+            raise ValueError(problem)
         return cls(*_unpack(tokens), *_unpack(sentences))
 
     def token_blob(self) -> bytes:

@@ -86,15 +86,45 @@ class AnnotationStore:
 
     def _annotation(self, row: Sequence[Any]) -> Annotation:
         layer, label = self._codebook.label_name(row[4])
+        try:
+            attributes = json.loads(row[7])
+        except (TypeError, ValueError):
+            attributes = None
+        if not isinstance(attributes, dict):
+            raise self._documents.damaged(f"annotation {row[0]}: attributes that are not a JSON object")
+        start, end = row[5], row[6]
+        if (start is not None or end is not None) and not (type(start) is int and type(end) is int and 0 <= start < end):
+            raise self._documents.damaged(f"document {row[1]}: annotation {row[0]} with a span outside the text")
         return Annotation(
             id=row[0], document_id=row[1], annotator=self._annotators.name(row[2]), layer=layer,
-            label=label, start=row[5], end=row[6], attributes=json.loads(row[7]), note=row[8],
+            label=label, start=start, end=end, attributes=attributes, note=row[8],
             created_at=row[9], updated_at=row[10],
         )
 
-    def _select(self, where: str, params: list[Any]) -> list[Annotation]:
+    def _select(self, where: str, params: list[Any], document_id: str | None = None) -> list[Annotation]:
+        """Annotations matching `where`, each checked to lie inside its text (a span past the
+        end can only come from outside the program: ProjectDamagedError). With `document_id`,
+        every row is of that document, whose text is loaded (and checked) to compare."""
         sql = f"SELECT {_COLUMNS} FROM annotations WHERE {where} ORDER BY document_id, span_start, span_end, id"
-        return [self._annotation(row) for row in self._db.execute(sql, params)]
+        found = [self._annotation(row) for row in self._db.execute(sql, params)]
+        ends: dict[str, int] = {}
+        for item in found:
+            if item.end is not None and item.end > ends.get(item.document_id, -1):
+                ends[item.document_id] = item.end
+        if not ends:
+            return found
+        if document_id is not None:
+            lengths = {document_id: len(self._documents.text(document_id))}
+        else:
+            marks = ", ".join("?" * len(ends)) if len(ends) <= 500 else None
+            rows = self._db.execute(f"SELECT id, length FROM documents WHERE id IN ({marks})", list(ends)) \
+                if marks else self._db.execute("SELECT id, length FROM documents")
+            lengths = dict(rows.fetchall())
+        for ident, end in ends.items():
+            if end > lengths.get(ident, -1):
+                bad = next(item for item in found if item.document_id == ident and item.end == end)
+                raise self._documents.damaged(f"document {ident}: annotation {bad.id} with a span outside the text")
+        return found
 
     def get(self, annotation_id: str) -> Annotation:
         """One annotation by id."""
@@ -114,7 +144,7 @@ class AnnotationStore:
         if layer is not None:
             where.append("layer_id = ?")
             params.append(self._codebook.layer_id(layer))
-        return self._select(" AND ".join(where), params)
+        return self._select(" AND ".join(where), params, document_id)
 
     def by_annotator(self, annotator: str) -> list[Annotation]:
         """Every annotation of one annotator."""

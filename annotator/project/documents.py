@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from ..errors import AnnotatorError
+from ..errors import AnnotatorError, ProjectDamagedError
 from ..model import Document
 from ..segmentation import Segmentation
 
@@ -19,11 +19,53 @@ _COLUMNS = (
     "id, sha256, title, source, author, date, url, language, meta, length, n_tokens, "
     "n_sentences, tokenizer, origin, imported_at, position"
 )
+_NAMES = _COLUMNS.split(", ")
+_TEXT_FIELDS = (0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14)  # columns that must be str
+_INT_FIELDS = (9, 10, 11, 15)
+
+# One query per chunk of documents finds what a program other than ours may have left in
+# their rows (DB Browser stores an edited text as a BLOB; a script writes a span past the
+# end): the text's type and length, the blobs' sizes and last ends, spans off the text.
+# Only `length(text)` reads the texts; typeof() and length() of a blob read no content.
+_CONTENT_CHECK = (
+    "SELECT documents.id, documents.length, typeof(c.text), length(c.text), "
+    "typeof(c.tokens), length(c.tokens), substr(c.tokens, -4), "
+    "typeof(c.sentences), length(c.sentences), substr(c.sentences, -4) "
+    "FROM documents LEFT JOIN document_content AS c ON c.document_id = documents.id "
+    "WHERE documents.id IN ({marks})"
+)
+_SPAN_CHECK = (
+    "SELECT a.document_id, a.id FROM annotations AS a JOIN documents ON documents.id = a.document_id "
+    "WHERE a.document_id IN ({marks}) AND NOT ("
+    "(a.span_start IS NULL AND a.span_end IS NULL) OR "
+    "(typeof(a.span_start) = 'integer' AND typeof(a.span_end) = 'integer' "
+    "AND 0 <= a.span_start AND a.span_start < a.span_end AND a.span_end <= documents.length)"
+    ") LIMIT 1"
+)
 
 
-def _document(row: Sequence[Any]) -> Document:
+class DamagedRow(ValueError):
+    """A row that our program cannot have written; the message says which and why (short)."""
+
+
+def document_from_row(row: Sequence[Any]) -> Document:
+    """A Document from a `documents` row (columns as in _COLUMNS); DamagedRow if it is not
+    one our program wrote."""
     values = list(row)
-    values[8] = json.loads(values[8])
+    for index in _TEXT_FIELDS:
+        if not isinstance(values[index], str):
+            raise DamagedRow(f"document {str(values[0])[:40]}: {_NAMES[index]} stored as "
+                             f"{type(values[index]).__name__}, not as text")
+    for index in _INT_FIELDS:
+        if type(values[index]) is not int:
+            raise DamagedRow(f"document {values[0]}: {_NAMES[index]} that is not a whole number")
+    try:
+        meta = json.loads(values[8])
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise DamagedRow(f"document {values[0]}: meta that is not a JSON object")
+    values[8] = meta
     return Document(*values)
 
 
@@ -34,6 +76,17 @@ class DocumentStore:
         self._db = db
         self._content: OrderedDict[str, tuple[str, Segmentation]] = OrderedDict()
         self._cache_size = cache_size
+
+    def damaged(self, detail: str) -> ProjectDamagedError:
+        """The error naming this project file as damaged, with a short `detail`."""
+        path = next((row[2] for row in self._db.execute("PRAGMA database_list") if row[1] == "main"), "")
+        return ProjectDamagedError(path or "the project file", detail)
+
+    def _document(self, row: Sequence[Any]) -> Document:
+        try:
+            return document_from_row(row)
+        except DamagedRow as error:
+            raise self.damaged(str(error)) from None
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -47,22 +100,56 @@ class DocumentStore:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE id = ?", [document_id]).fetchone()
         if row is None:
             raise AnnotatorError(f"no document with id {document_id}")
-        return _document(row)
+        return self._document(row)
 
     def many(self, document_ids: Sequence[str]) -> list[Document]:
-        """Metadata of several documents, in the order asked."""
+        """Metadata of several documents, in the order asked, after checking their stored
+        contents (what exports and agreement read next): ProjectDamagedError if damaged."""
         found: dict[str, Document] = {}
         for start in range(0, len(document_ids), 500):
             chunk = list(document_ids[start : start + 500])
             marks = ", ".join("?" * len(chunk))
             for row in self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE id IN ({marks})", chunk):
-                found[row[0]] = _document(row)
+                found[row[0]] = self._document(row)
+            self.check_contents(chunk)
         return [found[i] for i in document_ids if i in found]
+
+    def _text_problem(self, document_id: str) -> str | None:
+        """'not valid UTF-8' if the document's text cannot be decoded (SQLite counts such a
+        text's characters differently from Python), else None."""
+        try:
+            self._db.execute("SELECT text FROM document_content WHERE document_id = ?", [document_id]).fetchone()
+        except sqlite3.OperationalError as error:
+            if "decode" in str(error).lower():
+                return "text that is not valid UTF-8"
+            raise
+        return None
+
+    def check_contents(self, document_ids: Sequence[str]) -> None:
+        """Raise ProjectDamagedError if the stored text, token and sentence blobs or span
+        offsets of these documents (at most a few hundred) are not what our program writes.
+
+        Cheap enough for every export chunk: two queries, no blob decoded (their last end
+        is read; Segmentation.from_blobs checks the order of what it decodes).
+        """
+        if not document_ids:
+            return
+        marks = ", ".join("?" * len(document_ids))
+        for row in self._db.execute(_CONTENT_CHECK.format(marks=marks), list(document_ids)):
+            problem = _content_problem(*row[1:])
+            if problem is None:
+                continue
+            if row[2] == "text" and row[3] != row[1]:  # SQLite counts undecodable text differently
+                problem = self._text_problem(row[0]) or problem
+            raise self.damaged(f"document {row[0]}: {problem}")
+        bad = self._db.execute(_SPAN_CHECK.format(marks=marks), list(document_ids)).fetchone()
+        if bad is not None:
+            raise self.damaged(f"document {bad[0]}: annotation {bad[1]} with a span outside the text")
 
     def list(self, offset: int = 0, limit: int | None = None) -> list[Document]:
         """Documents in corpus order, a page at a time."""
         sql = f"SELECT {_COLUMNS} FROM documents ORDER BY position LIMIT ? OFFSET ?"
-        return [_document(row) for row in self._db.execute(sql, [-1 if limit is None else limit, offset])]
+        return [self._document(row) for row in self._db.execute(sql, [-1 if limit is None else limit, offset])]
 
     def find_by_hash(self, sha256: str) -> str | None:
         """Id of the document whose text has this SHA-256, if any."""
@@ -86,12 +173,26 @@ class DocumentStore:
         if cached is not None:
             self._content.move_to_end(document_id)
             return cached
-        row = self._db.execute(
-            "SELECT text, tokens, sentences FROM document_content WHERE document_id = ?", [document_id]
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT c.text, c.tokens, c.sentences, documents.length FROM document_content AS c "
+                "JOIN documents ON documents.id = c.document_id WHERE c.document_id = ?", [document_id]
+            ).fetchone()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error).lower():
+                raise
+            raise self.damaged(f"document {document_id}: text that is not valid UTF-8") from None
         if row is None:
             raise AnnotatorError(f"no document with id {document_id}")
-        loaded = (row[0], Segmentation.from_blobs(row[1], row[2]))
+        text, tokens, sentences, length = row
+        if not isinstance(text, str):
+            raise self.damaged(f"document {document_id}: text stored as {type(text).__name__}, not as text")
+        if len(text) != length:
+            raise self.damaged(f"document {document_id}: text of {len(text)} characters, not {length}")
+        try:
+            loaded = (text, Segmentation.from_blobs(tokens, sentences, length))
+        except ValueError as error:
+            raise self.damaged(f"document {document_id}: {error}") from None
         self._content[document_id] = loaded
         if len(self._content) > self._cache_size:
             self._content.popitem(last=False)
@@ -127,12 +228,19 @@ class DocumentStore:
         an import that was killed before its end.
         """
         indexed = self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM document_search").fetchone()[0]
-        pending = self._db.execute(
-            "SELECT documents.rowid, documents.title, document_content.text FROM documents "
-            "JOIN document_content ON document_content.document_id = documents.id "
-            "WHERE documents.rowid > ? ORDER BY documents.rowid",
-            [indexed],
-        ).fetchall()
+        try:
+            pending = self._db.execute(
+                "SELECT documents.rowid, documents.title, document_content.text FROM documents "
+                "JOIN document_content ON document_content.document_id = documents.id "
+                "WHERE documents.rowid > ? ORDER BY documents.rowid",
+                [indexed],
+            ).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error).lower():
+                raise
+            ids = [row[0] for row in self._db.execute("SELECT id FROM documents WHERE rowid > ?", [indexed])]
+            bad = next((i for i in ids if self._text_problem(i)), "")
+            raise self.damaged(f"document {bad}: title or text that is not valid UTF-8") from None
         if pending:
             with self._db.atomic():
                 self._db.conn.executemany(
@@ -157,3 +265,24 @@ class DocumentStore:
             [expression, limit],
         )
         return [row[0] for row in rows]
+
+
+def _content_problem(length: Any, text_type: str | None, text_length: Any, token_type: str | None,
+                     token_bytes: Any, token_last: Any, sentence_type: str | None, sentence_bytes: Any,
+                     sentence_last: Any) -> str | None:
+    """What _CONTENT_CHECK found wrong with one document's content row, or None."""
+    if text_type is None:
+        return "no text stored"
+    if text_type != "text":
+        return f"text stored as {'a BLOB' if text_type == 'blob' else text_type}, not as text"
+    if text_length != length:
+        return f"text of {text_length} characters, not {length}"
+    for what, kind, size, last in (("tokens", token_type, token_bytes, token_last),
+                                   ("sentences", sentence_type, sentence_bytes, sentence_last)):
+        if kind != "blob":
+            return f"{what} stored as {kind}, not as a blob"
+        if size % 8:
+            return f"{what} blob of {size} bytes, not whole (start, end) pairs"
+        if size and int.from_bytes(last, "little") > length:
+            return f"{what} reaching character {int.from_bytes(last, 'little')}, past the end of the text ({length})"
+    return None

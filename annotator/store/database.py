@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import time
@@ -50,23 +51,31 @@ def as_project_error(path: Path, error: BaseException) -> ProjectFileError:
     """The one-line error for an exception met while reading project `path`: a full disk,
     a lock or a read-only file are said as such; anything else that comes from reading
     the file (SQLite's "malformed", text that is not UTF-8, JSON that does not parse, a
-    row that points nowhere) means the file is damaged."""
+    row that points nowhere) means the file is damaged. The detail is one short line:
+    SQLite quotes the whole undecodable text, which is an article, not a reason."""
     if isinstance(error, ProjectFileError):
         return error
     text = str(error).lower()
     if isinstance(error, sqlite3.Error) and any(marker in text for marker in _NOT_DAMAGE):
         return explain_sqlite_error(path, error)
-    if isinstance(error, json.JSONDecodeError):
+    if isinstance(error, UnicodeDecodeError) or (isinstance(error, sqlite3.Error) and "decode to utf-8" in text):
+        column = re.search(r"column '([^']{1,40})'", str(error))
+        detail = "stored text is not valid UTF-8" + (f" (column {column.group(1)})" if column else "")
+    elif isinstance(error, json.JSONDecodeError):
         detail = f"a stored value is not valid JSON: {error.msg}"
-    elif isinstance(error, UnicodeDecodeError):
-        detail = "stored text is not valid UTF-8"
     elif isinstance(error, KeyError):
-        detail = f"a row refers to something missing ({error})"
+        detail = f"a row refers to something missing ({_short(str(error))})"
     elif isinstance(error, sqlite3.Error):
-        detail = f"SQLite reports: {error}"
+        detail = f"SQLite reports: {_short(str(error))}"
     else:
-        detail = f"{type(error).__name__}: {error}"
+        detail = f"{type(error).__name__}: {_short(str(error))}"
     return ProjectDamagedError(path, detail)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    """`text` on one line, cut to `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # Project files this process has open (resolved paths), so that no output of ours is
