@@ -14,7 +14,6 @@ from annotator.model import Codebook, Label, Layer, Role, Status
 from annotator.ops.agreement import (
     AgreementCancelled,
     AgreementRequest,
-    benchmark,
     compute_agreement,
     format_report,
     write_csv,
@@ -515,13 +514,6 @@ def test_projection_presence_and_span_f1_fast_paths_equal_the_stats_functions() 
             got = fast(arrays[0], arrays[1])
             assert got.details["matched"] == want.details["matched"], matching
             assert got.value == want.value
-
-
-def test_benchmark_builds_a_project_and_times_every_measure() -> None:
-    result = benchmark(n_documents=12, n_annotators=3, spans_each=10, runs=1)
-    assert result["annotations"] == 360
-    assert 0 < result["all_measures_token_best_s"] <= result["all_measures_token_first_s"]
-    assert result["alpha_token"] is not None and -1.0 <= result["alpha_token"] <= 1.0
 
 
 def test_overlap_f1_on_crowded_spans_equals_the_stats_matching() -> None:

@@ -20,7 +20,7 @@ from annotator.stats import (
     encode,
     krippendorff_alpha,
 )
-from annotator.stats.benchmark import benchmark_alpha, random_reliability_data
+from benchmarks.alpha import bench_alpha, random_reliability_data
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability" (Annenberg School
 # departmental paper 43): the worked example of 4 observers x 12 units with missing values;
@@ -142,7 +142,7 @@ def test_scaling_smoke_runs_on_5_by_20000() -> None:
     data = random_reliability_data(5, 20_000, 200)
     figure = krippendorff_alpha(data)
     assert figure.is_defined and 0.3 < figure.value < 0.7  # 70 % copies of a true value
-    report = benchmark_alpha(n_coders=3, n_units=2_000, n_values=20)
+    report = bench_alpha(n_coders=3, n_units=2_000, n_values=20)
     assert report["seconds"] > 0 and report["peak_mb"] > 0 and report["alpha"] is not None
 
 

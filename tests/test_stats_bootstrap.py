@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from annotator.stats import NO_VARIATION, bootstrap_alpha, krippendorff_alpha
-from annotator.stats.benchmark import random_reliability_data
+from benchmarks.alpha import random_reliability_data
 
 # Krippendorff (2011), worked example: 4 observers x 12 units, nominal alpha = .743.
 N = None

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from annotator.gui.editor.benchmark import (
-    build_benchmark_project,
-    make_article,
-    time_add_annotation,
-    time_open_document,
-)
+from benchmarks.gui import build_editor_project, time_add_annotation, time_open_document
+from benchmarks.synthetic import make_article
 
 
 def test_synthetic_article_has_the_asked_length_and_hard_characters() -> None:
@@ -20,7 +16,7 @@ def test_synthetic_article_has_the_asked_length_and_hard_characters() -> None:
 
 
 def test_timings_are_measured_and_the_project_is_unchanged(qtbot: Any, tmp_path: Path) -> None:
-    project, document_id = build_benchmark_project(tmp_path, annotations=60)
+    project, document_id = build_editor_project(tmp_path, annotations=60)
     try:
         assert len(project.annotations.for_document(document_id)) == 60
         opened = time_open_document(project, document_id, "ada")

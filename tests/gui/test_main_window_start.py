@@ -133,7 +133,7 @@ def test_project_file_deleted_while_open_is_rescued(qtbot, window, project: Proj
 
 def test_cold_start_shows_the_project_and_never_imports_spacy(demo_path: Path) -> None:
     """How fast is the benchmark's business; here: the window opens the project, without spaCy."""
-    from annotator.gui.benchmark import time_cold_start
+    from benchmarks.gui import time_cold_start
 
     assert time_cold_start(demo_path) > 0  # raises if the project did not open or spaCy was imported
 

@@ -71,6 +71,6 @@ def our_locks(path: Path) -> list[str]:
 
 def build_project(path: Path, documents: int, annotations: int = 0) -> None:
     """A project of `documents` synthetic articles (regex-segmented, as the benchmark builds them)."""
-    from annotator.bench import build_large_project
+    from benchmarks.synthetic import build_large_project
 
     build_large_project(path, documents, annotations)

@@ -1,0 +1,99 @@
+"""Agreement at scale: every measure of one span layer on a large project (and alpha, see alpha.py)."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from annotator.model import Codebook
+from annotator.ops.agreement import AgreementRequest, compute_agreement
+from annotator.project import Project
+from annotator.segmentation import Segmentation
+
+from .alpha import bench_alpha
+from .synthetic import Span, SpanMaker, build_project, make_articles
+
+LAYER = "Framing"
+
+
+def agreeing_spans(names: list[str], spans_each: int, seed: int) -> SpanMaker:
+    """Spans of `names` that mostly agree: `spans_each` true spans per document, each coder moving
+    a boundary, choosing another label or marking a span of their own now and then."""
+    rng = random.Random(seed)
+
+    def make(position: int, segmentation: Segmentation, book: Codebook) -> Iterable[Span]:
+        layer = book.layer(LAYER)
+        labels = [label.name for label in layer.labels]
+        starts, ends = segmentation.token_starts, segmentation.token_ends
+        n = len(starts)
+        truth = []
+        for _ in range(spans_each):
+            first = rng.randrange(n - 12)
+            truth.append((first, first + rng.randint(0, 10), rng.choice(labels)))
+        for name in names:
+            for first, last, label in truth:
+                if rng.random() < 0.2:  # a span of its own
+                    first = rng.randrange(n - 12)
+                    last = first + rng.randint(0, 10)
+                elif rng.random() < 0.3:  # the same passage, a boundary moved
+                    last = min(n - 1, max(first, last + rng.choice((-1, 1))))
+                if rng.random() < 0.15:
+                    label = rng.choice(labels)
+                yield Span(name, LAYER, label, starts[first], ends[last])
+
+    return make
+
+
+def build_agreement_project(path: Path, n_documents: int, n_annotators: int, spans_each: int,
+                            seed: int = 11) -> list[str]:
+    """A project whose annotators mostly agree on `spans_each` Framing spans per document, every
+    document marked done by each; returns the annotator names."""
+    names = [f"coder{k + 1}" for k in range(n_annotators)]
+    build_project(path, make_articles(n_documents, chars=1500, seed=seed), annotators=names, source="Bench",
+                  spans=agreeing_spans(names, spans_each, seed), done=True, seed=seed)
+    return names
+
+
+def bench_layer(n_documents: int = 1000, n_annotators: int = 3, spans_each: int = 60,
+                runs: int = 3) -> dict[str, Any]:
+    """Seconds of compute_agreement with every measure of one span layer (target < 3 s).
+
+    Each unit is timed `runs` times on a freshly opened project; the best and the first
+    run (which pays for one-time imports and a cold page cache) are reported, and the
+    process CPU time of the best run (less sensitive to a busy shared machine).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "agreement-bench.annot"
+        started = time.perf_counter()
+        build_agreement_project(path, n_documents, n_annotators, spans_each)
+        result: dict[str, Any] = {
+            "documents": n_documents, "annotators": n_annotators, "spans_each": spans_each,
+            "annotations": n_documents * n_annotators * spans_each,
+            "build_s": round(time.perf_counter() - started, 2),
+        }
+        for unit in ("token", "sentence", "char"):
+            times, cpu = [], []
+            with Project.open(path, readonly=True) as project:
+                for _ in range(runs):
+                    started, used = time.perf_counter(), time.process_time()
+                    report = compute_agreement(project, AgreementRequest(LAYER, unit, ("all",)))
+                    times.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - used)
+            result[f"all_measures_{unit}_best_s"] = round(min(times), 3)
+            result[f"all_measures_{unit}_first_s"] = round(times[0], 3)
+            result[f"all_measures_{unit}_cpu_s"] = round(min(cpu), 3)
+            if "alpha" in report.figures:
+                result[f"alpha_{unit}"] = report.figures["alpha"].value
+                result[f"{unit}_units"] = report.figures["alpha"].n_units
+        result["alpha_u"] = report.figures["alpha_u"].value
+        result["f1_overlap"] = report.figures["f1_overlap"].value
+        return result
+
+
+def bench_agreement(documents: int = 1000) -> dict[str, Any]:
+    """Every measure of one layer on `documents` documents x 3 annotators x 60 spans; alpha at scale."""
+    return {"layer": bench_layer(documents), "alpha_5x100000": bench_alpha()}

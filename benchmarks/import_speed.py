@@ -1,0 +1,86 @@
+"""Import throughput against the bare spaCy pipeline on the same texts."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from annotator import segmenter
+from annotator.ops.importing import import_paths
+from annotator.project import Project
+
+from .synthetic import make_articles
+
+
+def bench_import(count: int = 1000, runs: int = 7) -> dict[str, Any]:
+    """Import throughput against the bare spaCy pipeline on the same texts.
+
+    Three things are timed in turn, `runs` times after one warm-up round: the bare spaCy
+    pipeline over the texts in memory (one process: spaCy's own pace), `annotator import`
+    as it runs for a user (a folder of files read, segmented, stored one transaction per
+    file; spaCy in a worker process when the import is large and there are two cores),
+    and the same import kept in one process (what a one-core machine gets). Throughput
+    is wall-clock; CPU time (both processes summed) is given beside it, since the worker
+    overlaps our reading and storing with spaCy rather than making them free.
+    """
+    import spacy
+
+    texts = make_articles(count)
+    chars = sum(len(t) for t in texts)
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    timings: dict[str, list[tuple[float, float]]] = {"bare": [], "import": [], "one_process": []}
+    worker_used = False
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        (base / "in").mkdir()
+        for i, text in enumerate(texts):
+            (base / "in" / f"{i:05d}.txt").write_text(text, encoding="utf-8")
+        for run in range(runs + 1):  # run 0 warms every path: vocabulary, worker process
+            wall, cpu = time.perf_counter(), time.process_time()
+            list(pipeline.pipe(texts, batch_size=64))
+            measured = {"bare": (time.perf_counter() - wall, time.process_time() - cpu)}
+            for name, worker in (("import", None), ("one_process", False)):
+                with Project.create(base / f"{name}{run}.annot") as project:
+                    worker_cpu = segmenter.worker_cpu_seconds()
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    report = import_paths(project, [base / "in"], segment_worker=worker)
+                    measured[name] = (time.perf_counter() - wall,
+                                      time.process_time() - cpu + segmenter.worker_cpu_seconds() - worker_cpu)
+                    assert len(report.imported) == count, report.failed[:3]
+                if worker is None:
+                    worker_used = worker_used or segmenter.worker_pid() is not None
+            if run:
+                for name, value in measured.items():
+                    timings[name].append(value)
+    segmenter.stop_worker()
+    wall = {name: statistics.median(w for w, _ in values) for name, values in timings.items()}
+    cpu = {name: statistics.median(c for _, c in values) for name, values in timings.items()}
+
+    def ratio(name: str, part: int) -> float:
+        """Median over rounds of bare/ours: each round's two timings are close in time,
+        so a neighbour's load on a shared machine weighs on both alike."""
+        return statistics.median(b[part] / o[part] for b, o in zip(timings["bare"], timings[name]))
+
+    return {
+        "articles": count,
+        "characters": chars,
+        "cores": os.cpu_count(),
+        "worker_process": worker_used,
+        "bare_spacy_wall_s": wall["bare"],
+        "import_wall_s": wall["import"],
+        "one_process_wall_s": wall["one_process"],
+        "bare_spacy_cpu_s": cpu["bare"],
+        "import_cpu_s": cpu["import"],
+        "one_process_cpu_s": cpu["one_process"],
+        "bare_spacy_chars_per_s": chars / wall["bare"],
+        "import_chars_per_s": chars / wall["import"],
+        "one_process_chars_per_s": chars / wall["one_process"],
+        "ratio": ratio("import", 0),
+        "ratio_cpu": ratio("import", 1),
+        "ratio_one_process": ratio("one_process", 0),
+    }
