@@ -1,4 +1,11 @@
-"""Corpus search: full-text (SQLite FTS5) over every document, listing hits with a snippet."""
+"""Corpus search: full-text (SQLite FTS5) over every document, listing hits with a snippet.
+
+Opening a hit closes the search window, so the text it selected is in front and has the
+keyboard (a window left over the text hid the very hit, and kept the keys). Like a
+find-in-files panel that is one key away, the search comes back as it was: opened again
+for the same project, it shows the same words and hits with the last one opened selected,
+so Down, Enter goes to the next.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,9 @@ from PySide6.QtWidgets import (
 from ...project import Project
 
 HIT_ROLE = Qt.ItemDataRole.UserRole
+
+# The last search of each project file in this session: (words, index of the hit opened).
+_LAST_SEARCH: dict[str, tuple[str, int]] = {}
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
@@ -82,6 +92,7 @@ class CorpusSearchDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Search the corpus")
         self.project = project
+        self._key = str(project.path.resolve())
         self.query_box = QLineEdit(self)
         self.query_box.setPlaceholderText("Words to find in titles and texts (all of them)")
         self.query_box.setClearButtonEnabled(True)
@@ -107,11 +118,18 @@ class CorpusSearchDialog(QDialog):
         search.clicked.connect(self.search)
         self.results.itemActivated.connect(self._chosen)
         self.resize(760, 460)
+        words, opened = _LAST_SEARCH.get(self._key, ("", 0))
+        if words:
+            self.query_box.setText(words)
+            self.search()
+            if 0 <= opened < self.results.topLevelItemCount():
+                self.results.setCurrentItem(self.results.topLevelItem(opened))
 
     def search(self) -> None:
         """Run the query and list the hits."""
         query = self.query_box.text()
         self.results.clear()
+        _LAST_SEARCH[self._key] = (query, 0)
         ids = self.project.documents.search(query) if query.strip() else []
         documents = {doc.id: doc for doc in self.project.documents.many(ids)}
         for ident in ids:
@@ -137,5 +155,10 @@ class CorpusSearchDialog(QDialog):
         return [self.results.topLevelItem(i).data(0, HIT_ROLE) for i in range(self.results.topLevelItemCount())]
 
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        """Open a hit: remember the search, close, and let the main window show the text."""
         ident, start, end = item.data(0, HIT_ROLE)
+        _LAST_SEARCH[self._key] = (self.query_box.text(), self.results.indexOfTopLevelItem(item))
+        self.close()
+        if (parent := self.parentWidget()) is not None:
+            parent.window().activateWindow()
         self.sig_hit_chosen.emit(ident, start, end)
