@@ -6,44 +6,66 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from annotator.ops.exporting import export_project
 from annotator.project import Project
 from test_export_fixtures import build_project
 
 # Run in a separate interpreter that never imported this program: what a spaCy user does.
+# One interpreter loads every file given (a cold spaCy import costs seconds on CI).
 LOADER = """
 import json, sys
 import spacy
 from spacy.tokens import DocBin
-docs = list(DocBin().from_disk(sys.argv[1]).get_docs(spacy.blank("en").vocab))
-out = []
-for doc in docs:
-    groups = {}
-    for name, group in doc.spans.items():
-        groups[name] = {"spans": [[s.start_char, s.end_char, s.label_, s.text, s.id_] for s in group],
-                        "attrs": {k: list(v) for k, v in group.attrs.items()}}
-    out.append({"text": doc.text, "spans": groups, "cats": doc.cats,
-                "user": doc.user_data.get("discourse_annotator")})
-print(json.dumps(out))
+files = []
+for path in sys.argv[1:]:
+    out = []
+    for doc in DocBin().from_disk(path).get_docs(spacy.blank("en").vocab):
+        groups = {}
+        for name, group in doc.spans.items():
+            groups[name] = {"spans": [[s.start_char, s.end_char, s.label_, s.text, s.id_] for s in group],
+                            "attrs": {k: list(v) for k, v in group.attrs.items()}}
+        out.append({"text": doc.text, "spans": groups, "cats": doc.cats,
+                    "user": doc.user_data.get("discourse_annotator")})
+    files.append(out)
+print(json.dumps(files))
 """
 
 
-def _load_in_fresh_spacy(path: Path) -> list[dict]:
-    done = subprocess.run([sys.executable, "-c", LOADER, str(path)], capture_output=True, text=True, check=True)
+def _load_in_fresh_spacy(*paths: Path) -> list[list[dict]]:
+    """What a fresh spaCy reads from each DocBin file: one list of documents per path."""
+    done = subprocess.run([sys.executable, "-c", LOADER, *map(str, paths)], capture_output=True, text=True,
+                          check=True)
     return json.loads(done.stdout)
 
 
-def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(tmp_path: Path) -> None:
-    study = build_project(tmp_path / "study")
-    out = tmp_path / "corpus.spacy"
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export fixtures' project, built once: every test here only reads it."""
+    return build_project(tmp_path_factory.mktemp("spacy") / "study")
+
+
+@pytest.fixture(scope="module")
+def exported(study: Path) -> dict[str, tuple[Any, list[dict]]]:
+    """The whole project and ada's coding exported as DocBin, with what a fresh spaCy loads from each."""
+    outs = {"all": study.with_name("corpus.spacy"), "ada": study.with_name("ada.spacy")}
     with Project.open(study, readonly=True) as project:
-        report = export_project(project, "spacy", out)
+        reports = {"all": export_project(project, "spacy", outs["all"]),
+                   "ada": export_project(project, "spacy", outs["ada"], annotator="ada")}
+    loaded = _load_in_fresh_spacy(*outs.values())
+    return {key: (reports[key], docs) for key, docs in zip(outs, loaded)}
+
+
+def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(study: Path, exported) -> None:
+    with Project.open(study, readonly=True) as project:
         first = project.documents.ids()[0]
         text = project.documents.text(first)
         expected = {(a.layer, a.start, a.end, a.label, a.id, a.annotator)
                     for a in project.annotations.for_document(first) if a.is_span}
-    docs = _load_in_fresh_spacy(out)
+    report, docs = exported["all"]
     assert len(docs) == 3 and docs[0]["text"] == text  # emoji, combining mark, NBSP kept
     found = set()
     for layer, group in docs[0]["spans"].items():
@@ -61,23 +83,18 @@ def test_docbin_loads_in_fresh_spacy_with_every_span_and_label(tmp_path: Path) -
     assert any("tokens cut" in line for line in report.not_carried)  # "disgr|ace" was cut
 
 
-def test_one_annotator_gives_plain_cats(tmp_path: Path) -> None:
-    study = build_project(tmp_path / "study")
-    out = tmp_path / "ada.spacy"
-    with Project.open(study, readonly=True) as project:
-        export_project(project, "spacy", out, annotator="ada")
-    docs = _load_in_fresh_spacy(out)
+def test_one_annotator_gives_plain_cats(exported) -> None:
+    _, docs = exported["ada"]
     assert docs[0]["cats"] == {"Favour": 0.0, "Against": 1.0, "Mixed": 0.0} and docs[1]["cats"] == {}
 
 
-def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> None:
+def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(study: Path) -> None:
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
 
     from annotator.formats.interchange import ExportContext, ExportDocument
     from annotator.formats.spacy_docbin import DOCBIN_ATTRS, _plain_docbin_class, build_doc
 
-    study = build_project(tmp_path / "study")
     with Project.open(study, readonly=True) as project:
         book = project.codebook.get()
         context = ExportContext(book, project.annotators.list(), book.layers)
@@ -94,11 +111,10 @@ def test_fast_docbin_writes_the_same_bytes_as_spacys_docbin(tmp_path: Path) -> N
     assert fast.to_bytes() == stock.to_bytes()
 
 
-def test_docbin_round_trip_gives_the_same_annotations(tmp_path: Path) -> None:
+def test_docbin_round_trip_gives_the_same_annotations(study: Path, tmp_path: Path) -> None:
     from annotator.ops.importing import import_paths
     from test_export_fixtures import CODEBOOK, annotation_keys
 
-    study = build_project(tmp_path / "study")
     out = tmp_path / "corpus.spacy"
     with Project.open(study, readonly=True) as project:
         export_project(project, "spacy", out)
@@ -111,8 +127,6 @@ def test_docbin_round_trip_gives_the_same_annotations(tmp_path: Path) -> None:
 
 def test_a_docbin_bomb_is_refused(tmp_path: Path, monkeypatch) -> None:
     import zlib
-
-    import pytest
 
     from annotator.errors import BadInputError
     from annotator.formats import spacy_docbin
