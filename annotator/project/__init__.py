@@ -12,15 +12,18 @@ import sqlite_utils
 from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
 from ..store.database import (
+    SQLITE_SIDE_SUFFIXES,
     ProjectLock,
     as_project_error,
     check_integrity,
     check_project_path,
     close_database,
     create_database,
+    existing_side_files,
     explain_sqlite_error,
     open_database,
     register_open,
+    remove_unused_side_files,
     rolling_backup_due,
     rolling_backup_path,
     unregister_open,
@@ -55,6 +58,9 @@ class Project:
         # Why the rolling backup could not be written at open ("" when it was, or was not due).
         self.backup_problem = ""
         self._lock = lock
+        # The -wal/-shm that existed before a read-only open (set by _open): those it made,
+        # it removes at close if nothing needs them (see remove_unused_side_files).
+        self._side_files_before = frozenset(SQLITE_SIDE_SUFFIXES)
         self._registered = True
         register_open(path)
         self.history = History(db)
@@ -110,6 +116,9 @@ class Project:
         check_project_path(path)
         reason = ""
         if not readonly:
+            # Empty -wal/-shm a read-only reader left read-only (killed, or an older version)
+            # would refuse every write; nothing needs them, so they go (never one with changes).
+            remove_unused_side_files(path, only_if_unwritable=True)
             reason = unwritable_reason(path)
             if reason and not allow_readonly:
                 raise ProjectFileError(path, f"cannot be written ({reason}); it can be opened read-only")
@@ -129,9 +138,11 @@ class Project:
         if holder is not None:
             holder.acquire()
         db = project = None
+        before = existing_side_files(path) if readonly else frozenset(SQLITE_SIDE_SUFFIXES)
         try:
             db = open_database(path, readonly=readonly)
             project = cls(path, db, holder, readonly)
+            project._side_files_before = before
             if holder is not None:  # the program's own writer checks the file once, before any backup
                 check_integrity(db, path)
             project.codebook.get()
@@ -145,6 +156,7 @@ class Project:
                 db.close()
             if holder is not None:
                 holder.release()
+            _tidy_side_files(path, before)
             if isinstance(error, (sqlite3.Error, UnicodeDecodeError, ValueError, KeyError)):
                 raise as_project_error(path, error) from error
             raise
@@ -188,6 +200,7 @@ class Project:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+            _tidy_side_files(self.path, self._side_files_before)
         if problem is not None:
             raise problem
 
@@ -277,6 +290,16 @@ class Project:
                 ],
             },
         }
+
+
+def _tidy_side_files(path: Path, before: frozenset[str]) -> None:
+    """Remove the -wal/-shm a read-only opening made (not in `before`) if nothing needs them."""
+    made = tuple(suffix for suffix in SQLITE_SIDE_SUFFIXES if suffix not in before)
+    if made:
+        try:
+            remove_unused_side_files(path, made)
+        except OSError:
+            pass  # tidying only: what stays is what SQLite would have left
 
 
 def _version() -> str:

@@ -139,6 +139,10 @@ def check_integrity(
         raise ProjectDamagedError(path, "SQLite's integrity check: " + " ".join(found), advice)
 
 
+# Lock files (resolved) whose lock this process holds: a second opening here is said as such.
+_HELD_LOCKS: set[Path] = set()
+_OPEN_HERE = "is already open in this program (in another window?); use that window, or close the project there first"
+
 _NOT_A_LOCK = ("is not an Annotator lock file (a link, or a file with content of its own); "
                "move it away, then open the project again")
 
@@ -155,6 +159,7 @@ class ProjectLock:
         self.path = path.with_name(path.name + ".lock")
         self._handle: int | None = None
         self._writable = False
+        self._held = Path(os.path.realpath(self.path))
 
     def acquire(self) -> None:
         """Take the lock or raise ProjectFileError naming the holder."""
@@ -180,6 +185,9 @@ class ProjectLock:
         try:
             _lock_handle(handle)
         except OSError:
+            if self._held in _HELD_LOCKS:  # flock conflicts between two descriptors of one process too
+                os.close(handle)
+                raise ProjectFileError(self.path.with_suffix(""), _OPEN_HERE) from None
             try:
                 holder = os.read(handle, 64).decode("ascii", "replace").strip()
             finally:
@@ -197,6 +205,7 @@ class ProjectLock:
                 pass  # a full disk: the lock holds, only the holder's id is missing
         self._handle = handle
         self._writable = writable
+        _HELD_LOCKS.add(self._held)
 
     def release(self) -> None:
         """Release the lock, clearing the holder's id; the file stays (see the class docstring)."""
@@ -210,6 +219,7 @@ class ProjectLock:
         finally:
             os.close(self._handle)
             self._handle = None
+            _HELD_LOCKS.discard(self._held)
 
 
 def _lock_handle(handle: int) -> None:
@@ -262,6 +272,91 @@ def check_project_path(path: Path) -> os.stat_result:
     if found.st_size == 0:
         raise ProjectFileError(path, NOT_A_PROJECT)
     return found
+
+
+# SQLite's -wal and -shm. Every connection that uses them holds a POSIX read lock on byte
+# 128 of the -shm (the "DMS" byte of SQLite's unix VFS) while it is open; SQLite itself
+# asks F_GETLK whether any process holds it to know that it is the first user.
+SQLITE_SIDE_SUFFIXES = ("-wal", "-shm")
+_SHM_DMS_BYTE = 128
+# struct flock, as F_GETLK fills it: (format, index of l_type in the unpacked fields).
+_FLOCK_LAYOUTS = {"linux": ("hhqqi", 0), "darwin": ("qqihh", 3)}
+
+
+def existing_side_files(path: Path) -> frozenset[str]:
+    """Which of the project's -wal and -shm exist now (as suffixes)."""
+    real = os.path.realpath(path)
+    return frozenset(suffix for suffix in SQLITE_SIDE_SUFFIXES if os.path.lexists(real + suffix))
+
+
+def remove_unused_side_files(path: Path, suffixes: tuple[str, ...] = SQLITE_SIDE_SUFFIXES,
+                             only_if_unwritable: bool = False) -> None:
+    """Remove the project's -wal and -shm (those in `suffixes`) when nothing needs them: the
+    -wal holds nothing (0 bytes: never one with changes), no program uses them (no lock on
+    the -shm's DMS byte) and this process has the project open nowhere.
+
+    This is what SQLite does when its last connection closes, and what it cannot do after a
+    read-only one: SQLite makes them with the project file's mode, so after reading a
+    read-only file they would stay read-only and refuse every later write. With
+    `only_if_unwritable`, nothing is removed unless one of them cannot be written. POSIX
+    only: elsewhere whether they are in use cannot be told, and they are kept.
+    """
+    real = os.path.realpath(path)
+    if os.name != "posix" or Path(real) in open_project_files():
+        return  # a connection of ours uses them, and probing the -shm would drop its locks
+    found = {suffix: _lstat(real + suffix) for suffix in SQLITE_SIDE_SUFFIXES}
+    if any(info is not None and not stat.S_ISREG(info.st_mode) for info in found.values()):
+        return
+    wal = found["-wal"]
+    if wal is not None and wal.st_size > 0:
+        return
+    if only_if_unwritable and all(info is None or os.access(real + suffix, os.W_OK)
+                                  for suffix, info in found.items()):
+        return
+    if found["-shm"] is not None and _side_files_in_use(Path(real + "-shm")):
+        return
+    for suffix in SQLITE_SIDE_SUFFIXES:  # as SQLite does: the -wal first, then the -shm
+        if suffix in suffixes and found[suffix] is not None:
+            try:
+                os.unlink(real + suffix)
+            except OSError:
+                return
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _side_files_in_use(shm: Path) -> bool:
+    """Whether another process holds SQLite's lock on the DMS byte of `shm` (True when that
+    cannot be told). Opening and closing `shm` drops this process's locks on it: only call
+    this when no connection of this process uses it."""
+    import fcntl
+    import struct
+    import sys
+
+    layout = next((value for key, value in _FLOCK_LAYOUTS.items() if sys.platform.startswith(key)), None)
+    if layout is None:
+        return True
+    fields, type_index = layout
+    if type_index == 0:  # l_type, l_whence, l_start, l_len, l_pid
+        values = (fcntl.F_WRLCK, os.SEEK_SET, _SHM_DMS_BYTE, 1, 0)
+    else:  # l_start, l_len, l_pid, l_type, l_whence
+        values = (_SHM_DMS_BYTE, 1, 0, fcntl.F_WRLCK, os.SEEK_SET)
+    try:
+        handle = os.open(shm, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return True
+    try:
+        answer = fcntl.fcntl(handle, fcntl.F_GETLK, struct.pack(fields, *values))
+    except OSError:
+        return True
+    finally:
+        os.close(handle)
+    return struct.unpack(fields, answer)[type_index] != fcntl.F_UNLCK
 
 
 def unwritable_reason(path: Path) -> str:
