@@ -14,6 +14,7 @@ from .spans import BACKGROUND, OTHERS, UNDERLINE, Mark, SpanIndex
 from .view import STRIPE_GAP, STRIPE_WIDTH, TextView
 
 MAX_UNDERLINE_LANES = 4
+MAX_STRIPE_LANES = 12  # as many as the margin makes room for (view.margin_width)
 FIND_COLOUR = "#e66100"
 SELECTED_COLOUR = "#1a1a1a"
 
@@ -75,19 +76,43 @@ class PaintingMixin:
                 painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 3, 3)
 
     def _stripe_geometry(self) -> list[tuple[Mark, QRectF]]:
+        """Each visible span's bar: in its lane, from its first line to its last.
+
+        Spans in one lane never overlap in the text, but two of them can sit on one line
+        ("council" and "voted" both coded Framing): there the line is shared, in text order
+        from top to bottom, so each keeps a bar of its own instead of the later one
+        hiding the earlier. Only the visible spans are measured, so the cost follows the
+        screen, not the document.
+        """
         if not self._text:
             return []
         geometry = self._geometry()
         first, last = self._visible_range()
         height = self.view.viewport().height()
-        found = []
-        for mark in self._index.marks_between(first, last):
-            top, _ = geometry.line_top_bottom(mark.start)
-            _, bottom = geometry.line_top_bottom(max(mark.start, mark.end - 1))
-            if bottom < 0 or top > height:
+        placed: list[tuple[Mark, int, tuple[float, float], tuple[float, float]]] = []
+        on_line: dict[tuple[int, float], list[Mark]] = {}
+        marks = sorted(self._index.marks_between(first, last), key=lambda m: (m.start, m.end, m.annotation.id))
+        for mark in marks:
+            top_line = geometry.line_top_bottom(mark.start)
+            bottom_line = geometry.line_top_bottom(max(mark.start, mark.end - 1))
+            if bottom_line[1] < 0 or top_line[0] > height:
                 continue
-            x = 6 + min(mark.stripe_lane, 11) * (STRIPE_WIDTH + STRIPE_GAP)
-            found.append((mark, QRectF(x, top + 1, STRIPE_WIDTH, max(bottom - top - 2, 4))))
+            lane = min(mark.stripe_lane, MAX_STRIPE_LANES - 1)
+            placed.append((mark, lane, top_line, bottom_line))
+            on_line.setdefault((lane, top_line[0]), []).append(mark)
+            if bottom_line[0] != top_line[0]:
+                on_line.setdefault((lane, bottom_line[0]), []).append(mark)
+        found = []
+        for mark, lane, (line_top, line_bottom), (last_top, last_bottom) in placed:
+            sharing = on_line[(lane, line_top)]
+            share = (line_bottom - line_top) / len(sharing)
+            top = line_top + sharing.index(mark) * share
+            sharing = on_line[(lane, last_top)]
+            share = (last_bottom - last_top) / len(sharing)
+            bottom = last_top + (sharing.index(mark) + 1) * share
+            inset = 1.0 if bottom - top >= 6 else 0.5
+            x = 6 + lane * (STRIPE_WIDTH + STRIPE_GAP)
+            found.append((mark, QRectF(x, top + inset, STRIPE_WIDTH, max(bottom - top - 2 * inset, 2.0))))
         return found
 
     def paint_stripes(self, painter: QPainter, width: int) -> None:
