@@ -279,8 +279,9 @@ def check_project_path(path: Path) -> os.stat_result:
 # asks F_GETLK whether any process holds it to know that it is the first user.
 SQLITE_SIDE_SUFFIXES = ("-wal", "-shm")
 _SHM_DMS_BYTE = 128
-# struct flock, as F_GETLK fills it: (format, index of l_type in the unpacked fields).
-_FLOCK_LAYOUTS = {"linux": ("hhqqi", 0), "darwin": ("qqihh", 3)}
+# struct flock, as F_GETLK reads and fills it: its format and its fields in order.
+_FLOCK_LAYOUTS = {"linux": ("hhqqi", ("type", "whence", "start", "len", "pid")),
+                  "darwin": ("qqihh", ("start", "len", "pid", "type", "whence"))}
 
 
 def existing_side_files(path: Path) -> frozenset[str]:
@@ -295,21 +296,18 @@ def remove_unused_side_files(path: Path, suffixes: tuple[str, ...] = SQLITE_SIDE
     -wal holds nothing (0 bytes: never one with changes), no program uses them (no lock on
     the -shm's DMS byte) and this process has the project open nowhere.
 
-    This is what SQLite does when its last connection closes, and what it cannot do after a
-    read-only one: SQLite makes them with the project file's mode, so after reading a
-    read-only file they would stay read-only and refuse every later write. With
-    `only_if_unwritable`, nothing is removed unless one of them cannot be written. POSIX
-    only: elsewhere whether they are in use cannot be told, and they are kept.
+    SQLite does this when its last connection closes, but not after a read-only one; and it
+    makes them with the project file's mode, so those of a read-only file would refuse every
+    later write. `only_if_unwritable`: only if one of them cannot be written. POSIX only
+    (elsewhere whether they are in use cannot be told: they are kept).
     """
     real = os.path.realpath(path)
     if os.name != "posix" or Path(real) in open_project_files():
         return  # a connection of ours uses them, and probing the -shm would drop its locks
-    found = {suffix: _lstat(real + suffix) for suffix in SQLITE_SIDE_SUFFIXES}
-    if any(info is not None and not stat.S_ISREG(info.st_mode) for info in found.values()):
-        return
-    wal = found["-wal"]
-    if wal is not None and wal.st_size > 0:
-        return
+    found = {suffix: _stat(real + suffix) for suffix in SQLITE_SIDE_SUFFIXES}
+    if any(info is not None and (not stat.S_ISREG(info.st_mode) or (suffix == "-wal" and info.st_size > 0))
+           for suffix, info in found.items()):
+        return  # not ours to remove: not a plain file, or a -wal that holds changes
     if only_if_unwritable and all(info is None or os.access(real + suffix, os.W_OK)
                                   for suffix, info in found.items()):
         return
@@ -323,7 +321,8 @@ def remove_unused_side_files(path: Path, suffixes: tuple[str, ...] = SQLITE_SIDE
                 return
 
 
-def _lstat(path: str) -> os.stat_result | None:
+def _stat(path: str) -> os.stat_result | None:
+    """os.lstat, or None if there is nothing there (a link is not followed)."""
     try:
         return os.lstat(path)
     except OSError:
@@ -341,22 +340,19 @@ def _side_files_in_use(shm: Path) -> bool:
     layout = next((value for key, value in _FLOCK_LAYOUTS.items() if sys.platform.startswith(key)), None)
     if layout is None:
         return True
-    fields, type_index = layout
-    if type_index == 0:  # l_type, l_whence, l_start, l_len, l_pid
-        values = (fcntl.F_WRLCK, os.SEEK_SET, _SHM_DMS_BYTE, 1, 0)
-    else:  # l_start, l_len, l_pid, l_type, l_whence
-        values = (_SHM_DMS_BYTE, 1, 0, fcntl.F_WRLCK, os.SEEK_SET)
+    fields, names = layout
+    query = {"type": fcntl.F_WRLCK, "whence": os.SEEK_SET, "start": _SHM_DMS_BYTE, "len": 1, "pid": 0}
     try:
         handle = os.open(shm, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return True
     try:
-        answer = fcntl.fcntl(handle, fcntl.F_GETLK, struct.pack(fields, *values))
+        answer = fcntl.fcntl(handle, fcntl.F_GETLK, struct.pack(fields, *(query[name] for name in names)))
     except OSError:
         return True
     finally:
         os.close(handle)
-    return struct.unpack(fields, answer)[type_index] != fcntl.F_UNLCK
+    return dict(zip(names, struct.unpack(fields, answer)))["type"] != fcntl.F_UNLCK
 
 
 def unwritable_reason(path: Path) -> str:
