@@ -115,11 +115,11 @@ class AnnotationStore:
             return found
         if document_id is not None:
             lengths = {document_id: len(self._documents.text(document_id))}
+        elif len(ends) <= 500:
+            marks = ", ".join("?" * len(ends))
+            lengths = dict(self._db.execute(f"SELECT id, length FROM documents WHERE id IN ({marks})", list(ends)))
         else:
-            marks = ", ".join("?" * len(ends)) if len(ends) <= 500 else None
-            rows = self._db.execute(f"SELECT id, length FROM documents WHERE id IN ({marks})", list(ends)) \
-                if marks else self._db.execute("SELECT id, length FROM documents")
-            lengths = dict(rows.fetchall())
+            lengths = dict(self._db.execute("SELECT id, length FROM documents"))
         for ident, end in ends.items():
             if end > lengths.get(ident, -1):
                 bad = next(item for item in found if item.document_id == ident and item.end == end)

@@ -151,10 +151,12 @@ def test_an_odd_length_token_blob_is_named_damaged_by_agreement(
     assert path.read_bytes() == damaged
 
 
-def test_a_span_past_the_end_is_named_damaged_by_agreement(
-        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("statement", ["UPDATE annotations SET span_end = 100000",
+                                       "UPDATE annotations SET span_start = 'four', span_end = 'x'"])
+def test_a_span_off_the_text_is_named_damaged_by_agreement(
+        project: Project, capsys: pytest.CaptureFixture[str], statement: str) -> None:
     path, doc = _annotated(project)
-    _alter(path, "UPDATE annotations SET span_end = 100000")
+    _alter(path, statement)
     for unit in ("token", "char"):
         code = main(["agreement", str(path), "--layer", "Framing", "--unit", unit])
         captured = capsys.readouterr()

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import AnnotatorError
+from ...errors import AnnotatorError, ProjectDamagedError
 from ...model import Document, Layer, Role, Status
 from ...project import Project
 from .request import AgreementRequest
@@ -112,7 +112,7 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     renumber[np.flatnonzero(enough)] = np.arange(int(enough.sum()))
     doc = renumber[doc]  # -1 stays -1 (index -1 is the extra last entry)
     keep = ours & (label >= 0) & (doc >= 0)
-    start, end = _offsets(columns[3]), _offsets(columns[4])
+    start, end = _offsets(project, rows, columns[3]), _offsets(project, rows, columns[4])
     order = np.flatnonzero(keep)
     order = order[np.lexsort((start[order], coder[order], doc[order]))]
     attributes = None
@@ -127,12 +127,22 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     )
 
 
-def _offsets(column: tuple[Any, ...]) -> np.ndarray:
-    """Span offsets as integers, -1 for the None of document labels."""
+def _offsets(project: Project, rows: list[tuple[Any, ...]], column: tuple[Any, ...]) -> np.ndarray:
+    """Span offsets as integers, -1 for the None of document labels; an offset that is not
+    a whole number (written by another program) names the project as damaged."""
     try:
         return np.asarray(column, dtype=np.int64)
-    except TypeError:
+    except (TypeError, ValueError):
+        pass
+    try:
         return np.asarray([-1 if value is None else value for value in column], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        for row in rows:
+            for value in row[3:5]:
+                if value is not None and (type(value) is not int or not 0 <= value < 2**31):
+                    raise ProjectDamagedError(project.path, f"document {row[0]}: a span offset that is not "
+                                                            f"a position in its text ({type(value).__name__})") from None
+        raise
 
 
 def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:
