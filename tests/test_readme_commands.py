@@ -10,9 +10,9 @@ that this list and README.md agree):
 2. Install and run the tests: run verbatim by CI (`.ci/run`; checked by
    tests/test_repository.py::test_ci_runs_exactly_the_readmes_test_command). Running it from
    here would start this test suite inside itself.
-3. Benchmark: `.venv/bin/python -m annotator.bench`, run with `--only startup` added (its
-   quickest section: ten `annotator` commands in fresh processes) by
-   test_benchmark_block_runs_in_the_fresh_venv.
+3. Benchmark: `.venv/bin/python -m benchmarks` (benchmarks/ in the checkout, not installed
+   with the package), run with `--only startup` added (its quickest section: ten `annotator`
+   commands in fresh processes) by test_benchmark_block_runs_in_the_fresh_venv.
 4. Building a desktop application, two lines, run one after the other as typed:
    - `.venv/bin/pip install pyinstaller && bash packaging/pyinstaller/build.sh`, with
      `--check` added (choose the Python, check the project, collect the licences, stop
@@ -297,7 +297,7 @@ def test_install_line_puts_a_menu_entry_that_runs_the_venvs_annotator(fresh_clon
 
 def test_benchmark_block_runs_in_the_fresh_venv(fresh_clone: FreshClone) -> None:
     line = block(BENCHMARK)
-    assert line == ".venv/bin/python -m annotator.bench"
+    assert line == ".venv/bin/python -m benchmarks"
     done = run_line(line + " --only startup", fresh_clone.root, fresh_clone.env, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     figures = re.findall(r"^annotator (--help|info) +(\d+\.\d) ms", done.stdout, re.MULTILINE)

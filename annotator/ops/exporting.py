@@ -19,7 +19,6 @@ import shutil
 import sqlite3
 import stat
 import string
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -541,53 +540,3 @@ def import_native_jsonl(project_path: str | Path, jsonl: str | Path, **import_op
         Path(project_path).unlink(missing_ok=True)
         raise
     return project
-
-
-# ----- benchmark -------------------------------------------------------------------------------
-
-
-def benchmark(n_documents: int = 10_000, n_annotations: int = 200_000) -> dict[str, float]:
-    """Time JSONL and DocBin exports of a quickly built project of `n_documents` documents
-    with `n_annotations` annotations spread over them (wall-clock and CPU seconds; the CPU
-    figure is the one to trust on a busy machine)."""
-    import random
-    import uuid
-
-    from ..bench import build_large_project
-    from ..project.history import now
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "bench.annot")
-        started = time.perf_counter()
-        build_large_project(path, n_documents, 0)
-        with Project.open(path) as project:
-            rng = random.Random(11)
-            layers = [project.codebook.layer(name) for name in ("Framing", "Stance", "Rhetorical device")]
-            annotator_id = project.annotators.id("ada")
-            stamp = now()
-            rows = []
-            ids = project.documents.ids()
-            per_document = max(1, n_annotations // len(ids))
-            for document_id in ids:
-                segmentation = project.documents.segmentation(document_id)
-                count = len(segmentation.token_starts)
-                for _ in range(per_document):
-                    if len(rows) >= n_annotations:
-                        break
-                    layer = rng.choice(layers)
-                    label = rng.choice(layer.labels)
-                    first = rng.randrange(count - 6)
-                    rows.append((str(uuid.uuid4()), document_id, annotator_id, layer.id, label.id,
-                                 segmentation.token_starts[first], segmentation.token_ends[first + rng.randint(0, 5)],
-                                 "{}", "", stamp, stamp))
-            with project.db.atomic():
-                project.db.conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            built = time.perf_counter() - started
-            figures: dict[str, float] = {"documents": len(ids), "annotations": project.annotations.count(),
-                                         "build_s": round(built, 2)}
-            for fmt, suffix in (("jsonl", ".jsonl"), ("spacy", ".spacy")):
-                started, cpu = time.perf_counter(), time.process_time()
-                export_project(project, fmt, Path(folder, "out" + suffix), save_report=False)
-                figures[f"{fmt}_s"] = round(time.perf_counter() - started, 2)
-                figures[f"{fmt}_cpu_s"] = round(time.process_time() - cpu, 2)
-    return figures

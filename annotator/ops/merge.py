@@ -49,22 +49,16 @@ log), `merge_annotations` (the annotations, in bulk and row by row), `merge_repo
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from ..errors import AnnotatorError
 from ..project import Project
 from ..project.history import now
-from ..segmentation import Segmentation
 from ..store.database import explain_sqlite_error
-from .importing import text_hash
 from .merge_annotations import copy_annotations
 from .merge_apply import Merger, MergeRefused
 from .merge_checks import check_target
@@ -142,71 +136,7 @@ def merge_project(
     return report
 
 
-# ----- benchmark ----------------------------------------------------------------------
-
-
-def _build_bench_project(path: Path, n_documents: int, n_annotations: int, annotator: str, seed: int) -> None:
-    """A project with `n_documents` short texts and `n_annotations` spans spread over them (no spaCy)."""
-    import random
-
-    from ..bench import make_articles
-
-    texts = make_articles(n_documents, chars=600, seed=3)
-    rng = random.Random(seed)
-    with Project.create(path) as project:
-        annotator_id = project.annotators.ensure(annotator).id
-        layers = [project.codebook.layer(name) for name in ("Framing", "Stance", "Rhetorical device")]
-        stamp = now()
-        documents, contents, rows = [], [], []
-        per_document = max(1, n_annotations // n_documents)
-        for position, text in enumerate(texts):
-            tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
-            sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+[.!?]?", text) if m.group().strip()]
-            segmentation = Segmentation.from_pairs(tokens, sentences)
-            ident = str(uuid.UUID(int=position + 1))
-            documents.append((ident, position, text_hash(text), f"Article {position}", "Bench Herald", "", "2026-01-01",
-                              "", "en", "{}", len(text), len(tokens), len(sentences), "regex", "bench", stamp))
-            contents.append((ident, text, segmentation.token_blob(), segmentation.sentence_blob()))
-            count = per_document if position < n_documents - 1 else n_annotations - per_document * (n_documents - 1)
-            for _ in range(max(0, count)):
-                layer = layers[rng.randrange(3)]
-                label = layer.labels[rng.randrange(len(layer.labels))]
-                first = rng.randrange(len(tokens) - 10)
-                rows.append((str(uuid.UUID(int=rng.getrandbits(128))), ident, annotator_id, layer.id, label.id,
-                             tokens[first][0], tokens[first + rng.randint(0, 8)][1], "{}", "", stamp, stamp))
-        with project.db.atomic():
-            project.db.conn.executemany(
-                "INSERT INTO documents (id, position, sha256, title, source, author, date, url, language, meta, "
-                "length, n_tokens, n_sentences, tokenizer, origin, imported_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
-            project.db.conn.executemany("INSERT INTO document_content VALUES (?, ?, ?, ?)", contents)
-            project.db.conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-
-
-def benchmark(n_documents: int = 10_000, n_annotations: int = 200_000) -> dict[str, Any]:
-    """Time merging a project of `n_documents` documents and `n_annotations` annotations into
-    another that shares a tenth of its documents (target: under 10 s), then merging it again."""
-    with tempfile.TemporaryDirectory() as folder:
-        theirs, ours = Path(folder) / "theirs.annot", Path(folder) / "ours.annot"
-        started = time.perf_counter()
-        _build_bench_project(theirs, n_documents, n_annotations, "ben", seed=11)
-        _build_bench_project(ours, max(1, n_documents // 10), n_annotations // 10, "ada", seed=12)
-        built = time.perf_counter() - started
-        with Project.open(ours) as project:
-            first = merge_project(project, theirs)
-            second = merge_project(project, theirs)
-            total = project.annotations.count()
-        return {
-            "documents": n_documents, "annotations": n_annotations, "build_s": round(built, 2),
-            "other_file_mb": round(theirs.stat().st_size / 1e6, 1),
-            "merge_s": round(first.seconds, 2), "merge_again_s": round(second.seconds, 2),
-            "documents_added": first.documents.added, "documents_matched": first.documents.skipped,
-            "annotations_added": first.annotations.added, "annotations_after": total,
-            "second_merge_changed": second.changed, "target_s": 10.0,
-        }
-
-
 # The names the command line, the GUI and the tests import from here, wherever they live.
 __all__ = ["OTHER", "Conflict", "LabelKey", "MergeCancelled", "MergeRefused", "MergeReport", "Progress", "Tally",
-           "attached_other", "benchmark", "merge_project", "open_other", "read_other", "suggest_annotator_map",
+           "attached_other", "merge_project", "open_other", "read_other", "suggest_annotator_map",
            "unknown_labels"]

@@ -20,10 +20,9 @@ Outputs: AgreementReport.to_dict() (JSON), format_report() (terminal), write_csv
 long-format CSV with a "table" column: pooled, pairwise, per_label, per_document,
 confusion; one file keeps a report together and filters easily in R or pandas).
 Large corpora take the fast paths in fast.py, each tested equal to the stats function it
-stands for; benchmark() times every measure on 1,000 documents x 3 annotators x 60 spans.
+stands for (benchmarks/agreement.py times them on 1,000 documents x 3 annotators x 60 spans).
 """
 
-from .bench import benchmark
 from .collect import Corpus, collect
 from .compute import compute_agreement
 from .output import format_report, write_csv
@@ -42,7 +41,6 @@ __all__ = [
     "DocumentRow",
     "LabelRow",
     "PairResult",
-    "benchmark",
     "collect",
     "compute_agreement",
     "format_report",
