@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -145,11 +146,17 @@ class PerLabelTab(QWidget):
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
         self.chart = FigureBars(self)
+        # Why figures are undefined, in full and wrapped: a chart row has room for a few words only.
+        self.undefined_note = QLabel(self)
+        self.undefined_note.setWordWrap(True)
+        self.undefined_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.undefined_note.setStyleSheet(f"color: {UNDEFINED_COLOUR.name()}")
         self.table = read_only_table(self, ["Label"])
         inner = QWidget(self)
         layout = QVBoxLayout(inner)
         layout.addWidget(self.caption)
         layout.addWidget(self.chart)
+        layout.addWidget(self.undefined_note)
         layout.addWidget(self.table, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -177,9 +184,13 @@ class PerLabelTab(QWidget):
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
         chart_key = "alpha_u" if "alpha_u" in keys and "alpha" not in keys else "alpha"
-        bars = [Bar(r.label, r.figures[chart_key]) for r in report.per_label if chart_key in r.figures]
+        bars = [Bar(r.label, short_reason(r.figures[chart_key])) for r in report.per_label if chart_key in r.figures]
         self.chart.setVisible(bool(bars))
         self.chart.set_bars(f"{FIGURE_NAMES[chart_key]} per label", bars)
+        note = undefined_html(FIGURE_NAMES[chart_key], [(r.label, r.figures[chart_key]) for r in report.per_label
+                                                        if chart_key in r.figures])
+        self.undefined_note.setText(note)
+        self.undefined_note.setVisible(bool(note))
         restricted = ""
         if scope is not None and scope.labels_restricted:
             restricted = (f"<br><b>Only {html.escape(scope.labels_text())}</b> were compared; "
@@ -193,6 +204,27 @@ class PerLabelTab(QWidget):
                 + (" (alpha_U: that label's spans on the character continuum)." if "alpha_u" in keys else ".")
                 + restricted
             )
+
+
+def short_reason(figure: Figure) -> Figure:
+    """The figure with its undefined reason cut to the words before a colon ("no variation"),
+    short enough for a chart row; the full reason is written under the chart."""
+    reason = figure.undefined_reason
+    if figure.value is not None or not reason or ":" not in reason:
+        return figure
+    return replace(figure, undefined_reason=reason.split(":", 1)[0])
+
+
+def undefined_html(measure: str, figures: list[tuple[str, Figure]]) -> str:
+    """One line per reason a figure is undefined, naming its labels ("" when every figure has a value)."""
+    by_reason: dict[str, list[str]] = {}
+    for label, figure in figures:
+        if figure.value is None and figure.undefined_reason:
+            by_reason.setdefault(figure.undefined_reason, []).append(label)
+    return "<br>".join(
+        f"{html.escape(measure)} undefined for <b>{html.escape(', '.join(labels))}</b>: {html.escape(reason)}."
+        for reason, labels in by_reason.items()
+    )
 
 
 def scope_html(report: AgreementReport, scope: AgreementScope | None) -> str:
