@@ -82,6 +82,17 @@ class MenusMixin(WindowState):
         # annotator or project; it is switched on for the moment only.
         self.show_others_action.setChecked(False)
         self.toolbar.addAction(self.show_others_action)
+        self.menu_letters()
+
+    def menu_letters(self) -> None:
+        """Give every menu, and every entry of each menu, an Alt letter of its own."""
+        bar = self.menuBar().actions()
+        distinct_mnemonics(bar)
+        # The curator's Undo/Redo texts are rewritten after every step (window_history): left as they are.
+        curator = set(self.curator_actions.values())
+        for top in bar:
+            if top.menu() is not None:
+                distinct_mnemonics([action for action in top.menu().actions() if action not in curator])
 
     # ----- File → Open recent ---------------------------------------------------------------
 
@@ -201,7 +212,7 @@ class MenusMixin(WindowState):
         ]
         for name, action in self.actions_by_name.items():
             if name.startswith("panel_"):
-                rows.append(("View", shortcut_text(action), f"Show or hide the {action.text()}"))
+                rows.append(("View", shortcut_text(action), f"Show or hide the {action.text().replace('&', '')}"))
         for verb, what in (("undo", "Take back the curator's newest decision"),
                            ("redo", "Make the curator's decision taken back again")):
             rows.append(("Review", shortcut_text(self.curator_actions[verb]), what))
@@ -237,6 +248,7 @@ class MenusMixin(WindowState):
         reopen = self.actions_by_name["reopen_last"]
         reopen.setEnabled(last is not None)
         reopen.setText(f"&Reopen {last.name.replace('&', '&&')}" if last is not None else "&Reopen last project")
+        self.menu_letters()  # the new text's R is Open recent's
         if has_document and self.project is not None:
             status = self.project.status.get(self.document_id or "", self.annotator)
             self.actions_by_name["mark_done"].setEnabled(status is not Status.DONE)
@@ -247,3 +259,71 @@ class MenusMixin(WindowState):
             for action in self.curator_actions.values():
                 action.setEnabled(False)
 
+
+
+# ----- Alt letters ---------------------------------------------------------------------------
+
+
+def split_mnemonic(text: str) -> tuple[str, int]:
+    """The text without its mnemonic "&" ("&&", a literal ampersand, is kept) and where the
+    marked letter sits in it (-1 when none)."""
+    plain: list[str] = []
+    at = -1
+    index = 0
+    while index < len(text):
+        if text[index] == "&" and index + 1 < len(text):
+            if text[index + 1] == "&":
+                plain.append("&&")
+                index += 2
+                continue
+            at = len("".join(plain))
+            index += 1
+            continue
+        plain.append(text[index])
+        index += 1
+    return "".join(plain), at
+
+
+def _letter_choices(plain: str, at: int) -> list[int]:
+    """Positions to try for an Alt letter: the rest of the word that had one, the first letters
+    of the words, then any letter or digit."""
+    def usable(i: int) -> bool:
+        return plain[i].isalnum() and (i == 0 or plain[i - 1] != "&")
+
+    order: list[int] = []
+    if at >= 0:
+        start = at
+        while start > 0 and plain[start - 1].isalnum():
+            start -= 1
+        end = at
+        while end < len(plain) and plain[end].isalnum():
+            end += 1
+        order += list(range(at, end)) + list(range(start, at))
+    order += [i for i in range(len(plain)) if usable(i) and (i == 0 or not plain[i - 1].isalnum())]
+    order += range(len(plain))
+    seen: set[int] = set()
+    return [i for i in order if usable(i) and not (i in seen or seen.add(i))]
+
+
+def distinct_mnemonics(actions: list[QAction]) -> None:
+    """Make the Alt letters of a menu's entries unique: an entry keeps its letter unless an
+    earlier one has it; then (or when it has none) it takes the next free letter of its word,
+    of its words' first letters, or of its text. Pressing a letter then triggers one entry
+    instead of cycling between two."""
+    entries = [action for action in actions if not action.isSeparator() and action.text()]
+    taken: set[str] = set()
+    moving: list[QAction] = []
+    for action in entries:
+        plain, at = split_mnemonic(action.text())
+        letter = plain[at].casefold() if at >= 0 else ""
+        if letter and letter not in taken:
+            taken.add(letter)
+        else:
+            moving.append(action)
+    for action in moving:
+        plain, at = split_mnemonic(action.text())
+        for index in _letter_choices(plain, at):
+            if plain[index].casefold() not in taken:
+                taken.add(plain[index].casefold())
+                action.setText(plain[:index] + "&" + plain[index:])
+                break
