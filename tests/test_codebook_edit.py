@@ -112,11 +112,23 @@ def test_deleting_a_label_in_use_asks_what_to_do(project: Project) -> None:
     assert refused.value.count == 2
     assert project.codebook.layer("Stance").label("Neutral") is not None
 
-    moved = edit.delete_label(project, "Stance", "Neutral", move_to="Against")
+    from annotator.ops.comments import add_comment
+
+    dropped = project.annotations.for_document(doc, "ada")[0]
+    add_comment(project, dropped.id, "ben", "Neutral or against?")  # goes with the dropped duplicate
+    before = _snapshot(project)
+    moved = edit.delete_label(project, "Stance", "Neutral", move_to="Against", actor="ada")
     assert moved == 2
     assert _stored_labels(project) == [("Against", doc), ("Against", doc)]
     assert project.codebook.layer("Stance").label("Neutral") is None
-    assert not project.history.can_undo  # undo could bring back rows of a deleted label
+    after = _snapshot(project)
+    # One undo step of ada's: the label, its annotations and the comment come back as they were.
+    assert project.history.undo_step("ada").description == 'delete label "Neutral"'
+    project.history.undo("ada")
+    assert _snapshot(project) == before
+    assert project.codebook.layer("Stance").label("Neutral") is not None
+    project.history.redo("ada")
+    assert _snapshot(project) == after
 
 
 def test_deleting_a_label_with_its_annotations(project: Project) -> None:

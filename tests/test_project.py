@@ -261,13 +261,18 @@ def test_a_rolled_back_transaction_leaves_no_undo_step(project: Project) -> None
     assert not project.history.can_undo and project.history.redo() is None
 
 
-def test_an_undo_that_can_no_longer_apply_says_so_and_changes_nothing(project: Project) -> None:
+def test_deleting_a_label_is_one_undo_step_that_brings_it_back(project: Project) -> None:
+    """Deleting a label no longer clears everyone's undo history: it is a step of its own,
+    and the steps before it (which refer to the label) still apply after it is undone."""
     from annotator.ops.codebook_edit import delete_label
 
     doc = _doc(project, SAMPLE_TEXT)
     ident = project.annotations.add(doc, "ada", "Framing", "Other", 4, 11).primary
     project.annotations.delete([ident])
-    delete_label(project, "Framing", "Other")  # no annotation uses it any more
-    assert not project.history.can_undo  # the steps that referred to it are gone
-    assert project.history.undo() is None
-    assert project.annotations.count() == 0
+    delete_label(project, "Framing", "Other", actor="ada")  # no annotation uses it any more
+    assert "Other" not in [label.name for label in project.codebook.get().layer("Framing").labels]
+    assert project.history.undo_step("ada").description.startswith("delete label")
+    project.history.undo("ada")
+    assert "Other" in [label.name for label in project.codebook.get().layer("Framing").labels]
+    project.history.undo("ada")  # the annotation's deletion, which needs the label back
+    assert project.annotations.get(ident).label == "Other"

@@ -58,7 +58,7 @@ def test_a_newer_schema_is_refused_and_left_alone(project: Project) -> None:
 
 
 def test_a_project_open_elsewhere_is_refused(project: Project) -> None:
-    with pytest.raises(ProjectFileError, match="open in another running Annotator"):
+    with pytest.raises(ProjectFileError, match="is already open in this program"):
         Project.open(project.path)
     with Project.open(project.path, readonly=True) as reader:  # reading is allowed
         assert len(reader.documents) == 2

@@ -5,10 +5,10 @@ Every edit is one undo step of the person making it (Edit → Undo in their wind
 edit's SQL runs once in a savepoint to learn which layer, label and attribute rows it
 changes, is rolled back, and those rows are applied through the project's History, which
 writes them, logs them and can revert them. Deleting a label that is in use needs a
-decision: move its annotations to another label of the same layer, or delete them; that
-edit clears the undo history, whose steps would otherwise bring back rows pointing at a
-deleted label. Deleting a whole layer is itself one undoable step (its layer, label,
-attribute, annotation and comment rows come back on undo).
+decision: move its annotations to another label of the same layer, or delete them; either
+way the label, its annotations and their comments come back on undo. Deleting a whole
+layer is likewise one undoable step (its layer, label, attribute, annotation and comment
+rows come back on undo).
 """
 
 from __future__ import annotations
@@ -81,32 +81,28 @@ def _audit(project: Project, actor: str, action: str, target: str, detail: dict[
     )
 
 
-@contextmanager
-def _logged(project: Project, actor: str, action: str, target: str, detail: dict[str, Any]) -> Iterator[None]:
-    """One transaction with its audit entry, outside the undo history (deleting a label)."""
-    try:
-        with project.db.atomic():
-            yield
-            _audit(project, actor or "codebook editor", action, target, detail)
-    finally:
-        project.codebook.invalidate()
-
-
 class _TrialRun(Exception):
     """Rolls back the trial run of an edit once its rows are known."""
 
 
-def _codebook_rows(project: Project) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every layer, attribute and label row by (table, id), parents' tables first."""
-    return {
+def _codebook_rows(project: Project, annotations: Sequence[str] = ()) -> dict[tuple[str, Any], dict[str, Any]]:
+    """Every layer, attribute and label row by (table, id), parents' tables first, then the
+    rows of the given annotations and of their comments."""
+    rows = {
         (table, row["id"]): row
         for table in _EDITED_TABLES
         for row in _rows(project, f"SELECT * FROM {table} ORDER BY id", ())
     }
+    if annotations:
+        ids = [json.dumps(list(annotations))]
+        for table, column in (("annotations", "id"), ("comments", "annotation_id")):
+            sql = f"SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each(?)) ORDER BY rowid"
+            rows.update(((table, row["id"]), row) for row in _rows(project, sql, ids))
+    return rows
 
 
 def _row_changes(
-    before: dict[tuple[str, int], dict[str, Any]], after: dict[tuple[str, int], dict[str, Any]]
+    before: dict[tuple[str, Any], dict[str, Any]], after: dict[tuple[str, Any], dict[str, Any]]
 ) -> tuple[RowChange, ...]:
     """The rows that differ: added ones (parents first), then changed, then removed (children first)."""
     added = [RowChange(t, (i,), None, row) for (t, i), row in after.items() if (t, i) not in before]
@@ -118,16 +114,18 @@ def _row_changes(
 
 @contextmanager
 def _edit(
-    project: Project, actor: str, action: str, target: str, detail: dict[str, Any], description: str
+    project: Project, actor: str, action: str, target: str, detail: dict[str, Any], description: str,
+    annotations: Sequence[str] = (),
 ) -> Iterator[None]:
-    """Run the edit's SQL (the body) as a trial to learn which codebook rows it changes, roll
-    it back, then apply those rows through the history as one undo step named `description`
-    with its audit entry (`action`, `target`, `detail`). An edit that changes nothing is no step."""
-    before = after = _codebook_rows(project)
+    """Run the edit's SQL (the body) as a trial to learn which codebook rows (and rows of the
+    given `annotations` and their comments) it changes, roll it back, then apply those rows
+    through the history as one undo step named `description` with its audit entry (`action`,
+    `target`, `detail`). An edit that changes nothing is no step."""
+    before = after = _codebook_rows(project, annotations)
     try:
         with project.db.atomic():
             yield
-            after = _codebook_rows(project)
+            after = _codebook_rows(project, annotations)
             raise _TrialRun
     except _TrialRun:
         pass
@@ -309,7 +307,8 @@ def delete_label(
     elif count and not delete_annotations:
         raise LabelInUseError(layer, label, count)
     detail = {"label": label, "annotations": count, "moved_to": move_to}
-    with _logged(project, actor, "delete label", f"{layer}/{label}", detail):
+    used = [row[0] for row in project.db.execute("SELECT id FROM annotations WHERE label_id = ?", [found.id])]
+    with _edit(project, actor, "delete label", f"{layer}/{label}", detail, f'delete label "{label}"', used):
         db = project.db
         if count and move_to is not None:
             # Drop the annotations that would duplicate one the target label already has.
@@ -326,7 +325,6 @@ def delete_label(
         parent_id = db.execute("SELECT parent_id FROM labels WHERE id = ?", [found.id]).fetchone()[0]
         db.execute("UPDATE labels SET parent_id = ? WHERE parent_id = ?", [parent_id, found.id])
         db.execute("DELETE FROM labels WHERE id = ?", [found.id])
-    project.history.clear()  # undo steps may refer to the label's id, gone now
     return count
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from annotator.model import Document
 from annotator.project import Project
@@ -113,3 +114,64 @@ def no_forgotten_modal_dialogs(qapp) -> Iterator[None]:
     yield
     timer.stop()
     assert not stuck, f"a modal dialog was left open: {stuck}"
+
+
+# ----- the demo project in the main window and the review window (shared by review tests) -----
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A demo project built for this test, with the data folder inside tmp_path."""
+    from annotator.ops.demo import build_demo
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    return build_demo(tmp_path / "demo.annot")
+
+
+@pytest.fixture
+def demo_window(qtbot, settings, demo_file: Path):
+    """The main window on the demo project, annotating as ada."""
+    from annotator.gui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(Project.open(demo_file), annotator="ada")
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+@pytest.fixture
+def review(qtbot, demo_window):
+    """The review window opened from the menu action, comparing ada and ben."""
+    from annotator.gui.review import ReviewWindow
+
+    demo_window.actions_by_name["review"].trigger()
+    found = demo_window.findChild(ReviewWindow, "review_window")
+    assert found is not None and found.isVisible()
+    qtbot.waitExposed(found)
+    tick(found, ["ada", "ben"])
+    qtbot.waitUntil(lambda: not found.counts_pending())
+    return found
+
+
+def tick(review, names: list[str]) -> None:
+    """Tick exactly these annotators in the Compare list, one click-equivalent per item."""
+    for row in range(review.annotator_list.count()):
+        item = review.annotator_list.item(row)
+        wanted = item.data(Qt.ItemDataRole.UserRole) in names
+        state = Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked
+        if item.checkState() != state:
+            item.setCheckState(state)
+
+
+def click_row(qtbot, tree, row: int) -> None:
+    """Click a row of a tree widget as a user would."""
+    item = tree.topLevelItem(row)
+    tree.scrollToItem(item)
+    rect = tree.visualItemRect(item)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def row_of_kind(review, kind: str) -> int:
+    return next(n for n, d in enumerate(review.found) if d.kind == kind and not d.resolved)

@@ -337,10 +337,7 @@ def test_close_button_closes(qtbot, project: Project) -> None:
 
 # ----- the review window's decision buttons: the log says who decided, not only "curator" -----
 
-from tests.gui import test_review as review_tests  # noqa: E402 - its fixtures, shared below
-
-click_row, row_of_kind = review_tests.click_row, review_tests.row_of_kind
-demo_file, demo_window, review = review_tests.demo_file, review_tests.demo_window, review_tests.review
+from tests.gui.conftest import click_row, row_of_kind  # noqa: E402
 
 
 def test_review_decisions_record_who_decided(qtbot, review, demo_file, tmp_path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QColorDialog, QDialogButtonBox, QInputDialog, QWidget
 
@@ -26,7 +25,7 @@ from tests.gui.test_codebook_editor_buttons import (
     on_modal,
     type_and_ok,
 )
-from tests.gui.test_review import click_row, demo_file, demo_window, review  # noqa: F401 - fixtures
+from tests.gui.conftest import click_row
 
 LABEL_SQL = ("SELECT l.name, l.colour, l.key, l.description, l.include_note FROM labels l "
              "JOIN layers y ON y.id = l.layer_id WHERE y.name = ? ORDER BY l.position")
@@ -133,7 +132,7 @@ def test_recolour_is_undone_in_the_highlights(qtbot, window, project: Project) -
 
 
 def test_key_change_is_undone_and_the_old_key_tags_again(qtbot, window, project: Project) -> None:
-    start = tag_economic(qtbot, window)
+    tag_economic(qtbot, window)
 
     def set_key(dialog: CodebookEditorDialog) -> None:
         click_tree_item(qtbot, dialog.tree, "Framing", "Economic")
@@ -240,8 +239,6 @@ def test_a_comment_in_the_review_is_undone_and_redone(qtbot, review, demo_window
     assert "✉" in review.disagreement_list.topLevelItem(0).text(0)
 
 
-@pytest.mark.xfail(strict=True, reason="the review's comment box does not yet tell the main window to refresh "
-                   "Edit → Undo (gui/review/curating.py _commented should call main.update_history_actions())")
 def test_undo_offers_a_comment_right_after_it_is_made(qtbot, review, demo_window, demo_file: Path) -> None:
     annotation = comment_in_review(qtbot, review, "Why Economic here?")
     assert undo(demo_window) == 'Undo comment "Why Economic here?"'

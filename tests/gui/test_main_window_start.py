@@ -93,7 +93,7 @@ def test_bad_project_file_shows_a_message_and_the_welcome_screen(
 def test_a_project_open_elsewhere_is_refused(qtbot, settings, project: Project) -> None:
     window = _window(qtbot, settings)
     assert not window.open_project(project.path, annotator="ada")  # the fixture holds the lock
-    assert "another running Annotator" in window.message_box.text()
+    assert "is already open in this program" in window.message_box.text()
     assert window.pages.currentIndex() == WELCOME_PAGE
 
 

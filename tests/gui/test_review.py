@@ -5,76 +5,16 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
-from annotator.project import Project
-from tests.gui.conftest import stored
+from tests.gui.conftest import click_row, row_of_kind, stored
 
 GOLD_SQL = (
     "SELECT l.name, a.span_start, a.span_end FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
     "JOIN labels l ON l.id = a.label_id WHERE p.role = 'curator' AND a.document_id = ?"
 )
-
-
-@pytest.fixture
-def demo_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A demo project built for this test, with the data folder inside tmp_path."""
-    from annotator.ops.demo import build_demo
-
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    return build_demo(tmp_path / "demo.annot")
-
-
-@pytest.fixture
-def demo_window(qtbot, settings, demo_file: Path):
-    """The main window on the demo project, annotating as ada."""
-    from annotator.gui.main_window import MainWindow
-
-    main = MainWindow(settings)
-    qtbot.addWidget(main)
-    assert main.set_project(Project.open(demo_file), annotator="ada")
-    main.show()
-    qtbot.waitExposed(main)
-    return main
-
-
-@pytest.fixture
-def review(qtbot, demo_window):
-    """The review window opened from the menu action, comparing ada and ben."""
-    from annotator.gui.review import ReviewWindow
-
-    demo_window.actions_by_name["review"].trigger()
-    found = demo_window.findChild(ReviewWindow, "review_window")
-    assert found is not None and found.isVisible()
-    qtbot.waitExposed(found)
-    tick(found, ["ada", "ben"])
-    qtbot.waitUntil(lambda: not found.counts_pending())
-    return found
-
-
-def tick(review, names: list[str]) -> None:
-    """Tick exactly these annotators in the Compare list, one click-equivalent per item."""
-    for row in range(review.annotator_list.count()):
-        item = review.annotator_list.item(row)
-        wanted = item.data(Qt.ItemDataRole.UserRole) in names
-        state = Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked
-        if item.checkState() != state:
-            item.setCheckState(state)
-
-
-def click_row(qtbot, tree, row: int) -> None:
-    """Click a row of a tree widget as a user would."""
-    item = tree.topLevelItem(row)
-    tree.scrollToItem(item)
-    rect = tree.visualItemRect(item)
-    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def row_of_kind(review, kind: str) -> int:
-    return next(n for n, d in enumerate(review.found) if d.kind == kind and not d.resolved)
 
 
 def test_review_compares_two_annotators_in_lanes(review, demo_window) -> None:

@@ -215,8 +215,8 @@ class CurationMixin:
         self.refresh()
         if key is not None:
             self.select_source(annotation_id)
+        self.main.update_history_actions()  # the comment is an undo step of its author
         self.say("Comment added.")
-
 
     def _choose_export(self) -> None:
         suggested = str(Path(self.project.path).with_name(Path(self.project.path).stem + "-decisions.csv"))
