@@ -36,10 +36,13 @@ def explain_sqlite_error(path: Path, error: sqlite3.Error) -> ProjectFileError:
         problem = "the project is busy in another program; try again when it is closed"
     elif "malformed" in text or "not a database" in text or "corrupt" in text:
         return ProjectDamagedError(path, f"SQLite reports: {error}")
+    elif "decode to utf-8" in text:  # SQLite's message quotes the whole undecodable text
+        return ProjectDamagedError(path, "stored text is not valid UTF-8")
     elif "readonly" in text or "read-only" in text:
         problem = "the project file cannot be written (read-only file or folder)"
     else:
-        problem = f"database error: {error}"
+        detail = " ".join(str(error).split())
+        problem = f"database error: {detail[:117] + '…' if len(detail) > 120 else detail}"
     return ProjectFileError(path, problem)
 
 
