@@ -81,6 +81,17 @@ class AppSettings:
         """Remember whom the review compares in this project (a ReviewScope's text)."""
         self._qt.setValue(f"review_scope/{_project_key(project)}", scope)
 
+    def import_folder(self) -> Path:
+        """Where the file dialogs of an import start: the folder the last import was chosen in,
+        else (never chosen, or gone since) the user's home, never the app's working folder."""
+        value = str(self._qt.value("import/last_folder", "") or "")
+        folder = Path(value) if value else None
+        return folder if folder is not None and folder.is_dir() else Path.home()
+
+    def set_import_folder(self, folder: Path) -> None:
+        """Remember the folder an import's files or folder were chosen in."""
+        self._qt.setValue("import/last_folder", str(Path(folder).resolve()))
+
     # ----- reading comfort and layout ------------------------------------------------
 
     def font(self) -> QFont | None:

@@ -286,8 +286,9 @@ def test_every_menu_and_entry_has_its_own_alt_letter(qtbot, window) -> None:
     tops = [action for action in window.menuBar().actions()]
     letters = [mnemonic(action.text()) for action in tops]
     assert all(letters) and len(set(letters)) == len(letters), letters
+    curator = set(window.curator_actions.values())  # texts rewritten after each decision (window_history)
     for action in tops:
-        entries = [a for a in action.menu().actions() if not a.isSeparator()]
+        entries = [a for a in action.menu().actions() if not a.isSeparator() and a not in curator]
         inner = [mnemonic(a.text()) for a in entries]
         missing = [a.text() for a, letter in zip(entries, inner) if not letter]
         assert not missing, (action.text(), missing)
@@ -322,8 +323,10 @@ def folder_dialog_start(qtbot, window, choose_folder: Path | None) -> str:
         if choose_folder is None:
             files.reject()
             return
-        files.selectFile(str(choose_folder))
-        qtbot.keyClick(files.findChild(QLineEdit, "fileNameEdit"), Qt.Key.Key_Return)
+        name = files.findChild(QLineEdit, "fileNameEdit")
+        name.setText(str(choose_folder))  # pasted (typing would open the completer's popup)
+        choose_button = files.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Open)
+        qtbot.mouseClick(choose_button, Qt.MouseButton.LeftButton)
 
     seen: list[str] = []
     on_modal(answer, seen, skip=ImportDialog)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ...formats.base import ReadOptions
 from ...ops.importing import ImportCancelled, ImportReport, import_paths
 from ...project import Project
+from ..settings import AppSettings
 from ..workers import TaskRunner, TaskWorker
 
 
@@ -67,12 +68,16 @@ class ImportDialog(QDialog):
     sig_imported = Signal(object)
     """The ImportReport after documents were imported (the project changed)."""
 
-    def __init__(self, project_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, project_path: Path, parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
         from ...formats.readers import FORMATS
 
         self.setWindowTitle("Import documents")
         self.project_path = project_path
+        # Where the file dialogs start is remembered in the app's settings (the main window's
+        # when it opened the dialog); without them: the home folder, not the working folder.
+        found = settings if settings is not None else getattr(parent, "settings", None)
+        self.settings: AppSettings | None = found if isinstance(found, AppSettings) else None
         self.report: ImportReport | None = None
         self.outcome = ""  # "imported", "cancelled" or "failed" once done
         self.runner = TaskRunner(self)
@@ -134,15 +139,28 @@ class ImportDialog(QDialog):
         """The files and folders listed."""
         return [Path(self.paths.item(i).text()) for i in range(self.paths.count())]
 
+    def start_folder(self) -> Path:
+        """Where the file dialogs start: the folder of the last import, else the home folder."""
+        return self.settings.import_folder() if self.settings is not None else Path.home()
+
+    def _remember(self, chosen: Path) -> None:
+        """Remember the folder something was chosen in (a chosen folder's parent: its siblings are next)."""
+        if self.settings is not None:
+            self.settings.set_import_folder(chosen.parent)
+
     def _add_files(self) -> None:
         chosen, _ = QFileDialog.getOpenFileNames(
-            self, "Files to import", "", "Articles (*.txt *.md *.html *.htm *.docx *.csv *.tsv *.jsonl *.json);;All (*)"
+            self, "Files to import", str(self.start_folder()),
+            "Articles (*.txt *.md *.html *.htm *.docx *.csv *.tsv *.jsonl *.json);;All (*)",
         )
+        if chosen:
+            self._remember(Path(chosen[0]))
         self.add_paths([Path(p) for p in chosen])
 
     def _add_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Folder to import")
+        chosen = QFileDialog.getExistingDirectory(self, "Folder to import", str(self.start_folder()))
         if chosen:
+            self._remember(Path(chosen))
             self.add_paths([Path(chosen)])
 
     # ----- running -------------------------------------------------------------------
