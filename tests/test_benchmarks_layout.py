@@ -142,15 +142,3 @@ def test_no_benchmark_writes_rows_by_position() -> None:
                   for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                   if re.search(r"INTO\s+\w+\s+VALUES", line, re.IGNORECASE)]
     assert positional == []
-
-
-def test_the_benchmarks_pass_pyflakes() -> None:
-    """benchmarks/ is outside the package: tests/test_repository.py's pyflakes run does not cover it."""
-    import io
-
-    from pyflakes.api import checkRecursive
-    from pyflakes.reporter import Reporter
-
-    found, problems = io.StringIO(), io.StringIO()
-    count = checkRecursive([str(ROOT / "benchmarks")], Reporter(found, problems))
-    assert count == 0 and not problems.getvalue(), found.getvalue() + problems.getvalue()

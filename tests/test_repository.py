@@ -34,13 +34,13 @@ def test_shipped_resources_are_in_the_wheel_configuration() -> None:
 
 def test_the_code_passes_pyflakes() -> None:
     """Unused imports, undefined names, redefinitions: pyflakes finds them in every
-    Python file of the package, the tests and the packaging scripts."""
+    Python file of the package, the benchmarks, the tests and the packaging scripts."""
     import io
 
     from pyflakes.api import checkRecursive
     from pyflakes.reporter import Reporter
 
     found, problems = io.StringIO(), io.StringIO()
-    count = checkRecursive([str(ROOT / name) for name in ("annotator", "tests", "packaging")],
+    count = checkRecursive([str(ROOT / name) for name in ("annotator", "benchmarks", "tests", "packaging")],
                            Reporter(found, problems))
     assert count == 0 and not problems.getvalue(), found.getvalue() + problems.getvalue()
