@@ -14,19 +14,17 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QTreeWidget,
     QWidget,
 )
 
 from annotator.gui.dialogs.codebook_editor import CodebookEditorDialog
-from annotator.gui.panels.codebook import LABEL_ROLE, LAYER_ROLE
+from annotator.gui.panels.codebook import LAYER_ROLE
 from annotator.project import Project
 from annotator.stats.result import NO_VARIATION
 from tests.gui.conftest import stored
