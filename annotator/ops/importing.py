@@ -417,6 +417,7 @@ def import_paths(
                     raise ImportCancelled("import cancelled; the project is unchanged")
         finally:
             project.codebook.invalidate()
+        _set_barrier(project, report)  # once committed
         return report
     from ..formats.readers import expand_inputs, read_documents
 
@@ -497,5 +498,19 @@ def import_paths(
             raise _stopped(project, error, INDEX_STEP, report, 0, atomic_outside) from error
     if progress is not None and not report.cancelled:
         progress(len(files), len(files), "")
-    project.history.clear()
+    if not _inside_transaction:
+        _set_barrier(project, report)
     return report
+
+
+def import_description(report: ImportReport) -> str:
+    """How the Undo menu names an import it cannot go back past: "import of 3 files"."""
+    files = len(report.stored_files) or report.files
+    return f"import of {files:,} file{'' if files == 1 else 's'}"
+
+
+def _set_barrier(project: Project, report: ImportReport) -> None:
+    """An import is not an undo step: the steps before it are forgotten (they may refer to rows
+    it changed), the Undo menu names it, and the bus announces the documents it added."""
+    if report.imported or report.annotations or report.added_labels:
+        project.history.set_barrier(import_description(report), report.imported, actor="import")

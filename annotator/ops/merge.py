@@ -129,7 +129,7 @@ def merge_project(
     if report.documents.added:
         project.documents.index_for_search()
     if report.changed:
-        project.history.clear()
+        project.history.set_barrier(f"merge of {Path(other_path).name}", actor="merge")
     if progress is not None:
         progress(len(_PHASES), len(_PHASES), "")
     report.seconds = time.perf_counter() - started

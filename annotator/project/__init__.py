@@ -32,10 +32,13 @@ from ..store.database import (
 )
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
+from .changes import ChangeBus, ChangeSet
 from .codebook import CodebookStore
 from .documents import DocumentStore
 from .history import History, now
 from .status import StatusStore
+
+__all__ = ["BACKUP_ENV", "BACKUP_SETTING", "PROJECT_SUFFIX", "ChangeBus", "ChangeSet", "Project"]
 
 PROJECT_SUFFIX = ".annot"
 # Set to 0 to make no rolling backup (`<name>.annot.bak`) when a project is opened for writing.
@@ -46,7 +49,7 @@ BACKUP_SETTING = "rolling_backup"
 
 class Project:
     """A typed facade over a project file: `documents`, `codebook`, `annotators`,
-    `annotations`, `status` and the undo `history`."""
+    `annotations`, `status`, the undo `history` and the change bus `events`."""
 
     def __init__(self, path: Path, db: sqlite_utils.Database, lock: ProjectLock | None, readonly: bool) -> None:
         self.path = path
@@ -63,7 +66,10 @@ class Project:
         self._side_files_before = frozenset(SQLITE_SIDE_SUFFIXES)
         self._registered = True
         register_open(path)
-        self.history = History(db)
+        # The change bus: every operation (and its undo / redo, an import, a merge) is
+        # announced here with what it touched, for the views to refresh just that.
+        self.events = ChangeBus()
+        self.history = History(db, self.events)
         self.documents = DocumentStore(db)
         self.codebook = CodebookStore(db)
         self.annotators = AnnotatorStore(db)

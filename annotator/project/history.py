@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -13,6 +13,9 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import AnnotationError
+from .changes import ChangeBus, ChangeSet
+
+__all__ = ["CODEBOOK_TABLES", "KEYS", "ChangeSet", "History", "Operation", "RowChange", "now", "write_row"]
 
 # Tables whose rows operations change, with their key columns.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -61,25 +64,6 @@ class RowChange:
     after: dict[str, Any] | None
 
 
-@dataclass(slots=True)
-class ChangeSet:
-    """What an operation (or its undo) touched, so each view refreshes only that."""
-
-    description: str = ""
-    added: set[str] = field(default_factory=set)
-    changed: set[str] = field(default_factory=set)
-    removed: set[str] = field(default_factory=set)
-    documents: set[str] = field(default_factory=set)
-    statuses: set[tuple[str, int]] = field(default_factory=set)
-    primary: str | None = None
-    codebook: bool = False  # layers, labels or attributes changed: views re-read the codebook
-
-    @property
-    def annotations(self) -> set[str]:
-        """Every annotation id touched."""
-        return self.added | self.changed | self.removed
-
-
 @dataclass(frozen=True, slots=True)
 class Operation:
     """A named, undoable group of row changes made by one actor."""
@@ -121,12 +105,15 @@ def _keys(operation: Operation) -> set[tuple[str, tuple[Any, ...]]]:
     return {(change.table, change.key) for change in operation.changes}
 
 
-def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> ChangeSet:
-    result = ChangeSet(description=description)
+def _summarise(changes: Sequence[RowChange], description: str, undo: bool, actor: str = "",
+               db: sqlite_utils.Database | None = None) -> ChangeSet:
+    """What rows written by `changes` (reverted when `undo`) mean to the views."""
+    result = ChangeSet(description=description, actor=actor)
     for change in changes:
         before, after = (change.after, change.before) if undo else (change.before, change.after)
         row = after or before
         assert row is not None
+        result.tables.setdefault(change.table, set()).add(change.key)
         if change.table in CODEBOOK_TABLES:
             result.codebook = True
         elif change.table == "annotations":
@@ -140,17 +127,30 @@ def _summarise(changes: Sequence[RowChange], description: str, undo: bool) -> Ch
             result.documents.add(row["document_id"])
         elif change.table == "curation_log":
             result.documents.add(row["document_id"])
+            result.curation.add(row["document_id"])
         elif change.table == "document_status":
             result.statuses.add((row["document_id"], row["annotator_id"]))
             result.documents.add(row["document_id"])
+        elif change.table == "comments":
+            result.comments.add(row["annotation_id"])
+            found = db.execute("SELECT document_id FROM annotations WHERE id = ?",
+                               [row["annotation_id"]]).fetchone() if db is not None else None
+            if found is not None:
+                result.documents.add(found[0])
     return result
 
 
 class History:
     """Applies operations in one transaction each, logs them, and undoes / redoes them."""
 
-    def __init__(self, db: sqlite_utils.Database, limit: int = 1000) -> None:
+    def __init__(self, db: sqlite_utils.Database, events: ChangeBus | None = None, limit: int = 1000) -> None:
         self._db = db
+        self.events = events if events is not None else ChangeBus()
+        # What the undo history cannot go back past ("import of 3 files"): steps before an
+        # import or a merge may refer to rows it changed, so they are forgotten ('' if none).
+        self.barrier = ""
+        self._depth = 0  # open transaction() / group() blocks: their emissions wait for the commit
+        self._pending: list[ChangeSet] = []
         self._undo: list[Operation] = []
         self._redo: list[Operation] = []
         self._limit = limit
@@ -175,7 +175,27 @@ class History:
             self._redo = [
                 step for step in self._redo if step.actor != operation.actor and not (_keys(step) & touched)
             ]
-        return _summarise(operation.changes, operation.description, undo=False)
+        return self._announce(_summarise(operation.changes, operation.description, False, operation.actor, self._db))
+
+    def _announce(self, changes: ChangeSet) -> ChangeSet:
+        """Emit `changes` on the bus now, or when the enclosing transaction has committed."""
+        if self._depth:
+            self._pending.append(changes)
+        else:
+            self.events.emit(changes)
+        return changes
+
+    def _flush(self, description: str = "") -> None:
+        """After the outermost transaction committed: one emission for what it wrote."""
+        if self._depth or not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        combined = batch[0] if len(batch) == 1 and not description else ChangeSet(
+            description=description or batch[0].description, actor=batch[0].actor)
+        if combined is not batch[0]:
+            for each in batch:
+                combined.merge(each)
+        self.events.emit(combined)
 
     def _write(self, operation: Operation, undo: bool, action: str, replay: bool = False) -> None:
         changes = reversed(operation.changes) if undo else operation.changes
@@ -257,26 +277,41 @@ class History:
     def transaction(self) -> Iterator[None]:
         """One transaction around several operations (e.g. a curation decision and its log
         row): if it rolls back, the undo steps recorded inside it are forgotten too."""
-        undo_length, redo = len(self._undo), list(self._redo)
+        undo_length, redo, pending = len(self._undo), list(self._redo), len(self._pending)
+        self._depth += 1
         try:
             with self._db.atomic():
                 yield
         except BaseException:
             del self._undo[undo_length:]
             self._redo[:] = redo
+            del self._pending[pending:]  # rolled back: nothing to announce
             raise
+        finally:
+            self._depth -= 1
+        self._flush()
 
     @contextmanager
     def group(self, description: str, actor: str) -> Iterator[None]:
         """Several operations in one transaction that undo and redo as one step named
         `description` (e.g. a curation decision: its gold annotation and its log row)."""
         outer, self._grouped = self._grouped, []
+        pending = len(self._pending)
+        self._depth += 1  # the group's operations are announced once, as one change
         try:
             with self.transaction():
                 yield
             steps = self._grouped
         finally:
             self._grouped = outer
+            self._depth -= 1
+        if len(self._pending) > pending:
+            inner, self._pending[pending:] = self._pending[pending:], []
+            combined_changes = ChangeSet(description=description, actor=actor)
+            for each in inner:
+                combined_changes.merge(each)
+            self._pending.append(combined_changes)
+        self._flush()
         if not steps:
             return
         kept = {id(step) for step in steps}
@@ -333,7 +368,7 @@ class History:
         self._replay(operation, undo=True)
         del self._undo[index]
         self._redo.append(operation)
-        return _summarise(operation.changes, operation.description, undo=True)
+        return self._announce(_summarise(operation.changes, operation.description, True, operation.actor, self._db))
 
     def redo(self, actor: str | None = None) -> ChangeSet | None:
         """Repeat the newest undone operation of `actor` (of anyone when None)."""
@@ -344,13 +379,22 @@ class History:
         self._replay(operation, undo=False)
         del self._redo[index]
         self._undo.append(operation)
-        return _summarise(operation.changes, operation.description, undo=False)
+        return self._announce(_summarise(operation.changes, operation.description, False, operation.actor, self._db))
 
     def pending_keys(self, table: str) -> set[tuple[Any, ...]]:
         """Keys of `table` rows that an undo or redo step may write back (new rows must avoid them)."""
         return {c.key for operation in (*self._undo, *self._redo) for c in operation.changes if c.table == table}
 
     def clear(self) -> None:
-        """Forget every undo and redo step (after an import or a merge)."""
+        """Forget every undo and redo step (a step that can never apply again)."""
         self._undo.clear()
         self._redo.clear()
+
+    def set_barrier(self, description: str, documents: Iterable[str] = (), actor: str = "") -> ChangeSet:
+        """Record a change made outside the undo history (an import, a merge): the steps before
+        it are forgotten, `barrier` names it for the Undo menu ("Cannot undo past: …"), and a
+        ChangeSet with reset=True (and the `documents` added) is announced on the bus."""
+        self.clear()
+        self.barrier = description
+        return self._announce(ChangeSet(description=description, documents=set(documents), reset=True,
+                                        actor=actor))
