@@ -199,26 +199,14 @@ def test_enter_in_the_name_fields_renames(qtbot, project: Project) -> None:
     assert dialog.current() == ("Device", None)
 
 
-def test_add_layer_button_asks_name_kind_and_granularity(qtbot, project: Project) -> None:
+def test_delete_layer_button_confirms_then_deletes(qtbot, project: Project) -> None:
+    """Adding a layer through its one dialog is tested in test_user_review_polish.py."""
+    from annotator.ops.codebook_edit import add_layer
+
+    add_layer(project, "Evidence", "span", "sentence", multiple=True, actor="ada")
     dialog = open_editor(qtbot, project)
-    seen: list[str] = []
-
-    def name(box: QWidget) -> None:
-        on_modal(QInputDialog, kind, seen)
-        type_and_ok(qtbot, "Evidence")(box)
-
-    def kind(box: QWidget) -> None:
-        on_modal(QInputDialog, type_and_ok(qtbot, "sentence"), seen)
-        type_and_ok(qtbot, "span")(box)
-
-    on_modal(QInputDialog, name, seen)
-    click(qtbot, dialog.add_layer_button)
-
-    assert seen == ["Add layer"] * 3
-    assert stored(project.path, "SELECT kind, granularity, multiple FROM layers WHERE name = 'Evidence'") == [
-        ("span", "sentence", 1)]
+    click_tree_item(qtbot, dialog.tree, "Evidence")
     assert dialog.current() == ("Evidence", None)
-
     confirm: list[str] = []
     on_modal(QMessageBox, lambda box: click(qtbot, button(box, "Delete layer")), confirm)
     click(qtbot, dialog.delete_layer_button)
