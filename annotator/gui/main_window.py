@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
@@ -19,9 +20,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QInputDial
 from ..errors import AnnotatorError
 from ..model import Role, Status
 from ..project import PROJECT_SUFFIX, Project
-from ..project.history import ChangeSet
+from ..project.changes import ChangeSet
 from ..store.database import explain_sqlite_error
 from .actions import shortcut_text
+from .events import ProjectEvents
 from .file_safety import DAMAGE_ERRORS, damaged_error, open_project_file, readonly_reason
 from .menus import MenusMixin
 from .settings import AppSettings
@@ -52,6 +54,9 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.setWindowTitle("Discourse Annotator")
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._project_file_changed)
+        # The open project's change bus on the GUI thread: the views (here, in the review and
+        # the agreement dashboard) connect to it and refresh what each change names.
+        self.events = ProjectEvents(self)
         self._build_widgets()
         self._build_actions()
         self._build_status_bar()
@@ -127,6 +132,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             project.annotators.ensure(name)
         self.close_project(show_welcome=False)
         self.project = project
+        self.events.set_project(project)
         self._watcher.addPath(str(project.path))
         self.annotator = name
         self.settings.add_recent_project(project.path)
@@ -173,6 +179,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             if self._watcher.files():
                 self._watcher.removePaths(self._watcher.files())
             project, self.project = self.project, None
+            self.events.set_project(None)
             self.document_id = None
             self._show_readonly("")
             self._rebuild_layer_actions()
@@ -278,8 +285,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         if self.project is None or self.document_id is None or self.readonly:
             return
         with self._guard():
-            changes = self.project.status.set(self.document_id, self.annotator, status)
-            self._apply_changes(changes)
+            self.project.status.set(self.document_id, self.annotator, status)  # the views hear it on the bus
             keys = shortcut_text(self.actions_by_name["next_not_done"])
             self.show_message(f"Marked {status.value}. Next document not done: {keys}")
 
@@ -321,8 +327,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             return
         with self._guard():
             if self.project.codebook.layer(layer).kind == "document":
-                changes = self.project.annotations.set_document_label(self.document_id, self.annotator, layer, label)
-                self._apply_changes(changes)
+                self.project.annotations.set_document_label(self.document_id, self.annotator, layer, label)
                 return
             if layer != self.active_layer:
                 self.set_active_layer(layer)
@@ -342,16 +347,23 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
     def _annotation_clicked(self, annotation_id: str) -> None:
         self.editor.select_annotation(annotation_id)
 
-    def _apply_changes(self, changes: ChangeSet, from_editor: bool = False) -> None:
-        """Refresh only what a ChangeSet names."""
-        self.documents_panel.model.refresh_documents(changes.documents)
-        if self.document_id in changes.documents:
-            if not from_editor:
-                self.editor.apply_changes(changes)
-            self.annotations_panel.apply_changes(changes)
-            self.labels_panel.apply_changes(changes)
-        if from_editor and changes.primary:
+    def _editor_changed(self, changes: ChangeSet) -> None:
+        """Tagging in the text selects the new annotation in the list too (the list itself was
+        refreshed from the change bus already)."""
+        if changes.primary:
             self.annotations_panel.select_annotation(changes.primary)
+
+    def _project_changed(self, changes: ChangeSet) -> None:
+        """The window's own share of a change on the bus (the panels and the editor follow it
+        themselves, connected before this): layer actions, the document shown, the status bar,
+        Undo / Redo."""
+        if self.project is None:
+            return
+        if changes.codebook or changes.reset:
+            self._documents_total = len(self.project.documents)
+            self._rebuild_layer_actions()
+            shown = self.document_id  # documents are never removed: the one shown stays
+            self.show_document(shown if shown is not None else self.documents_panel.model.document_id(0))
         self._update_status()
         self._update_actions()
 
@@ -392,8 +404,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             return
         from .dialogs.codebook_editor import CodebookEditorDialog
 
-        dialog = CodebookEditorDialog(self.project, self.annotator, self)
-        dialog.sig_codebook_changed.connect(self.reload_codebook)
+        dialog = CodebookEditorDialog(self.project, self.annotator, self)  # its edits reach the views on the bus
         self.dialog = dialog
         dialog.exec()
 
@@ -424,21 +435,27 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.dialog = dialog
         dialog.show()
 
-    def documents_changed(self) -> None:
-        """Another connection added documents, labels or annotations (import, merge): forget
-        the undo steps that no longer apply and redraw every view from the file."""
+    def documents_changed(self, description: str = "", documents: Iterable[str] = ()) -> None:
+        """Another connection added documents, labels or annotations (an import, a merge, in a
+        worker thread): the undo history cannot go back past it — the Undo menu names it
+        (`description`, else the project's last merge) — and the views reload from the bus."""
         if self.project is None:
             return
-        self.project.history.clear()
-        self._documents_total = len(self.project.documents)
-        self.reload_codebook()
-        if self.document_id is None:
-            self.show_document(self.documents_panel.model.document_id(0))
-        self._update_status()
-        self._update_actions()
+        self.project.codebook.invalidate()
+        self.project.history.set_barrier(description or self._outside_change(), documents)
+
+    def _outside_change(self) -> str:
+        """How to name a change another connection made: the newest merge logged, else a plain phrase."""
+        assert self.project is not None
+        row = self.project.db.execute(
+            "SELECT target FROM audit_log WHERE action = 'merge project' ORDER BY id DESC LIMIT 1").fetchone()
+        return f"merge of {Path(row[0]).name}" if row else "a change made outside this window"
 
     def _imported(self, report: object) -> None:
-        self.documents_changed()
+        from ..ops.importing import ImportReport, import_description
+
+        if isinstance(report, ImportReport) and (report.imported or report.annotations or report.added_labels):
+            self.documents_changed(import_description(report), report.imported)
         self.show_message(f"Imported {len(getattr(report, 'imported', []))} document(s).")
 
     # ----- status and life cycle ------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..model import Role
 from ..ops import curation
-from ..project.history import ChangeSet
+from ..project.changes import ChangeSet
 from .file_safety import FileSafetyMixin
 
 
@@ -20,16 +20,11 @@ class HistoryMixin(FileSafetyMixin):
         if changes is None:
             self.show_message(f"Nothing to {verb}.")
             return
-        if changes.codebook:  # a deleted layer came back, or went again
-            self.reload_codebook()
+        # The views followed the change on the bus; the window goes to the document it touched.
         if changes.documents and self.document_id not in changes.documents:
             target = sorted(changes.documents)[0]
-            self.documents_panel.model.refresh_documents(changes.documents)
             if not self.documents_panel.select_document(target):
                 self.show_document(target)
-            self._update_actions()
-        else:
-            self._apply_changes(changes)
         self.show_message(f"{verb.capitalize()}: {changes.description}")
 
     def undo(self) -> None:
@@ -68,9 +63,6 @@ class HistoryMixin(FileSafetyMixin):
             if changes is None:
                 self.show_message(f"No decision of the curator to {verb}.")
                 return
-            if changes.codebook:
-                self.reload_codebook()
-            self._apply_changes(changes)
             self.show_message(f"{verb.capitalize()} (curator): {changes.description}")
 
     def update_history_actions(self) -> None:
@@ -83,9 +75,14 @@ class HistoryMixin(FileSafetyMixin):
                 step = history.undo_step(self.annotator) if verb == "undo" else history.redo_step(self.annotator)
             action = self.actions_by_name[verb]
             action.setEnabled(step is not None)
-            action.setText(f"&{verb.capitalize()} {step.description}" if step else f"&{verb.capitalize()}")
-            tip = f"{verb.capitalize()} {step.description}" if step else f"Nothing of yours to {verb}"
-            action.setToolTip(f"{tip} ({keys})")
+            barrier = history.barrier if history is not None and verb == "undo" and step is None else ""
+            if barrier:  # an import or a merge: never a silent clear
+                action.setText(f"Cannot undo past: {barrier}")
+                action.setToolTip(f"Cannot undo past: {barrier}")
+            else:
+                action.setText(f"&{verb.capitalize()} {step.description}" if step else f"&{verb.capitalize()}")
+                tip = f"{verb.capitalize()} {step.description}" if step else f"Nothing of yours to {verb}"
+                action.setToolTip(f"{tip} ({keys})")
             step = None
             if history is not None:
                 curator = self.curator()

@@ -41,7 +41,7 @@ class WindowLayoutMixin(WindowState):
         self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
         self.welcome.sig_demo.connect(self.open_demo)
         self.editor = AnnotationEditor(self)
-        self.editor.sig_changed.connect(lambda changes: self._apply_changes(changes, from_editor=True))
+        self.editor.sig_changed.connect(self._editor_changed)
         self.editor.sig_annotation_selected.connect(self._editor_selected)
         self.editor.sig_message.connect(self.show_message)
         self.editor.font_changed.connect(self.settings.set_font)
@@ -73,13 +73,15 @@ class WindowLayoutMixin(WindowState):
         self.codebook_panel.sig_layer_clicked.connect(self._layer_clicked)
         self.annotations_panel = AnnotationsPanel(self)
         self.annotations_panel.sig_annotation_clicked.connect(self._annotation_clicked)
-        self.annotations_panel.sig_changed.connect(self._apply_changes)
         self.annotations_panel.sig_message.connect(self.show_message)
         self.annotations_panel.sig_write_failed.connect(self.show_write_failure)
         self.labels_panel = DocumentLabelsPanel(self)
-        self.labels_panel.sig_changed.connect(self._apply_changes)
         self.labels_panel.sig_message.connect(self.show_message)
         self.labels_panel.sig_write_failed.connect(self.show_write_failure)
+        # Each view follows the change bus itself; the window's own reaction comes last.
+        for view in (self.documents_panel, self.codebook_panel, self.labels_panel, self.editor, self.annotations_panel):
+            view.follow(self.events)
+        self.events.sig_changed.connect(self._project_changed)
         area = Qt.DockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, where in (

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ...errors import AnnotatorError
 from ...model import Annotation, Layer
 from ...project import Project
-from ...project.history import ChangeSet
+from ...project.changes import ChangeSet
 from ...segmentation import Segmentation
+from ..events import ProjectEvents
 from ..offsets import OffsetMap
 from .attributes import AttributeEditor
 from .editing import EditingMixin
@@ -64,6 +65,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         super().__init__(parent)
         self._project: Project | None = None
         self._document_id: str | None = None
+        self._applied: ChangeSet | None = None  # the last change refreshed (each is applied once)
         self._annotator = ""
         self._active_layer = ""
         self._hidden: set[str] = set()
@@ -328,8 +330,23 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
 
     # ----- incremental refresh -------------------------------------------------------
 
+    def follow(self, events: ProjectEvents) -> None:
+        """Refresh from the project's change bus (see annotator/gui/events.py)."""
+        events.sig_changed.connect(self._project_changed)
+
+    def _project_changed(self, changes: ChangeSet) -> None:
+        if changes.codebook or changes.reset:
+            if self._project is not None:
+                self.set_project(self._project)  # new colours and keys; the window shows the document again
+        else:
+            self.apply_changes(changes)
+
     def apply_changes(self, changes: ChangeSet) -> None:
-        """Refresh only the annotations a ChangeSet names, and only the blocks they touch."""
+        """Refresh only the annotations a ChangeSet names, and only the blocks they touch (once:
+        the editor's own change reaches it from the bus and from its own operation)."""
+        if changes is self._applied:
+            return
+        self._applied = changes
         if self._project is None or self._document_id is None:
             return
         if changes.documents and self._document_id not in changes.documents:

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from ...errors import AnnotatorError, ProjectFileError
 from ...model import Annotation
 from ...project import Project
-from ...project.history import ChangeSet
+from ...project.changes import ChangeSet
 from ...store.database import explain_sqlite_error
+from ..events import ProjectEvents
 from .codebook import swatch
 
 COLUMNS = ("Label", "Text", "Attributes", "Note", "Annotator")
@@ -295,6 +296,12 @@ class AnnotationsPanel(QWidget):
     def apply_changes(self, changes: ChangeSet) -> None:
         """Update the rows a ChangeSet names."""
         self.model.apply_changes(changes)
+
+    def follow(self, events: ProjectEvents) -> None:
+        """Update the rows each change on the bus names (see annotator/gui/events.py); after a
+        codebook edit or an import the window shows the document afresh."""
+        events.sig_changed.connect(lambda changes: None if changes.codebook or changes.reset
+                                   else self.apply_changes(changes))
 
     def select_annotation(self, annotation_id: str) -> None:
         """Select an annotation's row without asking the text to follow."""

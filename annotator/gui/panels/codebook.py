@@ -9,6 +9,7 @@ in the app settings). Either way the guidelines pane follows the label under the
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPixmap
@@ -26,6 +27,10 @@ from PySide6.QtWidgets import (
 
 from ...model import Codebook, Label, Layer
 from ..settings import AppSettings
+
+if TYPE_CHECKING:
+    from ...project.changes import ChangeSet
+    from ..events import ProjectEvents
 
 LAYER_ROLE = Qt.ItemDataRole.UserRole
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -183,6 +188,15 @@ class CodebookPanel(QWidget):
             top.setExpanded(layer.kind == "span")
         self.set_active_layer(self._active)
         self._apply_filter(self.filter_box.text())
+
+    def follow(self, events: ProjectEvents) -> None:
+        """Re-read the codebook when a change on the bus edited it (see annotator/gui/events.py)."""
+
+        def changed(changes: ChangeSet) -> None:
+            if (changes.codebook or changes.reset) and events.project is not None:
+                self.set_codebook(events.project.codebook.get())
+
+        events.sig_changed.connect(changed)
 
     def set_active_layer(self, layer: str) -> None:
         """Show which layer's keys are live (in bold)."""

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 from ...errors import AnnotatorError, ProjectFileError
 from ...model import Layer
 from ...project import Project
-from ...project.history import ChangeSet
+from ...project.changes import ChangeSet
 from ...store.database import explain_sqlite_error
+from ..events import ProjectEvents
 from .codebook import guidelines_html, swatch
 
 NO_LABEL = "—"
@@ -135,6 +136,17 @@ class DocumentLabelsPanel(QWidget):
         """Re-read the choices if the ChangeSet touched the current document."""
         if self._document in changes.documents:
             self._refresh()
+
+    def follow(self, events: ProjectEvents) -> None:
+        """Refresh from the project's change bus (see annotator/gui/events.py)."""
+        events.sig_changed.connect(self._project_changed)
+
+    def _project_changed(self, changes: ChangeSet) -> None:
+        if changes.codebook or changes.reset:
+            self.set_project(self._project)  # new layers or labels: new choosers
+            self.show_document(self._document, self._annotator)
+        else:
+            self.apply_changes(changes)
 
     def labels(self, layer: str) -> list[str]:
         """The labels chosen for a layer, as shown."""

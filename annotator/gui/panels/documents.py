@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, 
 
 from ...model import Status
 from ...project import Project
+from ...project.changes import ChangeSet
+from ..events import ProjectEvents
 from ..settings import AppSettings
 from .document_rows import DocumentRow, curators, document_ids, document_rows
 
@@ -262,6 +264,21 @@ class DocumentsPanel(QWidget):
         self.model.set_project(project, annotator)
         if current is not None and project is not None:
             self.select_document(current, emit=False)
+
+    def follow(self, events: ProjectEvents) -> None:
+        """Refresh from the project's change bus (see annotator/gui/events.py)."""
+        events.sig_changed.connect(self._project_changed)
+
+    def _project_changed(self, changes: ChangeSet) -> None:
+        """Re-read the rows of the documents a change names; after an import, a merge or a
+        codebook edit, every row (keeping the current document)."""
+        if changes.reset or changes.codebook:
+            current = self._current
+            self.model.reload()
+            if current is not None:
+                self.select_document(current, emit=False)
+        else:
+            self.model.refresh_documents(changes.documents)
 
     def current_document(self) -> str | None:
         """The document selected in the table."""

@@ -13,7 +13,7 @@ from ...errors import AnnotatorError
 from ...model import Annotation
 from ...ops import curation
 from ...project import Project
-from ...project.history import ChangeSet
+from ...project.changes import ChangeSet
 from .gold_dialog import GoldDialog
 from .lanes import LaneView
 
@@ -59,12 +59,11 @@ class CurationMixin:
         self.main.show_message(text)
 
     def _after_decision(self, changes: ChangeSet | None, message: str) -> None:
-        if changes is not None and changes.documents:
-            self.main._apply_changes(changes)  # noqa: SLF001 - the window's documented refresh hook
-        if self.document_id is not None:
-            self.main.documents_panel.model.refresh_documents([self.document_id])
+        """Say what a decision did. Every view (this one, the main window's text and documents
+        table) followed the change on the project's bus already; nothing changed: show it afresh."""
         self._ensure_curator_lane()
-        self.refresh()
+        if changes is None or not changes.documents:
+            self.refresh()
         self._update_progress()
         self.say(message)
 
@@ -215,7 +214,6 @@ class CurationMixin:
         self.refresh()
         if key is not None:
             self.select_source(annotation_id)
-        self.main.update_history_actions()  # the comment is an undo step of its author
         self.say("Comment added.")
 
     def _choose_export(self) -> None:

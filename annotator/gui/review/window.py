@@ -35,6 +35,7 @@ from ...ops import curation
 from ...ops.comments import comments_for_document
 from ...ops.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
+from ...project.changes import ChangeSet
 from .comments import CommentsBox
 from .curating import CurationMixin
 from .lanes import LaneSpan, LaneView
@@ -72,6 +73,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self._count_timer.timeout.connect(self._count_some)
         self._build()
         self._connect_history()
+        window.events.sig_changed.connect(self._project_changed)
         window.installEventFilter(self)
         self.resize(1500, 900)
 
@@ -232,12 +234,10 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
 
     def _connect_history(self) -> None:
         """Undo / Redo here take back the curator's decisions (the main window's pair undoes its
-        annotator's steps); after either pair, refresh. The buttons follow the curator's actions."""
+        annotator's steps; either reaches this window on the change bus). The buttons follow
+        the curator's actions."""
         for verb, button in (("undo", self.undo_button), ("redo", self.redo_button)):
-            self.main.actions_by_name[verb].triggered.connect(self._after_history)
             action = self._history_action(verb)
-            if action is not self.main.actions_by_name[verb]:
-                action.triggered.connect(self._after_history)
             action.changed.connect(lambda action=action, button=button: self._mirror(action, button))
             self._mirror(action, button)
 
@@ -252,9 +252,20 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         button.setEnabled(action.isEnabled())
         button.setToolTip(action.text().replace("&", ""))
 
-    def _after_history(self) -> None:
-        if self.isVisible() and self.main.project is not None and self.document_id is not None:
-            self._refresh_counts([self.document_id])
+    def _project_changed(self, changes: ChangeSet) -> None:
+        """A change on the project's bus (here, in the main window, an undo): re-read the
+        counts of the documents it names, and the document shown if it touched it."""
+        if self.main.project is None or self._loaded is not self.main.project:
+            return
+        if not self.isVisible():
+            self._stale = True  # refreshed when the window comes back
+            return
+        if changes.reset or changes.codebook:
+            self._stale = True  # new documents, annotators or labels: reloaded on the next visit
+            self._refresh_counts()
+        elif changes.documents:
+            self._refresh_counts(sorted(changes.documents))
+        if self.document_id is not None and (changes.reset or self.document_id in changes.documents):
             self.refresh()
 
     # ----- choosing what to compare --------------------------------------------------------
