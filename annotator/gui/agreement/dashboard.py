@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...errors import AnnotatorError
 from ...ops.agreement import AgreementReport
+from ...project.changes import ChangeSet
 from .confusion import ConfusionTab
 from .controls import AgreementControls
 from .export import export_csv, export_image
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from ..main_window import MainWindow
 
 TAB_NAMES = ("Overview", "Per label", "Pairwise", "Per document", "Confusion")
+STALE_TEXT = ("<b>Figures are out of date</b> — the project changed after they were computed. "
+              "Press Recompute to bring them up to date.")
 
 
 class AgreementDashboard(QDialog):
@@ -114,9 +117,30 @@ class AgreementDashboard(QDialog):
         self.scope_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.scope_banner.setAccessibleName("What the figures cover")
         self.scope_banner.setVisible(False)
+        # Shown when the project changes after the figures were computed (or while they were):
+        # stale figures are never presented as current.
+        self.stale_banner = QFrame(self)
+        self.stale_banner.setObjectName("stale_banner")
+        self.stale_banner.setStyleSheet("QFrame#stale_banner { background: #fde2e1; border: 1px solid #d08080; "
+                                        "border-radius: 4px; } QLabel { color: #6b1010; }")
+        self.stale_label = QLabel(STALE_TEXT, self.stale_banner)
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setAccessibleName("The figures are out of date")
+        self.recompute_button = QPushButton("&Recompute", self.stale_banner)
+        self.recompute_button.setObjectName("recompute_button")
+        self.recompute_button.clicked.connect(self.compute)
+        stale_row = QHBoxLayout(self.stale_banner)
+        stale_row.setContentsMargins(8, 4, 8, 4)
+        stale_row.addWidget(self.stale_label, 1)
+        stale_row.addWidget(self.recompute_button)
+        self.stale_banner.setVisible(False)
+        self.stale = False  # the project changed after the figures shown were computed
+        self._changed_while_running = False
+        window.events.sig_changed.connect(self._project_changed)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.stale_banner)
         right_layout.addWidget(self.scope_banner)
         right_layout.addWidget(self.tabs, 1)
         self.pairwise.sig_pair_chosen.connect(self._show_pair)
@@ -162,6 +186,7 @@ class AgreementDashboard(QDialog):
             self._failed("Choose at least one measure.")
             return
         self._asked = self.controls.scope()
+        self._changed_while_running = False
         self._worker = AgreementWorker(self.project_path, request)
         self._worker.sig_progress.connect(self._progressed)
         self._worker.sig_finished.connect(self._finished)
@@ -203,6 +228,25 @@ class AgreementDashboard(QDialog):
         labels = f", {len(report.labels)} label(s)" if self.scope and self.scope.labels_restricted else ""
         self.status.setText(f"Computed in {report.seconds:.2f} s: {len(report.documents):,} document(s), "
                             f"{len(report.annotators)} annotator(s){labels}{left}.")
+        self._set_stale(self._changed_while_running)  # a change during the run: already out of date
+
+    def _project_changed(self, changes: ChangeSet) -> None:
+        """A change on the project's bus: figures already shown (or being computed) no longer
+        describe the project; say so and offer Recompute."""
+        if self.window_.project is None or Path(self.window_.project.path) != self.project_path:
+            return
+        if self.is_running():
+            self._changed_while_running = True
+        elif self.report is not None:
+            self._set_stale(True)
+
+    def _set_stale(self, stale: bool) -> None:
+        """Show (or hide) the out-of-date banner and say it in the status line too."""
+        self.stale = stale
+        self.stale_banner.setVisible(stale)
+        if stale:
+            self.status.setText("Figures are out of date: the project changed after they were computed. "
+                                "Press Recompute.")
 
     def _cancelled(self) -> None:
         self._stop_thread()
@@ -271,6 +315,8 @@ class AgreementDashboard(QDialog):
 
     def _clear(self) -> None:
         self.report, self.index, self.scope = None, None, None
+        self.stale = False
+        self.stale_banner.setVisible(False)
         self.scope_banner.setVisible(False)
         self.tabs.setEnabled(False)
         for button in (self.export_csv_button, self.export_image_button):
