@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import CodebookError
+from annotator.label_rules import colour_problem, key_problem
 from annotator.model import (
     ATTRIBUTE_TYPES,
     GRANULARITIES,
@@ -21,7 +22,6 @@ from annotator.model import (
     Label,
     Layer,
 )
-from annotator.project.rules import colour_problem, key_problem
 from annotator.resources import resource
 
 FORMAT_VERSION = 1

@@ -1,13 +1,63 @@
-"""Architecture rules: Qt only in annotator/gui, spaCy only lazily."""
+"""Architecture rules: the import contracts of pyproject.toml, Qt only in annotator/gui, spaCy only lazily."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "annotator"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "annotator"
+# import-linter's own command (`lint-imports`), run in a checkout so the checkout's code is read.
+LINT_IMPORTS = "import sys; from importlinter.cli import lint_imports_command; lint_imports_command(sys.argv[1:])"
+
+
+def _lint_imports(checkout: Path) -> subprocess.CompletedProcess[str]:
+    """Run import-linter on a checkout with the contracts of its pyproject.toml (no cache left behind)."""
+    return subprocess.run([sys.executable, "-c", LINT_IMPORTS, "--no-cache", "--no-logo"],
+                          capture_output=True, text=True, cwd=checkout)
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {contract["id"]: contract for contract in config["tool"]["importlinter"]["contracts"]}
+
+
+def test_the_import_contracts_hold() -> None:
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def test_the_contracts_catch_function_level_imports_that_break_a_layer(tmp_path: Path) -> None:
+    for folder in ("annotator", "benchmarks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    lazy_imports = {
+        "stats/percent.py": "def _qt():\n    from PySide6.QtCore import Qt\n",
+        "formats/jsonl.py": "def _up():\n    from annotator.project import Project\n",
+        "model.py": "def _bench():\n    import benchmarks.run\n",
+    }
+    for name, code in lazy_imports.items():
+        with (tmp_path / "annotator" / name).open("a", encoding="utf-8") as module:
+            module.write("\n\n" + code)
+    result = _lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Contracts: 0 kept, 3 broken." in result.stdout, result.stdout
+    assert "annotator.stats is not allowed to import PySide6" in result.stdout
+    assert "annotator.stats.percent -> PySide6 (l." in result.stdout
+    assert "annotator.formats is not allowed to import annotator.project" in result.stdout
+    assert "annotator.model -> benchmarks.run" in result.stdout
+
+
+def test_every_module_but_gui_is_kept_from_qt() -> None:
+    top_level = {path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
+    top_level |= {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    sources = {name.removeprefix("annotator.") for name in _contracts()["qt-only-in-gui"]["source_modules"]}
+    assert sources == top_level - {"gui"}
 
 
 def _imports(path: Path) -> set[str]:

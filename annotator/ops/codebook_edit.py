@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import CodebookError
+from ..label_rules import colour_problem, key_problem
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
-from ..project.rules import colour_problem, key_problem
 
 # Codebook tables an edit may change, parents first (rows added are inserted in this order).
 _EDITED_TABLES = ("layers", "attributes", "labels")

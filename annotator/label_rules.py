@@ -1,7 +1,9 @@
 """The rules a label's colour and shortcut key follow, in one place for every way in.
 
 The TOML codebook loader and the codebook editor both ask here, so a key or colour the
-editor accepts is one a codebook file may hold, and the other way round.
+editor accepts is one a codebook file may hold, and the other way round. Plain functions
+at the bottom of the layers (beside model.py), so the codebook loader below the project
+can use them without importing up.
 """
 
 from __future__ import annotations
