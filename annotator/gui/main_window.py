@@ -408,18 +408,6 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.dialog = dialog
         dialog.exec()
 
-    def reload_codebook(self) -> None:
-        """Re-read the codebook (after an edit or an import that added labels) and redraw."""
-        if self.project is None:
-            return
-        self.project.codebook.invalidate()
-        self.codebook_panel.set_codebook(self.project.codebook.get())
-        self.labels_panel.set_project(self.project)
-        self._rebuild_layer_actions()
-        self.editor.set_project(self.project)
-        self.documents_panel.set_project(self.project, self.annotator)
-        self.show_document(self.document_id)
-
     def import_documents(self) -> None:
         """Open the Import dialog (the import runs in a worker thread)."""
         if self.project is None:
