@@ -120,17 +120,16 @@ def no_forgotten_modal_dialogs(qapp) -> Iterator[None]:
 
 
 @pytest.fixture
-def demo_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A demo project built for this test, with the data folder inside tmp_path."""
-    from annotator.ops.demo import build_demo
-
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    return build_demo(tmp_path / "demo.annot")
+def demo_file(demo_path: Path) -> Path:
+    """The demo project for this test: a fresh copy of the one built once per session."""
+    return demo_path
 
 
 @pytest.fixture
 def demo_window(qtbot, settings, demo_file: Path):
-    """The main window on the demo project, annotating as ada."""
+    """The main window on a fresh copy of the demo project (ada and ben coded five
+    articles), annotating as ada; agreement computations it started are stopped after."""
+    from annotator.gui.agreement import AgreementDashboard
     from annotator.gui.main_window import MainWindow
 
     main = MainWindow(settings)
@@ -138,7 +137,9 @@ def demo_window(qtbot, settings, demo_file: Path):
     assert main.set_project(Project.open(demo_file), annotator="ada")
     main.show()
     qtbot.waitExposed(main)
-    return main
+    yield main
+    for dashboard in main.findChildren(AgreementDashboard):
+        dashboard.stop()
 
 
 @pytest.fixture

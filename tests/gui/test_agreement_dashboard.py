@@ -38,21 +38,6 @@ def compute(qtbot, dashboard: AgreementDashboard) -> None:
 
 
 @pytest.fixture
-def demo_window(qtbot, settings, demo_path: Path):
-    """The main window on a copy of the demo project (ada and ben coded five articles)."""
-    from annotator.gui.main_window import MainWindow
-
-    main = MainWindow(settings)
-    qtbot.addWidget(main)
-    assert main.set_project(Project.open(demo_path), annotator="ada")
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
-    for dashboard in main.findChildren(AgreementDashboard):
-        dashboard.stop()
-
-
-@pytest.fixture
 def framing(qtbot, demo_window) -> AgreementDashboard:
     """The dashboard computed on layer Framing, unit token."""
     dashboard = open_dashboard(qtbot, demo_window)

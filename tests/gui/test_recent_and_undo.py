@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from annotator.project import Project
@@ -18,19 +17,6 @@ OWN_SQL = (
     "SELECT l.name, a.span_start, a.span_end FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
     "JOIN labels l ON l.id = a.label_id WHERE p.name = ? AND a.document_id = ? ORDER BY a.span_start"
 )
-
-
-@pytest.fixture
-def demo_window(qtbot, settings, demo_path: Path):
-    """The main window on a fresh copy of the demo project, annotating as ada."""
-    from annotator.gui.main_window import MainWindow
-
-    main = MainWindow(settings)
-    qtbot.addWidget(main)
-    assert main.set_project(Project.open(demo_path), annotator="ada")
-    main.show()
-    qtbot.waitExposed(main)
-    return main
 
 
 def open_review(qtbot, main):

@@ -3,27 +3,10 @@ come back after the window was small, and the toolbar never hides an action behi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtWidgets import QApplication, QToolButton
 
-from annotator.project import Project
-
 SIZES = ((1024, 640), (1400, 900), (1920, 1080))
-
-
-@pytest.fixture
-def demo_window(qtbot, settings, demo_path: Path):
-    """The main window on the demo project (five articles, a full codebook), annotating as ada."""
-    from annotator.gui.main_window import MainWindow
-
-    main = MainWindow(settings)
-    qtbot.addWidget(main)
-    assert main.set_project(Project.open(demo_path), annotator="ada")
-    main.show()
-    qtbot.waitExposed(main)
-    return main
 
 
 def resize(qtbot, main, width: int, height: int) -> None:
