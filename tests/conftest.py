@@ -6,11 +6,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
 from annotator.project import Project  # noqa: E402
+from annotator.store.database import open_project_files  # noqa: E402
 
 # Written for these tests: an emoji (astral), a combining accent, a non-breaking space.
 SAMPLE_TEXT = (
@@ -37,3 +40,35 @@ def project(tmp_path: Path) -> Project:
     created.annotators.ensure("ben")
     yield created
     created.close()
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one command printed and the exit status it ended with."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run `annotator ARGS` in this process, as `annotator` would, capturing what it prints;
+    fails the test if the command left a project open."""
+    from annotator.cli import main
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()
+        before = open_project_files()
+        try:
+            code = main(list(args))
+        except SystemExit as stop:  # argparse ends --help, --version and usage errors this way
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+        out, err = capsys.readouterr()
+        assert open_project_files() == before, f"annotator {' '.join(args)} left a project open"
+        return Ran(code, out, err)
+
+    return run

@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-from annotator import cli
-from annotator.store.database import open_project_files
+from annotator.cli import COMMANDS, main
+from tests.conftest import Cli
 
 pytestmark = pytest.mark.skipif(
-    "agreement" not in cli.COMMANDS, reason="`annotator agreement` is not wired into the CLI yet"
+    "agreement" not in COMMANDS, reason="`annotator agreement` is not wired into the CLI yet"
 )
-
-
-class Ran(NamedTuple):
-    """What one command printed and the exit status it ended with."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Run = Callable[..., Ran]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run `annotator ARGS` in this process, as `annotator` would, capturing what it prints."""
-
-    def run_cli(*args: str) -> Ran:
-        capsys.readouterr()
-        before = open_project_files()
-        try:
-            code = cli.main(list(args))
-        except SystemExit as stop:  # argparse ends --help this way
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
-        out, err = capsys.readouterr()
-        assert open_project_files() == before, f"annotator {' '.join(args)} left a project open"
-        return Ran(code, out, err)
-
-    return run_cli
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +32,20 @@ def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = folder / "coded.jsonl"
     source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     project = folder / "study.annot"
-    assert cli.main(["new", str(project)]) == 0
-    assert cli.main(["import", str(project), str(source)]) == 0
+    assert main(["new", str(project)]) == 0
+    assert main(["import", str(project), str(source)]) == 0
     return project
 
 
-def test_agreement_has_help(run: Run) -> None:
-    result = run("agreement", "--help")
+def test_agreement_has_help(cli: Cli) -> None:
+    result = cli("agreement", "--help")
     assert result.returncode == 0
     for flag in ("--layer", "--unit", "--measure", "--annotators", "--done-only", "--level", "--json"):
         assert flag in result.stdout
 
 
-def test_json_figures_from_the_command_line(run: Run, coded: Path) -> None:
-    result = run("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "all", "--json")
+def test_json_figures_from_the_command_line(cli: Cli, coded: Path) -> None:
+    result = cli("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "all", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     alpha = data["figures"]["alpha"]
@@ -90,9 +59,9 @@ def test_json_figures_from_the_command_line(run: Run, coded: Path) -> None:
     assert data["figures"]["f1_exact"]["value"] == pytest.approx(0.5)
 
 
-def test_readable_table_and_csv(run: Run, coded: Path, tmp_path: Path) -> None:
+def test_readable_table_and_csv(cli: Cli, coded: Path, tmp_path: Path) -> None:
     target = tmp_path / "agreement.csv"
-    result = run("agreement", str(coded), "--layer", "Framing", "--unit", "token", "--measure", "alpha",
+    result = cli("agreement", str(coded), "--layer", "Framing", "--unit", "token", "--measure", "alpha",
                  "--annotators", "ada,ben", "--csv", str(target))
     assert result.returncode == 0, result.stderr
     assert "Krippendorff's alpha" in result.stdout and "unit of analysis: token" in result.stdout
@@ -101,20 +70,20 @@ def test_readable_table_and_csv(run: Run, coded: Path, tmp_path: Path) -> None:
     assert "pooled" in tables and "per_document" in tables
 
 
-def test_bad_input_ends_with_one_line_and_a_non_zero_status(run: Run, coded: Path) -> None:
+def test_bad_input_ends_with_one_line_and_a_non_zero_status(cli: Cli, coded: Path) -> None:
     before = coded.read_bytes()
-    result = run("agreement", str(coded), "--layer", "Frames", "--json")
+    result = cli("agreement", str(coded), "--layer", "Frames", "--json")
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "Frames" in result.stderr
     assert result.stderr.startswith("annotator agreement: ")
-    result = run("agreement", str(coded), "--layer", "Dominant frame", "--measure", "alpha_u")
+    result = cli("agreement", str(coded), "--layer", "Dominant frame", "--measure", "alpha_u")
     assert result.returncode == 2 and "labels whole documents" in result.stderr
     assert coded.read_bytes() == before
 
 
-def test_the_csv_starts_with_what_the_figures_cover(run: Run, coded: Path, tmp_path: Path) -> None:
+def test_the_csv_starts_with_what_the_figures_cover(cli: Cli, coded: Path, tmp_path: Path) -> None:
     target = tmp_path / "restricted.csv"
-    result = run("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "alpha",
+    result = cli("agreement", str(coded), "--layer", "Framing", "--unit", "sentence", "--measure", "alpha",
                  "--labels", "Economic,Political", "--csv", str(target))
     assert result.returncode == 0, result.stderr
     with target.open(encoding="utf-8", newline="") as handle:

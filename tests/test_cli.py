@@ -5,46 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from annotator.cli import COMMANDS, build_parser, main
-from annotator.store.database import open_project_files
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class Ran:
-    """What one command printed and the exit status it ended with."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-Cli = Callable[..., Ran]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    """Run `annotator ARGS` in this process, as `annotator` would, capturing what it prints."""
-
-    def run(*args: str) -> Ran:
-        capsys.readouterr()
-        before = open_project_files()
-        try:
-            code = main(list(args))
-        except SystemExit as stop:  # argparse ends --help, --version and usage errors this way
-            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
-        out, err = capsys.readouterr()
-        assert open_project_files() == before, f"annotator {' '.join(args)} left a project open"
-        return Ran(code, out, err)
-
-    return run
 
 
 def run_process(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
