@@ -39,6 +39,7 @@ from ..errors import AnnotationError, AnnotatorError
 from ..model import Annotation, Role, Status
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
+from ..span_rules import overlap_clash
 from ..store.database import refuse_project_output
 
 DEFAULT_CURATOR = "curator"
@@ -508,15 +509,8 @@ def accept_all_agreeing(
 
 
 def _breaks_overlap(rule: str, spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """True if a new span breaks the layer's overlap rule against the curator's spans."""
-    if rule == "allow":
-        return False
-    for other_start, other_end in spans:
-        if other_start < end and start < other_end:
-            nested = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
-            if rule == "forbid" or not nested:
-                return True
-    return False
+    """True if a new span breaks the layer's overlap rule (span_rules) against the curator's spans."""
+    return overlap_clash(rule, spans, start, end) is not None
 
 
 def _curator_status(project: Project, document_id: str, curator_id: int, adding: bool) -> list[RowChange]:

@@ -22,6 +22,7 @@ from ..model import Layer
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
+from ..span_rules import overlap_clash
 from .merge_apply import Merger
 from .merge_checks import int_or_none, is_id, parsed_json, their_error
 from .merge_read import OTHER
@@ -282,17 +283,15 @@ class AnnotationCopy:
         self, spans: dict[tuple[str, int, int], list[tuple[int, int]]], doc: str, annotator: int, layer: Layer,
         start: int, end: int,
     ) -> str:
-        """Why the span breaks the layer's overlap rule for this annotator ('' if it does not)."""
+        """Why the span breaks the layer's overlap rule (span_rules) for this annotator ('' if it does not)."""
         key = (doc, annotator, layer.id or 0)
         if key not in spans:
             spans[key] = [tuple(r) for r in self.db.execute(  # type: ignore[misc]
                 "SELECT span_start, span_end FROM annotations WHERE document_id = ? AND annotator_id = ? "
                 "AND layer_id = ?", [doc, annotator, layer.id])]
-        for other_start, other_end in spans[key]:
-            if other_start < end and start < other_end:
-                nested = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
-                if layer.overlap == "forbid" or not nested:
-                    return f'layer "{layer.name}" does not allow it to overlap the span at {other_start}–{other_end}'
+        clash = overlap_clash(layer.overlap, spans[key], start, end)
+        if clash is not None:
+            return f'layer "{layer.name}" does not allow it to overlap the span at {clash[0]}–{clash[1]}'
         spans[key].append((start, end))
         return ""
 

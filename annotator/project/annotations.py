@@ -11,6 +11,7 @@ import sqlite_utils
 
 from ..errors import AnnotationError
 from ..model import Annotation, AttributeDef, Layer, Status
+from ..span_rules import overlap_clash
 from .annotators import AnnotatorStore
 from .codebook import CodebookStore
 from .documents import DocumentStore
@@ -195,6 +196,7 @@ class AnnotationStore:
     def _check_overlap(
         self, document_id: str, annotator_id: int, layer: Layer, start: int, end: int, ignore: str | None
     ) -> None:
+        """Refuse a span the layer's overlap rule (span_rules) forbids beside this annotator's others."""
         if layer.overlap == "allow":
             return
         rows = self._db.execute(
@@ -202,14 +204,11 @@ class AnnotationStore:
             "AND layer_id = ? AND span_start < ? AND span_end > ?",
             [document_id, annotator_id, layer.id, end, start],
         ).fetchall()
-        for ident, other_start, other_end in rows:
-            if ident == ignore:
-                continue
-            nested = (other_start <= start and end <= other_end) or (start <= other_start and other_end <= end)
-            if layer.overlap == "forbid" or not nested:
-                raise AnnotationError(
-                    f'layer "{layer.name}" does not allow this span to overlap the one at {other_start}–{other_end}'
-                )
+        clash = overlap_clash(layer.overlap, [(s, e) for ident, s, e in rows if ident != ignore], start, end)
+        if clash is not None:
+            raise AnnotationError(
+                f'layer "{layer.name}" does not allow this span to overlap the one at {clash[0]}–{clash[1]}'
+            )
 
     def _status_change(self, document_id: str, annotator_id: int) -> list[RowChange]:
         """Mark the document in progress for this annotator if it was not started."""
