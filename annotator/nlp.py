@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import AnnotatorError
@@ -13,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _PIPELINES: dict[tuple[str, str | None], Any] = {}
 BATCH_SIZE = 64
+# spaCy's language codes: ISO 639-1/3 and "xx" (multi-language); never a path or a region tag.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 def pipeline(language: str, model: str | None = None) -> Language:
@@ -39,9 +45,36 @@ def pipeline(language: str, model: str | None = None) -> Language:
     return nlp
 
 
+def unknown_language(language: str) -> str:
+    """The one line that refuses a language code spaCy does not know."""
+    return f'language "{language}" is not one spaCy knows (use a code like en, de, fr)'
+
+
+def _known_without_spacy(language: str) -> bool:
+    """True if spaCy ships the language (a folder spacy/lang/<code>/) or a plug-in registers it,
+    found without importing spaCy (which takes seconds)."""
+    spec = importlib.util.find_spec("spacy")  # finds a top-level package without running it
+    folders = spec.submodule_search_locations if spec else None
+    if any((Path(folder) / "lang" / language / "__init__.py").is_file() for folder in folders or ()):
+        return True
+    return any(entry.name == language for entry in importlib.metadata.entry_points(group="spacy_languages"))
+
+
 def check_language(language: str) -> None:
-    """Raise AnnotatorError unless spaCy knows the language code."""
-    pipeline(language)
+    """Raise AnnotatorError unless spaCy knows the language code, mostly without importing spaCy.
+
+    A code spaCy ships or a plug-in registers is accepted at once; another code of two or
+    three letters (spaCy maps some, like "fra" to fr) is left to spaCy itself; anything
+    else is refused. Whether the language's own dependencies are installed (Japanese needs
+    SudachiPy) shows when a text is segmented at import, which names the documents."""
+    if not _LANGUAGE_CODE.fullmatch(language):
+        raise AnnotatorError(unknown_language(language))
+    if _known_without_spacy(language):
+        return
+    try:
+        pipeline(language)
+    except AnnotatorError:
+        raise AnnotatorError(unknown_language(language)) from None
 
 
 def describe(nlp: Language) -> str:
@@ -171,7 +204,7 @@ def segment_items(
         try:
             nlp = pipeline(language, model)
         except AnnotatorError as error:
-            reason = str(error) if model else f'language "{language}" is not one spaCy knows (use a code like en, de, fr)'
+            reason = str(error) if model else unknown_language(language)
             for index in places:
                 results[index] = reason
             continue
