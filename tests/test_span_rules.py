@@ -148,7 +148,6 @@ def test_accepting_agreement_keeps_the_gold_set_within_the_rule(study: tuple[Pro
     assert _at(TEXT, "traffic by half") not in gold  # it would cross the curator's claim
 
 
-@pytest.mark.xfail(strict=True, reason="ops/importing.py inserts imported spans without the overlap rule (issue 12)")
 def test_importing_refuses_what_annotating_refuses(study: tuple[Project, str], tmp_path: Path) -> None:
     project, _ = study
     claim, crossing = _at(TEXT, "the tram plan\u00a0will cut traffic"), _at(TEXT, "traffic by half")
@@ -158,7 +157,7 @@ def test_importing_refuses_what_annotating_refuses(study: tuple[Project, str], t
     report = import_paths(project, [tmp_path / "coded.jsonl"])
     [doc] = report.imported
     stored = [(a.start, a.end) for a in project.annotations.for_document(doc, "ada")]
-    assert stored == [claim]  # today both go in: annotating would refuse the crossing one
+    assert stored == [claim]  # both went in before: annotating would refuse the crossing one
     assert report.conflicts and 'layer "Claim" does not allow' in report.conflicts[0]
 
 

@@ -21,6 +21,7 @@ from ..segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
+from ..span_rules import overlap_clash
 from ..store.database import as_project_error, open_project_member, project_file_family
 
 Progress = Callable[[int, int, str], None]
@@ -185,6 +186,27 @@ def _annotation_row(
     }
 
 
+def _overlap_clash(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel) -> str:
+    """Why the layer's overlap rule refuses this imported span beside the same annotator's
+    spans (stored, or imported earlier from this file): the rule annotating applies ('' if none)."""
+    if row["span_start"] is None or item.layer is None:
+        return ""
+    layer = project.codebook.layer(item.layer)
+    if layer.overlap == "allow":
+        return ""
+    start, end = row["span_start"], row["span_end"]
+    others = project.db.execute(
+        "SELECT span_start, span_end FROM annotations WHERE document_id = ? AND annotator_id = ? AND layer_id = ? "
+        "AND span_start < ? AND span_end > ?",
+        [row["document_id"], row["annotator_id"], layer.id, end, start],
+    ).fetchall()
+    clash = overlap_clash(layer.overlap, [(a, b) for a, b in others], start, end)
+    if clash is None:
+        return ""
+    return f'annotation {row["id"]} ({item.label} at {start}–{end}): layer "{layer.name}" does not allow it to ' \
+           f"overlap the span at {clash[0]}–{clash[1]}"
+
+
 def _store_file(
     project: Project,
     path: Path,
@@ -243,6 +265,10 @@ def _store_file(
                         continue
                     if verdict:
                         conflicts.append(verdict)
+                        continue
+                    clash = _overlap_clash(project, row, item)
+                    if clash:
+                        conflicts.append(f"{doc.origin}: {clash}; not imported")
                         continue
                     columns = list(row)
                     db.execute(
