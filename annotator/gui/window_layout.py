@@ -10,13 +10,13 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from ..queries.documents import done_count
 from .dialogs.welcome import WelcomeScreen
 from .editor import AnnotationEditor
 from .file_safety import READONLY_STYLE
 from .panels.annotations import AnnotationsPanel
 from .panels.codebook import CodebookPanel
 from .panels.document_labels import DocumentLabelsPanel
-from .panels.document_rows import done_count
 from .panels.documents import DocumentsPanel
 from .window_state import WindowState
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QMessageBox
 
 from annotator.gui.dialogs.codebook_editor import CodebookEditorDialog
-from annotator.gui.dialogs.corpus_search import find_hit, snippet
+from annotator.queries.search import find_hit, snippet
 from annotator.gui.dialogs.identity import AnnotatorDialog
 from annotator.gui.dialogs.import_dialog import ImportDialog
 from annotator.gui.dialogs.new_project import NewProjectDialog
@@ -182,7 +182,7 @@ def test_import_dialog_with_a_worker_process_imports_and_cancels_cleanly(
 ) -> None:
     """The dialog's import (in a thread) segmenting in a worker process, as a large import
     does: cancelled first (nothing kept), then run to the end (every file shown)."""
-    from annotator import segmenter
+    from annotator.nlp import segmenter
 
     monkeypatch.setenv("ANNOTATOR_SEGMENT_WORKER", "1")
     folder = _articles(tmp_path / "batch", 80)
@@ -335,7 +335,7 @@ def test_about_mentions_the_version_and_the_licences() -> None:
 
 
 def test_corpus_search_selects_the_whole_phrase_when_the_text_has_it() -> None:
-    from annotator.gui.dialogs.corpus_search import find_hit
+    from annotator.queries.search import find_hit
 
     text = "The 🚲 cycling lobby met. Cycling\u00a0Groups answered; groups of cycling fans cheered."
     start, end = find_hit(text, "cycling groups")

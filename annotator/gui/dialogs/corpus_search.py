@@ -9,9 +9,6 @@ so Down, Enter goes to the next.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,58 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...project import Project
+from ...queries.search import corpus_hits
 
 HIT_ROLE = Qt.ItemDataRole.UserRole
 
 # The last search of each project file in this session: (words, index of the hit opened).
 _LAST_SEARCH: dict[str, tuple[str, int]] = {}
-
-
-def _fold(text: str) -> tuple[str, list[int]]:
-    """The text in lower case without accents, and for each folded character its source offset."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        for part in unicodedata.normalize("NFD", char):
-            if unicodedata.combining(part):
-                continue
-            for lower in part.casefold():
-                folded.append(lower)
-                origin.append(index)
-    return "".join(folded), origin
-
-
-def find_hit(text: str, query: str) -> tuple[int, int] | None:
-    """Code-point offsets of the whole query as a phrase if the text holds it, else of the first
-    of its words found (case and accents ignored)."""
-    words = [_fold(w)[0] for w in re.findall(r"\w+", query)]
-    if not words:
-        return None
-    folded, origin = _fold(text)
-    best: tuple[int, int] | None = None
-    phrase = re.search(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", folded)
-    if phrase is not None:
-        best = (phrase.start(), phrase.end())
-    for word in words if best is None else ():
-        match = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", folded) or re.search(re.escape(word), folded)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), match.end())
-    if best is None:
-        return None
-    start = origin[best[0]]
-    end = origin[best[1] - 1] + 1
-    while end < len(text) and unicodedata.combining(text[end]):
-        end += 1
-    return start, end
-
-
-def snippet(text: str, start: int, end: int, width: int = 60) -> str:
-    """The hit with some context either side, on one line, the hit between »«."""
-    before = text[max(0, start - width) : start]
-    after = text[end : end + width]
-    lead = "…" if start > width else ""
-    tail = "…" if end + width < len(text) else ""
-    return " ".join(f"{lead}{before}»{text[start:end]}«{after}{tail}".split())
 
 
 class CorpusSearchDialog(QDialog):
@@ -130,19 +81,11 @@ class CorpusSearchDialog(QDialog):
         query = self.query_box.text()
         self.results.clear()
         _LAST_SEARCH[self._key] = (query, 0)
-        ids = self.project.documents.search(query) if query.strip() else []
-        documents = {doc.id: doc for doc in self.project.documents.many(ids)}
-        for ident in ids:
-            document = documents.get(ident)
-            if document is None:
-                continue
-            text = self.project.documents.text(ident)
-            hit = find_hit(text, query) or (0, 0)
-            where = snippet(text, *hit) if hit != (0, 0) else "(in the title)"
-            item = QTreeWidgetItem([document.title, where])
-            item.setToolTip(0, document.title)
-            item.setToolTip(1, where)
-            item.setData(0, HIT_ROLE, (ident, hit[0], hit[1]))
+        for hit in corpus_hits(self.project, query):
+            item = QTreeWidgetItem([hit.title, hit.where])
+            item.setToolTip(0, hit.title)
+            item.setToolTip(1, hit.where)
+            item.setData(0, HIT_ROLE, (hit.document_id, hit.start, hit.end))
             self.results.addTopLevelItem(item)
         count = self.results.topLevelItemCount()
         self.summary.setText(f"{count} document(s)" + (" — Enter opens the selected one" if count else ""))

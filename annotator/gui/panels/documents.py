@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, 
 from ...model import Status
 from ...project import Project
 from ...project.changes import ChangeSet
+from ...queries.documents import DocumentRow, curators, document_ids, document_rows
 from ..events import ProjectEvents
 from ..settings import AppSettings
-from .document_rows import DocumentRow, curators, document_ids, document_rows
 
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")

@@ -21,9 +21,9 @@ from ...model import Annotation
 from ...ops import curation
 from ...ops.review_scope import ReviewScope
 from ...project import Project
+from ...queries.review import NO_DECISION, latest_decisions
 from .comments import CommentsBox
 from .lanes import LaneView, Marked
-from .queries import NO_DECISION, latest_decisions
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow

@@ -1,6 +1,6 @@
 """The documents list's queries: ids in a chosen order and filter, and rows a page at a time.
 
-Kept free of Qt so that it reads as plain queries; the table model only caches what
+Kept free of Qt so that it reads as plain queries; the GUI's table model only caches what
 these return.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ...model import Role, Status
-from ...ops.curation import unresolved_count
-from ...ops.review_scope import coders_by_document
-from ...project import Project
+from ..model import Role, Status
+from ..ops.curation import unresolved_count
+from ..ops.review_scope import coders_by_document
+from ..project import Project
 
 # Sortable columns of the documents table and the SQL that orders by each.
 SORT_KEYS: tuple[str, ...] = (

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ...project import Project
+from ..project import Project
 
 
 class LatestDecision(NamedTuple):
