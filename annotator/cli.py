@@ -360,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("annotator: --segment-worker is for the app's own use (it talks to an import over a pipe)",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
-        from .segmenter import serve_worker
+        from .nlp.segmenter import serve_worker
 
         serve_worker()
         return 0

@@ -12,7 +12,7 @@ from typing import Any
 from annotator.model import Codebook
 from annotator.ops.agreement import AgreementRequest, compute_agreement
 from annotator.project import Project
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 from .alpha import bench_alpha
 from .synthetic import Span, SpanMaker, build_project, make_articles

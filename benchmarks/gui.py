@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from annotator.gui.editor.editor import AnnotationEditor
 from annotator.model import Codebook
 from annotator.project import Project
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 from .synthetic import SPAN_LAYERS, Span, SpanMaker, build_project, make_article
 

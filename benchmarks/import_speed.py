@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from annotator import segmenter
+from annotator.nlp import segmenter
 from annotator.ops.importing import import_paths
 from annotator.project import Project
 

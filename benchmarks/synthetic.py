@@ -28,7 +28,7 @@ from annotator.model import Codebook, Document, Status
 from annotator.ops.importing import text_hash
 from annotator.project import Project
 from annotator.project.history import now
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

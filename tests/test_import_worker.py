@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator import nlp, segmenter
+from annotator import nlp
+from annotator.nlp import segmenter
 from annotator.ops.importing import ImportCancelled, import_paths
 from annotator.project import Project
 
@@ -155,7 +156,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from annotator import segmenter
+    from annotator.nlp import segmenter
     from annotator.project import Project
     from annotator.project.documents import DocumentStore
     from annotator.ops.importing import import_paths

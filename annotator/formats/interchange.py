@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from annotator.errors import AnnotatorError, BadInputError
 from annotator.model import AttributeDef, Annotator, Codebook, Document, Label, Layer
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 # Name of the program in files that record who wrote them.
 PROGRAM = "Discourse Annotator"

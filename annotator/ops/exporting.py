@@ -37,7 +37,7 @@ from ..formats.interchange import (
 from ..formats.jsonl_writer import JSONL_HEADER_KEY
 from ..model import Annotator, Role
 from ..project import Project
-from ..segmentation import Segmentation
+from ..nlp.segmentation import Segmentation
 from ..store.database import check_integrity, open_project_files, project_file_family
 
 Progress = Callable[[int, int, str], None]

@@ -17,7 +17,7 @@ from ..errors import AnnotatorError, BadInputError, ProjectDamagedError, Project
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
 from ..model import Document, Label, Layer, Role
 from ..nlp import Segmented
-from ..segmenter import make_segmenter
+from ..nlp.segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now

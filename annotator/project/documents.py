@@ -13,7 +13,7 @@ import sqlite_utils
 
 from ..errors import AnnotatorError, ProjectDamagedError
 from ..model import Document
-from ..segmentation import Segmentation
+from ..nlp.segmentation import Segmentation
 
 _COLUMNS = (
     "id, sha256, title, source, author, date, url, language, meta, length, n_tokens, "

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from annotator.model import Document
 from annotator.project import Project
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QHeaderView
 
 from annotator.model import Document, Role
 from annotator.project import Project
-from annotator.segmentation import Segmentation
+from annotator.nlp.segmentation import Segmentation
 
 # (title, source) in import order. Sorted by source, descending, the Zeitung article comes first.
 PRESS = (

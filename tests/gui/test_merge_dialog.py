@@ -155,7 +155,7 @@ def _large_colleague_file(path: Path, n_documents: int = 3000, per_document: int
 
     from annotator.ops.importing import text_hash
     from annotator.project.history import now
-    from annotator.segmentation import Segmentation
+    from annotator.nlp.segmentation import Segmentation
 
     stamp = now()
     with Project.create(path) as theirs:

@@ -13,7 +13,7 @@ from ...errors import AnnotatorError
 from ...model import Annotation, Layer
 from ...project import Project
 from ...project.changes import ChangeSet
-from ...segmentation import Segmentation
+from ...nlp.segmentation import Segmentation
 from ..events import ProjectEvents
 from ..offsets import OffsetMap
 from .attributes import AttributeEditor

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...project import Project
-    from ...segmentation import Segmentation
+    from ...nlp.segmentation import Segmentation
     from ..offsets import OffsetMap
     from .attributes import AttributeEditor
     from .spans import SpanIndex

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import AnnotatorError
+from ..errors import AnnotatorError
 from .segmentation import Segmentation
 
 if TYPE_CHECKING:  # pragma: no cover

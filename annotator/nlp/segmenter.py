@@ -31,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .nlp import Parsed, Segmented, finish, segment_items
+from .spacy_pipeline import Parsed, Segmented, finish, segment_items
 
 PROTOCOL = 2
 WORKER_FLAG = "--segment-worker"
@@ -220,13 +220,13 @@ class _Worker:
             # -P: nothing from the current folder. The package is loaded from the very
             # folder this process loaded it from (a checkout may sit beside an installed
             # copy); everything else comes from the interpreter's own path.
-            package = Path(__file__).resolve().parent
+            package = Path(__file__).resolve().parents[1]  # annotator/ (this is annotator/nlp/segmenter.py)
             code = ("import importlib.util, sys; "
                     f"spec = importlib.util.spec_from_file_location('annotator', {str(package / '__init__.py')!r}, "
                     f"submodule_search_locations=[{str(package)!r}]); "
                     "module = importlib.util.module_from_spec(spec); sys.modules['annotator'] = module; "
                     "spec.loader.exec_module(module); "
-                    "from annotator.segmenter import serve_worker; serve_worker()")
+                    "from annotator.nlp.segmenter import serve_worker; serve_worker()")
             command = [sys.executable, "-P", "-c", code]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
                                         close_fds=True)
@@ -287,8 +287,8 @@ _WORKER_CPU = [0.0]
 
 
 def _package_root() -> str:
-    """The folder holding this `annotator` package."""
-    return str(Path(__file__).resolve().parent.parent)
+    """The folder holding this `annotator` package (this module is annotator/nlp/segmenter.py)."""
+    return str(Path(__file__).resolve().parents[2])
 
 
 def _widen(pipe: Any) -> None:
