@@ -146,11 +146,10 @@ class Project:
         db = project = None
         before = existing_side_files(path) if readonly else frozenset(SQLITE_SIDE_SUFFIXES)
         try:
-            db = open_database(path, readonly=readonly)
+            # The program's own writer checks the file once, before anything is written to it.
+            db = open_database(path, readonly=readonly, check=holder is not None)
             project = cls(path, db, holder, readonly)
             project._side_files_before = before
-            if holder is not None:  # the program's own writer checks the file once, before any backup
-                check_integrity(db, path)
             project.codebook.get()
             if holder is not None:
                 project._keep_rolling_backup()

@@ -423,10 +423,12 @@ def _header_error(path: Path, error: sqlite3.Error, readonly: bool) -> ProjectFi
     return as_project_error(path, error)
 
 
-def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
+def open_database(path: Path, readonly: bool = False, check: bool = False) -> sqlite_utils.Database:
     """Open an existing project file, checking it is one of ours, and migrate it.
 
-    The file is only ever opened by SQLite (see the note at the top of this module).
+    With `check` (the program's own writer), SQLite's quick_check runs before anything is
+    written, so a file refused as damaged is left exactly as it was (not even switched to
+    WAL mode). The file is only ever opened by SQLite (see the note at the top of this module).
     """
     check_project_path(path)
     try:
@@ -457,6 +459,12 @@ def open_database(path: Path, readonly: bool = False) -> sqlite_utils.Database:
     if application is None or application[0] != APPLICATION_ID:
         conn.close()
         raise ProjectFileError(path, "is an SQLite file but not an Annotator project")
+    if check and not readonly:
+        try:
+            check_integrity(conn, path)
+        except BaseException:
+            conn.close()
+            raise
     try:
         _configure(conn, readonly)
         db = sqlite_utils.Database(conn, execute_plugins=False)

@@ -94,3 +94,29 @@ def test_the_rolling_backup_is_never_written_over_a_backup_opened_to_recover(
         recovering.close()
     with Project.open(backup, readonly=True) as reopened:
         assert reopened.annotators.get("rescued") is not None
+
+
+def test_a_damaged_file_refused_on_opening_is_left_exactly_as_it_was(tmp_path: Path) -> None:
+    """A GUI review found a damaged project in rollback-journal mode (a copy made elsewhere)
+    switched to WAL mode before the damage check refused it: the refused file was changed."""
+    import sqlite3
+
+    from annotator.errors import ProjectDamagedError
+
+    path = tmp_path / "copy.annot"
+    with Project.create(path) as project:
+        for number in range(300):
+            project.annotators.ensure(f"coder{number}")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'annotators'"
+                        ).fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size] = 0x07  # not a b-tree page type
+    path.write_bytes(bytes(data))
+    with pytest.raises(ProjectDamagedError):
+        Project.open(path)
+    assert path.read_bytes() == bytes(data)
+    assert not path.with_name("copy.annot-wal").exists()
