@@ -42,11 +42,22 @@ _STILL_USED = {
 
 
 class _StillUsed(Exception):
-    """A row an undo or redo would remove is referred to by a row made later."""
+    """A row an undo or redo would remove is referred to by a row made later (by `who`)."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, who: list[str] | None = None) -> None:
         super().__init__(table)
         self.table = table
+        self.who = who or []
+
+
+# Who made the rows that still use a row of each table (named in the refusal).
+_USERS_SQL = {
+    "layers": "SELECT DISTINCT p.name FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
+              "WHERE a.layer_id = ? ORDER BY p.name",
+    "labels": "SELECT DISTINCT p.name FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
+              "WHERE a.label_id = ? ORDER BY p.name",
+    "annotations": "SELECT DISTINCT author FROM comments WHERE annotation_id = ? ORDER BY author",
+}
 
 
 def now() -> str:
@@ -227,13 +238,18 @@ class History:
         if change.table == "annotations" and self._db.execute(
             "SELECT 1 FROM comments WHERE annotation_id = ? LIMIT 1", list(change.key)
         ).fetchone():
-            raise _StillUsed(change.table)
+            raise _StillUsed(change.table, self._users(change))
         try:
             write_row(self._db, change.table, change.key, None)
         except sqlite3.IntegrityError as error:
             if "FOREIGN KEY" not in str(error):
                 raise
-            raise _StillUsed(change.table) from error
+            raise _StillUsed(change.table, self._users(change)) from error
+
+    def _users(self, change: RowChange) -> list[str]:
+        """The people whose later rows use the row `change` would remove ([] if unknown)."""
+        sql = _USERS_SQL.get(change.table)
+        return [row[0] for row in self._db.execute(sql, list(change.key[:1]))] if sql else []
 
     @staticmethod
     def _last(stack: list[Operation], actor: str | None) -> int | None:
@@ -335,9 +351,10 @@ class History:
                 self._write(operation, undo=undo, action=f"{verb}: {operation.description}", replay=True)
         except _StillUsed as used:
             # Rolled back; the step stays, to apply once what uses its rows is gone.
+            by = f" (by {', '.join(used.who)})" if used.who else ""
             raise AnnotationError(
-                f'cannot {verb} "{operation.description}": {_STILL_USED.get(used.table, "rows made since use it")}; '
-                "undo or delete that first"
+                f'cannot {verb} "{operation.description}": '
+                f'{_STILL_USED.get(used.table, "rows made since use it")}{by}; undo or delete that first'
             ) from None
         except sqlite3.Error as error:
             # The rows it would restore refer to something removed since (a deleted label):
