@@ -67,3 +67,24 @@ def test_a_long_undo_text_does_not_push_actions_off_the_toolbar(qtbot, demo_wind
     button = main.toolbar.widgetForAction(undo)
     assert not button.icon().isNull() and button.width() < 60
     assert undo.toolTip().startswith("Undo add ")
+
+
+def test_the_title_keeps_room_when_the_adjudicated_column_appears(qtbot, demo_window) -> None:
+    """A reviewer saw the Title column squeezed to "C…" at 1400 px once the curator's first
+    decision showed the Adjudicated column in the documents table."""
+    from annotator.gui.panels.documents import ADJUDICATED, TITLE
+    from annotator.ops import curation
+
+    demo_window.resize(1400, 900)
+    qtbot.wait(50)
+    panel = demo_window.documents_panel
+    header = panel.view.horizontalHeader()
+    assert header.isSectionHidden(ADJUDICATED)
+    project = demo_window.project
+    document = project.documents.ids()[0]
+    source = project.annotations.for_document(document, "ada")[0]
+    curation.accept(project, document, source.id, decided_by="ada")  # announced on the bus
+    qtbot.waitUntil(lambda: not header.isSectionHidden(ADJUDICATED))
+    qtbot.wait(50)
+    width = panel.view.viewport().width()
+    assert header.sectionSize(TITLE) >= 0.3 * width, (header.sectionSize(TITLE), width)

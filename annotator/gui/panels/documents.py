@@ -31,6 +31,8 @@ HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context men
 ADJUDICATED = 6  # shown once the project has a curator (a gold set), unless the user hid it
 DEFAULT_WIDTHS = {1: 100, 2: 78, 3: 50, 4: 76, 5: 40, ADJUDICATED: 82}
 MIN_WIDTH, MAX_WIDTH = 32, 4000  # a restored width outside these is taken for a damaged state
+TITLE_SHARE = 0.35  # the title keeps at least this share of the table's width when it is narrow
+SHRUNK_WIDTH = 40  # how narrow the other columns may become to make that room
 TABLE_NAME = "documents"  # its key in the app settings
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
 
@@ -418,8 +420,27 @@ class DocumentsPanel(QWidget):
 
     def _gold_set_changed(self, has_gold_set: bool) -> None:
         shown = has_gold_set and self._adjudicated_wanted
-        self.view.horizontalHeader().setSectionHidden(ADJUDICATED, not shown)
+        header = self.view.horizontalHeader()
+        appears = shown and header.isSectionHidden(ADJUDICATED)
+        header.setSectionHidden(ADJUDICATED, not shown)
+        if appears:  # the column comes by itself with the first decision: make room for it
+            self._keep_title_room()
         self._save_layout()
+
+    def _keep_title_room(self) -> None:
+        """Narrow the other shown columns (never below SHRUNK_WIDTH) until the stretching
+        title has TITLE_SHARE of the width: in a narrow panel the title was squeezed to a
+        letter once the Adjudicated column appeared by itself."""
+        header = self.view.horizontalHeader()
+        available = self.view.viewport().width()
+        others = [c for c in range(len(COLUMNS)) if c != TITLE and not header.isSectionHidden(c)]
+        excess = sum(header.sectionSize(c) for c in others) + int(available * TITLE_SHARE) - available
+        room = {c: header.sectionSize(c) - SHRUNK_WIDTH for c in others if header.sectionSize(c) > SHRUNK_WIDTH}
+        total = sum(room.values())
+        if excess <= 0 or total <= 0:
+            return
+        for column, spare in room.items():
+            header.resizeSection(column, header.sectionSize(column) - min(spare, -(-excess * spare // total)))
 
     def _show_column_menu(self, point: QPoint) -> None:
         menu = self.column_menu()
