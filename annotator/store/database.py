@@ -513,10 +513,41 @@ def open_project_member(path: Path, also: tuple[Path, ...] = ()) -> Path | None:
 
 def refuse_project_output(path: str | Path, also: tuple[Path, ...] = (), what: str = "output") -> None:
     """Raise ProjectFileError if writing `path` would write over a project file (open in this
-    process or named in `also`) or a file kept beside one."""
+    process or named in `also`) or a file kept beside one, or over any existing file that is
+    not an ordinary file of ours to replace (see refuse_foreign_target)."""
     member = open_project_member(Path(path), also)
     if member is not None:
         raise ProjectFileError(path, f"is a project file ({member.name}); choose another name for the {what}")
+    refuse_foreign_target(Path(path), what)
+
+
+def refuse_foreign_target(path: Path, what: str = "output") -> None:
+    """Raise ProjectFileError if `path` exists and is not an ordinary file an output may
+    replace: a device, pipe or folder; an SQLite database (another project, a backup, one
+    open in another program — this process has none of them open, so reading its first
+    bytes cannot drop a lock of ours); or a file SQLite keeps beside one (-wal, -shm,
+    -journal, .lock next to an existing database)."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        raise ProjectFileError(path, f"exists and is not an ordinary file; choose another name for the {what}")
+    if found is not None and found.st_size >= len(SQLITE_HEADER) and open_project_member(path) is None:
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError:
+            header = b""
+        if header == SQLITE_HEADER:
+            raise ProjectFileError(path, f"is an SQLite database (a project or its backup); choose another "
+                                         f"name for the {what}")
+    name = path.name
+    for suffix in ("-wal", "-shm", "-journal", ".lock"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            base = path.with_name(name[: -len(suffix)])
+            if base.is_file():
+                raise ProjectFileError(path, f"is a file kept beside {base.name}; choose another name for the {what}")
 
 
 def _refuse_live_target(target: Path) -> None:
