@@ -90,9 +90,19 @@ class Project:
                                          "-journal, .bak); choose a name ending in .annot")
         book = load_bundled(codebook) if isinstance(codebook, str) else codebook
         check_language(language)
+        if path.exists() or path.is_symlink():
+            raise ProjectFileError(path, "already exists; choose another name or open it")
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ProjectFileError(path, f"{wal.name} beside it holds changes (of a project moved away?); "
+                                         "move it elsewhere first, or choose another name")
         lock = ProjectLock(path)
-        db = create_database(path)
-        lock.acquire()
+        lock.acquire()  # first: a lock file that is a link is refused before any file is made
+        try:
+            db = create_database(path)
+        except BaseException:
+            lock.release()
+            raise
         project = cls(path, db, lock, readonly=False)
         try:
             with db.atomic():

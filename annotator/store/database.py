@@ -159,7 +159,9 @@ class ProjectLock:
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path.with_name(path.name + ".lock")
+        # Beside the real file: a symlink to the project must meet the same lock.
+        real = Path(os.path.realpath(path))
+        self.path = real.with_name(real.name + ".lock")
         self._handle: int | None = None
         self._writable = False
         self._held = Path(os.path.realpath(self.path))
@@ -377,6 +379,11 @@ def unwritable_reason(path: Path) -> str:
         return "the project file is read-only"
     if not os.access(folder, os.W_OK | os.X_OK):
         return "the folder is read-only"
+    try:
+        if os.stat(path).st_nlink > 1:  # each name would get its own lock and -wal
+            return "the project file has another name (a hard link), so two programs could write it at once"
+    except OSError:
+        pass
     for side in ("-wal", "-shm"):
         other = path.with_name(path.name + side)
         if other.exists() and not os.access(other, os.W_OK):

@@ -32,7 +32,7 @@ def test_agreement_csv_never_replaces_the_project(project: Project, capsys: pyte
         err = capsys.readouterr().err
         assert code == 2 and "is a project file (study.annot" in err and "agreement CSV" in err, err
     assert _digest(path) == before
-    Project.open(path).close()  # still a project
+    Project.open(path, readonly=True).close()  # still a project
 
 
 def test_decisions_csv_never_replaces_the_open_project(project: Project) -> None:
@@ -120,3 +120,47 @@ def test_a_damaged_file_refused_on_opening_is_left_exactly_as_it_was(tmp_path: P
         Project.open(path)
     assert path.read_bytes() == bytes(data)
     assert not path.with_name("copy.annot-wal").exists()
+
+
+def test_a_project_with_a_hard_link_is_not_opened_for_writing_twice(tmp_path: Path) -> None:
+    """Round 2: p.annot and q.annot, hard links of one file, each got a lock and a -wal of
+    its own, and one writer's 80 annotations were lost."""
+    Project.create(tmp_path / "p.annot").close()
+    os.link(tmp_path / "p.annot", tmp_path / "q.annot")
+    before = _digest(tmp_path / "p.annot")
+    with pytest.raises(ProjectFileError, match=r"has another name \(a hard link\)"):
+        Project.open(tmp_path / "q.annot")
+    with Project.open(tmp_path / "p.annot", allow_readonly=True) as viewer:
+        assert viewer.readonly and "hard link" in viewer.readonly_reason
+    assert _digest(tmp_path / "p.annot") == before
+
+
+def test_a_symlink_to_an_open_project_meets_the_same_lock(tmp_path: Path) -> None:
+    """Round 2: a second program opened s.annot -> p.annot for writing beside the first."""
+    import subprocess
+    import sys
+
+    Project.create(tmp_path / "p.annot").close()
+    (tmp_path / "s.annot").symlink_to(tmp_path / "p.annot")
+    with Project.open(tmp_path / "p.annot"):
+        probe = ("from annotator.project import Project\n"
+                 f"Project.open({str(tmp_path / 's.annot')!r})\n")
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode != 0 and "is open in another running Annotator" in done.stderr, done.stderr
+    assert not (tmp_path / "s.annot.lock").exists()
+
+
+def test_new_refuses_before_making_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Round 2: `new` with a lock file that is a link left a project file without a codebook
+    behind; a leftover -wal with changes was silently discarded."""
+    Project.create(tmp_path / "other.annot").close()
+    (tmp_path / "q.annot.lock").symlink_to(tmp_path / "other.annot")
+    assert main(["new", str(tmp_path / "q.annot")]) == 2
+    assert "is not an Annotator lock file" in capsys.readouterr().err
+    assert not (tmp_path / "q.annot").exists()
+    (tmp_path / "r.annot-wal").write_bytes(b"changes of a project moved away")
+    assert main(["new", str(tmp_path / "r.annot")]) == 2
+    assert "r.annot-wal beside it holds changes" in capsys.readouterr().err
+    assert not (tmp_path / "r.annot").exists()
+    assert (tmp_path / "r.annot-wal").read_bytes() == b"changes of a project moved away"
