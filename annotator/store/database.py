@@ -560,6 +560,8 @@ def refuse_foreign_target(path: Path, what: str = "output") -> None:
 def _refuse_live_target(target: Path) -> None:
     """A backup is never written over a project in use: one open in this process, or one
     whose -wal holds changes not yet in the file (someone opened the backup to recover)."""
+    if target.is_symlink():
+        raise ProjectFileError(target, "is a link, not a backup of ours; the backup was not written over it")
     if open_project_member(target) is not None:
         raise ProjectFileError(target, "is open in this program; the backup was not written over it")
     try:
@@ -609,7 +611,10 @@ def rolling_backup_path(path: Path) -> Path:
 def rolling_backup_due(path: Path, now: float | None = None) -> bool:
     """Whether the rolling backup is missing or older than a day."""
     try:
-        made = os.stat(rolling_backup_path(path)).st_mtime
+        # lstat: a .bak that is a link (to the project itself, say) has a fresh time of its
+        # own target's and would never be due; its own time makes it due, and writing it
+        # then says why it cannot be.
+        made = os.lstat(rolling_backup_path(path)).st_mtime
     except OSError:
         return True
     return (time.time() if now is None else now) - made > BACKUP_MAX_AGE_S

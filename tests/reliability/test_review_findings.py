@@ -164,3 +164,18 @@ def test_new_refuses_before_making_a_file(tmp_path: Path, capsys: pytest.Capture
     assert "r.annot-wal beside it holds changes" in capsys.readouterr().err
     assert not (tmp_path / "r.annot").exists()
     assert (tmp_path / "r.annot-wal").read_bytes() == b"changes of a project moved away"
+
+
+def test_a_backup_that_is_a_link_is_reported_not_silently_never_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Round 2: with study.annot.bak a symlink to the project, the backup was never due (the
+    link's target is always fresh) and nothing said so."""
+    monkeypatch.setenv("ANNOTATOR_BACKUP", "1")
+    Project.create(tmp_path / "study.annot").close()
+    (tmp_path / "study.annot.bak").symlink_to(tmp_path / "study.annot")
+    old = time.time() - 3 * 86400
+    os.utime(tmp_path / "study.annot.bak", (old, old), follow_symlinks=False)
+    with Project.open(tmp_path / "study.annot") as project:
+        assert "is a link" in project.backup_problem
+    assert (tmp_path / "study.annot.bak").is_symlink()
