@@ -38,7 +38,7 @@ from ..formats.jsonl_writer import JSONL_HEADER_KEY
 from ..model import Annotator, Role
 from ..project import Project
 from ..nlp.segmentation import Segmentation
-from ..store.database import check_integrity, open_project_files, project_file_family
+from ..store.database import check_integrity, open_project_files, project_file_family, refuse_foreign_target
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
@@ -59,6 +59,7 @@ class Exporter:
     suffix: str
     writer: str  # "module:function" under annotator.formats, imported when used
     needs_tokens: bool = False
+    folder: bool = False  # writes a folder of files rather than one file
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def load(self) -> Writer:
@@ -77,7 +78,7 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("spacy", "spaCy DocBin: a SpanGroup per layer in doc.spans, document labels in doc.cats",
                  ".spacy", "spacy_docbin:write_docbin", needs_tokens=True),
         Exporter("brat", "brat standoff folder: .txt + .ann per document, annotation.conf, visual.conf",
-                 "", "brat:write_brat"),
+                 "", "brat:write_brat", folder=True),
         Exporter("xmi", "UIMA CAS XMI zip with TypeSystem.xml, for INCEpTION (dkpro-cassis)", ".zip",
                  "xmi:write_xmi"),
         Exporter("qdpx", "REFI-QDA project (MAXQDA, ATLAS.ti, NVivo, QualCoder)", ".qdpx",
@@ -153,10 +154,13 @@ class ExportTargets:
         found = _stat(path)
         return None if found is None else self.inodes.get((found.st_dev, found.st_ino))
 
-    def check(self, path: Path, what: str = "export") -> None:
-        """Raise ProjectFileError if writing `path` would write a project file."""
+    def check(self, path: Path, what: str = "export", folder: bool = False) -> None:
+        """Raise ProjectFileError if writing `path` would write a project file, or (a file
+        output) replace what is no output of ours: another project, a backup, a device."""
         member = self.hit(path)
         if member is None:
+            if not folder:  # a folder output must be an empty folder (SafeOutputFiles.folder)
+                refuse_foreign_target(Path(path), what)
             return
         root = self.members[member]
         if member != root:
@@ -191,7 +195,7 @@ class SafeOutputFiles(OutputFiles):
 
     def folder(self, final: Path) -> Path:
         """A new temporary folder (mode 0777 less the umask) that ends up at `final`."""
-        self.targets.check(final)
+        self.targets.check(final, folder=True)
         if final.exists() and (not final.is_dir() or any(final.iterdir())):
             raise AnnotatorError(f"{final}: exists and is not an empty folder; choose a new folder")
         return self._new(final, lambda name: os.mkdir(name, 0o777), True)
@@ -199,7 +203,7 @@ class SafeOutputFiles(OutputFiles):
     def _new(self, final: Path, make: Callable[[Path], None], is_folder: bool) -> Path:
         """Create a temporary by `make` under a name no file has (O_EXCL, mkdir: never an
         existing file or a symlink to one, so never a project file)."""
-        self._prepare(final)
+        self._prepare(final, is_folder)
         while True:
             token = "".join(secrets.choice(_PART_ALPHABET) for _ in range(8))
             name = final.with_name(f".{final.name}.{os.getpid()}-{token}.part")
@@ -210,9 +214,9 @@ class SafeOutputFiles(OutputFiles):
             self._planned.append((name, final, is_folder))
             return name
 
-    def _prepare(self, final: Path) -> None:
+    def _prepare(self, final: Path, folder: bool = False) -> None:
         """Refuse a project file; remove the temporaries of `final` that killed runs left."""
-        self.targets.check(final)
+        self.targets.check(final, folder=folder)
         pattern = re.compile(re.escape(f".{final.name}.") + r"(\d{1,10})-[a-z0-9]{8}\.part")
         try:
             entries = list(os.scandir(final.parent))
@@ -418,7 +422,7 @@ def export_project(
         raise AnnotatorError(f"{out}: folder {out.parent} does not exist")
     report_path = out.with_name(out.name + ".report.txt")
     targets = ExportTargets(project.path)
-    targets.check(out)
+    targets.check(out, folder=exporter.folder)
     if save_report:
         targets.check(report_path, "export's report")
     # The full check: quick_check misses damage confined to an index, which can drop rows.
