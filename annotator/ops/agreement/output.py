@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import csv
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from ...stats import Figure
 from .report import FIGURE_NAMES, AgreementReport, exact, rounded
@@ -124,11 +129,12 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
     then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
     cell, measure "count").  One file keeps a report together; filter on "table" to split it.
     Values keep every digit (exact()): the CSV is for further computation, not for reading.
-    Never written over a project open in this process or a file kept beside one.
+    Never written over a project open in this process or a file kept beside one; written
+    under a temporary name beside `path` and moved there whole (a failure leaves the earlier file).
     """
     path = Path(path)
     refuse_project_output(path, what="agreement CSV")
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with _replaced_whole(path) as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(scope_rows(report) if scope is None else scope)
@@ -162,3 +168,24 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
                         "value": int(pair.confusion[r, c]), "unit": report.unit_description,
                     })
     return path
+
+
+@contextmanager
+def _replaced_whole(path: Path) -> Iterator[TextIO]:
+    """A text file to write that replaces `path` only once it is closed without error: made
+    new beside it (mode 0666 less the umask, as open() makes), removed on any failure."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+        try:
+            descriptor = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
