@@ -203,6 +203,12 @@ def reading_project(path: Path) -> Iterator[None]:
         raise as_project_error(path, error) from error
 
 
+def _warn_backup(project: Any, command: str) -> None:
+    """Say on stderr, in one line, that the rolling backup could not be written (the command goes on)."""
+    if project.backup_problem:
+        print(f"annotator {command}: warning: {' '.join(project.backup_problem.split())}", file=sys.stderr)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from .formats.base import ReadOptions
     from .ops.importing import ImportStopped, import_paths
@@ -211,6 +217,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator)
     try:
         with Project.open(args.project) as project:
+            _warn_backup(project, "import")
             report = import_paths(project, args.paths, args.format, options, args.add_labels,
                                   progress=_Bar(not args.json))
     except ImportStopped as stopped:  # what was stored stays stored: say so on stdout too
@@ -304,6 +311,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     annotator_map = dict(_pairs(args.map, "--map"))
     label_map = {_label(a, "--map-label"): _label(b, "--map-label") for a, b in _pairs(args.map_label, "--map-label")}
     with reading_project(args.project), Project.open(args.project) as project:
+        _warn_backup(project, "merge")
         report = merge_project(project, args.other, annotator_map or None, label_map or None,
                                add_unknown_labels=not args.no_add_labels, progress=_Bar(not args.json))
     _print(report.as_dict(), args.json, report.summary())

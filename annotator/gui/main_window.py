@@ -156,6 +156,8 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         first = self.documents_panel.model.document_id(0)
         self.show_document(first)
         self._update_actions()
+        if project.backup_problem:  # the project opened; its safety copy was not made: say so once
+            self.statusBar().showMessage(f"Warning: {' '.join(project.backup_problem.split())}", 30000)
         return True
 
     @staticmethod
