@@ -516,6 +516,8 @@ def read_jsonl_header(path: str | Path) -> dict[str, Any] | None:
         record = json.loads(line)
     except ValueError as error:
         raise BadInputError(path, f"is not valid JSON ({error})", line=number) from None
+    except RecursionError:
+        raise BadInputError(path, "is not valid JSON (nested too deeply)", line=number) from None
     header = record.get(JSONL_HEADER_KEY) if isinstance(record, dict) else None
     if not isinstance(header, dict):
         return None
@@ -527,6 +529,8 @@ def read_jsonl_header(path: str | Path) -> dict[str, Any] | None:
                                                for p in people):
         raise BadInputError(path, f'"{JSONL_HEADER_KEY}" annotators must be {{"name", "role"}} records',
                             line=number)
+    if any(not person["name"].strip() for person in people):
+        raise BadInputError(path, f'an annotator in "{JSONL_HEADER_KEY}" has an empty name', line=number)
     return header
 
 
