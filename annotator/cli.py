@@ -26,8 +26,32 @@ COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
 
-def _project_path(value: str) -> Path:
+def _path(value: str) -> Path:
+    """A path argument; an empty one is refused (Path("") would be the current folder)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path; name a file")
     return Path(value)
+
+
+def _project_path(value: str) -> Path:
+    """A project file argument (not empty)."""
+    return _path(value)
+
+
+def _new_project_path(value: str) -> Path:
+    """The project file `new` creates: not empty, not a folder."""
+    path = _path(value)
+    if path.name in ("", ".", "..") or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value}: is a folder; name the project file to create (e.g. study.annot)")
+    return path
+
+
+def _output_path(value: str) -> Path:
+    """An output argument: not empty and not a name that can only be a folder ("/", ".", "..")."""
+    path = _path(value)
+    if path.name in ("", ".", ".."):
+        raise argparse.ArgumentTypeError(f"{value}: is a folder; name a file (or, for brat, a new folder) in it")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,11 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     new = commands.add_parser("new", help="create a project file", description="Create a new project file.")
-    new.add_argument("project", type=_project_path, help="the project file to create (e.g. study.annot)")
+    new.add_argument("project", type=_new_project_path, help="the project file to create (e.g. study.annot)")
     new.add_argument("--codebook", default="news-discourse",
                      help="a bundled codebook name or a codebook .toml file (default: news-discourse)")
     new.add_argument("--lang", default="en", help="language code for tokens and sentences (spaCy's; default en)")
-    new.add_argument("--from", dest="from_jsonl", type=Path, metavar="EXPORT.jsonl",
+    new.add_argument("--from", dest="from_jsonl", type=_path, metavar="EXPORT.jsonl",
                      help="build the project from a native JSONL export: its codebook, annotators, documents "
                      "and annotations (instead of --codebook)")
     new.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -57,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Each file is imported whole or not at all; texts already in the project are skipped.",
     )
     imp.add_argument("project", type=_project_path, help="the project file")
-    imp.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
+    imp.add_argument("paths", nargs="+", type=_path, help="files or folders to import")
     imp.add_argument("--format", default="auto", choices=("auto", *IMPORT_FORMATS),
                      help="input format (default: from each file's extension)")
     imp.add_argument("--text-column", help="CSV/TSV column holding the text (default: text, body, content or article)")
@@ -78,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", default="jsonl", choices=EXPORT_FORMATS,
                      help="jsonl (native, lossless), csv (+ count matrix), spacy (DocBin), brat (folder), "
                      "xmi (zip for INCEpTION), qdpx / qdc (REFI-QDA), conll (BIO); default jsonl")
-    exp.add_argument("--out", required=True, type=Path, help="the file (or, for brat, folder) to write")
+    exp.add_argument("--out", required=True, type=_output_path, help="the file (or, for brat, folder) to write")
     who = exp.add_mutually_exclusive_group()
     who.add_argument("--annotator", help="only this annotator's annotations")
     who.add_argument("--gold", action="store_true", help="only the adjudicated (curator's) annotations")
@@ -122,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     agr.add_argument("--attribute", help="compare this attribute of matched spans instead of labels")
     agr.add_argument("--bootstrap", type=int, default=0, metavar="N",
                      help="bootstrap 95%% confidence interval for alpha with N resamples (seed fixed, reported)")
-    agr.add_argument("--csv", type=Path, help="also write every table to this CSV file")
+    agr.add_argument("--csv", type=_output_path, help="also write every table to this CSV file")
     agr.add_argument("--json", action="store_true", help="print every figure as JSON")
     return parser
 
