@@ -16,7 +16,6 @@ import sys
 import pytest
 from reliability_support import child_env
 
-from annotator.cli import main
 from annotator.ops.exporting import export_project
 from annotator.project import Project
 from tests.conftest import Cli
