@@ -7,10 +7,17 @@ pair of actions, `curator_actions["undo"]` / `["redo"]` (object names "undo_cura
 
 from __future__ import annotations
 
+import re
+
+from ..errors import AnnotatorError
 from ..model import Role
 from ..ops import curation
 from ..project.changes import ChangeSet
+from ..project.history import Operation
 from .file_safety import FileSafetyMixin
+
+_OFFSETS = re.compile(r" \((\d+)–(\d+)\)$")
+QUOTE_CHARS = 20  # the quoted text in Undo / Redo is cut after about this many characters
 
 
 class HistoryMixin(FileSafetyMixin):
@@ -80,8 +87,9 @@ class HistoryMixin(FileSafetyMixin):
                 action.setText(f"Cannot undo past: {barrier}")
                 action.setToolTip(f"Cannot undo past: {barrier}")
             else:
-                action.setText(f"&{verb.capitalize()} {step.description}" if step else f"&{verb.capitalize()}")
-                tip = f"{verb.capitalize()} {step.description}" if step else f"Nothing of yours to {verb}"
+                said = self.step_text(step) if step else ""
+                action.setText(f"&{verb.capitalize()} {said}" if step else f"&{verb.capitalize()}")
+                tip = f"{verb.capitalize()} {said}" if step else f"Nothing of yours to {verb}"
                 action.setToolTip(f"{tip} ({keys})")
             step = None
             if history is not None:
@@ -89,5 +97,33 @@ class HistoryMixin(FileSafetyMixin):
                 step = history.undo_step(curator) if verb == "undo" else history.redo_step(curator)
             action = self.curator_actions[verb]
             action.setEnabled(step is not None)
-            action.setText(f"{verb.capitalize()} curator: {step.description}" if step
+            action.setText(f"{verb.capitalize()} curator: {self.step_text(step)}" if step
                            else f"{verb.capitalize()} the curator's decision")
+
+    def step_text(self, step: Operation) -> str:
+        """A step's description with the span's offsets ("(23–32)") replaced by its text, shortened."""
+        found = _OFFSETS.search(step.description)
+        if found is None or self.project is None:
+            return step.description
+        start, end = int(found.group(1)), int(found.group(2))
+        for change in step.changes:
+            row = change.after or change.before
+            if change.table != "annotations" or not row:
+                continue
+            if (row.get("span_start"), row.get("span_end")) != (start, end) or not row.get("document_id"):
+                continue
+            try:
+                text = self.project.documents.text(row["document_id"])[start:end]
+            except AnnotatorError:
+                return step.description
+            return f"{step.description[: found.start()]} “{quote(text)}”"
+        return step.description
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """Text on one line, cut at a word boundary after about `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.") + "…"

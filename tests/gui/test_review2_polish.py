@@ -1,0 +1,94 @@
+"""Four defects a GUI review found (review 2), checked as a user would notice them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor
+
+from annotator.gui.offsets import OffsetMap
+from tests.gui.conftest import stored
+
+CORRAN_DOC = "2b93e2c5-78a9-5486-b00f-0f82343243bd"
+
+
+def point_of(editor, position: int) -> QPoint:
+    """Viewport point in the middle of the character at a code-point offset."""
+    offsets = OffsetMap(editor.text)
+    cursor = QTextCursor(editor.view.document())
+    cursor.setPosition(offsets.to_qt(position))
+    left = editor.view.cursorRect(cursor)
+    cursor.setPosition(offsets.to_qt(position + 1))
+    right = editor.view.cursorRect(cursor)
+    return QPoint((left.left() + right.left()) // 2, left.center().y())
+
+
+def double_click(qtbot, widget, point: QPoint) -> None:
+    """A user's double-click as Qt delivers it: press, release, press, double-click, release."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=point)
+
+
+def spans_of(path: Path, annotator: str, layer: str) -> list[tuple[str, int, int]]:
+    """(label, start, end) of one annotator's spans in one layer, read from the project file."""
+    return stored(path, "SELECT labels.name, span_start, span_end FROM annotations "
+                        "JOIN annotators ON annotators.id = annotator_id JOIN labels ON labels.id = label_id "
+                        "JOIN layers ON layers.id = annotations.layer_id "
+                        "WHERE annotators.name = ? AND layers.name = ? ORDER BY span_start",
+                  (annotator, layer))
+
+
+# ----- 1: a double-clicked word on a tagged span is tagged in the layer switched to with F2 -----
+
+
+def test_double_clicked_tagged_word_is_tagged_in_the_layer_chosen_with_f2(qtbot, demo_window) -> None:
+    window = demo_window
+    window.documents_panel.select_document(CORRAN_DOC)
+    qtbot.waitUntil(lambda: window.editor.document_id == CORRAN_DOC)
+    window.set_active_layer("Framing")
+    editor = window.editor
+    word = editor.text.index("Lake Corran") + len("Lake ")
+    assert any(s <= word < e for _, s, e in spans_of(window.project.path, "ada", "Framing"))
+    editor.view.setFocus()
+    viewport = editor.view.viewport()
+    handle = window.windowHandle()
+    at = viewport.mapTo(window, point_of(editor, word + 2))
+    qtbot.mouseDClick(handle, Qt.MouseButton.LeftButton, pos=at)
+    assert editor.selection() == (word, word + len("Corran"))
+    qtbot.keyClick(handle, Qt.Key.Key_F2)
+    assert window.active_layer == "Stance"
+    layer = window.project.codebook.get().layer("Stance")
+    label = layer.labels[0]
+    before = spans_of(window.project.path, "ada", "Stance")
+    qtbot.keyClick(handle, label.key)
+    assert "Select some text first" not in window.statusBar().currentMessage()
+    after = spans_of(window.project.path, "ada", "Stance")
+    assert set(after) - set(before) == {(label.name, word, word + len("Corran"))}
+
+
+# ----- 2: Undo names the text it would take away, not its offsets -----
+
+
+def test_undo_tooltip_quotes_the_tagged_text_shortened(qtbot, window) -> None:
+    from tests.conftest import SAMPLE_TEXT
+
+    project = window.project
+    document = next(i for i in project.documents.ids() if project.documents.text(i) == SAMPLE_TEXT)
+    window.documents_panel.select_document(document)
+    qtbot.waitUntil(lambda: window.editor.document_id == document)
+    window.set_active_layer("Framing")
+    label = project.codebook.get().layer("Framing").labels[0]
+    start = SAMPLE_TEXT.index("a tax on workers")
+    window.editor.set_selection(start, SAMPLE_TEXT.index("Ortega") + len("Ortega"))
+    window.editor.view.setFocus()
+    qtbot.keyClick(window.editor.view, label.key)
+    assert len(spans_of(project.path, "ada", "Framing")) == 1
+    undo = window.actions_by_name["undo"]
+    tip = undo.toolTip()
+    assert tip.startswith(f"Undo add {label.name} “a tax on workers")
+    assert "…”" in tip and tip.endswith("(Ctrl+Z)")
+    assert "Ortega" not in tip and "–" not in tip
+    assert "“a tax on workers" in undo.text()
