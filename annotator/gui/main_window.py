@@ -153,12 +153,18 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.show_others_action.setChecked(False)
         self.editor.show_others(False)
         self._show_readonly(readonly_reason(project))
-        first = self.documents_panel.model.document_id(0)
-        self.show_document(first)
+        self.show_document(self._document_to_open(project))
         self._update_actions()
         if project.backup_problem:  # the project opened; its safety copy was not made: say so once
             self.statusBar().showMessage(f"Warning: {' '.join(project.backup_problem.split())}", 30000)
         return True
+
+    def _document_to_open(self, project: Project) -> str | None:
+        """The document last shown in this project, if it still exists; else the first of the list."""
+        last = self.settings.last_document_for(project.path)
+        if last and self.documents_panel.model.row_of(last) is not None:
+            return last
+        return self.documents_panel.model.document_id(0)
 
     @staticmethod
     def _reader_name(project: Project) -> str:
@@ -174,6 +180,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
                     child.close()
             self.editor.set_document(None, self.annotator)
             self.editor.set_project(None)
+            self.labels_panel.show_document(None, self.annotator)  # not the old id in the next project
             self.documents_panel.set_project(None, "")
             self.annotations_panel.load(None, None, "", False)
             self.labels_panel.set_project(None)
@@ -240,6 +247,8 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         if self.project is None:
             return
         self.document_id = document_id
+        if document_id is not None:  # Ctrl+R and Open recent come back to it
+            self.settings.set_last_document_for(self.project.path, document_id)
         with self._guard():
             self.editor.set_document(document_id, self.annotator)
             self.annotations_panel.load(

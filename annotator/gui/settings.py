@@ -73,6 +73,14 @@ class AppSettings:
         """Remember the annotator identity used with this project."""
         self._qt.setValue(f"annotators/{_project_key(project)}", name)
 
+    def last_document_for(self, project: Path) -> str:
+        """The id of the document last shown in this project ('' if none)."""
+        return str(self._qt.value(f"last_document/{_project_key(project)}", ""))
+
+    def set_last_document_for(self, project: Path, document_id: str) -> None:
+        """Remember the document shown in this project, to open at it next time."""
+        self._qt.setValue(f"last_document/{_project_key(project)}", document_id)
+
     def review_scope_for(self, project: Path) -> str:
         """Whom the review compares in this project, as ReviewScope.to_text() wrote it ('' if never chosen)."""
         return str(self._qt.value(f"review_scope/{_project_key(project)}", ""))

@@ -92,3 +92,48 @@ def test_undo_tooltip_quotes_the_tagged_text_shortened(qtbot, window) -> None:
     assert "…”" in tip and tip.endswith("(Ctrl+Z)")
     assert "Ortega" not in tip and "–" not in tip
     assert "“a tax on workers" in undo.text()
+
+
+# ----- 4: Ctrl+R and File → Open recent open at the document the user was on -----
+
+
+def _other_project(tmp_path: Path) -> Path:
+    """A second, empty project with annotator ada."""
+    from annotator.project import Project
+
+    path = tmp_path / "other.annot"
+    with Project.create(path) as other:
+        other.annotators.ensure("ada")
+    return path
+
+
+def test_reopen_and_open_recent_return_to_the_document_the_user_was_on(qtbot, window, tmp_path: Path) -> None:
+    study = window.project.path
+    ids = window.documents_panel.model.ids()
+    assert window.document_id == ids[0]
+    window.actions_by_name["next"].trigger()
+    assert window.document_id == ids[1]
+    second_text = window.editor.text
+
+    assert window.open_project(_other_project(tmp_path), annotator="ada")
+    window.actions_by_name["reopen_last"].trigger()  # Ctrl+R
+    assert window.project is not None and window.project.path == study
+    assert window.document_id == ids[1] and window.editor.text == second_text
+    assert window.documents_panel.current_document() == ids[1]
+
+    window.actions_by_name["previous"].trigger()
+    assert window.document_id == ids[0]
+    window.actions_by_name["reopen_last"].trigger()  # to other.annot
+    window.fill_recent_menu()
+    entry = next(a for a in window.recent_menu.actions() if a.data() and Path(a.data()) == study)
+    entry.trigger()
+    assert window.project.path == study and window.document_id == ids[0]
+
+
+def test_a_remembered_document_that_is_gone_opens_the_first(qtbot, window, settings, tmp_path: Path) -> None:
+    study = window.project.path
+    first = window.documents_panel.model.ids()[0]
+    assert window.open_project(_other_project(tmp_path), annotator="ada")
+    settings.set_last_document_for(study, "no-such-document")
+    window.actions_by_name["reopen_last"].trigger()
+    assert window.project.path == study and window.document_id == first
