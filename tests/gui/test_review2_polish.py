@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QLabel
 
 from annotator.gui.offsets import OffsetMap
 from tests.gui.conftest import stored
@@ -137,3 +143,60 @@ def test_a_remembered_document_that_is_gone_opens_the_first(qtbot, window, setti
     settings.set_last_document_for(study, "no-such-document")
     window.actions_by_name["reopen_last"].trigger()
     assert window.project.path == study and window.document_id == first
+
+
+# ----- 3: the review window on a read-only project says so, as the main window does -----
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    """Set or clear the immutable flag (root ignores plain permissions, not this flag)."""
+    return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def immutable() -> Iterator[Callable[[Path], None]]:
+    """Make files immutable for the test (undone afterwards); skips where chattr cannot."""
+    made: list[Path] = []
+
+    def make(path: Path) -> None:
+        if not sys.platform.startswith("linux") or shutil.which("chattr") is None or not _chattr("+i", path):
+            pytest.skip("needs chattr +i (Linux, root or CAP_LINUX_IMMUTABLE) to make a file unwritable")
+        made.append(path)
+
+    yield make
+    for path in reversed(made):
+        _chattr("-i", path)
+
+
+def test_review_of_a_read_only_project_has_the_banner_and_says_read_only(
+    qtbot, settings, demo_file: Path, immutable
+) -> None:
+    from annotator.gui.main_window import MainWindow
+    from annotator.gui.review import ReviewWindow
+
+    demo_file.with_name(demo_file.name + ".lock").unlink(missing_ok=True)
+    content = demo_file.read_bytes()
+    immutable(demo_file)
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_project(demo_file, annotator="ada")
+    assert window.readonly and window.readonly_banner.isVisible()
+    window.actions_by_name["review"].trigger()
+    review = window.findChild(ReviewWindow, "review_window")
+    assert review is not None and review.isVisible()
+    qtbot.waitExposed(review)
+    assert "(read-only)" in review.windowTitle()
+    banner = review.findChild(QLabel, "review_readonly_banner")
+    assert banner is not None and banner.isVisible()
+    assert banner.text() == window.readonly_banner.text()
+    assert banner.styleSheet() == window.readonly_banner.styleSheet()
+    review.close()
+    window.close()
+    assert demo_file.read_bytes() == content
+
+
+def test_review_of_a_writable_project_has_no_banner(qtbot, review) -> None:
+    assert "read-only" not in review.windowTitle()
+    banner = review.findChild(QLabel, "review_readonly_banner")
+    assert banner is not None and not banner.isVisible()

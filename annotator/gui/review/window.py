@@ -36,6 +36,7 @@ from ...ops.comments import comments_for_document
 from ...ops.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
 from ...project.changes import ChangeSet
+from ..file_safety import READONLY_STYLE, readonly_reason
 from .comments import CommentsBox
 from .curating import CurationMixin
 from .lanes import LaneSpan, LaneView
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 ALL_LAYERS = "All layers"
 CODERS_TEXT = "Compare the annotators who coded each document"
+TITLE = "Compare and adjudicate"
 
 
 class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
@@ -54,7 +56,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.main = window
-        self.setWindowTitle("Compare and adjudicate")
+        self.setWindowTitle(TITLE)
         self.setObjectName("review_window")
         self.document_id: str | None = None
         self.curator = curation.DEFAULT_CURATOR
@@ -204,7 +206,19 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 640, 620])
-        self.setCentralWidget(splitter)
+        # The main window's banner, here too: a read-only project can be reviewed, not decided.
+        self.readonly_banner = QLabel(self)
+        self.readonly_banner.setObjectName("review_readonly_banner")
+        self.readonly_banner.setWordWrap(True)
+        self.readonly_banner.setStyleSheet(READONLY_STYLE)
+        self.readonly_banner.hide()
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.readonly_banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         self.status = self.statusBar()
 
         self.annotator_list.itemChanged.connect(lambda _item: self._annotators_changed())
@@ -270,10 +284,18 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
 
     # ----- choosing what to compare --------------------------------------------------------
 
+    def show_readonly(self) -> None:
+        """The read-only banner and "(read-only)" in the title while the project cannot be written."""
+        reason = readonly_reason(self.main.project)
+        self.readonly_banner.setText(f"<b>Read-only:</b> changes cannot be saved — {escape(reason)}")
+        self.readonly_banner.setVisible(bool(reason))
+        self.setWindowTitle(f"{TITLE} (read-only)" if reason else TITLE)
+
     def load_project(self) -> None:
         """Fill the annotator, layer and document lists from the project."""
         project = self.project
         self._loaded = project
+        self.show_readonly()
         self.curator = self._curator_name()
         self.scope = ReviewScope.from_text(self.main.settings.review_scope_for(Path(project.path)))
         chosen = set(self.scope.chosen or ())  # by coders: ticked per document, when one is shown
@@ -425,6 +447,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         if self.main.project is None:
             return
         project = self.project
+        self.show_readonly()  # the file may have become read-only (or writable) meanwhile
         self._follow_scope()
         layer = self.layer()
         names = self.compared()
