@@ -85,9 +85,11 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self._update_status()
         self.setWindowTitle("Discourse Annotator")
 
-    def open_project(self, path: Path, annotator: str | None = None, quiet: bool = False) -> bool:
-        """Open a project file (read-only, with a banner, if it cannot be written); on failure say
-        why (in the status bar if `quiet`) and keep the previous project or the welcome screen."""
+    def open_project(self, path: Path, annotator: str | None = None, quiet: bool = False,
+                     resume: bool = False) -> bool:
+        """Open a project file (read-only, with a banner, if it cannot be written) — with `resume`, at
+        the document last shown in it; on failure say why (in the status bar if `quiet`) and keep the
+        previous project or the welcome screen."""
         try:
             project = open_project_file(path)
         except DAMAGE_ERRORS as error:  # what the opener did not name itself
@@ -95,7 +97,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         except AnnotatorError as error:
             return self._open_failed(error, quiet)
         try:
-            return self.set_project(project, annotator)
+            return self.set_project(project, annotator, resume)
         except DAMAGE_ERRORS as error:
             if self.project is project:
                 self.close_project(show_welcome=False)
@@ -103,8 +105,9 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
                 self._close_quietly(project)
             return self._open_failed(damaged_error(path, error), quiet)
 
-    def set_project(self, project: Project, annotator: str | None = None) -> bool:
-        """Show an open project (the window owns it from now on); asks who annotates if unknown."""
+    def set_project(self, project: Project, annotator: str | None = None, resume: bool = False) -> bool:
+        """Show an open project (the window owns it from now on) at its first document, or with
+        `resume` at the one last shown in it; asks who annotates if unknown."""
         name = annotator or self.settings.annotator_for(project.path)
         project.codebook.get()  # a damaged file fails here, before the shown project is closed
         chosen = True  # a name the user gave or confirmed, remembered for this file
@@ -153,18 +156,17 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.show_others_action.setChecked(False)
         self.editor.show_others(False)
         self._show_readonly(readonly_reason(project))
-        self.show_document(self._document_to_open(project))
+        first = self.documents_panel.model.document_id(0)
+        self.show_document(self._last_document(project) or first if resume else first)
         self._update_actions()
         if project.backup_problem:  # the project opened; its safety copy was not made: say so once
             self.statusBar().showMessage(f"Warning: {' '.join(project.backup_problem.split())}", 30000)
         return True
 
-    def _document_to_open(self, project: Project) -> str | None:
-        """The document last shown in this project, if it still exists; else the first of the list."""
+    def _last_document(self, project: Project) -> str | None:
+        """The document last shown in this project, if it still exists (None otherwise)."""
         last = self.settings.last_document_for(project.path)
-        if last and self.documents_panel.model.row_of(last) is not None:
-            return last
-        return self.documents_panel.model.document_id(0)
+        return last if last and self.documents_panel.model.row_of(last) is not None else None
 
     @staticmethod
     def _reader_name(project: Project) -> str:

@@ -142,7 +142,7 @@ class MenusMixin(WindowState):
                             "It was removed from the recent projects.")
             self._update_actions()
             return
-        self.open_project(path)
+        self.open_project(path, resume=True)  # at the document the user was on
 
     def forget_missing_projects(self) -> None:
         """Drop every recent project whose file is gone, and say how many."""
@@ -164,7 +164,7 @@ class MenusMixin(WindowState):
         if target is None:
             self.show_message("No other recent project to reopen.")
             return
-        self.open_project(target)
+        self.open_project(target, resume=True)  # at the document the user was on
 
     def _rebuild_layer_actions(self) -> None:
         for action in self.layer_actions:
