@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from ..errors import AnnotatorError, ProjectDamagedError, ProjectFileError
 from ..project import PROJECT_SUFFIX, Project
@@ -23,6 +23,24 @@ from .window_state import WindowState
 # What reading a damaged file can raise past the store (bytes that are not UTF-8, JSON cut short…).
 DAMAGE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DatabaseError, UnicodeDecodeError, json.JSONDecodeError)
 READONLY_STYLE = "background: #FFF4CE; color: #5C4400; padding: 6px 12px; border-bottom: 1px solid #E0C97A;"
+
+
+def banner_above(window: QMainWindow, content: QWidget, name: str) -> QLabel:
+    """Make `content` the window's central widget under a hidden read-only banner (the
+    label returned, named `name`), shown by the window when its project cannot be written."""
+    banner = QLabel(window)
+    banner.setObjectName(name)
+    banner.setWordWrap(True)
+    banner.setStyleSheet(READONLY_STYLE)
+    banner.hide()
+    central = QWidget(window)
+    column = QVBoxLayout(central)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(0)
+    column.addWidget(banner)
+    column.addWidget(content, 1)
+    window.setCentralWidget(central)
+    return banner
 
 
 def open_project_file(path: Path) -> Project:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget
 
 from ..queries.documents import done_count
 from .dialogs.welcome import WelcomeScreen
 from .editor import AnnotationEditor
-from .file_safety import READONLY_STYLE
+from .file_safety import banner_above
 from .panels.annotations import AnnotationsPanel
 from .panels.codebook import CodebookPanel
 from .panels.document_labels import DocumentLabelsPanel
@@ -49,18 +49,7 @@ class WindowLayoutMixin(WindowState):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(self.editor)
-        self.readonly_banner = QLabel(self)
-        self.readonly_banner.setObjectName("readonly_banner")
-        self.readonly_banner.setWordWrap(True)
-        self.readonly_banner.setStyleSheet(READONLY_STYLE)
-        self.readonly_banner.hide()
-        central = QWidget(self)
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.readonly_banner)
-        column.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        self.readonly_banner = banner_above(self, self.pages, "readonly_banner")
 
         self.documents_panel = DocumentsPanel(self, settings=self.settings)
         self.documents_panel.sig_document_selected.connect(self.show_document)

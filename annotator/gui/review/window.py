@@ -36,7 +36,7 @@ from ...ops.comments import comments_for_document
 from ...ops.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
 from ...project.changes import ChangeSet
-from ..file_safety import READONLY_STYLE, readonly_reason
+from ..file_safety import banner_above, readonly_reason
 from .comments import CommentsBox
 from .curating import CurationMixin
 from .lanes import LaneSpan, LaneView
@@ -207,18 +207,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 640, 620])
         # The main window's banner, here too: a read-only project can be reviewed, not decided.
-        self.readonly_banner = QLabel(self)
-        self.readonly_banner.setObjectName("review_readonly_banner")
-        self.readonly_banner.setWordWrap(True)
-        self.readonly_banner.setStyleSheet(READONLY_STYLE)
-        self.readonly_banner.hide()
-        central = QWidget(self)
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.readonly_banner)
-        column.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        self.readonly_banner = banner_above(self, splitter, "review_readonly_banner")
         self.status = self.statusBar()
 
         self.annotator_list.itemChanged.connect(lambda _item: self._annotators_changed())
