@@ -352,7 +352,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
         bootstrap=args.bootstrap,
     )
-    from .store.database import check_integrity, refuse_project_output
+    from .store.database import check_integrity
+    from .store.files import refuse_project_output
 
     if args.csv:
         refuse_project_output(args.csv, (args.project,), "agreement CSV")

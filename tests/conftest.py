@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from annotator.project import Project  # noqa: E402
-from annotator.store.database import open_project_files  # noqa: E402
+from annotator.store.files import open_project_files  # noqa: E402
 
 # Written for these tests: an emoji (astral), a combining accent, a non-breaking space.
 SAMPLE_TEXT = (

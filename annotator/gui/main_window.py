@@ -436,21 +436,14 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.dialog = dialog
         dialog.show()
 
-    def documents_changed(self, description: str = "", documents: Iterable[str] = ()) -> None:
+    def documents_changed(self, description: str, documents: Iterable[str] = ()) -> None:
         """Another connection added documents, labels or annotations (an import, a merge, in a
         worker thread): the undo history cannot go back past it — the Undo menu names it
-        (`description`, else the project's last merge) — and the views reload from the bus."""
+        (`description`) — and the views reload from the bus."""
         if self.project is None:
             return
         self.project.codebook.invalidate()
-        self.project.history.set_barrier(description or self._outside_change(), documents)
-
-    def _outside_change(self) -> str:
-        """How to name a change another connection made: the newest merge logged, else a plain phrase."""
-        assert self.project is not None
-        row = self.project.db.execute(
-            "SELECT target FROM audit_log WHERE action = 'merge project' ORDER BY id DESC LIMIT 1").fetchone()
-        return f"merge of {Path(row[0]).name}" if row else "a change made outside this window"
+        self.project.history.set_barrier(description, documents)
 
     def _imported(self, report: object) -> None:
         from ..ops.importing import ImportReport, import_description

@@ -40,7 +40,7 @@ from ..model import Annotation, Role, Status
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
 from ..span_rules import overlap_clash
-from ..store.database import refuse_project_output
+from ..store.files import refuse_project_output
 
 DEFAULT_CURATOR = "curator"
 ACCEPTING = frozenset({"accept", "accept-agreeing", "edit"})

@@ -38,7 +38,8 @@ from ..formats.jsonl_writer import JSONL_HEADER_KEY
 from ..model import Annotator, Role
 from ..project import Project
 from ..nlp.segmentation import Segmentation
-from ..store.database import check_integrity, open_project_files, project_file_family, refuse_foreign_target
+from ..store.database import check_integrity
+from ..store.files import open_project_files, project_file_family, refuse_foreign_target
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]

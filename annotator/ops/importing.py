@@ -22,7 +22,8 @@ from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..span_rules import overlap_clash
-from ..store.database import as_project_error, open_project_member, project_file_family
+from ..store.database import as_project_error
+from ..store.files import open_project_member, project_file_family
 
 Progress = Callable[[int, int, str], None]
 DEFAULT_ANNOTATOR = "imported"

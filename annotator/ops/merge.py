@@ -73,6 +73,11 @@ class MergeCancelled(AnnotatorError):
     """The merge was cancelled; the project is unchanged."""
 
 
+def merge_description(other_path: str | Path) -> str:
+    """How the Undo menu names a merge it cannot go back past ("merge of colleague.annot")."""
+    return f"merge of {Path(other_path).name}"
+
+
 def merge_project(
     project: Project,
     other_path: str | Path,
@@ -129,7 +134,7 @@ def merge_project(
     if report.documents.added:
         project.documents.index_for_search()
     if report.changed:
-        project.history.set_barrier(f"merge of {Path(other_path).name}", actor="merge")
+        project.history.set_barrier(merge_description(other_path), actor="merge")
     if progress is not None:
         progress(len(_PHASES), len(_PHASES), "")
     report.seconds = time.perf_counter() - started
@@ -138,5 +143,5 @@ def merge_project(
 
 # The names the command line, the GUI and the tests import from here, wherever they live.
 __all__ = ["OTHER", "Conflict", "LabelKey", "MergeCancelled", "MergeRefused", "MergeReport", "Progress", "Tally",
-           "attached_other", "merge_project", "open_other", "read_other", "suggest_annotator_map",
+           "attached_other", "merge_description", "merge_project", "open_other", "read_other", "suggest_annotator_map",
            "unknown_labels"]

@@ -29,9 +29,8 @@ from typing import Any
 from ..errors import ProjectDamagedError, ProjectFileError
 from ..formats.base import MAX_DOCUMENT_CHARS, is_uuid, is_whole_number
 from ..project import Project
-from ..store.database import (
-    SQLITE_HEADER, check_integrity, explain_sqlite_error, open_project_member, project_file_family,
-)
+from ..store.database import check_integrity, explain_sqlite_error
+from ..store.files import SQLITE_HEADER, open_project_member, project_file_family
 from ..store.schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
 
 MAX_ID = 100  # longest id accepted from another file (ours are 36-character UUIDs)

@@ -11,25 +11,8 @@ import sqlite_utils
 
 from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
-from ..store.database import (
-    SQLITE_SIDE_SUFFIXES,
-    ProjectLock,
-    as_project_error,
-    check_integrity,
-    check_project_path,
-    close_database,
-    create_database,
-    existing_side_files,
-    explain_sqlite_error,
-    open_database,
-    register_open,
-    remove_unused_side_files,
-    rolling_backup_due,
-    rolling_backup_path,
-    unregister_open,
-    unwritable_reason,
-    write_backup,
-)
+from ..store.database import SQLITE_SIDE_SUFFIXES, ProjectLock, as_project_error, check_integrity, check_project_path, close_database, create_database, existing_side_files, explain_sqlite_error, open_database, remove_unused_side_files, rolling_backup_due, rolling_backup_path, unwritable_reason, write_backup
+from ..store.files import register_open, unregister_open
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
 from .changes import ChangeBus, ChangeSet

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from ...ops.agreement import AgreementReport, write_csv
 from .charts import ConfusionHeatmap, FigureBars
 from .subset import AgreementScope, quoted
-from ...store.database import refuse_project_output
+from ...store.files import refuse_project_output
 
 IMAGE_WIDTH = 1400
 MARGIN = 24

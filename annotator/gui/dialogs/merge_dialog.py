@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import ProjectFileError
-from ...ops.merge import LabelKey, MergeCancelled, MergeReport, merge_project, read_other, suggest_annotator_map
+from ...ops.merge import LabelKey, MergeCancelled, MergeReport, merge_description, merge_project, read_other, suggest_annotator_map
 from ...ops.merge import unknown_labels as find_unknown_labels
 from ...project import PROJECT_SUFFIX, Project
 from ..workers import TaskRunner, TaskWorker
@@ -376,7 +376,7 @@ def refresh_after_merge(window: MainWindow, report: MergeReport) -> None:
     project = window.project
     if project is None:
         return
-    window.documents_changed()  # the merge wrote with another connection
+    window.documents_changed(merge_description(report.source))  # written with another connection
     added = report.documents.added
     window.show_message(f"Merged {Path(report.source).name}: {added} document(s) and "
                         f"{report.annotations.added} annotation(s) added.")

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from ...stats import Figure
 from .report import FIGURE_NAMES, AgreementReport, exact, rounded
-from ...store.database import refuse_project_output
+from ...store.files import refuse_project_output
 
 CSV_COLUMNS = (
     "table", "document", "title", "label", "annotator_a", "annotator_b", "value_a", "value_b",
