@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -176,3 +177,26 @@ def click_row(qtbot, tree, row: int) -> None:
 
 def row_of_kind(review, kind: str) -> int:
     return next(n for n, d in enumerate(review.found) if d.kind == kind and not d.resolved)
+
+
+def on_modal(kind: type, act: Callable[[Any], None], seen: list[str] | None = None) -> None:
+    """Run `act` on the next modal dialog of type `kind` once it is open (it blocks the test);
+    with `seen`, note its title. Polls for five seconds at most, never into the next test."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + 5
+
+    def attempt() -> None:
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, kind):
+            if time.monotonic() < deadline:
+                QTimer.singleShot(20, attempt)
+            return
+        if seen is not None:
+            seen.append(modal.windowTitle())
+        act(modal)
+
+    QTimer.singleShot(20, attempt)

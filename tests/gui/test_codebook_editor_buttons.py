@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -24,28 +23,10 @@ from PySide6.QtWidgets import (
 from annotator.gui.dialogs.codebook_editor import AttributeDialog, CodebookEditorDialog
 from annotator.gui.panels.codebook import LABEL_ROLE, LAYER_ROLE
 from annotator.project import Project
-from tests.gui.conftest import stored
+from tests.gui.conftest import on_modal, stored
 
 LABELS_SQL = ("SELECT l.name FROM labels l JOIN layers y ON y.id = l.layer_id WHERE y.name = ? "
               "ORDER BY l.position")
-
-
-def on_modal(kind: type, act: Callable[[QWidget], None], seen: list[str] | None = None) -> None:
-    """Run `act` on the next modal dialog of type `kind` once it is open (it blocks the test)."""
-
-    deadline = time.monotonic() + 5  # never left polling into the next test
-
-    def attempt() -> None:
-        modal = QApplication.activeModalWidget()
-        if not isinstance(modal, kind):
-            if time.monotonic() < deadline:
-                QTimer.singleShot(20, attempt)
-            return
-        if seen is not None:
-            seen.append(modal.windowTitle())
-        act(modal)
-
-    QTimer.singleShot(20, attempt)
 
 
 def click(qtbot, button: QPushButton) -> None:
@@ -320,7 +301,6 @@ def test_close_button_closes(qtbot, project: Project) -> None:
     close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
     click(qtbot, close)
     assert not dialog.isVisible() and dialog.result() == QDialog.DialogCode.Rejected
-
 
 
 # ----- the review window's decision buttons: the log says who decided, not only "curator" -----

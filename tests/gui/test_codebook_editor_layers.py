@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from annotator.gui.dialogs.codebook_editor import CodebookEditorDialog
 from annotator.gui.panels.codebook import LAYER_ROLE
 from annotator.project import Project
 from tests.conftest import SAMPLE_TEXT
-from tests.gui.conftest import stored
-
-
-def on_modal(kind: type, act: Callable[[object], None]) -> None:
-    """Run `act` on the next modal dialog of type `kind` once it is open (it blocks the test)."""
-
-    def attempt() -> None:
-        modal = QApplication.activeModalWidget()
-        if not isinstance(modal, kind):
-            QTimer.singleShot(20, attempt)
-            return
-        act(modal)
-
-    QTimer.singleShot(20, attempt)
+from tests.gui.conftest import on_modal, stored
 
 
 def click(button) -> None:

@@ -8,18 +8,17 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QLineEdit, QMessageBox, QWidget
 
 from annotator.gui.main_window import WELCOME_PAGE, WORK_PAGE, MainWindow
 from annotator.project import Project
 from tests.conftest import SAMPLE_TEXT, SECOND_TEXT
-from tests.gui.conftest import stored
+from tests.gui.conftest import on_modal, stored
 
 REPO = Path(__file__).resolve().parents[2]
 EDITING = ("import", "merge_project", "codebook_editor", "mark_done", "reopen", "delete", "undo", "redo")
@@ -27,22 +26,6 @@ COUNT_SQL = "SELECT COUNT(*) FROM annotations"
 
 
 # ----- helpers ------------------------------------------------------------------------------
-
-
-def on_modal(kind: type, act: Callable[[QWidget], None]) -> None:
-    """Run `act` on the next modal dialog of type `kind` once it is open."""
-
-    deadline = time.monotonic() + 5  # never left polling into the next test
-
-    def attempt() -> None:
-        modal = QApplication.activeModalWidget()
-        if not isinstance(modal, kind):
-            if time.monotonic() < deadline:
-                QTimer.singleShot(20, attempt)
-            return
-        act(modal)
-
-    QTimer.singleShot(20, attempt)
 
 
 def make_project(folder: Path, name: str = "study.annot") -> Path:

@@ -331,12 +331,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
 
     def set_annotators(self, names: list[str]) -> None:
         """Compare exactly these annotators (as if the user ticked them)."""
-        self.annotator_list.blockSignals(True)
-        for row in range(self.annotator_list.count()):
-            item = self.annotator_list.item(row)
-            wanted = item.data(Qt.ItemDataRole.UserRole) in names
-            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
-        self.annotator_list.blockSignals(False)
+        self._tick(set(names))
         self._annotators_changed()
 
     def compared_on(self, document_ids: list[str]) -> dict[str, list[str]]:
@@ -353,13 +348,17 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         wanted = set(coders(self.project, self.document_id)) if self.document_id is not None else set()
         if wanted == set(self.compared()):
             return
+        self._tick(wanted)
+        self._update_min_agree()
+
+    def _tick(self, names: set[str]) -> None:
+        """Tick exactly these annotators in the list, without it announcing a hand-made choice."""
         self.annotator_list.blockSignals(True)
         for row in range(self.annotator_list.count()):
             item = self.annotator_list.item(row)
-            ticked = item.data(Qt.ItemDataRole.UserRole) in wanted
-            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            wanted = item.data(Qt.ItemDataRole.UserRole) in names
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
         self.annotator_list.blockSignals(False)
-        self._update_min_agree()
 
     def _remember_scope(self, scope: ReviewScope) -> None:
         self.scope = scope
