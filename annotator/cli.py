@@ -344,7 +344,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     from .ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
-    from .ops.exporting import read_snapshot
     from .project import Project
 
     request = AgreementRequest(
@@ -361,7 +360,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         # The full check: damage confined to an index passes quick_check and drops rows,
         # and figures computed on fewer rows would go into a paper unnoticed.
         check_integrity(project.db, project.path, full=True)
-        with read_snapshot(project):  # one state of the file, whatever another program commits
+        with project.read_snapshot():  # one state of the file, whatever another program commits
             report = compute_agreement(project, request)
     if args.csv:
         try:

@@ -268,26 +268,6 @@ def reading(project: Project) -> Iterator[None]:
         raise ProjectDamagedError(project.path, f"cannot read it for export: {detail}") from error
 
 
-@contextmanager
-def read_snapshot(project: Project) -> Iterator[None]:
-    """Hold one read transaction on the project's connection for the whole block, so that
-    every query sees the file as it was at the block's first read, whatever another process
-    commits meanwhile (a label renamed or deleted between two queries would otherwise look
-    like a row pointing at nothing). Nothing is opened when the connection is already in a
-    transaction; the codebook is read again inside the snapshot."""
-    conn = project.db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        project.codebook.invalidate()  # cached when the project was opened, maybe edited since
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-
-
 @dataclass(slots=True)
 class _Selection:
     """The documents (ids, in corpus order), their annotations and the annotators chosen."""
@@ -446,7 +426,7 @@ def export_project(
     targets.check(out, folder=exporter.folder)
     if save_report:
         targets.check(report_path, "export's report")
-    with read_snapshot(project):
+    with project.read_snapshot():
         return _export(project, exporter, out, report_path, targets, annotator, layer, done_only, progress,
                        gold, options, cancelled, save_report)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,23 @@ import sqlite_utils
 
 from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
-from ..store.database import SQLITE_SIDE_SUFFIXES, ProjectLock, as_project_error, check_integrity, check_project_path, close_database, create_database, existing_side_files, explain_sqlite_error, open_database, remove_unused_side_files, rolling_backup_due, rolling_backup_path, unwritable_reason, write_backup
+from ..store.database import (
+    SQLITE_SIDE_SUFFIXES,
+    ProjectLock,
+    as_project_error,
+    check_integrity,
+    check_project_path,
+    close_database,
+    create_database,
+    existing_side_files,
+    explain_sqlite_error,
+    open_database,
+    remove_unused_side_files,
+    rolling_backup_due,
+    rolling_backup_path,
+    unwritable_reason,
+    write_backup,
+)
 from ..store.files import register_open, unregister_open
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
@@ -215,6 +233,25 @@ class Project:
             exc.args = (f"{exc}; {closing.problem}",)
             if isinstance(exc, AnnotatorError) and hasattr(exc, "problem"):
                 exc.problem = f"{exc.problem}; {closing.problem}"  # type: ignore[attr-defined]
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Hold one read transaction for the whole block, so that every query sees the file
+        as it was at the block's first read, whatever another process commits meanwhile (a
+        label renamed or deleted between two queries of an export would otherwise look like a
+        row pointing at nothing). Nothing is opened when the connection is already in a
+        transaction; the codebook is read again inside the snapshot."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            self.codebook.invalidate()  # cached when the project was opened, maybe edited since
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     # ----- facts --------------------------------------------------------------------
 

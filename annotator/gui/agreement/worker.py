@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from ...errors import AnnotatorError
 from ...ops.agreement import AgreementCancelled, AgreementRequest, compute_agreement
-from ...ops.exporting import read_snapshot
 from ...project import Project
 from .locate import DisagreementIndex
 
@@ -53,7 +52,7 @@ class AgreementWorker(QObject):
             self.sig_failed.emit(str(error))
             return
         try:
-            with read_snapshot(project):  # the report and its index see one state of the file
+            with project.read_snapshot():  # the report and its index see one state of the file
                 report = compute_agreement(project, self.request, self._progress, self._cancel.is_set)
                 index = DisagreementIndex.build(project, self.request, self._cancel.is_set)
             self.sig_progress.emit(100, 100)
