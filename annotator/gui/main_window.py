@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
 
 from ..errors import AnnotatorError
@@ -435,6 +435,21 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.show()
+
+    # ----- the AppContext other windows receive (context.py) --------------------------------
+
+    def action(self, name: str) -> QAction | None:
+        """The action of that name: the menus' (actions.ACTIONS) or the curator's undo pair."""
+        return self.actions_by_name.get(name) or self.curator_actions.get(name.removesuffix("_curator")
+                                                                          if name.endswith("_curator") else "")
+
+    def reading_font(self) -> QFont:
+        """The font the main text is read in."""
+        return self.editor.reading_font()
+
+    def host(self) -> QWidget:
+        """This window: the parent of the windows opened from it."""
+        return self
 
     def documents_changed(self, description: str, documents: Iterable[str] = ()) -> None:
         """Another connection added documents, labels or annotations (an import, a merge, in a

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING
 from .dashboard import AgreementDashboard
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 __all__ = ["AgreementDashboard", "show_agreement"]
 
 
-def show_agreement(window: MainWindow) -> AgreementDashboard | None:
+def show_agreement(window: AppContext) -> AgreementDashboard | None:
     """Open (or raise) the non-modal agreement dashboard for the window's project."""
     if window.project is None:
         window.show_message("Open a project first.")
         return None
-    for dashboard in window.findChildren(AgreementDashboard):
+    for dashboard in window.host().findChildren(AgreementDashboard):
         if dashboard.project_path == Path(window.project.path):
             dashboard.show()
             dashboard.raise_()

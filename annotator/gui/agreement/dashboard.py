@@ -36,7 +36,7 @@ from .tables import DocumentsTab, PairwiseTab
 from .worker import AgreementWorker, start_worker
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 TAB_NAMES = ("Overview", "Per label", "Pairwise", "Per document", "Confusion")
 STALE_TEXT = ("<b>Figures are out of date</b> — the project changed after they were computed. "
@@ -46,8 +46,8 @@ STALE_TEXT = ("<b>Figures are out of date</b> — the project changed after they
 class AgreementDashboard(QDialog):
     """Non-modal window computing agreement on the main window's project, off the GUI thread."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: AppContext) -> None:
+        super().__init__(window.host())
         assert window.project is not None
         self.window_ = window
         self.project_path = Path(window.project.path)
@@ -338,7 +338,7 @@ class AgreementDashboard(QDialog):
         if window.project is None or Path(window.project.path) != self.project_path:
             self.status.setText("The main window shows another project now; reopen this one to see the text.")
             return
-        others = window.actions_by_name.get("show_others")
+        others = window.action("show_others")
         if others is not None and not others.isChecked():
             others.setChecked(True)
         window.show_document(document_id)
@@ -348,8 +348,8 @@ class AgreementDashboard(QDialog):
         else:
             where = "(the whole document is the unit)" if self.report and self.report.unit == "document" else ""
         window.show_message(f"Agreement: showing every annotator's spans {where}".rstrip())
-        window.raise_()
-        window.activateWindow()
+        window.host().raise_()
+        window.host().activateWindow()
 
     # ----- export ------------------------------------------------------------------------
 

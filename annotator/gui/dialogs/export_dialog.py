@@ -28,7 +28,7 @@ from ...project import Project
 from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 ALL, GOLD = "All annotators", "Gold (curator)"
 
@@ -179,14 +179,14 @@ class ExportDialog(QDialog):
         super().reject()
 
 
-def run_export_dialog(window: MainWindow) -> None:
+def run_export_dialog(window: AppContext) -> None:
     """Open the Export dialog for the window's project."""
     if window.project is None:
         window.show_message("Open a project first.")
         return
     from PySide6.QtCore import Qt
 
-    dialog = ExportDialog(window.project, window.annotator, window)
+    dialog = ExportDialog(window.project, window.annotator, window.host())
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.dialog = dialog
     dialog.show()

@@ -35,7 +35,7 @@ from ...project import PROJECT_SUFFIX, Project
 from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 ADD_LABEL = "Add to our codebook"
 MAP_PREFIX = "Map to: "
@@ -371,7 +371,7 @@ class MergeDialog(QDialog):
         super().reject()
 
 
-def refresh_after_merge(window: MainWindow, report: MergeReport) -> None:
+def refresh_after_merge(window: AppContext, report: MergeReport) -> None:
     """Bring the main window up to date with what a merge wrote (documents, codebook, undo)."""
     project = window.project
     if project is None:
@@ -382,7 +382,7 @@ def refresh_after_merge(window: MainWindow, report: MergeReport) -> None:
                         f"{report.annotations.added} annotation(s) added.")
 
 
-def run_merge_dialog(window: MainWindow) -> MergeDialog | None:
+def run_merge_dialog(window: AppContext) -> MergeDialog | None:
     """Open the Merge dialog for the window's project (non-modal); returns it."""
     project = window.project
     if project is None:
@@ -392,7 +392,7 @@ def run_merge_dialog(window: MainWindow) -> MergeDialog | None:
         window.show_error("Cannot merge", f"{project.path}\n\nis open read-only; open it for writing to merge into it.")
         return None
     names = [annotator.name for annotator in project.annotators.list()]
-    dialog = MergeDialog(Path(project.path), names, window)
+    dialog = MergeDialog(Path(project.path), names, window.host())
     dialog.sig_merged.connect(lambda report: refresh_after_merge(window, report))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.dialog = dialog

@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 from .window import ReviewWindow
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 __all__ = ["ReviewWindow", "show_review"]
 
 
-def show_review(window: MainWindow) -> ReviewWindow | None:
+def show_review(window: AppContext) -> ReviewWindow | None:
     """Open (or bring forward) the review window on the main window's project and document."""
     if window.project is None:
         window.show_message("Open a project first.")
         return None
-    review = window.findChild(ReviewWindow, "review_window")
+    review = window.host().findChild(ReviewWindow, "review_window")
     if review is None:
         review = ReviewWindow(window)
     review.load_project()

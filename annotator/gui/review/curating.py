@@ -18,13 +18,13 @@ from .gold_dialog import GoldDialog
 from .lanes import LaneView
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 
 class CurationMixin:
     """Turns the buttons of the review into curation operations and refreshes after each; for ReviewWindow."""
 
-    main: MainWindow
+    main: AppContext
     project: Project
     document_id: str | None
     curator: str

@@ -26,7 +26,7 @@ from .comments import CommentsBox
 from .lanes import LaneView, Marked
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 COUNT_BATCH = 20  # documents whose unresolved count is computed per event-loop turn
 COUNT_DELAY_MS = 150
@@ -49,7 +49,7 @@ def excerpt(text: str, start: int | None, end: int | None) -> str:
 class ListingMixin:
     """Fills and navigates the disagreement list, the source list and the document counts; for ReviewWindow."""
 
-    main: MainWindow
+    main: AppContext
     project: Project
     document_id: str | None
     curator: str

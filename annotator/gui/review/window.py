@@ -43,7 +43,7 @@ from .lanes import LaneSpan, LaneView
 from .listing import ListingMixin
 
 if TYPE_CHECKING:
-    from ..main_window import MainWindow
+    from ..context import AppContext
 
 ALL_LAYERS = "All layers"
 CODERS_TEXT = "Compare the annotators who coded each document"
@@ -53,8 +53,8 @@ TITLE = "Compare and adjudicate"
 class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
     """Documents with their unresolved counts; the text with one lane per annotator; disagreements and decisions."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: AppContext) -> None:
+        super().__init__(window.host())
         self.main = window
         self.setWindowTitle(TITLE)
         self.setObjectName("review_window")
@@ -76,7 +76,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self._build()
         self._connect_history()
         window.events.sig_changed.connect(self._project_changed)
-        window.installEventFilter(self)
+        window.host().installEventFilter(self)
         self.resize(1500, 900)
 
     @property
@@ -119,7 +119,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.document_labels.setWordWrap(True)
         self.document_labels.setTextFormat(Qt.TextFormat.RichText)
         self.text_view = LaneView(self)
-        self.text_view.setFont(self.main.editor.reading_font())
+        self.text_view.setFont(self.main.reading_font())
         middle = QWidget(self)
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(8, 6, 8, 6)
@@ -246,8 +246,9 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
 
     def _history_action(self, verb: str) -> QAction:
         """The main window's action that undoes (redoes) the curator's decisions ("undo_curator")."""
-        found = self.main.findChild(QAction, f"{verb}_curator")
-        return found if found is not None else self.main.actions_by_name[verb]
+        found = self.main.action(f"{verb}_curator") or self.main.action(verb)
+        assert found is not None
+        return found
 
     @staticmethod
     def _mirror(action: QAction, button: QPushButton) -> None:
@@ -501,7 +502,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """The user went to the main window: what is shown here may be stale when they come back."""
-        if watched is self.main and event.type() == QEvent.Type.WindowActivate:
+        if watched is self.main.host() and event.type() == QEvent.Type.WindowActivate:
             self._stale = True
         return False
 
