@@ -8,12 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.cli import COMMANDS, main
+from annotator.cli import main
 from tests.conftest import Cli
-
-pytestmark = pytest.mark.skipif(
-    "agreement" not in COMMANDS, reason="`annotator agreement` is not wired into the CLI yet"
-)
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import AnnotatorError
+from .. import __version__
+from ..errors import AnnotatorError
 
 # Kept literal so that `--help` imports nothing heavy; a test checks it equals ops.exporting.FORMATS.
 EXPORT_FORMATS = ("jsonl", "csv", "spacy", "brat", "xmi", "qdpx", "qdc", "conll")
 IMPORT_FORMATS = ("txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi", "qdpx", "conll", "spacy")
-COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
+# Commands kept in modules of their own (annotator/cli/<module>.py). Each module has
+# `add_parsers(commands)`, adding its subparsers, and `HANDLERS` {command: handler}; a module
+# imports nothing heavy at the top, so that `--help` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ()
+CORE_COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
 
@@ -148,7 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bootstrap 95%% confidence interval for alpha with N resamples (seed fixed, reported)")
     agr.add_argument("--csv", type=_output_path, help="also write every table to this CSV file")
     agr.add_argument("--json", action="store_true", help="print every figure as JSON")
+    for module in _command_modules():
+        module.add_parsers(commands)
     return parser
+
+
+def _command_modules() -> list[Any]:
+    """The modules of the commands not defined in this file (COMMAND_MODULES)."""
+    import importlib
+
+    return [importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES]
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
@@ -188,11 +201,11 @@ def _print(data: Any, as_json: bool, text: str) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .codebooks import load_codebook
-    from .project import Project
+    from ..codebooks import load_codebook
+    from ..project import Project
 
     if args.from_jsonl is not None:
-        from .ops.exporting import import_native_jsonl
+        from ..ops.exporting import import_native_jsonl
 
         with import_native_jsonl(args.project, args.from_jsonl) as project:
             info = project.info()
@@ -222,7 +235,7 @@ def reading_project(path: Path) -> Iterator[None]:
     try:
         yield
     except DAMAGE_ERRORS as error:
-        from .store.database import as_project_error
+        from ..store.database import as_project_error
 
         raise as_project_error(path, error) from error
 
@@ -234,9 +247,9 @@ def _warn_backup(project: Any, command: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .formats.base import ReadOptions
-    from .ops.importing import ImportStopped, import_paths
-    from .project import Project
+    from ..formats.base import ReadOptions
+    from ..ops.importing import ImportStopped, import_paths
+    from ..project import Project
 
     options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator)
     try:
@@ -289,9 +302,9 @@ def format_info(info: dict[str, Any]) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .project import Project
+    from ..project import Project
 
-    from .store.database import check_integrity
+    from ..store.database import check_integrity
 
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
         check_integrity(project.db, project.path)  # a damaged file is named, not summarised
@@ -301,8 +314,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .ops.exporting import export_project
-    from .project import Project
+    from ..ops.exporting import export_project
+    from ..project import Project
 
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
         report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
@@ -329,8 +342,8 @@ def _label(value: str, option: str) -> tuple[str, str]:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .ops.merge import merge_project
-    from .project import Project
+    from ..ops.merge import merge_project
+    from ..project import Project
 
     annotator_map = dict(_pairs(args.map, "--map"))
     label_map = {_label(a, "--map-label"): _label(b, "--map-label") for a, b in _pairs(args.map_label, "--map-label")}
@@ -343,16 +356,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from .ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
-    from .project import Project
+    from ..ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
+    from ..project import Project
 
     request = AgreementRequest(
         layer=args.layer, unit=args.unit, measures=args.measure, annotators=args.annotators or (),
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
         bootstrap=args.bootstrap,
     )
-    from .store.database import check_integrity
-    from .store.files import refuse_project_output
+    from ..store.database import check_integrity
+    from ..store.files import refuse_project_output
 
     if args.csv:
         refuse_project_output(args.csv, (args.project,), "agreement CSV")
@@ -373,6 +386,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 HANDLERS = {"new": cmd_new, "import": cmd_import, "info": cmd_info, "export": cmd_export, "merge": cmd_merge,
             "agreement": cmd_agreement}
+for _module in _command_modules():
+    HANDLERS.update(_module.HANDLERS)
+COMMANDS = tuple(HANDLERS)
 
 
 def run_gui(argv: Sequence[str]) -> int:
@@ -381,7 +397,7 @@ def run_gui(argv: Sequence[str]) -> int:
     if args.help:
         build_parser().print_help()
         return 0
-    from .gui.app import run
+    from ..gui.app import run
 
     return run(project=args.project, demo=args.demo, annotator=args.annotator)
 
@@ -394,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("annotator: --segment-worker is for the app's own use (it talks to an import over a pipe)",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
-        from .nlp.segmenter import serve_worker
+        from ..nlp.segmenter import serve_worker
 
         serve_worker()
         return 0
@@ -414,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"annotator {args.command}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except DAMAGE_ERRORS as error:  # the backstop: a damaged project is one line, never a traceback
-        from .store.database import as_project_error
+        from ..store.database import as_project_error
 
         print(f"annotator {args.command}: {as_project_error(args.project, error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
