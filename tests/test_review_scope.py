@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from annotator.model import Role, Status
 from annotator.ops import curation
-from annotator.ops.review_scope import ReviewScope, coders, coders_by_document
+from annotator.queries.review_scope import ReviewScope, coders, coders_by_document
 from annotator.project import Project
 from tests.conftest import SAMPLE_TEXT
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Role, Status
-from ..ops.curation import unresolved_count
-from ..ops.review_scope import coders_by_document
+from .disagreements import unresolved_count
+from .review_scope import coders_by_document
 from ..project import Project
 
 # Sortable columns of the documents table and the SQL that orders by each.

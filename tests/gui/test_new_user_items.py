@@ -256,7 +256,7 @@ def test_a_single_click_still_applies_by_default_and_hovering_shows_guidelines(q
 
 def test_the_review_scope_is_remembered_per_project_file(tmp_path: Path) -> None:
     from annotator.gui.settings import AppSettings
-    from annotator.ops.review_scope import ReviewScope
+    from annotator.queries.review_scope import ReviewScope
 
     first, second = tmp_path / "one.annot", tmp_path / "two" / "two.annot"
     settings = AppSettings(tmp_path / "settings.ini")

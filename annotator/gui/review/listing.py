@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ...errors import AnnotatorError
 from ...model import Annotation
 from ...ops import curation
-from ...ops.review_scope import ReviewScope
+from ...queries.review_scope import ReviewScope
 from ...project import Project
 from ...queries.review import NO_DECISION, latest_decisions
 from .comments import CommentsBox

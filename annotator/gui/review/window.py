@@ -33,7 +33,7 @@ from ...errors import AnnotatorError
 from ...model import Annotation, Role
 from ...ops import curation
 from ...ops.comments import comments_for_document
-from ...ops.review_scope import ReviewScope, coders, coders_by_document
+from ...queries.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
 from ...project.changes import ChangeSet
 from ..file_safety import banner_above, readonly_reason
