@@ -38,6 +38,7 @@ class ExportAnnotation(NamedTuple):
     end: int | None
     attributes: dict[str, Any]
     note: str
+    created: str = ""  # ISO 8601 (UTC), when the annotation was made; "" if not known
 
     @property
     def is_span(self) -> bool:
@@ -76,11 +77,20 @@ class ExportContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     project_name: str = "corpus"
     tally: Counter[str] = field(default_factory=Counter)
+    # document id -> annotator name -> "done" / "in_progress" / "not_started", for formats
+    # that carry document status (every selected annotator of every selected document).
+    statuses: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    remarks: list[str] = field(default_factory=list)
 
     def not_carried(self, what: str, count: int = 1) -> None:
         """Record `count` items the format could not carry, described by `what`."""
         if count:
             self.tally[what] += count
+
+    def remark(self, line: str) -> None:
+        """Record how the format carried something (a renaming, a stand-in), for the report."""
+        if line not in self.remarks:
+            self.remarks.append(line)
 
     def notes(self) -> list[str]:
         """The tally as sentences for the export report."""

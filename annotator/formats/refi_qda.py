@@ -1,33 +1,44 @@
 """REFI-QDA (QDA-XML 1.0, the REFI-QDA standard 1.5): `.qdpx` projects and `.qdc` codebooks,
 read by MAXQDA, ATLAS.ti, NVivo and QualCoder.
 
-Mapping: each layer is a non-codable top-level Code with its labels as codable child Codes
-(label parents nest further; colours kept); annotators are Users; each document is a
-TextSource whose text is `sources/<guid>.txt` in the archive; each span is a
+Mapping: each layer is a non-codable top-level Code (a category) with its labels as
+codable child Codes (label parents nest further; colours kept); annotators are Users; each
+document is a TextSource whose text is `sources/<guid>.txt` in the archive; each span is a
 PlainTextSelection (its guid derived from the annotation id) with one Coding (whose guid is
-the annotation id) and the note as its Description; document-level labels are Codings of
-the TextSource itself; title is the source name and the other metadata are text Variables.
+the annotation id), the note as its Description and the annotation's creation time; title
+is the source name and the other metadata are text Variables.
+
+Document-level labels are PlainTextSelections covering the whole text: QualCoder, and by
+the standard's examples other readers, read only the Codings of selections, so a Coding
+of the TextSource itself would be lost. Such a selection's guid is derived from the
+annotation id in its own way, so that this reader gives back a document label.
+
+Code names are unique across the whole codebook (QualCoder's code table requires it): a
+label whose name another layer's label also has is named "Layer: Label" (and the report
+lists them); this reader takes the layer's name off again (the code's guid says it did).
 
 Positions: the standard counts "characters" from 0 and QualCoder, the reference
 implementation in Python, stores Python string indices, so positions here are code points
 (an emoji counts one).
 
-Not carried: attribute values (QDA-XML has no coding attributes) and notes on document
-labels (a source-level Coding has no description).
+Not carried: attribute values (QDA-XML has no coding attributes).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from annotator.errors import BadInputError
 from annotator.formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
-from annotator.formats.interchange import PROGRAM, ExportContext, ExportDocument, OutputFiles
+from annotator.formats.interchange import PROGRAM, ExportAnnotation, ExportContext, ExportDocument, OutputFiles
 from annotator.formats.safe_archive import SafeZip, parse_xml
 from annotator.formats.text_io import assign_metadata, check_length, decode_bytes, normalise_with_offsets
 from annotator.model import Codebook, Layer
@@ -43,8 +54,51 @@ def guid(*parts: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, "\x00".join(parts)))
 
 
+def selection_guid(annotation_id: str, whole_document: bool = False) -> str:
+    """The guid of the PlainTextSelection of an annotation (a span, or a document label
+    written as a selection of the whole text)."""
+    return str(uuid.uuid5(_NAMESPACE, ("document label\x00" if whole_document else "") + annotation_id))
+
+
+def code_names(layers: tuple[Layer, ...]) -> dict[tuple[str, str], str]:
+    """The code name of each (layer, label): the label's name, or "Layer: Label" where
+    labels of two layers share a name (compared ignoring case, as some readers do)."""
+    pairs = [(layer.name, label.name) for layer in layers for label in layer.labels]
+    count = Counter(label.casefold() for _, label in pairs)
+    names: dict[tuple[str, str], str] = {}
+    used: set[str] = set()
+    for layer, label in pairs:  # plain names first, so that a qualified one never takes one
+        if count[label.casefold()] == 1:
+            names[(layer, label)] = label
+            used.add(label.casefold())
+    for layer, label in pairs:
+        if (layer, label) in names:
+            continue
+        base = candidate = f"{layer}: {label}"
+        number = 2
+        while candidate.casefold() in used:
+            candidate, number = f"{base} ({number})", number + 1
+        names[(layer, label)] = candidate
+        used.add(candidate.casefold())
+    return names
+
+
+def _stamp(annotation: ExportAnnotation, fallback: str) -> str:
+    """The annotation's creation time as xs:dateTime in UTC ("…Z"), which QualCoder needs on
+    every selection; `fallback` if it has none."""
+    try:
+        made = datetime.fromisoformat(annotation.created)
+    except (TypeError, ValueError):
+        return fallback
+    if made.tzinfo is None:
+        made = made.replace(tzinfo=timezone.utc)
+    return made.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _codes(parent: ET.Element, layers: tuple[Layer, ...], tag: str) -> None:
-    """Layers as non-codable codes, their labels as codable children (nested by parent)."""
+    """Layers as non-codable codes, their labels as codable children (nested by parent),
+    named uniquely (code_names)."""
+    names = code_names(layers)
     codes = ET.SubElement(parent, tag("Codes"))
     for layer in layers:
         top = ET.SubElement(codes, tag("Code"), guid=guid("layer", layer.name), name=layer.name, isCodable="false")
@@ -59,7 +113,8 @@ def _codes(parent: ET.Element, layers: tuple[Layer, ...], tag: str) -> None:
                     waiting.append(label)
                     continue
                 code = ET.SubElement(made[label.parent], tag("Code"), guid=guid("label", layer.name, label.name),
-                                     name=label.name, isCodable="true", color=label.colour.upper())
+                                     name=names[(layer.name, label.name)], isCodable="true",
+                                     color=label.colour.upper())
                 if label.description:
                     ET.SubElement(code, tag("Description")).text = label.description
                 made[label.name] = code
@@ -90,9 +145,36 @@ def write_qdc(documents: Iterator[ExportDocument], context: ExportContext, out: 
     """Write the codebook alone as a .qdc file (the documents are not read)."""
     with files.file(out).open("wb") as handle:
         _write_tree(codebook_element(context.codebook, context.layers), handle)
+    _report_renamed(context)
     context.not_carried("label guidelines other than the description (include, exclude, examples, keys)",
                         sum(1 for layer in context.layers for label in layer.labels
                             if label.include or label.exclude or label.examples or label.key))
+
+
+def _report_renamed(context: ExportContext) -> None:
+    """Name, in the report, the codes qualified with their layer."""
+    renamed = [name for (_, label), name in code_names(context.layers).items() if name != label]
+    if renamed:
+        context.remark("codes renamed so that every code name is unique (readers such as QualCoder require it): "
+                       + "; ".join(renamed))
+
+
+def _selection(source: ET.Element, tag: Any, item: ExportDocument, annotation: ExportAnnotation,
+               now: str) -> None:
+    """The PlainTextSelection of a span, or of the whole text for a document label, with
+    the note as its Description and one Coding of the label's code."""
+    whole = not annotation.is_span
+    start, end = (0, len(item.text)) if whole else (annotation.start, annotation.end)
+    user = guid("user", annotation.annotator)
+    name = f"{annotation.layer}: {annotation.label}" if whole else item.text[start:end][:60]
+    stamp = _stamp(annotation, now)
+    selection = ET.SubElement(
+        source, tag("PlainTextSelection"), guid=selection_guid(annotation.id, whole), name=name,
+        startPosition=str(start), endPosition=str(end), creatingUser=user, creationDateTime=stamp)
+    if annotation.note:
+        ET.SubElement(selection, tag("Description")).text = annotation.note
+    coding = ET.SubElement(selection, tag("Coding"), guid=annotation.id, creatingUser=user, creationDateTime=stamp)
+    ET.SubElement(coding, tag("CodeRef"), targetGUID=guid("label", annotation.layer, annotation.label))
 
 
 def write_qdpx(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
@@ -109,26 +191,19 @@ def write_qdpx(documents: Iterator[ExportDocument], context: ExportContext, out:
     for name in META_VARIABLES:
         ET.SubElement(variables, tag("Variable"), guid=guid("variable", name), name=name, typeOfVariable="Text")
     sources = ET.SubElement(root, tag("Sources"))
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _report_renamed(context)
     with zipfile.ZipFile(files.file(out), "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in documents:
             document = item.document
             source = ET.SubElement(sources, tag("TextSource"), guid=document.id, name=document.title,
                                    plainTextPath=f"internal://{document.id}.txt")
             archive.writestr(f"sources/{document.id}.txt", item.text.encode("utf-8"))
-            for span in item.spans:
-                selection = ET.SubElement(
-                    source, tag("PlainTextSelection"), guid=str(uuid.uuid5(_NAMESPACE, span.id)),
-                    name=item.text[span.start : span.end][:60], startPosition=str(span.start),
-                    endPosition=str(span.end), creatingUser=guid("user", span.annotator))
-                if span.note:
-                    ET.SubElement(selection, tag("Description")).text = span.note
-                coding = ET.SubElement(selection, tag("Coding"), guid=span.id,
-                                       creatingUser=guid("user", span.annotator))
-                ET.SubElement(coding, tag("CodeRef"), targetGUID=guid("label", span.layer, span.label))
-            for label in item.labels:
-                coding = ET.SubElement(source, tag("Coding"), guid=label.id, creatingUser=guid("user", label.annotator))
-                ET.SubElement(coding, tag("CodeRef"), targetGUID=guid("label", label.layer, label.label))
-                context.not_carried("notes on document labels", 1 if label.note else 0)
+            for annotation in item.spans + item.labels:
+                _selection(source, tag, item, annotation, now)
+            if item.labels:
+                context.remark("document labels: each is the coding of a selection covering the whole text "
+                               "(readers that code text selections, QualCoder among them, read only those)")
             for name in META_VARIABLES:
                 if getattr(document, name):
                     value = ET.SubElement(source, tag("VariableValue"))
@@ -193,9 +268,23 @@ def _collect_codes(code: ET.Element, layer: str | None, found: dict[str | None, 
         for child in _children(code, "Code"):
             _collect_codes(child, name, found)
         return
-    found[_clean_guid(code.get("guid"))] = (layer, name)
+    ident = _clean_guid(code.get("guid"))
+    found[ident] = (layer, _unqualified(layer, name, ident))
     for child in _children(code, "Code"):
         _collect_codes(child, layer, found)
+
+
+def _unqualified(layer: str | None, name: str, ident: str | None) -> str:
+    """A code name this program qualified with its layer ("Layer: Label", code_names) given
+    back as the label's name; the guid, derived from layer and label, tells it apart from a
+    label that is named so."""
+    if layer is None or not name.startswith(f"{layer}: "):
+        return name
+    bare = name[len(layer) + 2 :]
+    for label in (bare, re.sub(r" \(\d+\)$", "", bare)):
+        if guid("label", layer, label) == ident:
+            return label
+    return name
 
 
 def _read_source(archive: SafeZip, source: ET.Element, origin: str, users: dict, codes: dict, variables: dict,
@@ -214,6 +303,7 @@ def _read_source(archive: SafeZip, source: ET.Element, origin: str, users: dict,
     else:
         raise BadInputError(where, f"its text is outside the archive ({text_path or 'no path'})")
     spans: list[ImportedSpan] = []
+    labels: list[ImportedLabel] = []
     for selection in _children(source, "PlainTextSelection"):
         try:
             start, end = int(selection.get("startPosition", "")), int(selection.get("endPosition", ""))
@@ -225,10 +315,13 @@ def _read_source(archive: SafeZip, source: ET.Element, origin: str, users: dict,
         for coding in _children(selection, "Coding"):
             layer, label = _code_of(coding, codes, where)
             who = users.get(_clean_guid(coding.get("creatingUser") or selection.get("creatingUser")))
+            ident = _clean_guid(coding.get("guid"))
+            if ident and _clean_guid(selection.get("guid")) == selection_guid(ident, whole_document=True):
+                labels.append(ImportedLabel(label, layer, who or options.default_annotator, {}, note, ident))
+                continue
             spans.append(ImportedSpan(start, end, label, layer, who or options.default_annotator, {}, note,
                                       _clean_guid(coding.get("guid"))))
-    labels = []
-    for coding in _children(source, "Coding"):
+    for coding in _children(source, "Coding"):  # a Coding of the source itself (earlier exports)
         layer, label = _code_of(coding, codes, where)
         who = users.get(_clean_guid(coding.get("creatingUser")))
         labels.append(ImportedLabel(label, layer, who or options.default_annotator, id=_clean_guid(coding.get("guid"))))
