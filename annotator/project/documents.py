@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -14,6 +14,7 @@ import sqlite_utils
 from ..errors import AnnotatorError, ProjectDamagedError
 from ..model import Document
 from ..nlp.segmentation import Segmentation
+from .history import KEYS, RowChange
 
 _COLUMNS = (
     "id, sha256, title, source, author, date, url, language, meta, length, n_tokens, "
@@ -22,6 +23,10 @@ _COLUMNS = (
 _NAMES = _COLUMNS.split(", ")
 _TEXT_FIELDS = (0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14)  # columns that must be str
 _INT_FIELDS = (9, 10, 11, 15)
+# What a user may change after import (the text, its language and segmentation never change).
+EDITABLE_FIELDS = ("title", "source", "author", "date", "url")
+# A metadata edit writes the whole `documents` row through the undo history (ops/metadata.py).
+KEYS.setdefault("documents", ("id",))
 
 # One query per chunk of documents finds what a program other than ours may have left in
 # their rows (DB Browser stores an edited text as a BLOB; a script writes a span past the
@@ -197,6 +202,36 @@ class DocumentStore:
         if len(self._content) > self._cache_size:
             self._content.popitem(last=False)
         return loaded
+
+    def stored_row(self, document_id: str) -> dict[str, Any]:
+        """A document's `documents` row as stored, every column (an operation's before/after)."""
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE id = ?", [document_id]).fetchone()
+        if row is None:
+            raise AnnotatorError(f"no document with id {document_id}")
+        self._document(row)  # a row our program cannot have written is named, not edited
+        return dict(zip(_NAMES, row))
+
+    def metadata_change(self, document_id: str, fields: Mapping[str, str],
+                        meta: Mapping[str, Any] | None = None) -> RowChange | None:
+        """The row change that sets `fields` (of EDITABLE_FIELDS) and the `meta` keys given
+        (None removes a key) on one document; None when it would change nothing."""
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise AnnotatorError(f"{', '.join(sorted(unknown))}: not a document field that can be edited "
+                                 f"({', '.join(EDITABLE_FIELDS)})")
+        before = self.stored_row(document_id)
+        after = {**before, **fields}
+        if meta:
+            stored = json.loads(before["meta"])
+            merged = dict(stored)
+            for key, value in meta.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            if merged != stored:
+                after["meta"] = json.dumps(merged, ensure_ascii=False)
+        return None if after == before else RowChange("documents", (document_id,), before, after)
 
     def next_position(self) -> int:
         """Position the next imported document gets."""
