@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..project import Project
+from .folding import fold as _fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +40,6 @@ def corpus_hits(project: Project, query: str) -> list[SearchHit]:
         where = snippet(text, *hit) if hit != (0, 0) else "(in the title)"
         hits.append(SearchHit(ident, document.title, hit[0], hit[1], where))
     return hits
-
-
-def _fold(text: str) -> tuple[str, list[int]]:
-    """The text in lower case without accents, and for each folded character its source offset."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        for part in unicodedata.normalize("NFD", char):
-            if unicodedata.combining(part):
-                continue
-            for lower in part.casefold():
-                folded.append(lower)
-                origin.append(index)
-    return "".join(folded), origin
 
 
 def find_hit(text: str, query: str) -> tuple[int, int] | None:
