@@ -9,6 +9,11 @@ Written (CoNLL-U Plus conventions for the comment lines):
     # text = <the document text as a JSON string>
     Mayor<TAB>0<TAB>5<TAB>O<TAB>B-Against
 
+Tags carry no white space: whitespace-only readers (and the `conllu` package) would split a
+label such as "Legality, law and order". White space (and "|", "=") in a label becomes "_"
+(numbered where two labels would then meet); a `# labels = {…}` line maps each such tag
+name back to its label, and the import reverses it; the report lists them.
+
 START/END are code-point offsets; the `# text` line keeps the exact text (white space and
 line breaks) so an import gives back the same document. Tokens are the project's tokens,
 cut where a span edge falls inside one. BIO cannot carry two overlapping spans in one
@@ -26,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -43,8 +48,46 @@ _TAG = re.compile(r"^([BIES])-(.+)$")
 # ----- writing ----------------------------------------------------------------------------------
 
 
-def _tags(tokens: list[tuple[int, int]], spans: list[Any], context: ExportContext) -> list[str]:
-    """One column of BIO tags for non-overlapping spans (others reported)."""
+_UNSAFE = re.compile(r"[\s|=]")
+
+
+def tag_names(names: Iterable[str]) -> dict[str, str]:
+    """Each name as it may stand in a tag or a CoNLL-U MISC entry: white space, "|" and "="
+    become "_"; a name that would then equal another is numbered ("_2")."""
+    names = list(dict.fromkeys(names))
+    result = {name: name for name in names if not _UNSAFE.search(name)}
+    used = set(result.values())
+    for name in names:
+        if name in result:
+            continue
+        base = candidate = _UNSAFE.sub("_", name)
+        number = 2
+        while candidate in used:
+            candidate, number = f"{base}_{number}", number + 1
+        result[name] = candidate
+        used.add(candidate)
+    return result
+
+
+def renamed_line(names: dict[str, str]) -> str:
+    """The `# labels = {tag name: label}` comment for the names tag_names changed ("" if none)."""
+    changed = {safe: name for name, safe in names.items() if safe != name}
+    return f"# labels = {json.dumps(changed, ensure_ascii=False)}\n" if changed else ""
+
+
+def report_renamed(names: dict[str, str], context: ExportContext, imported_back: bool = True) -> None:
+    """Say in the report which names were written changed, and how they come back."""
+    changed = [f"{name!r} as {safe!r}" for name, safe in names.items() if safe != name]
+    if changed:
+        back = "; this program's import does so" if imported_back else ""
+        context.remark("white space (and | =) in names replaced by _ so that white-space readers keep each tag "
+                       f"whole (the file's '# labels' line maps them back{back}): " + "; ".join(changed))
+
+
+def bio_tags(tokens: list[tuple[int, int]], spans: list[Any], context: ExportContext,
+          names: dict[str, str] | None = None) -> list[str]:
+    """One column of BIO tags for non-overlapping spans (others reported), each label
+    written as `names` says."""
     tags = ["O"] * len(tokens)
     starts = [start for start, _ in tokens]
     ends = [end for _, end in tokens]
@@ -60,9 +103,10 @@ def _tags(tokens: list[tuple[int, int]], spans: list[Any], context: ExportContex
             continue
         if (starts[first], ends[last]) != (span.start, span.end):
             context.not_carried("spans with an edge in white space (moved to the token)", 1)
-        tags[first] = f"B-{span.label}"
+        label = span.label if names is None else names.get(span.label, span.label)
+        tags[first] = f"B-{label}"
         for index in range(first + 1, last + 1):
-            tags[index] = f"I-{span.label}"
+            tags[index] = f"I-{label}"
         taken_until = last
     return tags
 
@@ -71,9 +115,11 @@ def write_conll(documents: Iterator[ExportDocument], context: ExportContext, out
     """Write every document to one CoNLL file."""
     columns = [(layer.name, person.name) for layer in context.layers if layer.kind == "span"
                for person in context.annotators]
+    labels = tag_names(label.name for layer in context.layers if layer.kind == "span" for label in layer.labels)
     with files.file(out).open("w", encoding="utf-8", newline="\n") as handle:
         names = " ".join(f"{quote(layer, safe='')}[{quote(who, safe='')}]" for layer, who in columns)
         handle.write(f"# global.columns = TOKEN START END {names}\n")
+        handle.write(renamed_line(labels))
         for item in documents:
             text = item.text
             spans = item.spans
@@ -83,7 +129,7 @@ def write_conll(documents: Iterator[ExportDocument], context: ExportContext, out
             grouped: dict[tuple[str, str], list[Any]] = {}
             for span in spans:
                 grouped.setdefault((span.layer, span.annotator), []).append(span)
-            tag_columns = [_tags(tokens, grouped.get(column, []), context) for column in columns]
+            tag_columns = [bio_tags(tokens, grouped.get(column, []), context, labels) for column in columns]
             handle.write(f"\n# newdoc id = {item.document.id}\n# title = {' '.join(item.document.title.split())}\n")
             handle.write(f"# text = {json.dumps(text, ensure_ascii=False)}\n")
             sentence_ends = list(item.segmentation.sentence_ends)
@@ -98,6 +144,7 @@ def write_conll(documents: Iterator[ExportDocument], context: ExportContext, out
             context.not_carried("document-level labels", len(item.labels))
             context.not_carried("attribute values, notes and annotation ids of spans",
                                 sum(1 for span in spans if span.attributes or span.note))
+    report_renamed(labels, context)
 
 
 # ----- reading ----------------------------------------------------------------------------------
@@ -120,6 +167,7 @@ def read_conll(path: Path, options: ReadOptions | None = None) -> list[ImportedD
     options = options or ReadOptions()
     content = decode_bytes(read_file_bytes(path), path)
     columns: list[tuple[str | None, str | None]] | None = None
+    renamed: dict[str, str] = {}
     documents: list[_Document] = []
     current: _Document | None = None
     for number, line in iter_lines(content):
@@ -128,6 +176,8 @@ def read_conll(path: Path, options: ReadOptions | None = None) -> list[ImportedD
             key, value = key.strip(), value.strip()
             if key == "global.columns":
                 columns = _columns(value.split()[3:])
+            elif key == "labels" and current is None:
+                renamed = _renamed(value, path, number)
             elif key == "newdoc id":
                 current = _Document(number)
                 documents.append(current)
@@ -154,7 +204,18 @@ def read_conll(path: Path, options: ReadOptions | None = None) -> list[ImportedD
         current.rows.append(_row(parts, columns, path, number))
     if not documents or not any(document.rows for document in documents):
         raise BadInputError(path, "has no tokens")
-    return [_document(path, document, columns, options) for document in documents if document.rows]
+    return [_document(path, document, columns, options, renamed) for document in documents if document.rows]
+
+
+def _renamed(value: str, path: Path, number: int) -> dict[str, str]:
+    """The `# labels` line: tag name → label."""
+    try:
+        found = json.loads(value)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        raise BadInputError(path, "the # labels line is not a JSON object of tag name: label", line=number)
+    return found
 
 
 def _columns(names: list[str]) -> list[tuple[str | None, str | None]]:
@@ -179,7 +240,8 @@ def _row(parts: list[str], columns: Any, path: Path, number: int) -> tuple[int, 
     return number, parts[0], None, None, [parts[-1]]
 
 
-def _document(path: Path, document: _Document, columns: Any, options: ReadOptions) -> ImportedDocument:
+def _document(path: Path, document: _Document, columns: Any, options: ReadOptions,
+              renamed: dict[str, str]) -> ImportedDocument:
     if document.text is not None:
         text = document.text
         offsets = []
@@ -206,6 +268,8 @@ def _document(path: Path, document: _Document, columns: Any, options: ReadOption
     spans: list[ImportedSpan] = []
     for column, (layer, annotator) in enumerate(names):
         spans += _spans(path, document, offsets, column, layer, annotator or options.default_annotator)
+    for span in spans:
+        span.label = renamed.get(span.label, span.label)
     return ImportedDocument(text=text, origin=f"{path}, line {document.line}", id=document.id,
                             title=document.title or first_line_title(text), spans=spans)
 
