@@ -19,7 +19,7 @@ from .history import ChangeSet, History, Operation, RowChange, now
 
 _COLUMNS = (
     "id, document_id, annotator_id, layer_id, label_id, span_start, span_end, attributes, "
-    "note, created_at, updated_at"
+    "note, created_at, updated_at, origin"
 )
 _NAMES = _COLUMNS.split(", ")
 
@@ -99,7 +99,7 @@ class AnnotationStore:
         return Annotation(
             id=row[0], document_id=row[1], annotator=self._annotators.name(row[2]), layer=layer,
             label=label, start=start, end=end, attributes=attributes, note=row[8],
-            created_at=row[9], updated_at=row[10],
+            created_at=row[9], updated_at=row[10], origin=row[11],
         )
 
     def _select(self, where: str, params: list[Any], document_id: str | None = None) -> list[Annotation]:
@@ -236,8 +236,10 @@ class AnnotationStore:
         note: str = "",
         snap: bool = True,
         annotation_id: str | None = None,
+        origin: str = "",
     ) -> ChangeSet:
-        """Add one annotation (snapped to the layer's granularity) in one transaction."""
+        """Add one annotation (snapped to the layer's granularity) in one transaction; `origin`
+        is the source of the suggestion it began as ('' when typed by hand)."""
         found = self._codebook.layer(layer)
         label_id = self._codebook.label_id(layer, label)
         annotator_id = self._annotators.id(annotator)
@@ -268,7 +270,7 @@ class AnnotationStore:
             "id": ident, "document_id": document_id, "annotator_id": annotator_id, "layer_id": found.id,
             "label_id": label_id, "span_start": start, "span_end": end,
             "attributes": json.dumps(values, ensure_ascii=False, sort_keys=True), "note": note,
-            "created_at": stamp, "updated_at": stamp,
+            "created_at": stamp, "updated_at": stamp, "origin": origin,
         }
         changes = [RowChange("annotations", (ident,), None, row), *self._status_change(document_id, annotator_id)]
         where = f"{start}–{end}" if start is not None else "document"

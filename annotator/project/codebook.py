@@ -75,15 +75,16 @@ class CodebookStore:
         names: dict[int, str] = {}
         rows = db.execute(
             "SELECT id, layer_id, name, description, include_note, exclude_note, examples, "
-            "colour, key, parent_id FROM labels ORDER BY layer_id, position, id"
+            "colour, key, parent_id, patterns FROM labels ORDER BY layer_id, position, id"
         ).fetchall()
-        for ident, layer_id, name, desc, inc, exc, examples, colour, key, parent_id in rows:
+        for ident, layer_id, name, *_, parent_id, _patterns in rows:
             names[ident] = name
             parents[ident] = parent_id
-        for ident, layer_id, name, desc, inc, exc, examples, colour, key, parent_id in rows:
+        for ident, layer_id, name, desc, inc, exc, examples, colour, key, parent_id, patterns in rows:
             parent = names.get(parent_id) if parent_id is not None else None
             labels_by_layer.setdefault(layer_id, []).append(
-                Label(name, desc, inc, exc, tuple(json.loads(examples)), colour, key, parent, ident)
+                Label(name, desc, inc, exc, tuple(json.loads(examples)), colour, key, parent, ident,
+                      _stored_patterns(patterns))
             )
         attributes_by_layer: dict[int, list[AttributeDef]] = {}
         for ident, layer_id, name, kind, choices, minimum, maximum, desc in db.execute(
@@ -94,13 +95,14 @@ class CodebookStore:
                 AttributeDef(name, kind, tuple(json.loads(choices)), minimum, maximum, desc, ident)
             )
         layers = []
-        for ident, name, kind, granularity, overlap, multiple, desc in db.execute(
-            "SELECT id, name, kind, granularity, overlap, multiple, description FROM layers ORDER BY position, id"
+        for ident, name, kind, granularity, overlap, multiple, desc, shared in db.execute(
+            "SELECT id, name, kind, granularity, overlap, multiple, description, shared_suggestions "
+            "FROM layers ORDER BY position, id"
         ).fetchall():
             labels = tuple(labels_by_layer.get(ident, ()))
             layers.append(
                 Layer(name, kind, granularity, overlap, bool(multiple), desc, labels,
-                      tuple(attributes_by_layer.get(ident, ())), ident)
+                      tuple(attributes_by_layer.get(ident, ())), ident, bool(shared))
             )
             self._layer_ids[name] = ident
             self._layer_names[ident] = name
@@ -134,10 +136,10 @@ class CodebookStore:
         db = self._db
         position = db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM layers").fetchone()[0]
         cursor = db.execute(
-            "INSERT INTO layers (name, kind, granularity, overlap, multiple, description, position) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO layers (name, kind, granularity, overlap, multiple, description, position, "
+            "shared_suggestions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [layer.name, layer.kind, layer.granularity, layer.overlap, int(layer.multiple),
-             layer.description, position],
+             layer.description, position, int(layer.shared_suggestions)],
         )
         layer_id = cursor.lastrowid
         ids: dict[str, int] = {}
@@ -158,9 +160,10 @@ class CodebookStore:
     def _insert_label(self, layer_id: int, label: Label, position: int) -> int:
         cursor = self._db.execute(
             "INSERT INTO labels (layer_id, name, description, include_note, exclude_note, examples, "
-            "colour, key, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "colour, key, position, patterns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [layer_id, label.name, label.description, label.include, label.exclude,
-             json.dumps(list(label.examples), ensure_ascii=False), label.colour, label.key, position],
+             json.dumps(list(label.examples), ensure_ascii=False), label.colour, label.key, position,
+             json.dumps(list(label.patterns), ensure_ascii=False)],
         )
         return cursor.lastrowid
 
@@ -189,6 +192,15 @@ class CodebookStore:
     def invalidate(self) -> None:
         """Forget the cached codebook (after a change made elsewhere)."""
         self._cached = None
+
+
+def _stored_patterns(stored: object) -> tuple[str, ...]:
+    """A label's stored patterns (a JSON array of strings); anything else reads as none."""
+    try:
+        value = json.loads(stored) if isinstance(stored, str) else []
+    except ValueError:
+        return ()
+    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
 
 
 # Paul Tol's "light" qualitative scheme (https://personal.sron.nl/~pault/), colour-blind safe;
