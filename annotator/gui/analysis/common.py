@@ -1,0 +1,110 @@
+"""Pieces the three analysis windows share: the out-of-date banner, the message line, CSV files
+written whole (never over a project file) and the name of a code ("Layer:Label")."""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from ...store.files import refuse_project_output
+
+STALE_TEXT = ("<b>Out of date</b> — the project changed after these results were computed. "
+              "Press Refresh to bring them up to date.")
+ERROR_COLOUR = "#a02020"
+
+
+def code_name(layer: str, label: str) -> str:
+    """A code as the analysis shows it: "Layer:Label"."""
+    return f"{layer}:{label}"
+
+
+class StaleBanner(QFrame):
+    """A red band above results computed before the project last changed, with a Refresh button."""
+
+    sig_refresh = Signal()
+    """Refresh was pressed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stale_banner")
+        self.setStyleSheet("QFrame#stale_banner { background: #fde2e1; border: 1px solid #d08080; "
+                           "border-radius: 4px; } QLabel { color: #6b1010; }")
+        self.label = QLabel(STALE_TEXT, self)
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("The results are out of date")
+        self.refresh_button = QPushButton("&Refresh", self)
+        self.refresh_button.setObjectName("refresh_button")
+        self.refresh_button.clicked.connect(self.sig_refresh)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.refresh_button)
+        self.setVisible(False)
+
+
+class MessageLine(QLabel):
+    """One line under the results: what was found, or (in red) what is wrong with the input."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.is_error = False
+        self.message = text
+
+    def say(self, text: str) -> None:
+        """Show a plain message."""
+        self.is_error, self.message = False, text
+        self.setText(html.escape(text))
+
+    def error(self, text: str) -> None:
+        """Show what went wrong, in red."""
+        self.is_error, self.message = True, text
+        self.setText(f"<span style='color:{ERROR_COLOUR}'>{html.escape(text)}</span>")
+
+
+@contextmanager
+def replaced_whole(path: Path, what: str, binary: bool = False) -> Iterator[IO]:
+    """Write into a temporary file beside `path` and move it there when done: a failure
+    midway leaves the earlier file. Never over a project file or a file kept beside one."""
+    refuse_project_output(path, what=what)
+    handle_fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        mode = "wb" if binary else "w"
+        with os.fdopen(handle_fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def write_csv(path: str | Path, columns: Sequence[str], rows: Iterable[Sequence[object]], what: str) -> Path:
+    """Write a header and rows as a UTF-8 CSV file (whole, never over a project file)."""
+    path = Path(path)
+    with replaced_whole(path, what) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return path
+
+
+def save_with(path: str | Path, what: str, save: Callable[[IO], None]) -> Path:
+    """Let `save(handle)` write a binary file at `path` (whole, never over a project file)."""
+    path = Path(path)
+    with replaced_whole(path, what, binary=True) as handle:
+        save(handle)
+    return path
