@@ -1,5 +1,10 @@
 """CSV for spreadsheets, R, SPSS and pandas: one row per annotation with document metadata
-and context, and a document x label count matrix; formula-like cells are neutralised."""
+and context, and a document x label count matrix.
+
+Options: `formula_guard` (on by default) neutralises formula-like cells; turn it off for
+programs that read the text column back. `excel` writes UTF-8 with a byte-order mark, by
+which Excel knows the file is UTF-8 (without it, it reads accents and emoji as the local
+code page)."""
 
 from __future__ import annotations
 
@@ -32,13 +37,15 @@ def matrix_path(out: Path) -> Path:
 def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
     """Write the annotation rows to `out` and the count matrix beside it."""
     width = int(context.option("context_chars", 60))
+    guard = neutralise if context.option("formula_guard", True) else _as_is
+    encoding = "utf-8-sig" if context.option("excel", False) else "utf-8"
     attribute_names = list(dict.fromkeys(a.name for layer in context.layers for a in layer.attributes))
     label_columns = [(layer.name, label.name) for layer in context.layers for label in layer.labels]
     label_index = {key: index for index, key in enumerate(label_columns)}
     rows_path = files.file(out)
     matrix_file = files.file(matrix_path(out))  # asked for first: a refused name stops the export before any work
     matrix_rows: list[list[Any]] = []
-    with rows_path.open("w", encoding="utf-8", newline="") as handle:
+    with rows_path.open("w", encoding=encoding, newline="") as handle:
         rows = csv.writer(handle)
         header = ["document_id", *META_COLUMNS, "meta", "annotation_id", "annotator", "layer", "label",
                   "start", "end", "text", "left_context", "right_context",
@@ -61,13 +68,18 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
                           annotation.id, annotation.annotator, annotation.layer, annotation.label,
                           "" if start is None else start, "" if end is None else end, covered, left, right,
                           *(_cell(annotation.attributes.get(name)) for name in attribute_names), annotation.note]
-                rows.writerow([neutralise(value) for value in values])
+                rows.writerow([guard(value) for value in values])
             matrix_rows.append([document.id, document.title, *counts])
-    with matrix_file.open("w", encoding="utf-8", newline="") as handle:
+    with matrix_file.open("w", encoding=encoding, newline="") as handle:
         matrix = csv.writer(handle)
         matrix.writerow(["document_id", "title", *(f"{layer}: {label}" for layer, label in label_columns)])
         for row in matrix_rows:
-            matrix.writerow([neutralise(value) for value in row])
+            matrix.writerow([guard(value) for value in row])
+
+
+def _as_is(value: Any) -> Any:
+    """A cell written as it is (the formula guard turned off)."""
+    return value
 
 
 def _cell(value: Any) -> Any:
