@@ -1,0 +1,288 @@
+"""Training, evaluating and storing a suggestions model: spaCy only, nothing of the project.
+
+A model answers "which labels does this text carry?" for a list of texts: the sentences of
+a document (span layers: sentence-level suggestions) or whole documents (document
+layers). It is spaCy's `textcat_multilabel` with the bag-of-words architecture
+(`spacy.TextCatBOW.v3`, unigrams), trained from scratch on CPU on a blank
+pipeline: no vectors, nothing downloaded. Bag-of-words was chosen on measured figures
+(benchmarks/suggest.py): on the learnability data it reaches the quality of the CNN
+ensemble, trains in seconds instead of minutes and applies at the speed of the tokenizer.
+
+`fit` holds out a share of the data by document (fixed seed), trains on the rest,
+evaluates per label on the held-out share and returns the pipeline's bytes
+(`to_bytes` / `load`). `fit_in_worker` runs `fit` in a spawned process, relaying progress
+and ending the process on Cancel, so that a window never waits on spaCy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AnnotatorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+
+FORMAT = 1  # layout of the stored blob: {"format", "config", "bytes"}
+THRESHOLD = 0.5
+MIN_EXAMPLES = 10  # texts carrying a label, at least, for the label to be learned
+LEARN_RATE = 0.03  # Adam; spaCy's default 0.001 moves a sparse linear model too slowly (measured)
+NGRAM_SIZE = 1  # unigrams: bigrams memorised label noise (F1 0.66 against 0.97 on the learnability data)
+BOW_LENGTH = 1 << 16  # hashed features per label (a model of ~0.3 MB per label)
+
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+
+
+class TrainingCancelled(AnnotatorError):
+    """The user cancelled training; nothing was stored."""
+
+
+class ModelLoadError(AnnotatorError):
+    """A stored model cannot be loaded (made by a newer spaCy, or damaged)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One text to classify and the labels it carries; `group` is its document."""
+
+    text: str
+    labels: frozenset[str]
+    group: str
+
+
+@dataclass(slots=True)
+class TrainingSet:
+    """Texts split into training and held-out parts, with the labels to learn."""
+
+    language: str
+    unit: str  # "sentence" or "document"
+    labels: tuple[str, ...]
+    train: list[Item]
+    test: list[Item]
+    n_train_groups: int = 0
+    n_test_groups: int = 0
+
+
+@dataclass(slots=True)
+class Fitted:
+    """A trained pipeline's bytes and its evaluation on the held-out texts."""
+
+    blob: bytes
+    per_label: dict[str, dict[str, float]]
+    epochs: int
+    seconds: float
+    n_train_items: int
+    n_test_items: int
+    losses: list[float] = field(default_factory=list)
+
+
+def split(groups: Sequence[str], holdout: float, seed: int) -> tuple[set[str], set[str]]:
+    """Split document ids into (train, test) sets: `holdout` of them (at least one) held out,
+    chosen with `seed`, so the same data always gives the same split."""
+    ordered = sorted(set(groups))
+    random.Random(seed).shuffle(ordered)
+    n_test = max(1, round(len(ordered) * holdout)) if len(ordered) > 1 else 0
+    return set(ordered[n_test:]), set(ordered[:n_test])
+
+
+def label_counts(items: Sequence[Item], labels: Sequence[str]) -> dict[str, int]:
+    """How many texts carry each label."""
+    counts = dict.fromkeys(labels, 0)
+    for item in items:
+        for label in item.labels:
+            if label in counts:
+                counts[label] += 1
+    return counts
+
+
+def build(language: str, labels: Sequence[str], ngram_size: int = NGRAM_SIZE) -> Language:
+    """A blank pipeline of `language` with an untrained multi-label text classifier."""
+    import spacy
+
+    nlp = spacy.blank(language)
+    classifier = nlp.add_pipe("textcat_multilabel", config={
+        "threshold": THRESHOLD,
+        "model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
+                  "ngram_size": ngram_size, "no_output_layer": False, "length": BOW_LENGTH, "nO": None},
+    })
+    for label in labels:
+        classifier.add_label(label)
+    return nlp
+
+
+def default_epochs(n_items: int) -> int:
+    """Passes over the data: more for little data, fewer for much (bag-of-words converges fast)."""
+    if n_items <= 500:
+        return 10
+    if n_items <= 5000:
+        return 5
+    return 3
+
+
+def fit(data: TrainingSet, epochs: int | None = None, seed: int = 0, progress: Progress | None = None,
+        cancelled: Cancelled | None = None) -> Fitted:
+    """Train on `data.train`, evaluate on `data.test`; TrainingCancelled if `cancelled()` turns true."""
+    import spacy
+    from spacy.training import Example
+    from spacy.util import fix_random_seed, minibatch
+    from thinc.api import Adam
+
+    started = time.perf_counter()
+    fix_random_seed(seed)
+    nlp = build(data.language, data.labels)
+    examples = [Example.from_dict(nlp.make_doc(item.text),
+                                  {"cats": {label: float(label in item.labels) for label in data.labels}})
+                for item in data.train]
+    nlp.initialize(lambda: examples)
+    classifier = nlp.get_pipe("textcat_multilabel")
+    optimizer = Adam(LEARN_RATE)  # spaCy's default (0.001) moves a sparse linear model too slowly
+    epochs = epochs or default_epochs(len(examples))
+    rng = random.Random(seed)
+    batches_per_epoch = max(1, -(-len(examples) // 32))
+    total, step = epochs * batches_per_epoch, 0
+    losses_seen: list[float] = []
+    for epoch in range(epochs):
+        rng.shuffle(examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=32):
+            if cancelled is not None and cancelled():
+                raise TrainingCancelled("training cancelled; nothing was stored")
+            # The classifier's own update: nlp.update would copy every example first (half the time).
+            classifier.update(batch, sgd=optimizer, losses=losses, drop=0.0)
+            step += 1
+            if progress is not None and (step % 10 == 0 or step == total):
+                progress(step, total, f"training: pass {epoch + 1} of {epochs}")
+        losses_seen.append(round(losses.get("textcat_multilabel", 0.0), 4))
+    per_label = evaluate(nlp, data.test, data.labels)
+    return Fitted(to_bytes(nlp), per_label, epochs, time.perf_counter() - started, len(data.train),
+                  len(data.test), losses_seen)
+
+
+def scores(nlp: Language, texts: Sequence[str], batch_size: int = 256) -> list[dict[str, float]]:
+    """Each text's score (0..1) for every label of the model."""
+    classifier = nlp.get_pipe("textcat_multilabel")
+    docs = classifier.pipe((nlp.make_doc(text) for text in texts), batch_size=batch_size)
+    return [dict(doc.cats) for doc in docs]
+
+
+def evaluate(nlp: Language, items: Sequence[Item], labels: Sequence[str],
+             threshold: float = THRESHOLD) -> dict[str, dict[str, float]]:
+    """Per label: precision, recall and F1 of `score >= threshold` against the items' labels,
+    and support (how many items carry the label)."""
+    found = scores(nlp, [item.text for item in items])
+    result: dict[str, dict[str, float]] = {}
+    for label in labels:
+        tp = fp = fn = 0
+        for item, cats in zip(items, found):
+            predicted, actual = cats.get(label, 0.0) >= threshold, label in item.labels
+            tp += predicted and actual
+            fp += predicted and not actual
+            fn += actual and not predicted
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        result[label] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                         "support": tp + fn}
+    return result
+
+
+def to_bytes(nlp: Language) -> bytes:
+    """The pipeline as one blob: its config and its weights (msgpack)."""
+    import srsly
+
+    return srsly.msgpack_dumps({"format": FORMAT, "config": nlp.config.to_str(), "bytes": nlp.to_bytes()})
+
+
+def load(blob: bytes, spacy_version: str = "", what: str = "the model") -> Language:
+    """The pipeline stored by `to_bytes`; ModelLoadError (one line) if it cannot be loaded here,
+    saying so when it was made by a newer spaCy than this one."""
+    import spacy
+    import srsly
+    from thinc.api import Config
+
+    newer = bool(spacy_version) and _version_tuple(spacy_version)[:2] > _version_tuple(spacy.__version__)[:2]
+    try:
+        stored = srsly.msgpack_loads(blob)
+        if not isinstance(stored, dict) or stored.get("format") != FORMAT:
+            raise ValueError("not a stored model of this application")
+        config = Config().from_str(stored["config"])
+        nlp = spacy.util.get_lang_class(config["nlp"]["lang"]).from_config(config)
+        nlp.from_bytes(stored["bytes"])
+    except Exception as error:  # noqa: BLE001 - any failure to load is said in one line
+        if newer:
+            raise ModelLoadError(f"{what} was trained with spaCy {spacy_version}, newer than this "
+                                 f"application's spaCy {spacy.__version__}, and cannot be loaded; "
+                                 "train it again here") from None
+        detail = " ".join(str(error).split())[:120]
+        raise ModelLoadError(f"{what} cannot be loaded ({type(error).__name__}: {detail}); "
+                             "train it again") from None
+    return nlp
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split(".")[:3]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def spacy_version() -> str:
+    """The version of the spaCy installed here."""
+    import spacy
+
+    return spacy.__version__
+
+
+# ----- running fit in a worker process ------------------------------------------------
+
+
+def _child(data: TrainingSet, epochs: int | None, seed: int, messages: Any) -> None:
+    """The worker process: fit and send ("progress", …) messages, then ("done", Fitted) or ("error", text)."""
+    try:
+        fitted = fit(data, epochs, seed, progress=lambda s, t, w: messages.put(("progress", s, t, w)))
+    except Exception as error:  # noqa: BLE001 - reported to the parent as one line
+        messages.put(("error", f"{type(error).__name__}: {error}"))
+        return
+    messages.put(("done", fitted))
+
+
+def fit_in_worker(data: TrainingSet, epochs: int | None = None, seed: int = 0, progress: Progress | None = None,
+                  cancelled: Cancelled | None = None, poll: float = 0.1) -> Fitted:
+    """`fit` in a spawned process: progress is relayed; when `cancelled()` turns true the process
+    is ended and TrainingCancelled raised. A process that dies is said as an AnnotatorError."""
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    process = context.Process(target=_child, args=(data, epochs, seed, messages), daemon=True,
+                              name="annotator-training")
+    process.start()
+    try:
+        while True:
+            if cancelled is not None and cancelled():
+                raise TrainingCancelled("training cancelled; nothing was stored")
+            try:
+                message = messages.get(timeout=poll)
+            except queue.Empty:
+                if not process.is_alive() and messages.empty():
+                    raise AnnotatorError(f"the training process ended unexpectedly (exit code {process.exitcode})")
+                continue
+            if message[0] == "progress":
+                if progress is not None:
+                    progress(*message[1:])
+            elif message[0] == "error":
+                raise AnnotatorError(f"training failed: {message[1]}")
+            else:
+                return message[1]
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=5)
+        messages.close()
+        messages.join_thread()
