@@ -33,6 +33,7 @@ from annotator.ops.importing import import_paths
 from annotator.project import Project
 from annotator.stats import (
     NO_VARIATION,
+    NO_VARIATION_ALPHA,
     alpha_unitizing,
     concatenate_documents,
     krippendorff_alpha,
@@ -140,7 +141,8 @@ def test_no_variation_leaves_alpha_and_kappa_undefined_with_the_reason(study) ->
         project.status.set(ids[1], name, Status.DONE)
     report = compute_agreement(project, AgreementRequest("Framing", "sentence", annotators=["ada", "ben"]))
     assert report.figures["alpha"].value is None
-    assert report.figures["alpha"].undefined_reason == NO_VARIATION
+    assert report.figures["alpha"].undefined_reason == NO_VARIATION_ALPHA
+    assert "DKPro Agreement reports 0" in format_report(report)
     assert report.pair("ada", "ben").figures["cohen"].value is None
     assert report.figures["f1_exact"].value is None
     assert report.figures["percent"].value == pytest.approx(1.0)  # they did agree on every unit

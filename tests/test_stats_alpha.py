@@ -14,6 +14,7 @@ from nltk.metrics.distance import interval_distance
 from annotator.stats import (
     NO_PAIRABLE_UNITS,
     NO_VARIATION,
+    NO_VARIATION_ALPHA,
     SINGLE_CODER,
     coincidence_matrix,
     difference_matrix,
@@ -122,7 +123,7 @@ def test_undefined_when_everyone_uses_one_value() -> None:
     for level in ("nominal", "ordinal", "interval", "ratio"):
         figure = krippendorff_alpha([[2, 2, 2, None], [2, 2, 2, 5]], level)
         # the lone 5 is not pairable; every pairable value is 2
-        assert figure.value is None and figure.undefined_reason == NO_VARIATION
+        assert figure.value is None and figure.undefined_reason == NO_VARIATION_ALPHA
 
 
 def test_bad_input_is_refused_with_a_reason() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from annotator.stats import NO_VARIATION, bootstrap_alpha, krippendorff_alpha
+from annotator.stats import NO_VARIATION_ALPHA, bootstrap_alpha, krippendorff_alpha
 from benchmarks.alpha import random_reliability_data
 
 # Krippendorff (2011), worked example: 4 observers x 12 units, nominal alpha = .743.
@@ -72,7 +72,7 @@ def test_resample_with_all_units_once_reproduces_alpha() -> None:
 
 def test_undefined_point_estimate_has_no_interval() -> None:
     figure = bootstrap_alpha([["a", "a"], ["a", "a"]], n_resamples=50)
-    assert figure.value is None and figure.undefined_reason == NO_VARIATION
+    assert figure.value is None and figure.undefined_reason == NO_VARIATION_ALPHA
     assert figure.details["ci_low"] is None and figure.details["ci_high"] is None
 
 

@@ -6,13 +6,15 @@ Measures and their definitions:
 - krippendorff_alpha, nominal/ordinal/interval/ratio with missing data (Krippendorff 2011)
 - alpha_unitizing: Krippendorff's alpha_U (1995/2004) as in DKPro Agreement (unitizing.py)
 - span_agreement: span precision/recall/F1, exact or overlap matching (spans.py)
-- bootstrap_alpha: percentile bootstrap interval for alpha over units (bootstrap.py)
+- bootstrap_alpha: bootstrap interval for alpha, over units or as Hayes & Krippendorff 2007 (bootstrap.py)
+- gamma_agreement: Mathet, Widlöcher & Métivier's (2015) gamma for spans (gamma.py)
 - unit_labels / unit_presence: spans projected onto sentence or token units (projection.py)
 """
 
 from annotator.stats.alpha import LEVELS, Level, difference_matrix, krippendorff_alpha
 from annotator.stats.bootstrap import bootstrap_alpha
 from annotator.stats.coding import CodedData, encode
+from annotator.stats.gamma import gamma_agreement
 from annotator.stats.kappa import (
     cohen_kappa,
     cohen_kappa_from_table,
@@ -36,6 +38,7 @@ from annotator.stats.result import (
     NO_SPANS,
     NO_UNITS,
     NO_VARIATION,
+    NO_VARIATION_ALPHA,
     SINGLE_CODER,
     Figure,
 )
@@ -50,6 +53,7 @@ __all__ = [
     "NO_SPANS",
     "NO_UNITS",
     "NO_VARIATION",
+    "NO_VARIATION_ALPHA",
     "SINGLE_CODER",
     "TIE_RULE",
     "CodedData",
@@ -66,6 +70,7 @@ __all__ = [
     "encode",
     "fleiss_kappa",
     "fleiss_kappa_from_data",
+    "gamma_agreement",
     "krippendorff_alpha",
     "percent_agreement",
     "pool_span_agreement",

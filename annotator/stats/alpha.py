@@ -31,7 +31,7 @@ from annotator.stats.coding import CodedData, encode
 from annotator.stats.pairs import PairTable, pair_table
 from annotator.stats.result import (
     NO_PAIRABLE_UNITS,
-    NO_VARIATION,
+    NO_VARIATION_ALPHA,
     SINGLE_CODER,
     Figure,
     defined,
@@ -94,11 +94,13 @@ def alpha_from_pairs(
     if used < 2:
         return undefined(
             MEASURE,
-            NO_VARIATION,
+            NO_VARIATION_ALPHA,
             n_units,
             table.n_coders_with_pairs,
             level=level,
             n_pairable_values=int(round(n)),
+            observed_disagreement=0.0,
+            expected_disagreement=0.0,
         )
     pair_weight = table.weight if unit_weights is None else table.weight * unit_weights[table.unit]
     observed_sum = 2.0 * float(np.dot(pair_weight, _pair_delta(table, level, scale, n_c)))

@@ -13,6 +13,14 @@ import numpy as np
 SINGLE_CODER = "fewer than two coders"
 NO_PAIRABLE_UNITS = "no unit has values from two or more coders"
 NO_VARIATION = "no variation: every value is the same, so chance agreement is perfect"
+# Alpha when every pairable value is the same: D_o = D_e = 0.  Krippendorff calls alpha
+# indeterminate there (1 - 0/0; "Algorithm for bootstrapping a distribution of alpha", 2006/2011,
+# which is why that algorithm resets such resamples); DKPro Agreement's DisagreementMeasure
+# returns 0 whenever D_O == D_E.  We say undefined and why, and name DKPro's 0 for comparison.
+NO_VARIATION_ALPHA = (
+    NO_VARIATION + "; observed and expected disagreement are both 0, and alpha = 1 - 0/0 is "
+    "indeterminate (Krippendorff); DKPro Agreement reports 0 here"
+)
 NO_UNITS = "no units were marked"
 NO_SPANS = "neither annotator marked a span"
 

@@ -20,7 +20,7 @@ from ...stats.alpha import MEASURE as ALPHA
 from ...stats.pairs import pair_table
 from ...stats.percent import MEASURE as PERCENT
 from ...stats.percent import RULE as PERCENT_RULE
-from ...stats.result import NO_PAIRABLE_UNITS, NO_VARIATION, SINGLE_CODER, defined, undefined
+from ...stats.result import NO_PAIRABLE_UNITS, NO_VARIATION_ALPHA, SINGLE_CODER, defined, undefined
 from ...stats.spans import maximum_matching, prf_figure
 
 _KEY_LIMIT = 2**62
@@ -202,8 +202,9 @@ def nominal_alpha_by_group(patterns: np.ndarray, counts: np.ndarray, group: np.n
         if units[g] == 0:
             figures.append(undefined(ALPHA, NO_PAIRABLE_UNITS, 0, raters, level="nominal"))
         elif used < 2:
-            figures.append(undefined(ALPHA, NO_VARIATION, int(units[g]), raters, level="nominal",
-                                     n_pairable_values=int(round(n[g]))))
+            figures.append(undefined(ALPHA, NO_VARIATION_ALPHA, int(units[g]), raters, level="nominal",
+                                     n_pairable_values=int(round(n[g])), observed_disagreement=0.0,
+                                     expected_disagreement=0.0))
         else:
             d_o = observed[g] / n[g]
             d_e = (n[g] ** 2 - float(np.dot(n_c[g], n_c[g]))) / (n[g] * (n[g] - 1.0))
