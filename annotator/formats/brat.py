@@ -10,6 +10,16 @@ their layer, with the real label names as display names), one folder per annotat
 it `NNNN-title.txt` / `.ann`. Attributes become A lines (brat attributes take one word, so a
 value with white space is not carried); notes become `#` AnnotatorNotes lines (one line).
 Document-level labels, annotation ids and document metadata have no place in brat.
+
+Read: text-bound annotations (T), attributes and modifications (A, M), notes (#), and event
+triggers (the T line an E line names) as spans. What this program cannot hold is counted
+for the import report, never dropped unsaid: relations (R, until relations exist), event
+arguments (E), equivalences (*), normalisations (N), notes on anything but a span, and
+discontinuous spans (fragments with text between them), which are imported as one span
+from the first fragment's start to the last one's end. Fragments separated only by line
+breaks (how brat writes a span across lines, and how this program exports one) are one span.
+Entity types under no layer of our own annotation.conf name no layer: the import's
+--layer, or a layer --add-labels creates, takes them.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from annotator.formats.interchange import (
     unique_names,
 )
 from annotator.formats.text_io import (
+    ReadDocument,
     check_length,
     decode_bytes,
     first_line_title,
@@ -261,45 +272,73 @@ def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
     annotator = options.default_annotator
     if annotator is None and config.ours and config.folder == ann.parent.parent:
         annotator = config.annotators.get(ann.parent.name, ann.parent.name)
-    spans = _read_ann(ann, raw_text, config, annotator)
+    document = ReadDocument(text=raw_text, origin=str(ann))
+    spans = _read_ann(ann, raw_text, config, annotator, document)
     text, spans = normalise_with_offsets(raw_text, spans)
     check_length(text, txt)
-    return [ImportedDocument(text=text, origin=str(ann), title=first_line_title(text), spans=spans)]
+    document.text, document.spans, document.title = text, spans, first_line_title(text)
+    return [document]
 
 
-def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None) -> list[ImportedSpan]:
+# What each kind of brat line this program cannot hold is called in the import report.
+_NOT_CARRIED = {
+    "R": "brat relations (R lines): not carried (relations are not supported yet)",
+    "E": "brat event arguments (E lines; the trigger is imported as a span): not carried",
+    "*": "brat equivalences (* lines): not carried",
+    "N": "brat normalisations (N lines): not carried",
+}
+
+
+def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
+              document: ReadDocument) -> list[ImportedSpan]:
+    """The spans of an .ann file; what they cannot hold is counted in `document.not_carried`."""
     data = read_file_bytes(ann)
     content = decode_bytes(data, ann) if data.strip() else ""  # an empty .ann: no annotations
     spans: dict[str, ImportedSpan] = {}
+    others: set[str] = set()  # ids of annotations that are not spans (relations, events, …)
     for number, line in iter_lines(content):
         if not line.strip():
             continue
         kind = line[0]
         fields = line.split("\t")
         if kind == "T":
-            spans[fields[0]] = _text_bound(ann, number, fields, text, config, annotator)
+            span, discontinuous = _text_bound(ann, number, fields, text, config, annotator)
+            spans[fields[0]] = span
+            if discontinuous:
+                document.not_carried["brat discontinuous spans: imported as one span from the first "
+                                     "fragment to the last"] += 1
         elif kind in "AM":
             parts = fields[1].split(" ") if len(fields) > 1 else []
-            if len(parts) not in (2, 3) or parts[1] not in spans:
+            if len(parts) not in (2, 3) or (parts[1] not in spans and parts[1] not in others):
                 raise BadInputError(ann, f"attribute line is not 'A<n><tab>Name T<n> [Value]': {line[:60]!r}",
                                     line=number)
+            if parts[1] not in spans:
+                document.not_carried["brat attributes of relations or events: not carried"] += 1
+                continue
             name = config.attributes.get(parts[0], parts[0])
             spans[parts[1]].attributes[name] = parts[2] if len(parts) == 3 else True
         elif kind == "#":
             parts = fields[1].split(" ") if len(fields) > 1 else []
-            if len(fields) < 3 or len(parts) != 2 or parts[1] not in spans:
+            if len(fields) < 3 or len(parts) != 2 or (parts[1] not in spans and parts[1] not in others):
                 raise BadInputError(ann, f"note line is not '#<n><tab>AnnotatorNotes T<n><tab>text': {line[:60]!r}",
                                     line=number)
-            spans[parts[1]].note = "\t".join(fields[2:])
-        elif kind in "REN*":
-            continue  # relations, events and normalisations have no place in this program
+            if parts[1] not in spans:
+                document.not_carried["brat notes on relations or events: not carried"] += 1
+                continue
+            note = "\t".join(fields[2:])
+            target = spans[parts[1]]
+            target.note = f"{target.note}\n{note}" if target.note else note
+        elif kind in _NOT_CARRIED:
+            others.add(fields[0])
+            document.not_carried[_NOT_CARRIED[kind]] += 1
         else:
             raise BadInputError(ann, f"is not a brat annotation line: {line[:60]!r}", line=number)
     return list(spans.values())
 
 
 def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _Config,
-                annotator: str | None) -> ImportedSpan:
+                annotator: str | None) -> tuple[ImportedSpan, bool]:
+    """The span of a T line, and whether its fragments have text (not only line breaks) between them."""
     if len(fields) < 2:
         raise BadInputError(ann, "text-bound line is not 'T<n><tab>Type start end<tab>text'", line=number)
     head = fields[1].split(" ", 1)
@@ -318,7 +357,10 @@ def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _C
             raise BadInputError(
                 ann, f"offsets {where} cover {expected[:30]!r}, not {fields[2][:30]!r} "
                 "(brat offsets count characters, i.e. code points)", line=number)
+    ordered = sorted(pieces)
+    discontinuous = any(text[a[1]:b[0]].strip() for a, b in zip(ordered, ordered[1:]))
     start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
-    return ImportedSpan(start=start, end=end, label=config.display.get(type_name, type_name),
+    span = ImportedSpan(start=start, end=end, label=config.display.get(type_name, type_name),
                         layer=config.display.get(config.layer_of[type_name], config.layer_of[type_name])
                         if type_name in config.layer_of else None, annotator=annotator)
+    return span, discontinuous

@@ -5,11 +5,15 @@ The dialect is told apart line by line:
 - doccano: a "label" list (`[[start, end, "LABEL"], …]` for spans, or `["LABEL", …]` for
   document labels) or an "entities" list of `{"start_offset", "end_offset", "label"}`;
   every other key except "text", "id" and "relations" is metadata.
+  doccano's "relations" are counted as not carried (relations are not supported yet).
 - Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …);
-  `{"start", "end", "label"}` spans and an optional "meta"; lines answered "reject" or
-  "ignore" are skipped.
+  `{"start", "end", "label"}` spans (`token_start`/`token_end` are Prodigy's token indices,
+  not needed), a text-classification "label" string, accepted choice "options" (by "id")
+  and an optional "meta"; only answers "accept" are imported: "reject" and "ignore" are
+  counted in the import report.
 - native (anything else), as in DESIGN.md: "id", "text", "meta", "spans" with layer,
-  label, annotator, attributes, note and id, document "labels".
+  label, annotator, attributes, note and id, document "labels", and each annotator's
+  "status" on the document ({"ada": "done", "ben": "in_progress"}).
 
 Offsets are validated against the text as written, then line endings are normalised
 and the offsets moved so every span keeps its characters. A .json file holding one
@@ -20,6 +24,7 @@ record refuses the whole file.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +35,7 @@ from annotator.formats.base import (
     ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions, is_uuid, is_whole_number,
 )
 from annotator.formats.text_io import (
+    ReadDocument,
     assign_metadata,
     check_length,
     decode_bytes,
@@ -68,37 +74,49 @@ def read_jsonl(path: Path, options: ReadOptions | None = None) -> list[ImportedD
     """Read every record of a JSON Lines file (or a JSON array) as a document."""
     options = options or ReadOptions()
     content = decode_bytes(read_file_bytes(path), path)
-    documents: list[ImportedDocument] = []
-    skipped = 0
+    documents: list[ReadDocument] = []
+    skipped: Counter[str] = Counter()
     for place, record in _records(path, content):
         document = _read_record(record, place, options)
-        if document is None:
-            skipped += 1
+        if isinstance(document, str):
+            skipped[document] += 1
         else:
             documents.append(document)
     if not documents:
-        reason = f' ({skipped} answered "reject" or "ignore")' if skipped else ""
+        reason = f' ({sum(skipped.values())} answered "reject" or "ignore")' if skipped else ""
         raise BadInputError(path, f"has no documents to import{reason}")
+    for answer, count in skipped.items():  # said once per file, on its first document
+        documents[0].not_carried[f'Prodigy tasks answered "{answer}" (only "accept" is imported)'] += count
     return documents
 
 
-def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDocument | None:
-    """Turn one parsed record into a document; None for a rejected Prodigy answer."""
+def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocument | str:
+    """Turn one parsed record into a document; a Prodigy answer other than "accept" gives
+    that answer instead."""
     if not isinstance(record, dict):
         raise place.error(f"is not a JSON object but {_json_kind(record)}")
     if _is_prodigy(record) and record.get("answer") in _SKIPPED_ANSWERS:
-        return None
+        return str(record["answer"])
     text = record.get("text")
     if not isinstance(text, str):
         raise place.error('has no "text" string')
     if not text.strip():
         raise place.error('has an empty "text"')
+    status: dict[str, str] = {}
+    relations = 0
     if _is_doccano(record):
         spans, labels, meta = _doccano_parts(record, place)
+        relations = len(record["relations"]) if isinstance(record.get("relations"), list) else 0
+    elif _is_prodigy(record):
+        spans = _spans(record.get("spans"), place, native=False)
+        labels = _prodigy_labels(record, place)
+        meta = _object(record.get("meta"), "meta", place)
+        relations = len(record["relations"]) if isinstance(record.get("relations"), list) else 0
     else:
-        spans = _spans(record.get("spans"), place, native=not _is_prodigy(record))
+        spans = _spans(record.get("spans"), place, native=True)
         labels = _labels(record.get("labels"), place)
         meta = _object(record.get("meta"), "meta", place)
+        status = _status(record.get("status"), place)
     _check_offsets(spans, text, place)
     text, spans = normalise_with_offsets(text, spans)
     try:
@@ -108,7 +126,9 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ImportedDo
     for annotation in (*spans, *labels):
         annotation.annotator = annotation.annotator or options.default_annotator
         annotation.layer = annotation.layer or options.default_layer
-    document = ImportedDocument(text=text, origin=place.origin, spans=spans, labels=labels)
+    document = ReadDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status)
+    if relations:
+        document.not_carried["relations (not supported yet)"] += relations
     assign_metadata(document, meta)
     _assign_id(document, record.get("id"))
     document.title = document.title or first_line_title(text)
@@ -207,6 +227,40 @@ def _spans(value: Any, place: _Place, native: bool) -> list[ImportedSpan]:
             span.id = _uuid(entry.get("id"), name, place)
         spans.append(span)
     return spans
+
+
+def _prodigy_labels(record: dict[str, Any], place: _Place) -> list[ImportedLabel]:
+    """Document labels of an accepted Prodigy task: a text-classification "label" (when the
+    task has no spans, whose labels it would name), and the accepted choice options."""
+    labels = []
+    if isinstance(record.get("label"), str) and not record.get("spans"):
+        labels.append(ImportedLabel(label=_label_name(record["label"], "label", place)))
+    accepted = record.get("accept")
+    if isinstance(accepted, list):
+        options = {option.get("id"): option for option in _array(record.get("options"), "options", place)
+                   if isinstance(option, dict)}
+        for number, ident in enumerate(accepted, start=1):
+            if not isinstance(ident, str | int) or isinstance(ident, bool):
+                raise place.error(f'accepted option {number} is {_json_kind(ident)}, not an option id')
+            name = ident if isinstance(ident, str) else str(options.get(ident, {}).get("text", ident))
+            labels.append(ImportedLabel(label=_label_name(name, f"accepted option {number}", place)))
+    return labels
+
+
+# How a native file may spell each status (DESIGN.md: not started / in progress / done).
+_STATUS_WORDS = ("not started", "not_started", "in progress", "in_progress", "done")
+
+
+def _status(value: Any, place: _Place) -> dict[str, str]:
+    """Each annotator's status on the document: {"ada": "done", "ben": "in_progress"}."""
+    status = _object(value, "status", place)
+    for name, word in status.items():
+        if not name.strip():
+            raise place.error('"status" names an annotator with an empty name')
+        if not isinstance(word, str) or word.strip().lower() not in _STATUS_WORDS:
+            raise place.error(f'the status of {name} is {json.dumps(word, ensure_ascii=False)}; it must be '
+                              '"not started", "in progress" or "done"')
+    return {name.strip(): word.strip().lower() for name, word in status.items()}
 
 
 def _labels(value: Any, place: _Place) -> list[ImportedLabel]:

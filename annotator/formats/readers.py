@@ -67,8 +67,23 @@ READERS: dict[str, Reader] = {
     "qdpx": _lazy("refi_qda", "read_qdpx"),
     "conll": _lazy("conll", "read_conll"),
     "spacy": _lazy("spacy_docbin", "read_docbin"),
+    "webanno": _lazy("webanno_tsv", "read_webanno_tsv"),
 }
 FORMATS: tuple[str, ...] = tuple(READERS)
+# Other names a user may give a format.
+ALIASES = {"tsv3": "webanno", "webanno-tsv": "webanno", "inception": "xmi", "doccano": "jsonl", "prodigy": "jsonl"}
+# How a WebAnno TSV file starts (it shares the .tsv extension with tables).
+WEBANNO_START = b"#FORMAT=WebAnno TSV"
+
+
+def _is_webanno_tsv(path: Path) -> bool:
+    """True if the file starts as WebAnno TSV does (after a UTF-8 byte-order mark, if any)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(WEBANNO_START) + 3)
+    except OSError:
+        return False  # the reader says why
+    return start.removeprefix(b"\xef\xbb\xbf").startswith(WEBANNO_START)
 
 
 def detect_format(path: Path) -> str:
@@ -88,6 +103,9 @@ def read_documents(
     """Read all documents of one file; `fmt` is a format name or "auto" (by extension)."""
     path = path if isinstance(path, Path) else Path(path)
     name = detect_format(path) if fmt == "auto" else fmt.lower().lstrip(".")
+    name = ALIASES.get(name, name)
+    if name == "tsv" and fmt == "auto" and _is_webanno_tsv(path):
+        name = "webanno"
     reader = READERS.get(SUPPORTED.get(f".{name}", name))
     if reader is None:
         raise BadInputError(

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,16 @@ from annotator.formats.base import (
     ImportedDocument,
     ImportedSpan,
 )
+
+@dataclasses.dataclass(slots=True)
+class ReadDocument(ImportedDocument):
+    """A document as a reader of another tool's format returns it: besides what every reader
+    gives, what the file holds that cannot be carried (counted by description, for the
+    import report) and each annotator's status on the document (native JSONL)."""
+
+    not_carried: Counter[str] = dataclasses.field(default_factory=Counter)
+    status: dict[str, str] = dataclasses.field(default_factory=dict)
+
 
 # Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
 _BOMS: tuple[tuple[bytes, str], ...] = (

@@ -14,7 +14,12 @@ Import: `.xmi` (with TypeSystem.xml beside it) or a `.zip` of them. Every XML pa
 first parsed with defusedxml (no DTD, no entities) and the archive checked (no path
 traversal, bounded size); only then does cassis read it. Types of this program are read
 back exactly; other `webanno.custom.*` span or document types are read with their first
-string feature as the label.
+string feature as the label (the type's name when it has none). INCEpTION's built-in span
+layers (named entity, part of speech, lemma, chunk, …: BUILTIN_SPAN_LAYERS, and their
+subtypes) become layers named after them, their value the label and their other set
+features attributes. Every other type (tokens and sentences, which spaCy recomputes,
+dependencies, relations, chains) is counted by name for the import report. CR and CRLF line
+ends are normalised with the offsets moved, as for every other format.
 """
 
 from __future__ import annotations
@@ -35,7 +40,14 @@ from annotator.formats.interchange import (
     unique_names,
 )
 from annotator.formats.safe_archive import SafeZip, parse_xml
-from annotator.formats.text_io import assign_metadata, check_length, first_line_title, read_file_bytes
+from annotator.formats.text_io import (
+    ReadDocument,
+    assign_metadata,
+    check_length,
+    first_line_title,
+    normalise_with_offsets,
+    read_file_bytes,
+)
 from annotator.model import Layer
 
 LAYER_MARK = f"{PROGRAM} layer: "
@@ -44,6 +56,27 @@ METADATA_TYPE = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaDat
 FIXED_FEATURES = ("label", "annotator", "annotationId", "note")
 _RESERVED = {"begin", "end", "sofa", *FIXED_FEATURES}
 _RANGE = {"int": "uima.cas.Integer", "bool": "uima.cas.Boolean"}
+_DKPRO = "de.tudarmstadt.ukp.dkpro.core.api."
+# INCEpTION's built-in span layers: UIMA type -> (layer name, the feature holding the label).
+BUILTIN_SPAN_LAYERS: dict[str, tuple[str, str]] = {
+    _DKPRO + "ner.type.NamedEntity": ("Named entity", "value"),
+    _DKPRO + "lexmorph.type.pos.POS": ("Part of speech", "PosValue"),
+    _DKPRO + "segmentation.type.Lemma": ("Lemma", "value"),
+    _DKPRO + "segmentation.type.Stem": ("Stem", "value"),
+    _DKPRO + "lexmorph.type.morph.MorphologicalFeatures": ("Morphological features", "value"),
+    _DKPRO + "syntax.type.chunk.Chunk": ("Chunk", "chunkValue"),
+    _DKPRO + "coref.type.CoreferenceLink": ("Coreference", "referenceType"),
+    _DKPRO + "semantics.type.SemPred": ("Semantic predicate", "category"),
+    _DKPRO + "semantics.type.SemArg": ("Semantic argument", ""),
+    _DKPRO + "transform.type.SofaChangeAnnotation": ("Orthography correction", "value"),
+    _DKPRO + "anomaly.type.GrammarAnomaly": ("Grammar anomaly", "description"),
+    _DKPRO + "anomaly.type.SpellingAnomaly": ("Spelling anomaly", "description"),
+    "de.tudarmstadt.ukp.clarin.webanno.api.type.SurfaceForm": ("Surface form", "value"),
+}
+# Counted under this heading, one entry per type, for the import report.
+NOT_READ = "XMI types not read"
+_PRIMITIVE = ("uima.cas.String", "uima.cas.Integer", "uima.cas.Boolean", "uima.cas.Float", "uima.cas.Double",
+              "uima.cas.Long", "uima.cas.Short", "uima.cas.Byte")
 
 
 def _type_names(layers: tuple[Layer, ...]) -> dict[str, str]:
@@ -163,14 +196,11 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
     except Exception as error:  # cassis raises many kinds for a bad XMI
         raise BadInputError(origin, f"is not a readable UIMA CAS XMI ({error})") from None
     text = cas.sofa_string or ""
-    if "\r" in text:
-        raise BadInputError(origin, "the text has CR line ends; offsets would move (save it with LF)")
-    check_length(text, origin)
     parts = PurePosixPath(member).parts
     # INCEpTION's project export keeps one CAS per user: annotation/<document>/<user>.xmi
     default = PurePosixPath(member).stem if len(parts) >= 3 and parts[-3] == "annotation" else None
     annotator_default = options.default_annotator or default
-    document = ImportedDocument(text=text, origin=origin)
+    document = ReadDocument(text=text, origin=origin)
     meta: dict[str, Any] = {}
     for annotation in cas.select_all_fs():
         type_ = annotation.type
@@ -179,12 +209,62 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
                         language=annotation.get("language"))
             document.id = annotation.get("documentId") or None
             continue
-        if not type_.name.startswith("webanno.custom."):
-            continue
-        _add_annotation(document, annotation, type_, annotator_default, origin)
+        builtin = _builtin(type_)
+        if builtin is not None and _is_subtype(type_, "uima.tcas.Annotation"):
+            _add_builtin(document, annotation, type_, builtin, annotator_default, origin)
+        elif type_.name.startswith("webanno.custom.") and not _is_link_type(type_):
+            _add_annotation(document, annotation, type_, annotator_default, origin)
+        elif type_.name not in ("uima.cas.Sofa", "uima.tcas.DocumentAnnotation"):
+            document.not_carried[f"{NOT_READ}\t{type_.name.rsplit('.', 1)[-1]}"] += 1
+    text, document.spans = normalise_with_offsets(text, document.spans)
+    document.text = text
+    check_length(text, origin)
     assign_metadata(document, {key: value for key, value in meta.items() if value})
     document.title = document.title or first_line_title(text)
     return document
+
+
+def _builtin(type_: Any) -> tuple[str, str] | None:
+    """The built-in layer of a type or of the nearest supertype that is one, or None."""
+    current = type_
+    while current is not None:
+        if current.name in BUILTIN_SPAN_LAYERS:
+            return BUILTIN_SPAN_LAYERS[current.name]
+        current = current.supertype
+    return None
+
+
+def _is_link_type(type_: Any) -> bool:
+    """True for a custom relation (Governor/Dependent) or chain type, which holds no span label."""
+    names = {feature.name for feature in type_.all_features}
+    return {"Governor", "Dependent"} <= names or "first" in names or "next" in names
+
+
+def _primitive_features(annotation: Any, type_: Any, skip: str) -> dict[str, Any]:
+    """The set primitive features of an annotation other than `skip`, as attributes."""
+    values = {}
+    for feature in type_.all_features:
+        if feature.name in ("begin", "end", "sofa", skip) or feature.rangeType.name not in _PRIMITIVE:
+            continue
+        value = annotation.get(feature.name)
+        if value is not None and value != "":
+            values[feature.name] = value
+    return values
+
+
+def _add_builtin(document: ReadDocument, annotation: Any, type_: Any, builtin: tuple[str, str],
+                 annotator: str | None, origin: str) -> None:
+    """A span of one of INCEpTION's built-in layers: its value the label (its type's name
+    when it has none, e.g. a named entity without a value), its other set features attributes."""
+    layer, feature = builtin
+    label = annotation.get(feature) if feature else None
+    label = str(label) if label not in (None, "") else type_.name.rsplit(".", 1)[-1]
+    start, end = annotation.begin, annotation.end
+    if not (0 <= start < end <= len(document.text)):
+        document.not_carried[f"{NOT_READ}\t{type_.name.rsplit('.', 1)[-1]} (empty or outside the text)"] += 1
+        return
+    attributes = _primitive_features(annotation, type_, feature)
+    document.spans.append(ImportedSpan(start, end, label, layer, annotator, attributes))
 
 
 def _is_subtype(type_: Any, name: str) -> bool:
@@ -196,7 +276,7 @@ def _is_subtype(type_: Any, name: str) -> bool:
     return False
 
 
-def _add_annotation(document: ImportedDocument, annotation: Any, type_: Any, annotator: str | None,
+def _add_annotation(document: ReadDocument, annotation: Any, type_: Any, annotator: str | None,
                     origin: str) -> None:
     description = type_.description or ""
     ours = description.startswith(LAYER_MARK)
@@ -206,7 +286,7 @@ def _add_annotation(document: ImportedDocument, annotation: Any, type_: Any, ann
         label = annotation.get("label")
     else:
         label = next((annotation.get(f.name) for f in own if f.rangeType.name == "uima.cas.String"
-                      and annotation.get(f.name)), None)
+                      and annotation.get(f.name)), None) or layer  # a layer without features: its name
     if not label:
         return
     attributes: dict[str, Any] = {}

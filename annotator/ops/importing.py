@@ -7,7 +7,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import AnnotatorError, BadInputError, ProjectDamagedError, ProjectFileError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
-from ..model import Document, Label, Layer, Role
+from ..model import Document, Label, Layer, Role, Status
 from ..nlp import Segmented
 from ..nlp.segmenter import make_segmenter
 from ..project import Project
@@ -75,6 +75,9 @@ class ImportReport:
     spacy_worker: bool = False  # texts were segmented in a worker process
     stored_files: list[str] = field(default_factory=list)  # files committed, in order
     stopped_at: str = ""  # the file being stored when the project could not be written
+    created_layers: list[str] = field(default_factory=list)  # "Name (span, character granularity, …)"
+    not_carried: Counter[str] = field(default_factory=Counter)  # what the files hold that was not imported
+    statuses: int = 0  # annotators' document statuses restored (native JSONL)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form of the report."""
@@ -91,7 +94,29 @@ class ImportReport:
             "spacy_worker": self.spacy_worker,
             "stored_files": self.stored_files,
             "stopped_at": self.stopped_at,
+            "created_layers": self.created_layers,
+            "not_carried": {what.replace("\t", ": "): count for what, count in self.not_carried.items()},
+            "statuses": self.statuses,
         }
+
+    def notes(self) -> list[str]:
+        """Lines for people on what the import created and what it could not carry."""
+        lines = []
+        if self.created_layers:
+            lines.append("layers created: " + "; ".join(self.created_layers))
+        if self.statuses:
+            lines.append(f"document statuses restored: {self.statuses}")
+        if self.not_carried:
+            lines.append("not carried (what / how many):")
+            grouped: dict[str, list[str]] = {}  # "heading\titem" entries: one line per heading
+            for what, count in self.not_carried.items():
+                heading, tab, item = what.partition("\t")
+                if tab:
+                    grouped.setdefault(heading, []).append(f"{item} {count}")
+                else:
+                    lines.append(f"  {what}: {count}")
+            lines += [f"  {heading}: {', '.join(items)}" for heading, items in grouped.items()]
+        return lines
 
 
 def text_hash(text: str) -> str:
@@ -99,38 +124,63 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _Resolver:
-    """Maps imported spans/labels to codebook layers, adding labels when allowed."""
+# Layers --add-labels creates for labels that name none (when --layer names no layer).
+DEFAULT_SPAN_LAYER = "Imported labels"
+DEFAULT_DOCUMENT_LAYER = "Imported document labels"
 
-    def __init__(self, project: Project, add_labels: bool, report: ImportReport) -> None:
+
+def _compact(name: str) -> str:
+    """A name reduced to lower-case letters and digits: how a UIMA type or feature name
+    ("RhetoricalDevice") is matched to the layer or attribute it was written from."""
+    return "".join(char for char in name.casefold() if char.isalnum())
+
+
+class _Resolver:
+    """Maps imported spans/labels to codebook layers, adding layers, labels and attributes
+    when allowed (--add-labels); `default_layer` (--layer) takes every label that names none."""
+
+    def __init__(self, project: Project, add_labels: bool, report: ImportReport,
+                 default_layer: str | None = None) -> None:
         self.project = project
         self.add_labels = add_labels
         self.report = report
+        self.default_layer = default_layer
 
     def layer_for(self, layer: str | None, label: str, kind: str, origin: str) -> str:
+        """The codebook layer an imported label goes to (it may still have to be created)."""
         book = self.project.codebook.get()
         if layer is not None:
-            found = book.layer(layer)
-            if found is None:
-                if not self.add_labels:
-                    raise BadInputError(origin, f'layer "{layer}" is not in the codebook (--add-labels adds it)')
+            if book.layer(layer) is not None:
                 return layer
+            similar = [item.name for item in book.layers if _compact(item.name) == _compact(layer)]
+            if len(similar) == 1:  # a type name written from a layer name ("RhetoricalDevice")
+                return similar[0]
+            if not self.add_labels:
+                raise BadInputError(origin, f'layer "{layer}" is not in the codebook (--add-labels adds it)')
             return layer
+        if self.default_layer:
+            return self.default_layer
         candidates = [item.name for item in book.layers if item.kind == kind and item.label(label) is not None]
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
             raise BadInputError(
-                origin, f'label "{label}" is in several layers ({", ".join(candidates)}); the file must name the layer'
-            )
-        raise BadInputError(origin, f'label "{label}" is in no {kind} layer of the codebook; the file must name the layer')
+                origin, f'label "{label}" is in several {kind} layers ({", ".join(candidates)}); '
+                "choose one with --layer NAME")
+        if self.add_labels:
+            return DEFAULT_SPAN_LAYER if kind == "span" else DEFAULT_DOCUMENT_LAYER
+        raise BadInputError(
+            origin, f'label "{label}" names no layer and is in no {kind} layer of the codebook; '
+            "put such labels in a layer with --layer NAME (--add-labels creates it)")
 
     def ensure(self, layer: str, label: str, kind: str, origin: str) -> None:
         """Check layer/label exist, or add them (inside the caller's transaction)."""
         store = self.project.codebook
         found = store.get().layer(layer)
         if found is not None and found.kind != kind:
-            raise BadInputError(origin, f'layer "{layer}" labels {found.kind}s, but the file puts a {kind} label in it')
+            hint = " (give document labels another layer)" if layer == self.default_layer else ""
+            raise BadInputError(
+                origin, f'layer "{layer}" labels {found.kind}s, but the file puts a {kind} label in it{hint}')
         if found is not None and found.label(label) is not None:
             return
         if not self.add_labels:
@@ -138,9 +188,43 @@ class _Resolver:
                 origin, f'label "{label}" of layer "{layer}" is not in the codebook (--add-labels adds it)'
             )
         if found is None:
-            store.add_layer(Layer(layer, kind=kind, multiple=True))  # type: ignore[arg-type]
+            # Character granularity: the imported offsets are kept exactly, wherever they fall.
+            store.add_layer(Layer(layer, kind=kind, granularity="character", overlap="allow",  # type: ignore[arg-type]
+                                  multiple=True))
+            self.report.created_layers.append(f"{layer} ({kind}, character granularity, overlap allowed)")
         store.add_label(layer, Label(label))
         self.report.added_labels.append(f"{layer}: {label}")
+
+    def attributes(self, item: ImportedSpan | ImportedLabel, origin: str) -> None:
+        """Match the item's attribute names to its layer's (a UIMA feature name to the
+        attribute it was written from); with --add-labels, add the attributes the layer lacks."""
+        if not item.attributes or item.layer is None:
+            return
+        layer = self.project.codebook.get().layer(item.layer)
+        assert layer is not None
+        renamed: dict[str, Any] = {}
+        for name, value in item.attributes.items():
+            if layer.attribute(name) is None:
+                similar = [a.name for a in layer.attributes if _compact(a.name) == _compact(name)]
+                if len(similar) == 1:
+                    name = similar[0]
+                elif value is None or value == "":
+                    continue  # an unset feature of another tool's type: nothing to keep
+                elif not self.add_labels:
+                    raise BadInputError(origin, f'layer "{layer.name}" has no attribute "{name}" '
+                                                "(--add-labels adds it)")
+                else:
+                    kind = "bool" if isinstance(value, bool) else "text"
+                    position = len(layer.attributes)
+                    self.project.db.execute(
+                        "INSERT INTO attributes (layer_id, name, type, choices, minimum, maximum, description, "
+                        "position) VALUES (?, ?, ?, '[]', NULL, NULL, '', ?)", [layer.id, name, kind, position])
+                    self.project.codebook.invalidate()
+                    layer = self.project.codebook.get().layer(item.layer)
+                    assert layer is not None
+                    self.report.added_labels.append(f"{item.layer}: attribute {name} ({kind})")
+            renamed[name] = value
+        item.attributes = renamed
 
 
 def _check_document(doc: ImportedDocument, resolver: _Resolver) -> list[tuple[str, str, str]]:
@@ -222,12 +306,14 @@ def _store_file(
     """Store every document of one file, or none of them (one transaction); `language`
     is the project's, for documents that do not name theirs."""
     db = project.db
-    resolver = _Resolver(project, add_labels, report)
+    resolver = _Resolver(project, add_labels, report, options.default_layer)
     new_ids: list[str] = []
     duplicates: list[str] = []
     conflicts: list[str] = []
-    added = skipped = 0
+    added = skipped = statuses = 0
+    not_carried: Counter[str] = Counter()
     labels_before = len(report.added_labels)
+    layers_before = len(report.created_layers)
     stamp = now()  # one time for the file: its documents and its audit entry
     try:
         with db.atomic():
@@ -236,6 +322,9 @@ def _store_file(
                 pairs = _check_document(doc, resolver)
                 for layer, label, kind in pairs:
                     resolver.ensure(layer, label, kind, doc.origin)
+                for item in [*doc.spans, *doc.labels]:
+                    resolver.attributes(item, doc.origin)
+                not_carried.update(getattr(doc, "not_carried", None) or {})
                 digest = text_hash(doc.text)
                 document_id = known.get(digest)
                 if document_id is not None:
@@ -258,6 +347,10 @@ def _store_file(
                     position += 1
                     known[digest] = document_id
                     new_ids.append(document_id)
+                restored, differing = _store_status(project, document_id, getattr(doc, "status", None) or {},
+                                                    doc.origin)
+                statuses += restored
+                conflicts += differing
                 for item in [*doc.spans, *doc.labels]:
                     row = _annotation_row(project, document_id, item, options, doc.origin)
                     verdict = _existing(project, row, item, doc.origin)
@@ -287,6 +380,7 @@ def _store_file(
                 if ident == document_id:
                     del known[digest]
         del report.added_labels[labels_before:]
+        del report.created_layers[layers_before:]
         project.codebook.invalidate()
         raise
     report.stored_files.append(str(path))
@@ -295,6 +389,36 @@ def _store_file(
     report.conflicts.extend(conflicts)
     report.annotations += added
     report.annotations_skipped += skipped
+    report.statuses += statuses
+    report.not_carried.update(not_carried)
+
+
+# How native JSONL files spell a status (DESIGN.md: not started / in progress / done).
+STATUS_SPELLINGS = {"not started": Status.NOT_STARTED, "not_started": Status.NOT_STARTED,
+                    "in progress": Status.IN_PROGRESS, "in_progress": Status.IN_PROGRESS, "done": Status.DONE}
+
+
+def _store_status(project: Project, document_id: str, status: dict[str, str], origin: str) -> tuple[int, list[str]]:
+    """Store each annotator's status on the document where the project has none (inside the
+    caller's transaction); returns how many were stored and a conflict line per status that
+    differs from the project's (the project's is kept)."""
+    stored, conflicts = 0, []
+    for name, value in status.items():
+        wanted = STATUS_SPELLINGS[value]
+        annotator_id = project.annotators.ensure(name, Role.CURATOR if name == "curator" else Role.ANNOTATOR).id
+        row = project.db.execute("SELECT status FROM document_status WHERE document_id = ? AND annotator_id = ?",
+                                 [document_id, annotator_id]).fetchone()
+        if row is not None:
+            if row[0] != wanted.value:
+                conflicts.append(f'{origin}: {name}\'s status is "{wanted.value}" in the file but "{row[0]}" in '
+                                 "the project; kept the project's")
+            continue
+        if wanted is Status.NOT_STARTED:
+            continue
+        project.db.execute("INSERT INTO document_status (document_id, annotator_id, status, updated_at) "
+                           "VALUES (?, ?, ?, ?)", [document_id, annotator_id, wanted.value, now()])
+        stored += 1
+    return stored, conflicts
 
 
 _COMPARED = ("document_id", "annotator_id", "label_id", "span_start", "span_end", "attributes", "note")
@@ -539,5 +663,5 @@ def import_description(report: ImportReport) -> str:
 def _set_barrier(project: Project, report: ImportReport) -> None:
     """An import is not an undo step: the steps before it are forgotten (they may refer to rows
     it changed), the Undo menu names it, and the bus announces the documents it added."""
-    if report.imported or report.annotations or report.added_labels:
+    if report.imported or report.annotations or report.added_labels or report.statuses:
         project.history.set_barrier(import_description(report), report.imported, actor="import")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...errors import AnnotatorError
 from ...formats.base import ReadOptions
 from ...ops.importing import ImportCancelled, ImportReport, import_paths
 from ...project import Project
@@ -38,8 +40,17 @@ def import_report_html(report: ImportReport) -> str:
     if report.annotations:
         parts.append(f", with {report.annotations} annotation(s)")
     parts.append(".</p>")
+    if report.created_layers:
+        parts.append("<p>Layers created: " + html.escape("; ".join(report.created_layers)) + "</p>")
     if report.added_labels:
         parts.append("<p>Labels added to the codebook: " + html.escape(", ".join(report.added_labels)) + "</p>")
+    if report.statuses:
+        parts.append(f"<p>Document statuses restored: {report.statuses}</p>")
+    notes = report.notes()
+    if report.not_carried:
+        items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in notes[notes.index(
+            "not carried (what / how many):") + 1:])
+        parts.append(f"<p>Not carried (what / how many):</p><ul>{items}</ul>")
     if report.duplicates:
         parts.append(f"<p>{len(report.duplicates)} duplicate text(s) skipped.</p>")
     if report.failed:
@@ -48,6 +59,15 @@ def import_report_html(report: ImportReport) -> str:
         )
         parts.append(f"<p style='color:#B00020'>{len(report.failed)} file(s) not imported:</p><ul>{items}</ul>")
     return "".join(parts)
+
+
+def _layer_names(project_path: Path) -> list[str]:
+    """The codebook's layer names, for the layer choice (none if the project cannot be read now)."""
+    try:
+        with Project.open(project_path, readonly=True, lock=False) as project:
+            return [layer.name for layer in project.codebook.get().layers]
+    except (AnnotatorError, OSError, sqlite3.Error):
+        return []
 
 
 def import_task(project_path: Path, paths: list[Path], fmt: str, options: ReadOptions,
@@ -94,7 +114,19 @@ class ImportDialog(QDialog):
         self.format_box.setToolTip("auto: by file extension (.txt, .md, .html, .docx, .csv, .tsv, .jsonl)")
         self.text_column = QLineEdit(self)
         self.text_column.setPlaceholderText("text (CSV/TSV only)")
-        self.add_labels = QCheckBox("Add unknown labels of imported annotations to the codebook", self)
+        self.add_labels = QCheckBox("Add missing labels and layers to the codebook "
+                                    "(a new layer keeps the file's offsets exactly)", self)
+        self.layer_box = QComboBox(self)
+        self.layer_box.setEditable(True)
+        self.layer_box.setAccessibleName("Layer for labels that name none")
+        self.layer_box.addItem("")
+        self.layer_box.addItems(_layer_names(project_path))
+        self.layer_box.setCurrentIndex(0)
+        line = self.layer_box.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("none: such labels must be in the codebook")
+        self.layer_box.setToolTip("doccano, Prodigy, brat and CoNLL labels name no layer: they go to this one "
+                                  "(type a new name and tick the box below to create it)")
         self.progress = QProgressBar(self)
         self.progress.setVisible(False)
         self.progress_label = QLabel(self)
@@ -115,6 +147,7 @@ class ImportDialog(QDialog):
         form = QFormLayout()
         form.addRow("Format:", self.format_box)
         form.addRow("Text column:", self.text_column)
+        form.addRow("Layer for labels that name none:", self.layer_box)
         form.addRow("", self.add_labels)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Files and folders to import (folders: every supported file in them):", self))
@@ -151,7 +184,8 @@ class ImportDialog(QDialog):
     def _add_files(self) -> None:
         chosen, _ = QFileDialog.getOpenFileNames(
             self, "Files to import", str(self.start_folder()),
-            "Articles (*.txt *.md *.html *.htm *.docx *.csv *.tsv *.jsonl *.json);;All (*)",
+            "Articles and annotated corpora (*.txt *.md *.html *.htm *.docx *.csv *.tsv *.jsonl *.json *.ann "
+            "*.xmi *.zip *.conll *.qdpx *.spacy);;All (*)",
         )
         if chosen:
             self._remember(Path(chosen[0]))
@@ -175,7 +209,8 @@ class ImportDialog(QDialog):
         if not paths or self.is_running():
             self.progress_label.setText("Add files or a folder first." if not paths else self.progress_label.text())
             return
-        options = ReadOptions(text_column=self.text_column.text().strip() or None)
+        options = ReadOptions(text_column=self.text_column.text().strip() or None,
+                              default_layer=self.layer_box.currentText().strip() or None)
         task = import_task(self.project_path, paths, self.format_box.currentText(), options,
                            self.add_labels.isChecked())
         self.import_button.setEnabled(False)
