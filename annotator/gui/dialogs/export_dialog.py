@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,13 +34,14 @@ ALL, GOLD = "All annotators", "Gold (curator)"
 
 
 def export_task(project_path: Path, fmt: str, out: Path, annotator: str | None, gold: bool, layer: str | None,
-                done_only: bool) -> Callable[[TaskWorker], ExportReport]:
+                done_only: bool, options: Mapping[str, Any] | None = None) -> Callable[[TaskWorker], ExportReport]:
     """The export as a worker task, on its own read-only connection."""
 
     def task(worker: TaskWorker) -> ExportReport:
         with Project.open(project_path, readonly=True) as project:
             return export_project(project, fmt, out, annotator=annotator, layer=layer, done_only=done_only,
-                                  gold=gold, progress=worker.progress, cancelled=worker.cancel_requested.is_set)
+                                  gold=gold, options=options, progress=worker.progress,
+                                  cancelled=worker.cancel_requested.is_set)
 
     return task
 
@@ -62,11 +63,19 @@ class ExportDialog(QDialog):
         self.layer = QComboBox(self)
         self.layer.addItems(["All layers", *[layer.name for layer in project.codebook.get().layers]])
         self.done_only = QCheckBox("Only documents the chosen annotator (or the curator) marked done", self)
+        self.excel = QCheckBox("For Excel (UTF-8 with a byte-order mark)", self)
+        self.excel.setToolTip("Without the mark, Excel reads the file in the local code page: accents and emoji "
+                              "come out garbled.")
+        self.formula_guard = QCheckBox("Guard against formulas (' before cells starting with = + - @)", self)
+        self.formula_guard.setToolTip("Keeps spreadsheets from running cell text as a formula. Untick for "
+                                      "programs (R, pandas) that read the text back as it is.")
+        self.formula_guard.setChecked(True)
         self.out = QLineEdit(self)
         self.out.setPlaceholderText("File (or folder for brat) to write")
         browse = QPushButton("Choose…", self)
         browse.clicked.connect(self._choose)
         self.format_box.currentIndexChanged.connect(self._suggest_name)
+        self.format_box.currentIndexChanged.connect(self._show_options)
         self.progress = QProgressBar(self)
         self.progress.setVisible(False)
         self.status = QLabel(self)
@@ -81,11 +90,13 @@ class ExportDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.out, 1)
         where.addWidget(browse)
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         form.addRow("Format:", self.format_box)
         form.addRow("Annotations of:", self.who)
         form.addRow("Layer:", self.layer)
         form.addRow("", self.done_only)
+        form.addRow("CSV:", self.excel)
+        form.addRow("", self.formula_guard)
         form.addRow("Write to:", where)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -94,11 +105,23 @@ class ExportDialog(QDialog):
         layout.addWidget(self.results)
         layout.addWidget(buttons)
         self._suggest_name()
+        self._show_options()
         self.resize(680, 260)
 
     def fmt(self) -> str:
         """The chosen format's name."""
         return str(self.format_box.currentData())
+
+    def options(self) -> dict[str, Any]:
+        """The chosen format's options set in the dialog (CSV: excel, formula_guard)."""
+        if self.fmt() != "csv":
+            return {}
+        return {"excel": self.excel.isChecked(), "formula_guard": self.formula_guard.isChecked()}
+
+    def _show_options(self) -> None:
+        """Show the CSV options only while CSV is chosen."""
+        for box in (self.excel, self.formula_guard):
+            self.form.setRowVisible(box, self.fmt() == "csv")
 
     def _suggest_name(self) -> None:
         suffix = EXPORTERS[self.fmt()].suffix
@@ -131,7 +154,7 @@ class ExportDialog(QDialog):
         annotator = None if who in (ALL, GOLD) else who
         layer = None if self.layer.currentIndex() == 0 else self.layer.currentText()
         task = export_task(self.project_path, self.fmt(), Path(self.out.text().strip()), annotator, who == GOLD,
-                           layer, self.done_only.isChecked())
+                           layer, self.done_only.isChecked(), self.options())
         self.export_button.setEnabled(False)
         self.close_button.setText("Cancel")
         self.progress.setVisible(True)
