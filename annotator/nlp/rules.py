@@ -103,7 +103,8 @@ class RuleSet:
         doc = Doc(self._nlp.vocab, words=words, spaces=spaces)
         strings = self._nlp.vocab.strings
         found: dict[tuple[str, int, int], RuleMatch] = {}
-        hits = sorted([*self._phrases(doc), *self._tokens(doc)], key=lambda hit: (hit[1], hit[2], hit[0]))
+        hits = [*(self._phrases(doc) if len(self._phrases) else ()), *(self._tokens(doc) if len(self._tokens) else ())]
+        hits.sort(key=lambda hit: (hit[1], hit[2], hit[0]))
         for match_id, first, last in hits:
             label, pattern = self._keys[strings[match_id]]
             start, end = starts[first], ends[last - 1]

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..codebooks import pattern_problem
 from ..errors import CodebookError
 from ..label_rules import colour_problem, key_problem
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
@@ -272,6 +273,29 @@ def set_label_guidelines(
             "UPDATE labels SET description = ?, include_note = ?, exclude_note = ?, examples = ? WHERE id = ?",
             [values["description"], values["include_note"], values["exclude_note"], values["examples"], found.id],
         )
+
+
+def set_label_patterns(project: Project, layer: str, label: str, patterns: Sequence[str], actor: str = "") -> None:
+    """Replace a label's rule patterns (phrases, or spaCy token patterns as JSON); blank lines
+    are dropped, a pattern that does not parse is refused naming the label."""
+    found = _label(project, layer, label)
+    cleaned = list(dict.fromkeys(p.strip() for p in patterns if p.strip()))
+    for pattern in cleaned:
+        if (problem := pattern_problem(pattern)) is not None:
+            raise CodebookError(f'label "{label}": {problem}')
+    with _edit(project, actor, "edit label patterns", f"{layer}/{label}", {"patterns": cleaned},
+               f'edit patterns of "{label}"'):
+        project.db.execute("UPDATE labels SET patterns = ? WHERE id = ?",
+                           [json.dumps(cleaned, ensure_ascii=False), found.id])
+
+
+def set_shared_suggestions(project: Project, layer: str, shared: bool, actor: str = "") -> None:
+    """Allow (or stop) suggestions in `layer` from a model trained on others' or gold coding."""
+    layer_id = project.codebook.layer_id(layer)
+    verb = "share" if shared else "stop sharing"
+    with _edit(project, actor, "set shared suggestions", layer, {"shared": shared},
+               f'{verb} model suggestions in "{layer}"'):
+        project.db.execute("UPDATE layers SET shared_suggestions = ? WHERE id = ?", [int(shared), layer_id])
 
 
 def move_label(project: Project, layer: str, label: str, index: int, actor: str = "") -> None:
