@@ -22,6 +22,8 @@ class ProjectEvents(QObject):
 
     sig_changed = Signal(object)
     """A ChangeSet: an operation (or its undo / redo, an import, a merge) has been committed."""
+    backup_finished = Signal(str)
+    """The project's rolling backup ended: why it could not be written, or "" (queued from its thread)."""
     _sig_from_worker = Signal(object)
     """A ChangeSet emitted on another thread, on its way to the GUI thread (queued)."""
 

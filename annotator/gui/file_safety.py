@@ -79,6 +79,11 @@ class FileSafetyMixin(WindowState):
         """A transient message in the status bar."""
         self.statusBar().showMessage(text, 8000)
 
+    def _backup_finished(self, problem: str) -> None:
+        """The rolling backup, written on its own thread after the project opened, ended."""
+        if problem and self.project is not None:  # the safety copy was not made: say so once
+            self.statusBar().showMessage(f"Warning: {' '.join(problem.split())}", 30000)
+
     def _open_failed(self, error: AnnotatorError, quiet: bool) -> bool:
         text = f"{error.path}\n\n{error.problem}" if isinstance(error, ProjectFileError) else str(error)
         if quiet:

@@ -71,6 +71,7 @@ class WindowLayoutMixin(WindowState):
         for view in (self.documents_panel, self.codebook_panel, self.labels_panel, self.editor, self.annotations_panel):
             view.follow(self.events)
         self.events.sig_changed.connect(self._project_changed)
+        self.events.backup_finished.connect(self._backup_finished)
         area = Qt.DockWidgetArea
         self.docks: dict[str, QDockWidget] = {}
         for name, title, widget, where in (
