@@ -159,8 +159,8 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         first = self.documents_panel.model.document_id(0)
         self.show_document(self._last_document(project) or first if resume else first)
         self._update_actions()
-        if project.backup_problem:  # the project opened; its safety copy was not made: say so once
-            self.statusBar().showMessage(f"Warning: {' '.join(project.backup_problem.split())}", 30000)
+        # The rolling backup is written on a thread of its own; if it could not be, say so once.
+        project.when_backup_finished(self.events.backup_finished.emit)
         return True
 
     def _last_document(self, project: Project) -> str | None:

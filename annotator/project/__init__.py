@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,6 @@ from ..store.database import (
     SQLITE_SIDE_SUFFIXES,
     ProjectLock,
     as_project_error,
-    check_integrity,
     check_project_path,
     close_database,
     create_database,
@@ -26,10 +25,9 @@ from ..store.database import (
     open_database,
     remove_unused_side_files,
     rolling_backup_due,
-    rolling_backup_path,
     unwritable_reason,
-    write_backup,
 )
+from ..store.backup import RollingBackup
 from ..store.files import register_open, unregister_open
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
@@ -59,8 +57,8 @@ class Project:
         # Why a project opened with allow_readonly=True is read-only ("" otherwise): a
         # short phrase for the window's banner, e.g. "the folder is read-only".
         self.readonly_reason = ""
-        # Why the rolling backup could not be written at open ("" when it was, or was not due).
-        self.backup_problem = ""
+        # The rolling backup being written on a thread of its own (store/backup.py), if one was due.
+        self._backup: RollingBackup | None = None
         self._lock = lock
         # The -wal/-shm that existed before a read-only open (set by _open): those it made,
         # it removes at close if nothing needs them (see remove_unused_side_files).
@@ -186,17 +184,23 @@ class Project:
             return
         if not rolling_backup_due(self.path):
             return
-        target = rolling_backup_path(self.path)
-        if target.exists():
-            # Replace the last good backup only with an intact copy: quick_check passed at
-            # open, but damage confined to an index passes it and would poison the backup.
-            check_integrity(self.db, self.path, full=True)
-        try:
-            write_backup(self.db.conn, target)
-        except ProjectFileError as error:
-            self.backup_problem = f"the rolling backup was not written: {error}"
-        except (OSError, sqlite3.Error) as error:
-            self.backup_problem = f"the rolling backup {target.name} could not be written ({error})"
+        # Off this thread: the full integrity check and the copy take seconds on a large
+        # project, once a day; the window is usable meanwhile.
+        self._backup = RollingBackup(self.path).start()
+
+    @property
+    def backup_problem(self) -> str:
+        """Why the rolling backup due at open could not be written ("" when it was, or was not
+        due); waits for it to end."""
+        return self._backup.wait() if self._backup is not None else ""
+
+    def when_backup_finished(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(problem)` when the rolling backup due at open has ended ("" when it was
+        written, or none was due): at once if it has, else on the backup's thread."""
+        if self._backup is None:
+            listener("")
+        else:
+            self._backup.when_finished(listener)
 
     def close(self) -> None:
         """Checkpoint and close the file, releasing the lock.
@@ -205,6 +209,8 @@ class Project:
         released; then a ProjectFileError says the latest changes are kept in the -wal.
         """
         problem: ProjectFileError | None = None
+        if self._backup is not None:
+            self._backup.wait()  # never end the process halfway through a copy
         try:
             close_database(self.db, self.readonly, self.path)
         except ProjectFileError as error:
