@@ -282,19 +282,20 @@ def _add_annotation(document: ReadDocument, annotation: Any, type_: Any, annotat
     ours = description.startswith(LAYER_MARK)
     layer = description[len(LAYER_MARK):] if ours else type_.name.rsplit(".", 1)[1]
     own = [feature for feature in type_.features if feature.name not in ("begin", "end", "sofa")]
+    attributes: dict[str, Any] = {}
     if ours:
         label = annotation.get("label")
-    else:
-        label = next((annotation.get(f.name) for f in own if f.rangeType.name == "uima.cas.String"
-                      and annotation.get(f.name)), None) or layer  # a layer without features: its name
+        for feature in own:
+            if (feature.description or "").startswith(ATTRIBUTE_MARK):
+                value = annotation.get(feature.name)
+                if value is not None:
+                    attributes[feature.description[len(ATTRIBUTE_MARK):]] = value
+    else:  # another tool's layer: the first string feature with a value is the label, the others attributes
+        named = next((f.name for f in own if f.rangeType.name == "uima.cas.String" and annotation.get(f.name)), "")
+        label = annotation.get(named) if named else layer  # a layer without features: its name
+        attributes = _primitive_features(annotation, type_, named)
     if not label:
         return
-    attributes: dict[str, Any] = {}
-    for feature in own:
-        if (feature.description or "").startswith(ATTRIBUTE_MARK):
-            value = annotation.get(feature.name)
-            if value is not None:
-                attributes[feature.description[len(ATTRIBUTE_MARK):]] = value
     who = (annotation.get("annotator") if ours else None) or annotator
     ident = annotation.get("annotationId") if ours else None
     note = (annotation.get("note") if ours else None) or ""

@@ -214,7 +214,7 @@ class _Resolver:
                     raise BadInputError(origin, f'layer "{layer.name}" has no attribute "{name}" '
                                                 "(--add-labels adds it)")
                 else:
-                    kind = "bool" if isinstance(value, bool) else "text"
+                    kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "text"
                     position = len(layer.attributes)
                     self.project.db.execute(
                         "INSERT INTO attributes (layer_id, name, type, choices, minimum, maximum, description, "
