@@ -1,10 +1,11 @@
-"""Write the native JSONL: one document per line with its spans and document labels; the
-first line also carries the codebook and the annotators."""
+"""Write the native JSONL: one document per line with its spans, document labels and each
+annotator's status on it (done / in_progress / not_started: "done with nothing marked" is a
+coding, not a missing one); the first line also carries the codebook and the annotators."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,8 +16,10 @@ from .interchange import ExportContext, ExportDocument, OutputFiles, codebook_to
 JSONL_HEADER_KEY = "discourse_annotator"
 
 
-def document_record(document: Document, text: str, annotations: Iterable[Annotation]) -> dict[str, Any]:
-    """The native JSONL object of one document (see DESIGN.md, "Native interchange")."""
+def document_record(document: Document, text: str, annotations: Iterable[Annotation],
+                    status: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The native JSONL object of one document (see DESIGN.md, "Native interchange"), with
+    `status` (annotator → done / in_progress / not_started) when given."""
     meta: dict[str, Any] = {
         "title": document.title, "source": document.source, "author": document.author,
         "date": document.date, "url": document.url, "language": document.language,
@@ -32,7 +35,10 @@ def document_record(document: Document, text: str, annotations: Iterable[Annotat
         if item.note:
             entry["note"] = item.note
         (spans if item.is_span else labels).append(entry)
-    return {"id": document.id, "text": text, "meta": meta, "spans": spans, "labels": labels}
+    record = {"id": document.id, "text": text, "meta": meta, "spans": spans, "labels": labels}
+    if status is not None:
+        record["status"] = dict(status)
+    return record
 
 
 def write_record(handle: IO[str], record: dict[str, Any]) -> None:
@@ -55,9 +61,11 @@ def write_jsonl(documents: Iterator[ExportDocument], context: ExportContext, out
     """Native JSONL: one document per line; the first also carries codebook and annotators
     (a key other JSONL readers, this program's included, pass over)."""
     first = bool(context.option("header", True))
+    everyone = [person.name for person in context.annotators]
     with files.file(out).open("w", encoding="utf-8", newline="\n") as handle:
         for item in documents:
-            record = document_record(item.document, item.text, item.annotations)
+            status = context.statuses.get(item.document.id, {name: "not_started" for name in everyone})
+            record = document_record(item.document, item.text, item.annotations, status)
             if first:
                 record[JSONL_HEADER_KEY] = jsonl_header(context)
                 first = False
