@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
 
 from ...store.files import refuse_project_output
 
@@ -108,3 +108,19 @@ def save_with(path: str | Path, what: str, save: Callable[[IO], None]) -> Path:
     with replaced_whole(path, what, binary=True) as handle:
         save(handle)
     return path
+
+
+def fit_headers(grid: QTableWidget, widest: int = 110, row_header: int = 190) -> None:
+    """Columns as wide as their contents but at most `widest` (long names are cut, whole in
+    the tooltip), row names at most `row_header` wide: a matrix of many labels stays readable."""
+    grid.resizeColumnsToContents()
+    for column in range(grid.columnCount()):
+        header = grid.horizontalHeaderItem(column)
+        if header is not None:
+            header.setToolTip(header.text())
+        grid.setColumnWidth(column, min(grid.columnWidth(column), widest))
+    for row in range(grid.rowCount()):
+        header = grid.verticalHeaderItem(row)
+        if header is not None:
+            header.setToolTip(header.text())
+    grid.verticalHeader().setMaximumWidth(row_header)

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -33,7 +34,7 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import CooccurrencePair, CooccurrenceTable, KwicHit, Scope, cooccurrence, cooccurring_segments
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, code_name, write_csv
+from .common import MessageLine, StaleBanner, code_name, fit_headers, write_csv
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -41,8 +42,8 @@ from .worker import AnalysisRunner
 if TYPE_CHECKING:
     from ..context import AppContext
 
-WITHIN = (("sentence", "the same sentence"), ("paragraph", "the same paragraph (a line break ends one)"),
-          ("overlap", "overlapping spans"), ("document", "the same document"))
+WITHIN = (("sentence", "the same sentence"), ("paragraph", "the same paragraph"), ("overlap", "overlapping spans"),
+          ("document", "the same document"))
 FIGURES = (("jaccard", "Jaccard"), ("observed_expected", "observed / expected"), ("count", "count"),
            ("documents", "documents"))
 
@@ -92,10 +93,16 @@ class CooccurrenceWindow(QDialog):
         self.within.setObjectName("within_box")
         for value, text in WITHIN:
             self.within.addItem(text, value)
+        self.within.setToolTip("Paragraph: a line break ends one (blank lines or not). Sentence: as split at import. "
+                               "Overlapping spans: segments sharing at least one character.")
         self.figure = QComboBox(self)
         self.figure.setObjectName("figure_box")
         for value, text in FIGURES:
             self.figure.addItem(text, value)
+        self.hide_empty = QCheckBox("&Hide empty", self)
+        self.hide_empty.setObjectName("hide_empty_box")
+        self.hide_empty.setChecked(True)
+        self.hide_empty.setToolTip("Hide the labels that co-occur with none of the other layer's")
         self.count_button = QPushButton("&Count", self)
         self.count_button.setDefault(True)
         self.count_button.clicked.connect(self.compute)
@@ -104,6 +111,7 @@ class CooccurrenceWindow(QDialog):
                           ("Colour b&y:", self.figure)):
             row.addWidget(QLabel(text, self, buddy=box))
             row.addWidget(box)
+        row.addWidget(self.hide_empty)
         row.addStretch(1)
         row.addWidget(self.count_button)
         self.scope_bar = ScopeBar(context, self)
@@ -165,6 +173,7 @@ class CooccurrenceWindow(QDialog):
         for box in (self.layer_a, self.layer_b, self.within):
             box.currentIndexChanged.connect(lambda _index: self.compute())
         self.figure.currentIndexChanged.connect(lambda _index: self.draw())
+        self.hide_empty.toggled.connect(lambda _on: self.draw())
         self.scope_bar.sig_changed.connect(self.compute)
         context.events.sig_changed.connect(self._project_changed)
         self._set_exports(False)
@@ -250,7 +259,7 @@ class CooccurrenceWindow(QDialog):
         table = self.table
         if table is None:
             return ""
-        within = dict(WITHIN)[table.within].split(" (")[0]
+        within = dict(WITHIN)[table.within]
         return f"{table.layers[0]} × {table.layers[1]}: co-occurrences within {within} — {self._described}"
 
     def show_table(self, table: CooccurrenceTable, scope: Scope, described: str) -> None:
@@ -273,20 +282,32 @@ class CooccurrenceWindow(QDialog):
         self.segments.kwic.set_hits([])
         self.draw()
 
+    def shown_labels(self) -> tuple[list[str], list[str]]:
+        """The rows' and the columns' labels shown (without those that co-occur with none, if so chosen)."""
+        table = self.table
+        if table is None:
+            return [], []
+        if not self.hide_empty.isChecked() or not table.pairs:
+            return list(table.labels_a), list(table.labels_b)
+        rows = {a for a, _b in self.cells}
+        columns = {b for _a, b in self.cells}
+        return [a for a in table.labels_a if a in rows], [b for b in table.labels_b if b in columns]
+
     def _fill_grid(self) -> None:
         table = self.table
         if table is None:
             return
         figure = self.figure.currentData()
+        rows, columns = self.shown_labels()
         grid = self.grid
         grid.clear()
-        grid.setRowCount(len(table.labels_a))
-        grid.setColumnCount(len(table.labels_b))
-        grid.setVerticalHeaderLabels(table.labels_a)
-        grid.setHorizontalHeaderLabels(table.labels_b)
+        grid.setRowCount(len(rows))
+        grid.setColumnCount(len(columns))
+        grid.setVerticalHeaderLabels(rows)
+        grid.setHorizontalHeaderLabels(columns)
         grey = QBrush(QColor("#9a9a9a"))
-        for r, a in enumerate(table.labels_a):
-            for c, b in enumerate(table.labels_b):
+        for r, a in enumerate(rows):
+            for c, b in enumerate(columns):
                 pair = self.cells.get((a, b))
                 if pair is None:
                     text = "" if table.layers[0] == table.layers[1] and a == b else "0"
@@ -305,7 +326,7 @@ class CooccurrenceWindow(QDialog):
                                     f"{pair.documents:,} document(s); Jaccard {pair.jaccard:.3f}; "
                                     f"observed/expected {expected}. Click to list the segments.")
                 grid.setItem(r, c, item)
-        grid.resizeColumnsToContents()
+        fit_headers(grid)
 
     def draw(self) -> None:
         """Draw the heatmap coloured by the chosen figure (and fill the table's second figure)."""
@@ -322,16 +343,17 @@ class CooccurrenceWindow(QDialog):
             self.heatmap.clear("No co-occurrences to draw.")
             return
         figure = self.figure.currentData()
-        values = np.full((len(table.labels_a), len(table.labels_b)), np.nan)
+        rows, columns = self.shown_labels()
+        values = np.full((len(rows), len(columns)), np.nan)
         texts = np.full(values.shape, "", dtype=object)
-        for r, a in enumerate(table.labels_a):
-            for c, b in enumerate(table.labels_b):
+        for r, a in enumerate(rows):
+            for c, b in enumerate(columns):
                 pair = self.cells.get((a, b))
                 if pair is not None:
                     values[r, c] = figure_of(pair, figure)
                     texts[r, c] = f"{pair.count}" if figure == "count" else f"{pair.count}\n{figure_text(pair, figure)}"
         self.heatmap.draw_heatmap(f"{table.layers[0]} × {table.layers[1]} (within {table.within})",
-                                  table.labels_a, table.labels_b, values, texts, self.figure.currentText())
+                                  rows, columns, values, texts, self.figure.currentText())
 
     # ----- the segments behind a cell ---------------------------------------------------
 

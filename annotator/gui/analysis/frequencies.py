@@ -33,7 +33,7 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import FrequencyTable, Scope, cell_scope, frequencies, meta_keys
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, write_csv
+from .common import MessageLine, StaleBanner, fit_headers, write_csv
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
 
@@ -111,7 +111,7 @@ class FrequenciesWindow(QDialog):
         splitter.addWidget(self.grid)
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 700])
+        splitter.setSizes([500, 700])
 
         self.export_chart_button = QPushButton("Export c&hart…", self)
         self.export_chart_button.clicked.connect(lambda: self.export_chart())
@@ -247,24 +247,24 @@ class FrequenciesWindow(QDialog):
         self.table, self.scope, self._described = table, scope, described
         self._cells = {(row.group, row.label): row.count for row in table.rows}
         self.heading.setText(f"<b>{html.escape(self.describe())}</b>")
-        grid = self.grid
+        grid = self.grid  # labels down (the codebook's order), groups across (MAXQDA's code matrix)
         grid.clear()
-        grid.setRowCount(len(table.groups))
-        grid.setColumnCount(len(table.labels))
-        grid.setHorizontalHeaderLabels(table.labels)
-        grid.setVerticalHeaderLabels(table.groups)
+        grid.setRowCount(len(table.labels))
+        grid.setColumnCount(len(table.groups))
+        grid.setVerticalHeaderLabels(table.labels)
+        grid.setHorizontalHeaderLabels(table.groups)
         grey = QBrush(QColor("#9a9a9a"))
-        for r, group in enumerate(table.groups):
-            for c, label in enumerate(table.labels):
+        for c, group in enumerate(table.groups):
+            for r, label in enumerate(table.labels):
                 value = self.value(group, label)
                 item = QTableWidgetItem(self.text_of(value))
                 item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
                 item.setData(Qt.ItemDataRole.UserRole, (group, label))
-                item.setToolTip(f"{group} · {label}: {self.text_of(value)} — click to list the segments")
+                item.setToolTip(f"{label} in {group}: {self.text_of(value)} — click to list the segments")
                 if not value:
                     item.setForeground(grey)
                 grid.setItem(r, c, item)
-        grid.resizeColumnsToContents()
+        fit_headers(grid)
         total = sum(row.count for row in table.rows)
         self._set_exports(bool(table.groups and table.labels))
         if not table.rows:
@@ -289,7 +289,8 @@ class FrequenciesWindow(QDialog):
         layer = project.codebook.get().layer(table.layer) if project is not None else None
         colours = {label.name: label.colour for label in layer.labels} if layer is not None else {}
         axis = {"spans": "spans", "documents": "documents", "characters": "share of characters"}[table.count]
-        self.chart.draw_bars(self.describe(), table.groups, table.labels, self.value, colours,
+        counted = [label for label in table.labels if any(self.value(g, label) for g in table.groups)]
+        self.chart.draw_bars(self.describe(), table.groups, counted, self.value, colours,
                              self.chart_kind.currentData(), axis)
 
     # ----- the segments behind a number ----------------------------------------------------

@@ -123,17 +123,23 @@ class KwicView(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in ((LEFT, 320), (MATCH, 130), (RIGHT, 320), (TITLE, 180), (SOURCE, 90), (DATE, 90)):
+        for column, width in ((LEFT, 320), (MATCH, 130), (RIGHT, 320), (TITLE, 170), (SOURCE, 110), (DATE, 84)):
             self.setColumnWidth(column, width)
 
     def fit_columns(self) -> None:
-        """Share the width: context columns take what the metadata columns leave."""
+        """Share the width: the match as wide as its longest text (within bounds), the two
+        contexts the same width, so that every match starts at the same place."""
         width = self.viewport().width()
         if width <= 0:
             return
-        meta = min(self.columnWidth(TITLE), 180) + 90 + 90 + 140
-        match = 130
-        side = max(140, (width - meta - match) // 2)
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(hit.match) for hit in self.kwic.hits[:500]), default=60)
+        match = max(80, min(longest + 24, width // 5))
+        narrow = width < 1100
+        for column, wide, small in ((TITLE, 170, 130), (SOURCE, 110, 80), (DATE, 84, 80)):
+            self.setColumnWidth(column, small if narrow else wide)
+        meta = sum(self.columnWidth(column) for column in (TITLE, SOURCE, DATE)) + (90 if narrow else 130)
+        side = max(120, (width - meta - match) // 2)
         self.setColumnWidth(LEFT, side)
         self.setColumnWidth(MATCH, match)
         self.setColumnWidth(RIGHT, side)
