@@ -18,11 +18,14 @@ from ...stats import (
     pool_span_agreement,
     weighted_kappa_from_table,
 )
+from ...errors import AnnotatorError
+from ...stats.gamma import Continuum, Dissimilarity, gamma_of
 from ...stats.result import SINGLE_CODER, defined, undefined
 from ...stats.unitizing import alpha_unitizing_many
 from .collect import Corpus, collect
 from .request import (
     DEFINITIONS,
+    NUMERIC_LEVELS,
     AgreementCancelled,
     AgreementRequest,
     resolve_attribute,
@@ -92,13 +95,18 @@ def compute_agreement(
     pairs = list(combinations(range(len(corpus.annotators)), 2))
     steps.total = 2 + 2 * n_docs + len(pairs) * (n_docs if "f1" in measures else 1) + len(measures)
     steps.total += 2 * n_docs if unit == "char" else 0
+    steps.total += request.gamma_samples + 1 if "gamma" in measures else 0
     steps.tick()
 
     table = build_units(project, corpus, unit, attribute, steps.tick) if unit != "char" else None
     notes = [corpus.participation_rule, *(table.rules if table else [])]
     notes += [f"{count} document(s) left out: {why}" for why, count in corpus.left_out.items()]
-    if request.level == "ordinal" and table is not None and attribute is None:
+    ordered = request.level == "ordinal" or "weighted_kappa" in measures
+    if ordered and table is not None and attribute is None:
         notes.append("ordinal: the labels are ordered as in the codebook, 'none' last")
+    if request.level == "ratio" and table is not None and table.numeric is not None and (table.numeric < 0).any():
+        raise AnnotatorError("ratio data needs values of zero or more; "
+                             f"the attribute has {table.numeric.min():g}")
     if len(corpus.annotators) < 2:
         notes.append(f"{len(corpus.annotators)} annotator(s) selected; agreement needs at least two "
                      "(by default: everyone with annotations in the layer, the curator excepted)")
@@ -107,6 +115,7 @@ def compute_agreement(
 
     def described(key: str, figure: Figure, unit_text: str = unit_name) -> Figure:
         definition = DEFINITIONS["f1" if key.startswith("f1") else key.replace("_mean", "")]
+        definition = definition.format(weights=request.weights)
         return figure.with_details(unit=unit_text, definition=definition,
                                    annotators=list(corpus.annotators))
 
@@ -118,13 +127,16 @@ def compute_agreement(
     pair_results = [PairResult(corpus.annotators[i], corpus.annotators[j]) for i, j in pairs]
     if table is not None:
         for result, (i, j) in zip(pair_results, pairs):
-            _pair_tables(result, table, i, j, request, "cohen" in measures)
-            for key in ("cohen", "weighted"):
+            _pair_tables(result, table, i, j, request, "cohen" in measures, "weighted_kappa" in measures)
+            for key in ("cohen", "weighted", "weighted_kappa"):
                 if key in result.figures:
                     result.figures[key] = described(key, result.figures[key])
             steps.tick()
         if "cohen" in measures:
             figures["cohen_mean"] = described("cohen_mean", _mean_kappa(pair_results, len(corpus.annotators)))
+        if "weighted_kappa" in measures:
+            figures["weighted_kappa_mean"] = described("weighted_kappa_mean", _mean_kappa(
+                pair_results, len(corpus.annotators), "weighted_kappa"))
     if "f1" in measures:
         for result, (i, j) in zip(pair_results, pairs):
             for matching in ("exact", "overlap"):
@@ -137,13 +149,16 @@ def compute_agreement(
     if "alpha_u" in measures:
         figures["alpha_u"] = described("alpha_u", _alpha_u(corpus), _continuum_name(corpus))
         steps.tick()
+    if "gamma" in measures:
+        figures["gamma"] = described("gamma", _gamma(corpus, request, steps), _spans_name(corpus))
 
     per_label = _per_label(corpus, table, figures.get("alpha_u"), request)
     per_document = _per_document(corpus, table, request, unit, steps)
     sort_measure = _sort(per_document)
     steps.finish()
     if request.bootstrap and "alpha" in figures:
-        notes.append(f"bootstrap: {request.bootstrap} resamples, seed {request.seed}")
+        notes.append(f"bootstrap ({request.bootstrap_method}): {request.bootstrap} resamples, seed {request.seed}; "
+                     + figures["alpha"].details.get("bootstrap_definition", ""))
     return AgreementReport(
         layer=layer.name, layer_kind=layer.kind, unit=unit, unit_description=unit_name,
         level=request.level, attribute=attribute.name if attribute else None, measures=measures,
@@ -179,25 +194,28 @@ def _value_figure(key: str, table: UnitTable, request: AgreementRequest) -> Figu
     data, categories = _alpha_data(table, request.level)
     if request.bootstrap:
         return bootstrap_alpha(data, request.level, categories, request.bootstrap, request.seed,
-                               request.confidence)
+                               request.confidence, request.bootstrap_method)
     return krippendorff_alpha(data, request.level, categories)
 
 
 def _alpha_data(table: UnitTable, level: str) -> tuple[np.ndarray, list[float] | None]:
-    """Values for alpha: numbers for interval data, category codes (in category order) otherwise."""
-    if level == "interval":
+    """Values for alpha: numbers for interval and ratio data, category codes (in category order) otherwise."""
+    if level in NUMERIC_LEVELS:
         return table.numeric_values(), None
     return table.values, [float(k) for k in range(len(table.categories))]
 
 
 def _pair_tables(result: PairResult, table: UnitTable, i: int, j: int, request: AgreementRequest,
-                 want_kappa: bool) -> None:
+                 want_kappa: bool, want_weighted: bool = False) -> None:
     """The confusion matrix of two annotators and, if wanted, their (weighted) kappa."""
     size = len(table.categories)
     a, b = table.values[i], table.values[j]
     both = ~np.isnan(a) & ~np.isnan(b)
     flat = a[both].astype(np.int64) * size + b[both].astype(np.int64)
     result.confusion = np.bincount(flat, minlength=size * size).reshape(size, size)
+    if want_weighted:
+        result.figures["weighted_kappa"] = weighted_kappa_from_table(result.confusion, request.weights).with_details(
+            categories_in_order=[str(c) for c in table.categories])
     if not want_kappa:
         return
     result.figures["cohen"] = cohen_kappa_from_table(result.confusion).with_details(
@@ -210,19 +228,21 @@ def _pair_tables(result: PairResult, table: UnitTable, i: int, j: int, request: 
         result.figures["weighted"] = weighted_kappa_from_table(result.confusion, weights)
 
 
-def _mean_kappa(pairs: list[PairResult], n_annotators: int) -> Figure:
-    """Light's (1971) kappa: the mean of the pairwise Cohen kappas (undefined if one is)."""
-    measure = "cohen_kappa_mean_over_pairs"
+def _mean_kappa(pairs: list[PairResult], n_annotators: int, key: str = "cohen") -> Figure:
+    """Light's (1971) kappa: the mean of the pairwise (weighted) kappas (undefined if one is)."""
+    measure = "cohen_kappa_mean_over_pairs" if key == "cohen" else "weighted_kappa_mean_over_pairs"
     if n_annotators < 2:
         return undefined(measure, SINGLE_CODER, 0, n_annotators)
-    kappas = [p.figures["cohen"] for p in pairs]
+    kappas = [p.figures[key] for p in pairs]
     for pair, kappa in zip(pairs, kappas):
         if not kappa.is_defined:
             return undefined(measure, f"kappa of {pair.first}–{pair.second} is undefined: "
                              f"{kappa.undefined_reason}", 0, n_annotators)
     value = float(np.mean([k.value for k in kappas]))
+    extra = {"weights": kappas[0].details["weights"]} if key != "cohen" and kappas else {}
     return defined(measure, value, max(k.n_units for k in kappas), n_annotators,
-                   rule="mean of the pairwise Cohen kappas (Light 1971)", pairs=len(kappas))
+                   rule=f"mean of the pairwise {'Cohen' if key == 'cohen' else 'weighted'} kappas (Light 1971)",
+                   pairs=len(kappas), **extra)
 
 
 def _pair_f1(corpus: Corpus, i: int, j: int, matching: str, steps: _Steps) -> Figure:
@@ -278,6 +298,30 @@ def _alpha_u(corpus: Corpus) -> Figure:
     return figure.with_details(documents=int(full.sum()))
 
 
+def _spans_name(corpus: Corpus) -> str:
+    """What gamma compares, for the report."""
+    full = corpus.took_part.all(axis=0) if corpus.took_part.size else np.zeros(0, dtype=bool)
+    return (f"spans (the {int(full.sum()):,} documents every selected annotator coded, laid end to end "
+            "as one continuum)")
+
+
+def _gamma(corpus: Corpus, request: AgreementRequest, steps: _Steps) -> Figure:
+    """Gamma of the spans on the documents every selected annotator coded, laid end to end."""
+    full = corpus.took_part.all(axis=0) if corpus.took_part.size else np.zeros(0, dtype=bool)
+    if not full.any():
+        return undefined("gamma", "no document was coded by every selected annotator", 0, len(corpus.annotators))
+    lengths = np.asarray([d.length for d in corpus.documents], dtype=np.int64)
+    shift = np.concatenate(([0], np.cumsum(np.where(full, lengths, 0))))
+    mine = full[corpus.doc]
+    offset = shift[corpus.doc[mine]]
+    continuum = Continuum(corpus.coder[mine], (corpus.start[mine] + offset).astype(float),
+                          (corpus.end[mine] + offset).astype(float), corpus.label[mine], len(corpus.annotators),
+                          (0.0, float(shift[-1])))
+    steps.tick(request.gamma_samples + 1)
+    return gamma_of(continuum, Dissimilarity(), request.gamma_samples, request.seed).with_details(
+        documents=int(full.sum()))
+
+
 def _per_label(corpus: Corpus, table: UnitTable | None, alpha_u: Figure | None,
                request: AgreementRequest) -> list[LabelRow]:
     """Per label: uses per annotator, alpha and percent agreement on present/absent, alpha_U."""
@@ -315,9 +359,9 @@ def _per_document(corpus: Corpus, table: UnitTable | None, request: AgreementReq
         bounds = np.searchsorted(group, np.arange(n_docs + 1))
         n_units = np.bincount(table.document_of_unit, minlength=n_docs)
         data = patterns
-        if request.level == "interval":
+        if request.level in NUMERIC_LEVELS:
             data = UnitTable(patterns, table.categories, group, "", numeric=table.numeric).numeric_values()
-        categories = None if request.level == "interval" else [float(k) for k in range(len(table.categories))]
+        categories = None if request.level in NUMERIC_LEVELS else [float(k) for k in range(len(table.categories))]
         single_label_documents = unit == "document" and (not corpus.layer.multiple or request.attribute)
     for d, document in enumerate(corpus.documents):
         coders = [n for n, ok in zip(corpus.annotators, corpus.took_part[:, d]) if ok]

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TextIO
 
 from ...stats import Figure
-from .report import FIGURE_NAMES, AgreementReport, exact, rounded
+from .report import FIGURE_NAMES, AgreementReport, exact, rounded, settings_text
 from ...store.files import refuse_project_output
 
 CSV_COLUMNS = (
     "table", "document", "title", "label", "annotator_a", "annotator_b", "value_a", "value_b",
-    "measure", "value", "undefined_reason", "n_units", "unit",
+    "measure", "value", "undefined_reason", "n_units", "unit", "ci_low", "ci_high", "settings",
 )
 MAX_DOCUMENT_ROWS = 20
 
@@ -36,8 +36,9 @@ def _describe(figure: Figure) -> str:
     low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
     if low is not None and high is not None:
         confidence = figure.details.get("confidence", 0.95)
-        text += f"  [{confidence:.0%} CI {rounded(low, 4)} – {rounded(high, 4)}, seed {figure.details.get('seed')}]"
-    return text
+        text += f"  [{confidence:.0%} CI {rounded(low, 4)} – {rounded(high, 4)}]"
+    settings = settings_text(figure)
+    return text + (f"  ({settings})" if settings else "")
 
 
 LISTED_LABELS = 6  # a report names the labels it compared when there are this few
@@ -140,10 +141,13 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
         writer.writerows(scope_rows(report) if scope is None else scope)
 
         def put(table: str, key: str, figure: Figure, **where: object) -> None:
+            low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
             writer.writerow({
                 "table": table, "measure": key, "value": "" if figure.value is None else exact(figure.value),
                 "undefined_reason": figure.undefined_reason or "", "n_units": figure.n_units,
-                "unit": figure.details.get("unit", report.unit_description), **where,
+                "unit": figure.details.get("unit", report.unit_description),
+                "ci_low": "" if low is None else exact(low), "ci_high": "" if high is None else exact(high),
+                "settings": settings_text(figure), **where,
             })
 
         for key, figure in report.figures.items():

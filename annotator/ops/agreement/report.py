@@ -18,10 +18,28 @@ FIGURE_NAMES: dict[str, str] = {
     "cohen": "Cohen's kappa",
     "cohen_mean": "Cohen's kappa, mean over pairs",
     "weighted": "weighted kappa",
+    "weighted_kappa": "Cohen's weighted kappa",
+    "weighted_kappa_mean": "weighted kappa, mean over pairs",
     "fleiss": "Fleiss' kappa",
     "f1_exact": "span F1, exact",
     "f1_overlap": "span F1, overlap",
+    "gamma": "Mathet's gamma",
 }
+
+
+def settings_text(figure: Figure) -> str:
+    """The choices a figure depends on, named: its bootstrap method, kappa weights, gamma samples."""
+    details = figure.details
+    parts = []
+    if details.get("ci_low") is not None and details.get("bootstrap_method"):
+        method = details["bootstrap_method"]
+        parts.append(f"{method} bootstrap" + (" (Hayes & Krippendorff 2007)" if method == "hayes" else
+                                               " (units resampled)") + f", seed {details.get('seed')}")
+    if details.get("weights") in ("linear", "quadratic"):
+        parts.append(f"{details['weights']} weights")
+    if "n_samples" in details and "expected_disorder" in details:
+        parts.append(f"expected disorder from {details['n_samples']} random continua, seed {details.get('seed')}")
+    return "; ".join(parts)
 
 
 def rounded(value: float, digits: int = 3) -> str:

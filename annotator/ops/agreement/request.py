@@ -7,13 +7,20 @@ from dataclasses import dataclass, field
 
 from ...errors import AnnotatorError
 from ...model import AttributeDef, Layer
-from ...stats.bootstrap import DEFAULT_SEED
+from ...stats.bootstrap import DEFAULT_SEED, METHODS
+from ...stats.gamma import DEFAULT_SAMPLES as GAMMA_SAMPLES
 
-MEASURES: tuple[str, ...] = ("percent", "cohen", "fleiss", "alpha", "alpha_u", "f1")
+MEASURES: tuple[str, ...] = ("percent", "cohen", "fleiss", "alpha", "alpha_u", "f1", "weighted_kappa", "gamma")
+# Computed only when named: gamma aligns the spans again for every random continuum, and
+# weighted kappa needs categories whose order means something (ordinal labels, int attributes).
+ON_REQUEST: tuple[str, ...] = ("weighted_kappa", "gamma")
 UNITS: tuple[str, ...] = ("document", "sentence", "token", "char")
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval")
-SPAN_ONLY = ("alpha_u", "f1")
-VALUE_MEASURES = ("percent", "cohen", "fleiss", "alpha")
+LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
+NUMERIC_LEVELS = ("interval", "ratio")
+WEIGHTS: tuple[str, ...] = ("linear", "quadratic")
+BOOTSTRAP_METHODS: tuple[str, ...] = tuple(METHODS)
+SPAN_ONLY = ("alpha_u", "f1", "gamma")
+VALUE_MEASURES = ("percent", "cohen", "fleiss", "alpha", "weighted_kappa")
 
 # Printed with every figure so that a reader knows what was computed.
 DEFINITIONS: dict[str, str] = {
@@ -27,6 +34,10 @@ DEFINITIONS: dict[str, str] = {
     "alpha_u": "Krippendorff's (1995, 2004) unitizing alpha_U over character offsets, "
     "as implemented by DKPro Agreement",
     "f1": "span precision/recall/F1 between two annotators, micro-averaged over documents",
+    "weighted_kappa": "Cohen's (1968) weighted kappa with {weights} disagreement weights (|i - j| / (k - 1), "
+    "squared for quadratic) over the categories in codebook order (an int attribute: its values in order)",
+    "gamma": "Mathet, Widlöcher & Métivier's (2015) gamma over the spans (positional and categorical "
+    "dissimilarity, best alignment, expected disorder from random continua), as pygamma-agreement computes it",
 }
 
 
@@ -43,7 +54,9 @@ class AgreementRequest:
     the layer, unit and attribute).  Empty `annotators` means every annotator with
     annotations in the layer, the curator excluded unless named; empty `labels` and
     `documents` mean all.  `bootstrap` > 0 adds a percentile interval to alpha, drawn
-    with `seed` (reported).
+    with `seed` (reported), by `bootstrap_method` ("units" or "hayes", named in every output).
+    `weights` ("linear" or "quadratic") are weighted kappa's; `gamma_samples` random continua
+    (drawn with `seed`) give gamma's expected disorder.
     """
 
     layer: str
@@ -58,6 +71,9 @@ class AgreementRequest:
     bootstrap: int = 0
     seed: int = DEFAULT_SEED
     confidence: float = field(default=0.95)
+    bootstrap_method: str = "units"
+    weights: str = "linear"
+    gamma_samples: int = GAMMA_SAMPLES
 
     def __post_init__(self) -> None:
         for name in ("measures", "annotators", "labels", "documents"):
@@ -71,6 +87,13 @@ class AgreementRequest:
             raise AnnotatorError(f"unknown level {self.level!r}; use one of {', '.join(LEVELS)}")
         if self.bootstrap < 0:
             raise AnnotatorError("the number of bootstrap resamples cannot be negative")
+        if self.bootstrap_method not in BOOTSTRAP_METHODS:
+            raise AnnotatorError(f"unknown bootstrap method {self.bootstrap_method!r}; "
+                                 f"use one of {', '.join(BOOTSTRAP_METHODS)}")
+        if self.weights not in WEIGHTS:
+            raise AnnotatorError(f"unknown weights {self.weights!r}; use one of {', '.join(WEIGHTS)}")
+        if self.gamma_samples < 1:
+            raise AnnotatorError("gamma needs at least one random continuum (--gamma-samples)")
 
 
 def _as_tuple(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -104,7 +127,8 @@ def resolve_measures(request: AgreementRequest, layer: Layer, unit: str) -> tupl
     if unit == "char":
         applicable = [m for m in applicable if m in SPAN_ONLY]
     if "all" in request.measures:
-        return tuple(applicable)
+        named = [m for m in request.measures if m in ON_REQUEST]
+        return tuple(m for m in applicable if m not in ON_REQUEST or m in named)
     for measure in request.measures:
         if measure in applicable:
             continue
@@ -113,7 +137,7 @@ def resolve_measures(request: AgreementRequest, layer: Layer, unit: str) -> tupl
         elif measure in SPAN_ONLY:
             why = "attribute agreement compares values on units, not spans"
         else:
-            why = "the character continuum only carries alpha_u and f1; use unit sentence or token"
+            why = "the character continuum only carries alpha_u, f1 and gamma; use unit sentence or token"
         raise AnnotatorError(f"measure {measure} does not apply here: {why}")
     return tuple(dict.fromkeys(request.measures))
 
@@ -133,10 +157,10 @@ def resolve_labels(request: AgreementRequest, layer: Layer) -> tuple[str, ...]:
 
 
 def resolve_attribute(request: AgreementRequest, layer: Layer) -> AttributeDef | None:
-    """The attribute compared, if any; interval data needs whole numbers."""
+    """The attribute compared, if any; interval and ratio data need whole numbers."""
     if request.attribute is None:
-        if request.level == "interval":
-            raise AnnotatorError("interval data needs numeric values: give an int --attribute")
+        if request.level in NUMERIC_LEVELS:
+            raise AnnotatorError(f"{request.level} data needs numeric values: give an int --attribute")
         return None
     definition = layer.attribute(request.attribute)
     if definition is None:
@@ -144,8 +168,11 @@ def resolve_attribute(request: AgreementRequest, layer: Layer) -> AttributeDef |
         raise AnnotatorError(
             f'layer "{layer.name}" has no attribute "{request.attribute}" (attributes: {known})'
         )
-    if request.level == "interval" and definition.type != "int":
+    if request.level in NUMERIC_LEVELS and definition.type != "int":
         raise AnnotatorError(
-            f'interval data needs numbers; attribute "{definition.name}" is of type {definition.type}'
+            f'{request.level} data needs numbers; attribute "{definition.name}" is of type {definition.type}'
         )
+    if request.level == "ratio" and definition.minimum is not None and definition.minimum < 0:
+        raise AnnotatorError(f'ratio data needs values of zero or more; attribute "{definition.name}" '
+                             f"goes down to {definition.minimum}")
     return definition
