@@ -20,6 +20,7 @@ from annotator.ops.importing import import_paths
 from annotator.ops.merge import merge_project
 from annotator.project import Project
 from annotator.span_rules import overlap_clash
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -182,21 +183,18 @@ def test_creating_a_project_does_not_import_spacy(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.glob("*.annot")} == {"p-en.annot", "p-de.annot", "p-xx.annot"}
 
 
-def test_an_unknown_language_is_refused_in_one_line_and_no_file_is_made(tmp_path: Path) -> None:
+def test_an_unknown_language_is_refused_in_one_line_and_no_file_is_made(tmp_path: Path, cli: Cli) -> None:
     for code in ("zz", "en-US", "../en", ""):
-        result = subprocess.run([sys.executable, "-m", "annotator", "new", "p.annot", "--lang", code],
-                                capture_output=True, text=True, cwd=tmp_path,
-                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr.splitlines() == [
+        ran = cli("new", str(tmp_path / "p.annot"), "--lang", code)
+        assert ran.returncode == 2, ran.stdout + ran.stderr
+        assert ran.stderr.splitlines() == [
             f'annotator new: language "{code}" is not one spaCy knows (use a code like en, de, fr)'
         ]
         assert list(tmp_path.iterdir()) == []
 
 
-def test_a_language_spacy_knows_by_another_code_is_still_accepted(tmp_path: Path) -> None:
-    # "fra" is ISO 639-3 for French; spaCy itself maps it to "fr", so a project may be made with it.
-    Project.create(tmp_path / "p.annot", language="fra").close()
-    assert json.loads(subprocess.run(
-        [sys.executable, "-m", "annotator", "info", "p.annot", "--json"], capture_output=True, text=True,
-        cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=True).stdout)["language"] == "fra"
+def test_a_language_spacy_knows_by_another_code_is_still_accepted(tmp_path: Path, cli: Cli) -> None:
+    # "deu" is ISO 639-3 for German; spaCy itself maps it to "de", so a project may be made with it.
+    Project.create(tmp_path / "p.annot", language="deu").close()
+    ran = cli("info", str(tmp_path / "p.annot"), "--json")
+    assert ran.returncode == 0 and json.loads(ran.stdout)["language"] == "deu"
