@@ -147,13 +147,14 @@ def build_doc(vocab: Any, item: ExportDocument, context: ExportContext,
 
 def category_names(context: ExportContext) -> dict[tuple[str, str], str]:
     """The doc.cats key of each document label: the label's name, or "Layer: Label" when
-    two document layers share a label name."""
+    two document layers share a label name (ignoring case: a textcat pipeline that
+    lower-cases labels would merge them)."""
     pairs = [(layer.name, label.name) for layer in context.layers if layer.kind == "document"
              for label in layer.labels]
     seen: dict[str, int] = defaultdict(int)
     for _, label in pairs:
-        seen[label] += 1
-    return {(layer, label): label if seen[label] == 1 else f"{layer}: {label}" for layer, label in pairs}
+        seen[label.casefold()] += 1
+    return {(layer, label): label if seen[label.casefold()] == 1 else f"{layer}: {label}" for layer, label in pairs}
 
 
 def _cats(item: ExportDocument, names: dict[tuple[str, str], str]) -> dict[str, float]:
@@ -218,6 +219,10 @@ def write_docbin(documents: Iterator[ExportDocument], context: ExportContext, ou
     docbin = _plain_docbin_class()(attrs=DOCBIN_ATTRS, store_user_data=True)
     cut = 0
     categories = category_names(context)
+    qualified = [key for (_, label), key in categories.items() if key != label]
+    if qualified:
+        context.remark("doc.cats keys qualified by layer where two document layers share a label name: "
+                       + "; ".join(qualified))
     annotators_seen: set[str] = set()
     with _encoders_looked_up_once():
         for item in documents:
