@@ -141,6 +141,7 @@ def read_webanno_tsv(path: Path, options: ReadOptions | None = None) -> list[Rea
     text = document.text
     if text.endswith("\n") and all(item.end < len(units) - 1 for item in annotations):
         text = text[:-1]  # the line break the format puts after the last sentence
+    label_features = _label_features(columns, annotations)
     spans = []
     for item in annotations:
         start, end = position.get(item.begin), position.get(item.end)
@@ -149,7 +150,7 @@ def read_webanno_tsv(path: Path, options: ReadOptions | None = None) -> list[Rea
         if start >= end:
             document.not_carried["WebAnno TSV zero-width annotations: not carried"] += 1
             continue
-        spans.append(_span(item, start, end, options))
+        spans.append(_span(item, start, end, label_features.get(item.type_name, "")))
     document.text, document.spans = normalise_with_offsets(text, spans)
     if not document.text.strip():
         raise BadInputError(path, "has no text")
@@ -259,15 +260,28 @@ def _annotations(fields: list[str], columns: list[_Column], begin: int, end: int
                 item.values[column.feature] = None if value == "*" else unescape_value(value)
 
 
-def _span(item: _Annotation, start: int, end: int, options: ReadOptions) -> ImportedSpan:
-    """The span of an annotation: layer and label as for XMI, other features attributes."""
+def _label_features(columns: list[_Column], annotations: list[_Annotation]) -> dict[str, str]:
+    """Per type, the feature that holds the label, the same for every annotation of the type:
+    a built-in layer's value feature, else `label`, else the first declared feature with a value."""
+    chosen: dict[str, str] = {}
+    for column in columns:
+        name = column.type_name
+        if name in BUILTIN_SPAN_LAYERS:
+            chosen[name] = BUILTIN_SPAN_LAYERS[name][1]
+        elif column.feature == "label":
+            chosen[name] = "label"
+    for column in columns:
+        if column.type_name not in chosen and column.feature and any(
+                item.values.get(column.feature) for item in annotations if item.type_name == column.type_name):
+            chosen[column.type_name] = column.feature
+    return chosen
+
+
+def _span(item: _Annotation, start: int, end: int, feature: str) -> ImportedSpan:
+    """The span of an annotation: layer as for XMI, label from `feature` (the type's name when
+    it has no value there), the other features attributes."""
     short = item.type_name.rsplit(".", 1)[-1]
-    if item.type_name in BUILTIN_SPAN_LAYERS:
-        layer, feature = BUILTIN_SPAN_LAYERS[item.type_name]
-    else:
-        layer = short
-        feature = "label" if "label" in item.values else next(
-            (name for name, value in item.values.items() if value), "")
+    layer = BUILTIN_SPAN_LAYERS[item.type_name][0] if item.type_name in BUILTIN_SPAN_LAYERS else short
     label = item.values.get(feature) if feature else None
     attributes = {name: value for name, value in item.values.items() if name != feature and value}
     return ImportedSpan(start, end, label or short, layer, None, attributes)
