@@ -1,4 +1,5 @@
-"""The dashboard's options: layer, annotators, unit, measures, level, labels, documents, bootstrap."""
+"""The dashboard's options: layer, annotators, unit, measures, level, weights, labels, documents,
+bootstrap (with its method) and gamma's random continua."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import (
 from ...errors import AnnotatorError
 from ...model import Label, Layer, Role
 from ...ops.agreement import AgreementRequest
+from ...ops.agreement.request import ON_REQUEST
 from ...project import Project
 from ...stats.bootstrap import DEFAULT_SEED
+from ...stats.gamma import DEFAULT_SAMPLES as GAMMA_SAMPLES
 from .subset import (
     ALL,
     DOCUMENT_CHOICES,
@@ -50,8 +53,14 @@ MEASURE_NAMES = {
     "alpha": "Krippendorff's alpha",
     "alpha_u": "unitizing alpha_U",
     "f1": "span F1 (exact, overlap)",
+    "weighted_kappa": "weighted kappa (per pair)",
+    "gamma": "Mathet's gamma (spans)",
 }
-SPAN_ONLY = ("alpha_u", "f1")
+SPAN_ONLY = ("alpha_u", "f1", "gamma")
+BOOTSTRAP_METHOD_NAMES = {
+    "units": "units resampled (percentile)",
+    "hayes": "Hayes & Krippendorff (2007)",
+}
 
 
 class AgreementControls(QWidget):
@@ -70,8 +79,15 @@ class AgreementControls(QWidget):
         self.attribute_box = QComboBox(self)
         self.attribute_box.setToolTip("Compare the labels, or an attribute of the spans covering each unit")
         self.level_box = QComboBox(self)
-        self.level_box.addItems(["nominal", "ordinal", "interval"])
-        self.level_box.setToolTip("ordinal: labels in codebook order; interval: needs a numeric attribute")
+        self.level_box.addItems(["nominal", "ordinal", "interval", "ratio"])
+        self.level_box.setAccessibleName("Level of measurement")
+        self.level_box.setToolTip("ordinal: labels in codebook order; interval and ratio: need a numeric attribute")
+        self.weights_box = QComboBox(self)
+        self.weights_box.setAccessibleName("Weights of weighted kappa")
+        self.weights_box.addItem("linear weights", "linear")
+        self.weights_box.addItem("quadratic weights", "quadratic")
+        self.weights_box.setToolTip("Disagreement weights of weighted kappa over the labels in codebook order "
+                                    "(or an int attribute's values): |i - j| / (k - 1), squared for quadratic")
         self.annotator_list = QListWidget(self)
         self.annotator_list.setAccessibleName("Annotators")
         self.annotator_list.setMaximumHeight(110)
@@ -81,7 +97,7 @@ class AgreementControls(QWidget):
         measures.setContentsMargins(0, 0, 0, 0)
         for number, (key, name) in enumerate(MEASURE_NAMES.items()):
             box = QCheckBox(name, self)
-            box.setChecked(True)
+            box.setChecked(key not in ON_REQUEST)  # gamma and weighted kappa only when asked for
             box.toggled.connect(self.sig_changed)
             self.measure_boxes[key] = box
             measures.addWidget(box, number // 2, number % 2)
@@ -137,21 +153,37 @@ class AgreementControls(QWidget):
         self.bootstrap.setSingleStep(500)
         self.bootstrap.setSpecialValueText("off")
         self.bootstrap.setSuffix(" resamples")
-        self.bootstrap.setToolTip("Percentile bootstrap 95 % interval for alpha (units resampled)")
+        self.bootstrap.setToolTip("Bootstrap 95 % interval for alpha, by the method chosen beside it")
+        self.bootstrap_method = QComboBox(self)
+        self.bootstrap_method.setAccessibleName("Bootstrap method")
+        for key, name in BOOTSTRAP_METHOD_NAMES.items():
+            self.bootstrap_method.addItem(name, key)
+        self.bootstrap_method.setToolTip("units: units drawn with replacement, alpha recomputed; Hayes & "
+                                         "Krippendorff (2007): pairs of values drawn from the coincidences")
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setPrefix("seed ")
         self.seed.setValue(DEFAULT_SEED)
         bootstrap_row = QHBoxLayout()
         bootstrap_row.addWidget(self.bootstrap, 1)
+        bootstrap_row.addWidget(self.bootstrap_method, 1)
         bootstrap_row.addWidget(self.seed)
+        self.gamma_samples = QSpinBox(self)
+        self.gamma_samples.setAccessibleName("Random continua for gamma")
+        self.gamma_samples.setRange(1, 5000)
+        self.gamma_samples.setValue(GAMMA_SAMPLES)
+        self.gamma_samples.setSuffix(" random continua (gamma's expected disorder; same seed)")
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("&Layer:", self.layer_box)
         form.addRow("&Unit:", self.unit_box)
         form.addRow("&Compare:", self.attribute_box)
-        form.addRow("Le&vel:", self.level_box)
+        level_row = QHBoxLayout()
+        level_row.addWidget(self.level_box, 1)
+        level_row.addWidget(self.weights_box, 1)
+        form.addRow("Le&vel:", level_row)
+        form.labelForField(level_row).setBuddy(self.level_box)
         form.addRow("&Annotators:", self.annotator_list)
         form.addRow("Measures:", measures)
         form.addRow("La&bels:", labels)
@@ -159,6 +191,7 @@ class AgreementControls(QWidget):
         form.addRow("&Documents:", documents)
         form.labelForField(documents).setBuddy(self.document_box)
         form.addRow("Bootstrap:", bootstrap_row)
+        form.addRow("Gamma:", self.gamma_samples)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: palette(mid);")
@@ -169,8 +202,14 @@ class AgreementControls(QWidget):
         self.label_list.itemChanged.connect(self._labels_changed)
         self.annotator_list.itemChanged.connect(self._annotators_changed)
         self.document_box.currentIndexChanged.connect(self._document_choice_changed)
-        for signal in (self.level_box.currentIndexChanged, self.bootstrap.valueChanged):
+        for signal in (self.level_box.currentIndexChanged, self.bootstrap.valueChanged,
+                       self.weights_box.currentIndexChanged, self.bootstrap_method.currentIndexChanged,
+                       self.gamma_samples.valueChanged):
             signal.connect(self.sig_changed)
+        for key in ON_REQUEST:
+            self.measure_boxes[key].toggled.connect(self._optional_measures_changed)
+        self.bootstrap.valueChanged.connect(self._optional_measures_changed)
+        self._optional_measures_changed()
 
     # ----- filling ---------------------------------------------------------------------
 
@@ -387,6 +426,13 @@ class AgreementControls(QWidget):
                                  if self.label_list.count() else "no labels")
         self._unit_changed()
 
+    def _optional_measures_changed(self) -> None:
+        """Offer weights, the bootstrap method and gamma's samples only where they matter."""
+        self.weights_box.setEnabled(self.measure_boxes["weighted_kappa"].isChecked())
+        self.bootstrap_method.setEnabled(self.bootstrap.value() > 0)
+        self.gamma_samples.setEnabled(self.measure_boxes["gamma"].isChecked()
+                                      and self.measure_boxes["gamma"].isEnabled())
+
     def _unit_changed(self) -> None:
         layer = self.layer()
         unit = self.unit_box.currentData()
@@ -403,6 +449,7 @@ class AgreementControls(QWidget):
         else:
             text = f"Each {unit} takes the label of the annotator's span covering it, or 'none'."
         self.note.setText(text)
+        self._optional_measures_changed()
         self.sig_changed.emit()
 
     # ----- reading -------------------------------------------------------------------------
@@ -448,10 +495,15 @@ class AgreementControls(QWidget):
         )
 
     def measures(self) -> tuple[str, ...]:
-        """The checked measures that apply; ("all",) when every one that applies is checked."""
+        """The checked measures that apply; ("all", …) when every usual one that applies is checked,
+        followed by the checked measures computed only on request (weighted kappa, gamma)."""
         usable = [key for key, box in self.measure_boxes.items() if box.isEnabled()]
         chosen = [key for key in usable if self.measure_boxes[key].isChecked()]
-        return ("all",) if chosen == usable else tuple(chosen)
+        usual = [key for key in usable if key not in ON_REQUEST]
+        extra = tuple(key for key in chosen if key in ON_REQUEST)
+        if usual and all(key in chosen for key in usual):
+            return ("all", *extra)
+        return tuple(chosen)
 
     def request(self) -> AgreementRequest:
         """The request the options describe (AgreementRequest checks the values).
@@ -476,6 +528,9 @@ class AgreementControls(QWidget):
             attribute=self.attribute_box.currentData() if self.unit_box.currentData() != "char" else None,
             bootstrap=self.bootstrap.value(),
             seed=self.seed.value(),
+            bootstrap_method=self.bootstrap_method.currentData(),
+            weights=self.weights_box.currentData(),
+            gamma_samples=self.gamma_samples.value(),
         )
 
 

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...ops.agreement import AgreementReport
-from ...ops.agreement.report import FIGURE_NAMES, exact, rounded
+from ...ops.agreement.report import FIGURE_NAMES, exact, rounded, settings_text
 from ...stats import Figure
 from .charts import UNDEFINED_COLOUR, Bar, FigureBars, figure_text
 from .subset import AgreementScope, quoted
 
-OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Unit of analysis")
+OVERVIEW_COLUMNS = ("Measure", "Value", "95 % interval", "Units", "Settings", "Unit of analysis")
 
 
 def read_only_table(parent: QWidget, headers: tuple[str, ...] | list[str]) -> QTableWidget:
@@ -55,11 +55,12 @@ def figure_item(figure: Figure | None, full: bool = False) -> QTableWidgetItem:
 
 
 def interval_text(figure: Figure) -> str:
-    """The bootstrap interval of a figure with its seed, or ""."""
+    """The bootstrap interval of a figure with its method and seed, or ""."""
     low, high = figure.details.get("ci_low"), figure.details.get("ci_high")
     if low is None or high is None:
         return ""
-    return f"{rounded(low)} – {rounded(high)} (seed {figure.details.get('seed')})"
+    method = figure.details.get("bootstrap_method", "units")
+    return f"{rounded(low)} – {rounded(high)} ({method} bootstrap, seed {figure.details.get('seed')})"
 
 
 class OverviewTab(QWidget):
@@ -76,9 +77,9 @@ class OverviewTab(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        for column in range(4):
+        for column in range(5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.definitions = QTextBrowser(self)
         self.definitions.setAccessibleName("Definitions and rules")
         layout = QVBoxLayout(self)
@@ -114,12 +115,14 @@ class OverviewTab(QWidget):
                 rule += f"; {figure.details['rule']}"
             definitions.append(f"<li><b>{html.escape(name)}</b>: {html.escape(rule)}</li>")
             unit = str(figure.details.get("unit", report.unit_description))
+            settings = settings_text(figure)
             cells = [QTableWidgetItem(name), figure_item(figure, full=True), QTableWidgetItem(interval_text(figure)),
-                     QTableWidgetItem(f"{figure.n_units:,}"), QTableWidgetItem(unit)]
+                     QTableWidgetItem(f"{figure.n_units:,}"), QTableWidgetItem(settings), QTableWidgetItem(unit)]
             cells[0].setData(Qt.ItemDataRole.UserRole, key)
             cells[0].setToolTip(rule)
             cells[3].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            cells[4].setToolTip(unit)
+            cells[4].setToolTip(settings)
+            cells[5].setToolTip(unit)
             for column, cell in enumerate(cells):
                 self.table.setItem(row, column, cell)
         self.table.resizeRowsToContents()
@@ -130,11 +133,11 @@ class OverviewTab(QWidget):
         self.definitions.setHtml((f"<b>Definitions</b><ul>{''.join(definitions)}</ul>" if definitions else "")
                                  + (f"<b>How annotations became units</b><ul>{notes}</ul>" if notes else ""))
 
-    def value_text(self, key: str) -> str:
-        """What the Value column shows for a pooled figure ("" when it is not listed)."""
+    def value_text(self, key: str, column: int = 1) -> str:
+        """What a column (default Value) shows for a pooled figure ("" when it is not listed)."""
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == key:
-                return self.table.item(row, 1).text()
+                return self.table.item(row, column).text()
         return ""
 
 

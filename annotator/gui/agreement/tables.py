@@ -23,7 +23,7 @@ from ...ops.agreement.report import FIGURE_NAMES, exact, rounded
 from .charts import UNDEFINED_COLOUR
 from .overview import figure_item, read_only_table
 
-PAIR_KEYS = ("cohen", "weighted", "f1_overlap", "f1_exact")
+PAIR_KEYS = ("cohen", "weighted", "weighted_kappa", "f1_overlap", "f1_exact")
 DOCUMENT_KEYS = ("alpha_u", "alpha", "percent", "f1_overlap")
 
 
