@@ -208,3 +208,26 @@ def test_status_differing_from_the_projects_keeps_the_projects(cli, study: Path,
         in result.stdout
     with Project.open(study, readonly=True) as project:
         assert len(project.status.done_by("ada")) == 1
+
+
+def test_import_dialog_layer_choice_and_add_labels(qtbot, study: Path) -> None:
+    """In the Import dialog a user types the layer for labels that name none, ticks the
+    add-labels box and imports a doccano file: the layer is created and said so."""
+    from PySide6.QtCore import Qt
+
+    from annotator.gui.dialogs.import_dialog import ImportDialog
+
+    dialog = ImportDialog(study)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.layer_box.findText("Rhetorical device") >= 0  # the codebook's layers are offered
+    dialog.add_paths([FIXTURES / "doccano_ner.jsonl"])
+    qtbot.keyClicks(dialog.layer_box.lineEdit(), "People and places")
+    qtbot.mouseClick(dialog.add_labels, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome != "", timeout=20_000)
+    assert dialog.outcome == "imported", dialog.results.toPlainText()
+    shown = dialog.results.toPlainText()
+    assert "Layers created: People and places (span, character granularity, overlap allowed)" in shown
+    assert "relations (not supported yet): 1" in shown
+    assert ("People and places", "PER", "Mayor Ana Ruiz") in _spans(study)
