@@ -19,6 +19,7 @@ from .state import EditorState
 _NO_MODIFIERS = (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
 _ALT = Qt.KeyboardModifier.AltModifier
 _ALT_SHIFT = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
+_CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 class EditingMixin(EditorState):
@@ -48,6 +49,9 @@ class EditingMixin(EditorState):
                           or key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)):
                 return self._say_readonly
             selected = None
+        suggestion_key = self._suggestion_key(key, modifiers)
+        if suggestion_key is not None:
+            return suggestion_key
         if plain:
             label = self._label_for_key(event.text())
             if label is not None:
@@ -68,6 +72,19 @@ class EditingMixin(EditorState):
                 return lambda: self.move_edge("end", step)
             if modifiers == _ALT_SHIFT:
                 return lambda: self.move_edge("start", step)
+        return None
+
+    def _suggestion_key(self, key: int, modifiers: Any) -> Any:
+        """Ctrl+Enter accepts, Ctrl+Delete rejects the suggestion here; Alt+Shift+Down / Up go
+        to the next / previous one (keys no label, menu or other editor key uses)."""
+        ctrl = modifiers in (_CTRL, _CTRL | Qt.KeyboardModifier.KeypadModifier)
+        if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._suggesting:  # type: ignore[attr-defined]
+            return self.accept_suggestions  # type: ignore[attr-defined]
+        if ctrl and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._suggesting:  # type: ignore[attr-defined]
+            return self.reject_suggestions  # type: ignore[attr-defined]
+        if modifiers == _ALT_SHIFT and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            step = 1 if key == Qt.Key.Key_Down else -1
+            return lambda: self.next_suggestion(step)  # type: ignore[attr-defined]
         return None
 
     def clear_selection(self) -> None:

@@ -23,6 +23,7 @@ from .highlighter import SpanHighlighter
 from .painting import PaintingMixin
 from .selecting import LINE_HEIGHT_PERCENT, SelectionMixin
 from .spans import Mark, SpanIndex
+from .suggestions import SuggestionsMixin
 from .view import TextView
 
 PARAGRAPH_SPACING = 2
@@ -45,7 +46,7 @@ def reading_font() -> QFont:
     return font
 
 
-class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
+class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsMixin, QWidget):
     """The text view of one document for one annotator: read, select, tag, resize, find."""
 
     sig_changed = Signal(object)
@@ -83,6 +84,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         self._hits: list[tuple[int, int]] = []
         self._hit = -1
         self._font = reading_font()
+        self._init_suggestions()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +140,9 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
 
     def set_project(self, project: Project | None) -> None:
         """Use another project (or none); closes the open document."""
+        if project is not self._project:  # suggestions are switched on per project
+            self.stop_suggesting()
+            self._suggesting.clear()
         self._project = project
         self._document_id = None
         if project is not None:
@@ -249,6 +254,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
         if self.find_bar.isVisible():
             self._find(self.find_bar.field.text())
         self.sig_annotation_selected.emit("")
+        self._refresh_suggestions()
 
     def _warm_up_layout(self, document: QTextDocument) -> None:
         """While the user reads: pay Qt's one-time cost of the first partial relayout, so that
@@ -340,6 +346,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, QWidget):
                 self.set_project(self._project)  # new colours and keys; the window shows the document again
         else:
             self.apply_changes(changes)
+            self._suggestions_follow(changes)
 
     def apply_changes(self, changes: ChangeSet) -> None:
         """Refresh only the annotations a ChangeSet names, and only the blocks they touch (once:

@@ -63,6 +63,7 @@ class PaintingMixin:
                 y = rect.bottom() + 1.5 + lane * 3.2
                 painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
         painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        self.paint_suggestions(painter, geometry, first, last)  # type: ignore[attr-defined]
         for number, (start, end) in enumerate(self._hits):
             if end <= first or start >= last:
                 continue
@@ -144,7 +145,9 @@ class PaintingMixin:
         position = self.char_at(point)
         if position is None:
             return ""
-        return self.describe([m.annotation.id for m in self._index.marks_at(position)])
+        codes = self.describe([m.annotation.id for m in self._index.marks_at(position)])
+        suggested = self.describe_suggestions(position)  # type: ignore[attr-defined]
+        return "<br>".join(part for part in (codes, suggested) if part)
 
     def describe(self, ids: list[str]) -> str:
         """Rich-text lines naming the codes of some annotations, with attributes and notes."""

@@ -16,5 +16,8 @@ EDITOR_SHORTCUTS: list[tuple[str, str]] = [
     ("Enter", "Edit the selected annotation's attributes and note"),
     ("Tab / Enter / Esc (attribute form)", "Next field / save / skip"),
     ("Esc", "Clear the selection"),
+    ("Ctrl+Enter", "Accept the suggestion at the cursor (or every suggestion in the selection)"),
+    ("Ctrl+Delete or Ctrl+Backspace", "Reject the suggestion at the cursor (or every one in the selection)"),
+    ("Alt+Shift+Down / Alt+Shift+Up", "Go to the next / previous suggestion (Tools → Show suggestions)"),
     ("Enter / Shift+Enter (find bar)", "Next / previous hit"),
 ]
