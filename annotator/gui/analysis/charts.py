@@ -146,7 +146,7 @@ class ChartCanvas(QWidget):
                 return
 
     def point_of(self, first: str, second: str) -> QPoint | None:
-        """Where on the widget the bar / point (group, label) or the cell (row, column) is drawn."""
+        """Where on the canvas widget the bar / point (group, label) or the cell (row, column) is drawn."""
         self.canvas.draw()
         if self._cells is not None:
             rows, columns = self._cells
@@ -161,7 +161,7 @@ class ChartCanvas(QWidget):
             box = artist.get_window_extent()
             x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
         ratio = self.canvas.device_pixel_ratio or 1
-        return self.canvas.mapTo(self, QPoint(int(x / ratio), int(self.canvas.height() - y / ratio)))
+        return QPoint(int(x / ratio), int(self.canvas.height() - y / ratio))
 
     # ----- exporting ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
 
 from ...store.files import refuse_project_output
 
@@ -124,3 +124,9 @@ def fit_headers(grid: QTableWidget, widest: int = 110, row_header: int = 190) ->
         if header is not None:
             header.setToolTip(header.text())
     grid.verticalHeader().setMaximumWidth(row_header)
+
+
+def find_data(box: QComboBox, value: object) -> int:
+    """The index of the entry whose data equals `value` (-1 if none): findData does not compare
+    Python tuples."""
+    return next((index for index in range(box.count()) if box.itemData(index) == value), -1)

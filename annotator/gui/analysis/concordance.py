@@ -32,7 +32,7 @@ from ...errors import AnnotatorError
 from ...ops.concordance_coding import code_hits
 from ...project.changes import ChangeSet
 from ...queries.analysis import KwicResult, Scope, kwic
-from .common import MessageLine, StaleBanner, code_name
+from .common import MessageLine, StaleBanner, code_name, find_data
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -185,7 +185,7 @@ class ConcordanceWindow(QDialog):
             for layer in codebook.layers:
                 for label in layer.labels:
                     box.addItem(f"{layer.name}: {label.name}", (layer.name, label.name))
-            at = box.findData(chosen)
+            at = find_data(box, chosen)
             box.setCurrentIndex(max(at, 0))
             box.blockSignals(False)
         chosen_layer = self.code_layer.currentText()
@@ -209,7 +209,7 @@ class ConcordanceWindow(QDialog):
                                     (layer.name, label.name))
             if label.key:
                 keys.append(label.key)
-        self.code_label.setCurrentIndex(max(self.code_label.findData(chosen), 0))
+        self.code_label.setCurrentIndex(max(find_data(self.code_label, chosen), 0))
         readonly = self.context.readonly
         self.code_button.setEnabled(layer is not None and not readonly)
         if readonly:
@@ -340,9 +340,9 @@ class ConcordanceWindow(QDialog):
 
     def show_segments(self, label: tuple[str, str], scope: Scope, heading: str = "") -> None:
         """Search every segment of a code in a scope (a frequency or a chart bar clicked)."""
-        self.mode.setCurrentIndex(self.mode.findData("label"))
+        self.mode.setCurrentIndex(find_data(self.mode, "label"))
         self.relation.setCurrentIndex(0)
-        at = self.code.findData(label)
+        at = find_data(self.code, label)
         if at < 0:
             self.message.error(f"The codebook has no label {code_name(*label)}.")
             return
@@ -391,7 +391,7 @@ class ConcordanceWindow(QDialog):
         if label is None:
             self.message.error(f"No label of {layer.name} has the key “{key}”.")
             return
-        self.code_label.setCurrentIndex(self.code_label.findData((layer.name, label.name)))
+        self.code_label.setCurrentIndex(find_data(self.code_label, (layer.name, label.name)))
         self.code_selected((layer.name, label.name))
 
     def code_selected(self, code: tuple[str, str] | None) -> None:

@@ -316,7 +316,7 @@ class CooccurrenceWindow(QDialog):
                 else:
                     text = f"{pair.count:,} · {figure_text(pair, figure)}"
                 item = QTableWidgetItem(text)
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setData(Qt.ItemDataRole.UserRole, (a, b))
                 if pair is None:
                     item.setForeground(grey)
@@ -337,7 +337,7 @@ class CooccurrenceWindow(QDialog):
         counted = ("pairs of overlapping segments" if table.within == "overlap"
                    else f"{table.within}s holding both codes")
         figure = "" if self.figure.currentData() == "count" else f" · {self.figure.currentText()}"
-        self.heading.setText(f"<b>{html.escape(self.describe())}</b><br>Cells: {counted}{html.escape(figure)}. "
+        self.heading.setText(f"<b>{html.escape(self.describe(), quote=False)}</b><br>Cells: {counted}{html.escape(figure)}. "
                              f"Association {html.escape(table.association)}.")
         if not table.pairs:
             self.heatmap.clear("No co-occurrences to draw.")

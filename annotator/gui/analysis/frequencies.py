@@ -246,7 +246,7 @@ class FrequenciesWindow(QDialog):
         """Show a frequency table and draw its chart."""
         self.table, self.scope, self._described = table, scope, described
         self._cells = {(row.group, row.label): row.count for row in table.rows}
-        self.heading.setText(f"<b>{html.escape(self.describe())}</b>")
+        self.heading.setText(f"<b>{html.escape(self.describe(), quote=False)}</b>")
         grid = self.grid  # labels down (the codebook's order), groups across (MAXQDA's code matrix)
         grid.clear()
         grid.setRowCount(len(table.labels))
@@ -258,7 +258,7 @@ class FrequenciesWindow(QDialog):
             for r, label in enumerate(table.labels):
                 value = self.value(group, label)
                 item = QTableWidgetItem(self.text_of(value))
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setData(Qt.ItemDataRole.UserRole, (group, label))
                 item.setToolTip(f"{label} in {group}: {self.text_of(value)} — click to list the segments")
                 if not value:

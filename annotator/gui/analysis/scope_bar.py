@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 from ...errors import AnnotatorError
 from ...model import Role
 from ...queries.analysis import Scope
+from .common import find_data
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -120,7 +121,7 @@ class ScopeBar(QWidget):
                 item = model.item(index)
                 item.setEnabled(False)
                 item.setToolTip(BLIND_TIP)
-        at = self.whose.findData(chosen)
+        at = find_data(self.whose, chosen)
         if at < 0 or not model.item(at).isEnabled():
             at = 0
         self.whose.setCurrentIndex(at)
@@ -131,7 +132,7 @@ class ScopeBar(QWidget):
 
     def choose(self, kind: str, name: str = "") -> bool:
         """Select "Codes of" (kind: annotator / everyone / gold); False if it is not offered now."""
-        at = self.whose.findData((kind, name))
+        at = find_data(self.whose, (kind, name))
         model = self.whose.model()
         if at < 0 or not (isinstance(model, QStandardItemModel) and model.item(at).isEnabled()):
             return False
