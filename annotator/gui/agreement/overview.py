@@ -60,7 +60,7 @@ def interval_text(figure: Figure) -> str:
     if low is None or high is None:
         return ""
     method = figure.details.get("bootstrap_method", "units")
-    return f"{rounded(low)} – {rounded(high)} ({method} bootstrap, seed {figure.details.get('seed')})"
+    return f"{rounded(low)} – {rounded(high)} ({method} bootstrap)"
 
 
 class OverviewTab(QWidget):
@@ -77,9 +77,10 @@ class OverviewTab(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        for column in range(5):
+        for column in range(4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        for column in (4, 5):  # settings and unit share what is left, elided (full text in the tooltip)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.definitions = QTextBrowser(self)
         self.definitions.setAccessibleName("Definitions and rules")
         layout = QVBoxLayout(self)
