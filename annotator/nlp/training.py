@@ -10,14 +10,12 @@ ensemble, trains in seconds instead of minutes and applies at the speed of the t
 
 `fit` holds out a share of the data by document (fixed seed), trains on the rest,
 evaluates per label on the held-out share and returns the pipeline's bytes
-(`to_bytes` / `load`). `fit_in_worker` runs `fit` in a spawned process, relaying progress
+(`to_bytes` / `load`). `fit_in_worker` runs `fit` in a separate process, relaying progress
 and ending the process on Cancel, so that a window never waits on spaCy.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -242,37 +240,100 @@ def spacy_version() -> str:
 
 
 # ----- running fit in a worker process ------------------------------------------------
+#
+# The worker is `python -P -c …` loading this very package (as the import's segmenter does,
+# annotator/nlp/segmenter.py), or the frozen app started with --train-worker: never
+# multiprocessing's spawn, which runs the caller's main script again in the child. It
+# reads one pickled request on its standard input and writes length-prefixed pickled
+# messages on its standard output: ("progress", step, steps, what) …, then ("done", Fitted)
+# or ("error", text). Cancel ends the process.
+
+WORKER_FLAG = "--train-worker"
 
 
-def _child(data: TrainingSet, epochs: int | None, seed: int, messages: Any) -> None:
-    """The worker process: fit and send ("progress", …) messages, then ("done", Fitted) or ("error", text)."""
+def _worker_command() -> list[str]:
+    import sys
+    from pathlib import Path
+
+    if not sys.executable:
+        raise AnnotatorError("this Python has no executable to start a training process with")
+    if getattr(sys, "frozen", False):  # a PyInstaller build: the app binary itself
+        return [sys.executable, WORKER_FLAG]
+    package = Path(__file__).resolve().parents[1]  # annotator/ (this is annotator/nlp/training.py)
+    code = ("import importlib.util, sys; "
+            f"spec = importlib.util.spec_from_file_location('annotator', {str(package / '__init__.py')!r}, "
+            f"submodule_search_locations=[{str(package)!r}]); "
+            "module = importlib.util.module_from_spec(spec); sys.modules['annotator'] = module; "
+            "spec.loader.exec_module(module); "
+            "from annotator.nlp.training import serve_fit; serve_fit()")
+    return [sys.executable, "-P", "-c", code]
+
+
+def serve_fit() -> None:
+    """The training process: read (data, epochs, seed) on standard input, fit, and report
+    progress and the result on standard output (stray prints go to standard error)."""
+    import os
+    import signal
+    import sys
+
+    from .segmenter import _read_message, _write_message
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    requests = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    data, epochs, seed = _read_message(requests)
     try:
-        fitted = fit(data, epochs, seed, progress=lambda s, t, w: messages.put(("progress", s, t, w)))
+        fitted = fit(data, epochs, seed, progress=lambda s, t, w: _write_message(replies, ("progress", s, t, w)))
     except Exception as error:  # noqa: BLE001 - reported to the parent as one line
-        messages.put(("error", f"{type(error).__name__}: {error}"))
+        _write_message(replies, ("error", f"{type(error).__name__}: {error}"))
         return
-    messages.put(("done", fitted))
+    _write_message(replies, ("done", fitted))
 
 
 def fit_in_worker(data: TrainingSet, epochs: int | None = None, seed: int = 0, progress: Progress | None = None,
                   cancelled: Cancelled | None = None, poll: float = 0.1) -> Fitted:
-    """`fit` in a spawned process: progress is relayed; when `cancelled()` turns true the process
-    is ended and TrainingCancelled raised. A process that dies is said as an AnnotatorError."""
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    process = context.Process(target=_child, args=(data, epochs, seed, messages), daemon=True,
-                              name="annotator-training")
-    process.start()
+    """`fit` in a separate process: progress is relayed; when `cancelled()` turns true the process
+    is ended and TrainingCancelled raised. A process that fails is said as an AnnotatorError."""
+    import pickle
+    import queue
+    import subprocess
+    import threading
+
+    from .segmenter import _read_message, _write_message
+
+    process = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+                               close_fds=True)
+    messages: queue.Queue[Any] = queue.Queue()
+
+    def read() -> None:  # a thread: a pipe cannot be waited on with a timeout everywhere (Windows)
+        try:
+            while True:
+                message = _read_message(process.stdout)
+                messages.put(message)
+                if message[0] != "progress":
+                    return
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            messages.put(None)
+
     try:
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            _write_message(process.stdin, (data, epochs, seed))
+            process.stdin.close()
+        except OSError as error:
+            raise AnnotatorError(f"the training process did not start ({error})") from None
+        threading.Thread(target=read, daemon=True, name="training-reader").start()
         while True:
             if cancelled is not None and cancelled():
                 raise TrainingCancelled("training cancelled; nothing was stored")
             try:
                 message = messages.get(timeout=poll)
             except queue.Empty:
-                if not process.is_alive() and messages.empty():
-                    raise AnnotatorError(f"the training process ended unexpectedly (exit code {process.exitcode})")
                 continue
+            if message is None:
+                process.wait(timeout=5)
+                raise AnnotatorError(f"the training process ended unexpectedly (exit code {process.returncode})")
             if message[0] == "progress":
                 if progress is not None:
                     progress(*message[1:])
@@ -281,8 +342,8 @@ def fit_in_worker(data: TrainingSet, epochs: int | None = None, seed: int = 0, p
             else:
                 return message[1]
     finally:
-        if process.is_alive():
-            process.terminate()
-        process.join(timeout=5)
-        messages.close()
-        messages.join_thread()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
