@@ -9,10 +9,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from annotator.model import Codebook
 from annotator.ops.agreement import AgreementRequest, compute_agreement
 from annotator.project import Project
 from annotator.nlp.segmentation import Segmentation
+
+from annotator.stats.gamma import Continuum, Dissimilarity, gamma_of
 
 from .alpha import bench_alpha
 from .synthetic import Span, SpanMaker, build_project, make_articles
@@ -94,6 +98,43 @@ def bench_layer(n_documents: int = 1000, n_annotators: int = 3, spans_each: int 
         return result
 
 
+def gamma_continuum(spans_each: int = 500, n_annotators: int = 2, seed: int = 11) -> Continuum:
+    """`spans_each` spans per annotator on a 100-characters-per-span continuum: each annotator
+    follows the same true spans, moving boundaries, changing a label or marking one of their own."""
+    rng = np.random.default_rng(seed)
+    length = 100 * spans_each
+    true_start = np.sort(rng.choice(length - 60, spans_each, replace=False)).astype(float)
+    true_end = true_start + rng.integers(5, 60, spans_each)
+    true_label = rng.integers(0, 15, spans_each)
+    coder, start, end, label = [], [], [], []
+    for k in range(n_annotators):
+        moved = rng.random(spans_each) < 0.3
+        own = rng.random(spans_each) < 0.1
+        s = np.where(own, rng.integers(0, length - 60, spans_each), true_start + moved * rng.integers(-3, 4, spans_each))
+        e = np.maximum(s + 1, np.where(own, s + rng.integers(5, 60, spans_each), true_end))
+        relabel = rng.random(spans_each) < 0.15
+        coder.append(np.full(spans_each, k))
+        start.append(s)
+        end.append(e)
+        label.append(np.where(relabel, rng.integers(0, 15, spans_each), true_label))
+    return Continuum(np.concatenate(coder), np.concatenate(start).astype(float), np.concatenate(end).astype(float),
+                     np.concatenate(label), n_annotators, (0.0, float(length)))
+
+
+def bench_gamma(spans_each: int = 500, n_samples: int = 30) -> dict[str, Any]:
+    """Seconds of Mathet et al.'s gamma on 2 annotators x `spans_each` spans, expected disorder
+    from `n_samples` random continua (target: 2 x 500 spans < 10 s)."""
+    continuum = gamma_continuum(spans_each)
+    started, used = time.perf_counter(), time.process_time()
+    figure = gamma_of(continuum, Dissimilarity(), n_samples, seed=7)
+    return {
+        "annotators": 2, "spans_each": spans_each, "n_samples": n_samples,
+        "seconds": round(time.perf_counter() - started, 3), "cpu_s": round(time.process_time() - used, 3),
+        "gamma": figure.value, "unitary_alignments": figure.details.get("unitary_alignments"),
+    }
+
+
 def bench_agreement(documents: int = 1000) -> dict[str, Any]:
-    """Every measure of one layer on `documents` documents x 3 annotators x 60 spans; alpha at scale."""
-    return {"layer": bench_layer(documents), "alpha_5x100000": bench_alpha()}
+    """Every measure of one layer on `documents` documents x 3 annotators x 60 spans; alpha at scale;
+    gamma on 2 annotators x 500 spans with 30 random continua."""
+    return {"layer": bench_layer(documents), "alpha_5x100000": bench_alpha(), "gamma_2x500": bench_gamma()}
