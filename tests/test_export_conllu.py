@@ -69,3 +69,51 @@ def test_conll_tags_have_no_spaces_and_come_back_with_them(study: Path, tmp_path
         assert not result.failed, result.failed
         labels = {key[3] for key in annotation_keys(copy)}
     assert "Legality, law and order" in labels and {key[3] for key in keys if key[4] is not None} >= labels
+
+
+def test_conllu_read_back_gives_the_text_and_every_non_overlapping_span(study: Path, tmp_path: Path) -> None:
+    from annotator.formats.conllu import read_conllu
+
+    out = tmp_path / "all.conllu"
+    with Project.open(study, readonly=True) as project:
+        export_project(project, "conllu", out)
+        texts = [project.documents.text(doc_id) for doc_id in project.documents.ids()]
+        expected = {(project.documents.text(a.document_id), a.annotator, a.layer, a.label, a.start, a.end)
+                    for a in project.annotations.all()
+                    if a.is_span and a.label != "Favour"}  # ada's Favour overlaps her Against: BIO keeps one
+    documents = read_conllu(out)
+    assert [document.text for document in documents] == texts  # emoji, combining accent, no-break spaces
+    found = {(d.text, s.annotator, s.layer, s.label, s.start, s.end) for d in documents for s in d.spans}
+    assert found == expected
+
+
+def test_plain_conllu_from_a_treebank_is_read_with_rebuilt_text(tmp_path: Path) -> None:
+    from annotator.formats.base import ReadOptions
+    from annotator.formats.conllu import read_conllu
+
+    path = tmp_path / "ud.conllu"
+    path.write_text(
+        "# newdoc id = n01\n# sent_id = 1\n# text = Zoe\u0301 wins in New York.\n"
+        "1\tZoe\u0301\tZoe\u0301\tPROPN\t_\t_\t2\tnsubj\t_\tNE=B-PER\n"
+        "2-3\twins\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        "2\twins\twin\tVERB\t_\t_\t0\troot\t_\t_\n"
+        "3\tin\tin\tADP\t_\t_\t4\tcase\t_\tGloss=in\n"
+        "4\tNew\tNew\tPROPN\t_\t_\t2\tobl\t_\tNE=B-LOC\n"
+        "5\tYork\tYork\tPROPN\t_\t_\t4\tflat\t_\tNE=I-LOC|SpaceAfter=No\n"
+        "6\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n"
+        "# sent_id = 2\n1\t\U0001F621\t_\tSYM\t_\t_\t0\troot\t_\t_\n\n",
+        encoding="utf-8")
+    [document] = read_conllu(path, ReadOptions(default_annotator="ud"))
+    assert document.text == "Zoe\u0301 wins in New York.\n\U0001F621"
+    assert [(document.text[s.start:s.end], s.layer, s.label, s.annotator) for s in document.spans] == [
+        ("Zoe\u0301", "NE", "PER", "ud"), ("New York", "NE", "LOC", "ud")]
+
+
+def test_a_malformed_conllu_line_is_refused_with_its_number(tmp_path: Path) -> None:
+    from annotator.errors import BadInputError
+    from annotator.formats.conllu import read_conllu
+
+    path = tmp_path / "bad.conllu"
+    path.write_text("# sent_id = 1\n1\tword\t_\t_\t_\t_\t_\t_\t_\t_\n2\tonly three\tcolumns\n", encoding="utf-8")
+    with pytest.raises(BadInputError, match="line 3: has 3 columns; a CoNLL-U token line has 10"):
+        read_conllu(path)

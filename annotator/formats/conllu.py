@@ -3,6 +3,7 @@ it: one sentence per block, tokens numbered from 1, the span layers' BIO tags in
 
     # newdoc id = <document id>
     # title = <title>
+    # newdoc text = <the document text as a JSON string>
     # sent_id = <document id>-<sentence number>
     # text = <the sentence, line breaks as spaces>
     1<TAB>Mayor<TAB>_<TAB>_<TAB>_<TAB>_<TAB>_<TAB>_<TAB>_<TAB>Framing=B-Economic|TokenRange=0:5
@@ -14,17 +15,35 @@ document text). Names are written without white space, "|" or "=" (conll.tag_nam
 a `# labels` line before the first sentence maps them back). Tokens are the project's
 tokens, cut where a span edge falls inside one; white space between tokens is not a token.
 Not carried (as in CoNLL): overlapping spans in one layer and annotator, document labels,
-attributes, notes and ids; the text's own white space (only SpaceAfter=No is kept).
+attributes, notes and ids.
+
+Read: files written here (the `# newdoc text` line gives the exact text, TokenRange the
+offsets), and CoNLL-U from treebanks and other tools: the text rebuilt from the forms
+(a space after each unless SpaceAfter=No, a line break between sentences), and a MISC
+entry whose value is a BIO/BIOES tag read as a span of the layer it names (`NE=B-PER`).
+Multiword-token ranges (`2-3`) and empty nodes (`2.1`) are passed over.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotator.errors import BadInputError
+from annotator.formats.base import ImportedDocument, ImportedSpan, ReadOptions
 from annotator.formats.conll import bio_tags, renamed_line, report_renamed, tag_names
-from annotator.formats.interchange import ExportContext, ExportDocument, OutputFiles, split_tokens
+from annotator.formats.interchange import ExportContext, ExportDocument, OutputFiles, iter_lines, split_tokens
+from annotator.formats.text_io import check_length, decode_bytes, first_line_title, read_file_bytes
+
+_TAG = re.compile(r"^([BIES])-(.+)$")
+_KEY = re.compile(r"^(.*)\[(.*)\]$")
+# MISC entries of the CoNLL-U conventions: never a layer's tags.
+_NOT_TAGS = frozenset({"SpaceAfter", "SpacesAfter", "SpacesBefore", "SpacesInToken", "TokenRange", "Translit",
+                       "LTranslit", "Gloss", "Lang", "CorrectForm"})
 
 
 def misc_keys(context: ExportContext, names: dict[str, str]) -> list[tuple[tuple[str, str], str]]:
@@ -79,6 +98,7 @@ def _write_document(handle: Any, item: ExportDocument, context: ExportContext, n
     for number, members in enumerate(sentences, start=1):
         if number == 1:
             handle.write(f"# newdoc id = {document.id}\n# title = {' '.join(document.title.split())}\n")
+            handle.write(f"# newdoc text = {json.dumps(text, ensure_ascii=False)}\n")
         first, last = tokens[members[0]], tokens[members[-1]]
         handle.write(f"# sent_id = {document.id}-{number}\n")
         handle.write(f"# text = {' '.join(text[first[0] : last[1]].split())}\n")
@@ -95,3 +115,150 @@ def _write_document(handle: Any, item: ExportDocument, context: ExportContext, n
     context.not_carried("document-level labels", len(item.labels))
     context.not_carried("attribute values, notes and annotation ids of spans",
                         sum(1 for span in spans if span.attributes or span.note))
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Token:
+    """One token line: where it is in the file, its form, MISC entries and sentence start."""
+
+    line: int
+    form: str
+    misc: dict[str, str]
+    starts_sentence: bool
+
+
+@dataclass
+class _Document:
+    """A document being read."""
+
+    line: int
+    id: str | None = None
+    title: str = ""
+    text: str | None = None
+    tokens: list[_Token] = field(default_factory=list)
+
+
+def read_conllu(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
+    """Read every document of a CoNLL-U file (one document if it names none)."""
+    options = options or ReadOptions()
+    path = Path(path)
+    content = decode_bytes(read_file_bytes(path), path)
+    renamed: dict[str, str] = {}
+    annotator: str | None = None
+    documents: list[_Document] = []
+    fresh_sentence = True
+    for number, line in iter_lines(content):
+        if line.startswith("#"):
+            key, _, value = line[1:].partition("=")
+            key, value = key.strip(), value.strip()
+            if key in ("newdoc", "newdoc id"):
+                documents.append(_Document(number, value or None))
+            elif key == "labels" and not documents:
+                renamed = _json(value, dict, path, number)
+            elif key == "annotator" and not documents:
+                annotator = value or None
+            elif key == "title" and documents:
+                documents[-1].title = value
+            elif key == "newdoc text" and documents:
+                documents[-1].text = _json(value, str, path, number)
+            continue
+        if not line.strip():
+            fresh_sentence = True
+            continue
+        columns = line.split("\t")
+        if len(columns) != 10:
+            raise BadInputError(path, f"has {len(columns)} columns; a CoNLL-U token line has 10", line=number)
+        if not columns[0].isdigit():  # a multiword range (2-3) or an empty node (2.1)
+            continue
+        if not documents:
+            documents.append(_Document(number))
+        misc = {} if columns[9] == "_" else dict(item.partition("=")[::2] for item in columns[9].split("|"))
+        documents[-1].tokens.append(_Token(number, columns[1], misc, fresh_sentence))
+        fresh_sentence = False
+    found = [_document(path, document, renamed, annotator or options.default_annotator)
+             for document in documents if document.tokens]
+    if not found:
+        raise BadInputError(path, "has no tokens")
+    return found
+
+
+def _json(value: str, kind: type, path: Path, number: int) -> Any:
+    """A comment's JSON value of the given kind, or BadInputError."""
+    try:
+        found = json.loads(value)
+    except ValueError:
+        found = None
+    if not isinstance(found, kind):
+        raise BadInputError(path, f"the comment's value is not a JSON {kind.__name__}", line=number)
+    return found
+
+
+def _document(path: Path, document: _Document, renamed: dict[str, str], annotator: str | None) -> ImportedDocument:
+    """The text (given, or rebuilt from the forms) and the spans of one document."""
+    offsets = _offsets(path, document)
+    text = document.text if document.text is not None else _rebuilt(document, offsets)
+    check_length(text, path, document.line)
+    spans: list[ImportedSpan] = []
+    open_spans: dict[str, ImportedSpan] = {}
+    for token, (start, end) in zip(document.tokens, offsets):
+        tags = {key: value for key, value in token.misc.items() if key not in _NOT_TAGS and _TAG.match(value)}
+        for key in list(open_spans):
+            if key not in tags:
+                del open_spans[key]
+        for key, tag in tags.items():
+            kind, label = _TAG.match(tag).groups()  # type: ignore[union-attr]
+            label = renamed.get(label, label)
+            current = open_spans.get(key)
+            if kind in "BS" or current is None or current.label != label:
+                layer, who = _column(key, renamed, annotator)
+                current = open_spans[key] = ImportedSpan(start, end, label, layer, who)
+                spans.append(current)
+            else:
+                current.end = end
+            if kind in "ES":
+                del open_spans[key]
+    return ImportedDocument(text=text, origin=f"{path}, line {document.line}", id=document.id,
+                            title=document.title or first_line_title(text), spans=spans)
+
+
+def _column(key: str, renamed: dict[str, str], annotator: str | None) -> tuple[str, str | None]:
+    """The layer and annotator a MISC key names ("Layer" or "Layer[annotator]")."""
+    match = _KEY.match(key)
+    if match is None:
+        return renamed.get(key, key), annotator
+    return renamed.get(match[1], match[1]), renamed.get(match[2], match[2])
+
+
+def _offsets(path: Path, document: _Document) -> list[tuple[int, int]]:
+    """Each token's offsets: its TokenRange in the given text, or its place in the rebuilt one."""
+    if document.text is not None:
+        offsets = []
+        for token in document.tokens:
+            start, _, end = token.misc.get("TokenRange", "").partition(":")
+            if not (start.isdigit() and end.isdigit()) or not 0 <= int(start) < int(end) <= len(document.text) \
+                    or " ".join(document.text[int(start) : int(end)].split()) != token.form:
+                raise BadInputError(path, f"token {token.form!r} does not match the text at its TokenRange",
+                                    line=token.line)
+            offsets.append((int(start), int(end)))
+        return offsets
+    offsets, position = [], 0
+    for index, token in enumerate(document.tokens):
+        if index:
+            position += 1 if token.starts_sentence or document.tokens[index - 1].misc.get("SpaceAfter") != "No" else 0
+        offsets.append((position, position + len(token.form)))
+        position += len(token.form)
+    return offsets
+
+
+def _rebuilt(document: _Document, offsets: list[tuple[int, int]]) -> str:
+    """The text of a document that does not carry it: forms, spaces, line breaks."""
+    pieces: list[str] = []
+    for index, (token, (start, _)) in enumerate(zip(document.tokens, offsets)):
+        if index:
+            gap = start - offsets[index - 1][1]
+            pieces.append(("\n" if token.starts_sentence else " ") * gap)
+        pieces.append(token.form)
+    return "".join(pieces)
