@@ -15,13 +15,14 @@ from typing import Any
 
 from ..errors import AnnotatorError, BadInputError, ProjectDamagedError, ProjectFileError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan, ReadOptions
-from ..model import Document, Label, Layer, Role, Status
+from ..model import Document, Role
 from ..nlp import Segmented
 from ..nlp.segmenter import make_segmenter
 from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..span_rules import overlap_clash
+from .import_resolver import Resolver, check_document, store_status
 from ..store.database import as_project_error
 from ..store.files import open_project_member, project_file_family
 
@@ -125,125 +126,6 @@ def text_hash(text: str) -> str:
 
 
 # Layers --add-labels creates for labels that name none (when --layer names no layer).
-DEFAULT_SPAN_LAYER = "Imported labels"
-DEFAULT_DOCUMENT_LAYER = "Imported document labels"
-
-
-def _compact(name: str) -> str:
-    """A name reduced to lower-case letters and digits: how a UIMA type or feature name
-    ("RhetoricalDevice") is matched to the layer or attribute it was written from."""
-    return "".join(char for char in name.casefold() if char.isalnum())
-
-
-class _Resolver:
-    """Maps imported spans/labels to codebook layers, adding layers, labels and attributes
-    when allowed (--add-labels); `default_layer` (--layer) takes every label that names none."""
-
-    def __init__(self, project: Project, add_labels: bool, report: ImportReport,
-                 default_layer: str | None = None) -> None:
-        self.project = project
-        self.add_labels = add_labels
-        self.report = report
-        self.default_layer = default_layer
-
-    def layer_for(self, layer: str | None, label: str, kind: str, origin: str) -> str:
-        """The codebook layer an imported label goes to (it may still have to be created)."""
-        book = self.project.codebook.get()
-        if layer is not None:
-            if book.layer(layer) is not None:
-                return layer
-            similar = [item.name for item in book.layers if _compact(item.name) == _compact(layer)]
-            if len(similar) == 1:  # a type name written from a layer name ("RhetoricalDevice")
-                return similar[0]
-            if not self.add_labels:
-                raise BadInputError(origin, f'layer "{layer}" is not in the codebook (--add-labels adds it)')
-            return layer
-        if self.default_layer:
-            return self.default_layer
-        candidates = [item.name for item in book.layers if item.kind == kind and item.label(label) is not None]
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            raise BadInputError(
-                origin, f'label "{label}" is in several {kind} layers ({", ".join(candidates)}); '
-                "choose one with --layer NAME")
-        if self.add_labels:
-            return DEFAULT_SPAN_LAYER if kind == "span" else DEFAULT_DOCUMENT_LAYER
-        raise BadInputError(
-            origin, f'label "{label}" names no layer and is in no {kind} layer of the codebook; '
-            "put such labels in a layer with --layer NAME (--add-labels creates it)")
-
-    def ensure(self, layer: str, label: str, kind: str, origin: str) -> None:
-        """Check layer/label exist, or add them (inside the caller's transaction)."""
-        store = self.project.codebook
-        found = store.get().layer(layer)
-        if found is not None and found.kind != kind:
-            hint = " (give document labels another layer)" if layer == self.default_layer else ""
-            raise BadInputError(
-                origin, f'layer "{layer}" labels {found.kind}s, but the file puts a {kind} label in it{hint}')
-        if found is not None and found.label(label) is not None:
-            return
-        if not self.add_labels:
-            raise BadInputError(
-                origin, f'label "{label}" of layer "{layer}" is not in the codebook (--add-labels adds it)'
-            )
-        if found is None:
-            # Character granularity: the imported offsets are kept exactly, wherever they fall.
-            store.add_layer(Layer(layer, kind=kind, granularity="character", overlap="allow",  # type: ignore[arg-type]
-                                  multiple=True))
-            self.report.created_layers.append(f"{layer} ({kind}, character granularity, overlap allowed)")
-        store.add_label(layer, Label(label))
-        self.report.added_labels.append(f"{layer}: {label}")
-
-    def attributes(self, item: ImportedSpan | ImportedLabel, origin: str) -> None:
-        """Match the item's attribute names to its layer's (a UIMA feature name to the
-        attribute it was written from); with --add-labels, add the attributes the layer lacks."""
-        if not item.attributes or item.layer is None:
-            return
-        layer = self.project.codebook.get().layer(item.layer)
-        assert layer is not None
-        renamed: dict[str, Any] = {}
-        for name, value in item.attributes.items():
-            if layer.attribute(name) is None:
-                similar = [a.name for a in layer.attributes if _compact(a.name) == _compact(name)]
-                if len(similar) == 1:
-                    name = similar[0]
-                elif value is None or value == "":
-                    continue  # an unset feature of another tool's type: nothing to keep
-                elif not self.add_labels:
-                    raise BadInputError(origin, f'layer "{layer.name}" has no attribute "{name}" '
-                                                "(--add-labels adds it)")
-                else:
-                    kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "text"
-                    position = len(layer.attributes)
-                    self.project.db.execute(
-                        "INSERT INTO attributes (layer_id, name, type, choices, minimum, maximum, description, "
-                        "position) VALUES (?, ?, ?, '[]', NULL, NULL, '', ?)", [layer.id, name, kind, position])
-                    self.project.codebook.invalidate()
-                    layer = self.project.codebook.get().layer(item.layer)
-                    assert layer is not None
-                    self.report.added_labels.append(f"{item.layer}: attribute {name} ({kind})")
-            renamed[name] = value
-        item.attributes = renamed
-
-
-def _check_document(doc: ImportedDocument, resolver: _Resolver) -> list[tuple[str, str, str]]:
-    """Resolve the layer of every span/label; returns (layer, label, kind) triples."""
-    pairs = []
-    length = len(doc.text)
-    for number, span in enumerate(doc.spans, 1):
-        if not (isinstance(span.start, int) and isinstance(span.end, int) and 0 <= span.start < span.end <= length):
-            raise BadInputError(
-                doc.origin, f"span {number} ({span.start}–{span.end}, {span.label}) is outside the text (0–{length}) or empty"
-            )
-        span.layer = resolver.layer_for(span.layer, span.label, "span", doc.origin)
-        pairs.append((span.layer, span.label, "span"))
-    for item in doc.labels:
-        item.layer = resolver.layer_for(item.layer, item.label, "document", doc.origin)
-        pairs.append((item.layer, item.label, "document"))
-    return pairs
-
-
 def _annotation_row(
     project: Project, document_id: str, item: ImportedSpan | ImportedLabel, options: ReadOptions, origin: str
 ) -> dict[str, Any]:
@@ -306,7 +188,7 @@ def _store_file(
     """Store every document of one file, or none of them (one transaction); `language`
     is the project's, for documents that do not name theirs."""
     db = project.db
-    resolver = _Resolver(project, add_labels, report, options.default_layer)
+    resolver = Resolver(project, add_labels, report, options.default_layer)
     new_ids: list[str] = []
     duplicates: list[str] = []
     conflicts: list[str] = []
@@ -319,7 +201,7 @@ def _store_file(
         with db.atomic():
             position = project.documents.next_position()
             for doc, segmented in zip(documents, segmentations):
-                pairs = _check_document(doc, resolver)
+                pairs = check_document(doc, resolver)
                 for layer, label, kind in pairs:
                     resolver.ensure(layer, label, kind, doc.origin)
                 for item in [*doc.spans, *doc.labels]:
@@ -347,7 +229,7 @@ def _store_file(
                     position += 1
                     known[digest] = document_id
                     new_ids.append(document_id)
-                restored, differing = _store_status(project, document_id, getattr(doc, "status", None) or {},
+                restored, differing = store_status(project, document_id, getattr(doc, "status", None) or {},
                                                     doc.origin)
                 statuses += restored
                 conflicts += differing
@@ -391,34 +273,6 @@ def _store_file(
     report.annotations_skipped += skipped
     report.statuses += statuses
     report.not_carried.update(not_carried)
-
-
-# How native JSONL files spell a status (DESIGN.md: not started / in progress / done).
-STATUS_SPELLINGS = {"not started": Status.NOT_STARTED, "not_started": Status.NOT_STARTED,
-                    "in progress": Status.IN_PROGRESS, "in_progress": Status.IN_PROGRESS, "done": Status.DONE}
-
-
-def _store_status(project: Project, document_id: str, status: dict[str, str], origin: str) -> tuple[int, list[str]]:
-    """Store each annotator's status on the document where the project has none (inside the
-    caller's transaction); returns how many were stored and a conflict line per status that
-    differs from the project's (the project's is kept)."""
-    stored, conflicts = 0, []
-    for name, value in status.items():
-        wanted = STATUS_SPELLINGS[value]
-        annotator_id = project.annotators.ensure(name, Role.CURATOR if name == "curator" else Role.ANNOTATOR).id
-        row = project.db.execute("SELECT status FROM document_status WHERE document_id = ? AND annotator_id = ?",
-                                 [document_id, annotator_id]).fetchone()
-        if row is not None:
-            if row[0] != wanted.value:
-                conflicts.append(f'{origin}: {name}\'s status is "{wanted.value}" in the file but "{row[0]}" in '
-                                 "the project; kept the project's")
-            continue
-        if wanted is Status.NOT_STARTED:
-            continue
-        project.db.execute("INSERT INTO document_status (document_id, annotator_id, status, updated_at) "
-                           "VALUES (?, ?, ?, ?)", [document_id, annotator_id, wanted.value, now()])
-        stored += 1
-    return stored, conflicts
 
 
 _COMPARED = ("document_id", "annotator_id", "label_id", "span_start", "span_end", "attributes", "note")
