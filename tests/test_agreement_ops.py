@@ -32,7 +32,6 @@ from annotator.ops.agreement.fast import (
 from annotator.ops.importing import import_paths
 from annotator.project import Project
 from annotator.stats import (
-    NO_VARIATION,
     NO_VARIATION_ALPHA,
     alpha_unitizing,
     concatenate_documents,

@@ -13,7 +13,6 @@ from nltk.metrics.distance import interval_distance
 
 from annotator.stats import (
     NO_PAIRABLE_UNITS,
-    NO_VARIATION,
     NO_VARIATION_ALPHA,
     SINGLE_CODER,
     coincidence_matrix,
