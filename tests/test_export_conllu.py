@@ -3,6 +3,7 @@ that white-space readers keep whole: a label with spaces is written with "_" and
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import conllu
@@ -117,3 +118,27 @@ def test_a_malformed_conllu_line_is_refused_with_its_number(tmp_path: Path) -> N
     path.write_text("# sent_id = 1\n1\tword\t_\t_\t_\t_\t_\t_\t_\t_\n2\tonly three\tcolumns\n", encoding="utf-8")
     with pytest.raises(BadInputError, match="line 3: has 3 columns; a CoNLL-U token line has 10"):
         read_conllu(path)
+
+
+def test_a_treebank_conllu_imports_from_the_command_line_into_a_named_layer(tmp_path: Path, cli) -> None:
+    """`annotator import` takes a .conllu file as it is: its BIO tags land in --layer, created
+    with --add-labels, every span at its text."""
+    path = tmp_path / "ud.conllu"
+    path.write_text(
+        "# newdoc id = n02\n# sent_id = 1\n# text = Ada met Ben Carter.\n"
+        "1\tAda\tAda\tPROPN\t_\t_\t2\tnsubj\t_\tNE=B-PER\n"
+        "2\tmet\tmeet\tVERB\t_\t_\t0\troot\t_\t_\n"
+        "3\tBen\tBen\tPROPN\t_\t_\t2\tobj\t_\tNE=B-PER\n"
+        "4\tCarter\tCarter\tPROPN\t_\t_\t3\tflat\t_\tNE=I-PER|SpaceAfter=No\n"
+        "5\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n",
+        encoding="utf-8")
+    project = tmp_path / "p.annot"
+    assert cli("new", str(project)).returncode == 0
+    ran = cli("import", str(project), str(path), "--add-labels")
+    assert ran.returncode == 0, ran.stderr
+    out = tmp_path / "back.jsonl"
+    assert cli("export", str(project), "--format", "jsonl", "--out", str(out)).returncode == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    [record] = [record for record in records if "text" in record]
+    assert sorted((record["text"][s["start"]:s["end"]], s["layer"], s["label"]) for s in record["spans"]) == [
+        ("Ada", "NE", "PER"), ("Ben Carter", "NE", "PER")]

@@ -52,6 +52,7 @@ SUPPORTED: dict[str, str] = {
     ".zip": "xmi",  # what our XMI export writes: the .xmi files and TypeSystem.xml, zipped
     ".qdpx": "qdpx",
     ".conll": "conll",
+    ".conllu": "conllu",
     ".spacy": "spacy",
 }
 READERS: dict[str, Reader] = {
@@ -66,6 +67,7 @@ READERS: dict[str, Reader] = {
     "xmi": _lazy("xmi", "read_xmi"),
     "qdpx": _lazy("refi_qda", "read_qdpx"),
     "conll": _lazy("conll", "read_conll"),
+    "conllu": _lazy("conllu", "read_conllu"),
     "spacy": _lazy("spacy_docbin", "read_docbin"),
     "webanno": _lazy("webanno_tsv", "read_webanno_tsv"),
 }
