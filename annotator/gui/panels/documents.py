@@ -15,9 +15,20 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ...errors import AnnotatorError
 from ...model import Status
+from ...ops.metadata import edit_document
 from ...project import Project
 from ...project.changes import ChangeSet
 from ...queries.documents import DocumentRow, curators, document_ids, document_rows
@@ -27,6 +38,8 @@ from ..settings import AppSettings
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")
 TITLE = 0  # always shown; stretches to fill the width
+# Cells edited in place (a click on the selected document's cell): the document field each one sets.
+EDITABLE = {0: "title", 1: "source", 2: "date"}
 HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context menu
 ADJUDICATED = 6  # shown once the project has a curator (a gold set), unless the user hid it
 DEFAULT_WIDTHS = {1: 100, 2: 78, 3: 50, 4: 76, 5: 40, ADJUDICATED: 82}
@@ -46,6 +59,8 @@ class DocumentTableModel(QAbstractTableModel):
 
     sig_gold_set = Signal(bool)
     """Whether the project has a curator (its "Adjudicated" column is worth showing), when that changes."""
+    sig_edit_refused = Signal(str)
+    """Why a value typed into a cell was not stored (a date that cannot be read)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,7 +173,7 @@ class DocumentTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole):
+                        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole, Qt.ItemDataRole.EditRole):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self.document_id(index.row())
@@ -183,7 +198,30 @@ class DocumentTableModel(QAbstractTableModel):
                   curated.text() if curated is not None else "")
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.title if column == 0 else values[column]
+        if role == Qt.ItemDataRole.EditRole:
+            return values[column] if column in EDITABLE else None
         return values[column]
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        """Title, source and date cells are editable while the project may be changed."""
+        flags = super().flags(index)
+        if index.isValid() and index.column() in EDITABLE and self._project is not None and not self._project.readonly:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Store a typed title, source or date as one undoable edit by the annotator (the row
+        is re-read when the change comes back on the bus); a refusal is said on sig_edit_refused."""
+        ident = self.document_id(index.row()) if index.isValid() else None
+        field = EDITABLE.get(index.column())
+        if role != Qt.ItemDataRole.EditRole or ident is None or field is None or self._project is None:
+            return False
+        try:
+            edit_document(self._project, ident, self._annotator, {field: str(value)})
+        except AnnotatorError as error:
+            self.sig_edit_refused.emit(str(error))
+            return False
+        return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Order the documents by a column (in SQL, so it stays fast with many rows)."""
@@ -228,7 +266,10 @@ class DocumentsPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A click on the cell of the selected document edits its title, source or date, as a file is
+        # renamed in a file manager (F2 makes a layer active; a double click still goes to the text).
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.SelectedClicked)
+        self.model.sig_edit_refused.connect(self._edit_refused)
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.verticalHeader().setVisible(False)
@@ -280,7 +321,12 @@ class DocumentsPanel(QWidget):
             if current is not None:
                 self.select_document(current, emit=False)
         else:
-            self.model.refresh_documents(changes.documents)
+            edited = {key[0] for key in changes.tables.get("documents", ())}  # metadata edits and their undo
+            self.model.refresh_documents(changes.documents | edited)
+
+    def _edit_refused(self, reason: str) -> None:
+        """Say why a typed value was not stored (the cell keeps what is stored)."""
+        QMessageBox.warning(self, "Not changed", reason[:1].upper() + reason[1:] + ".")
 
     def current_document(self) -> str | None:
         """The document selected in the table."""
