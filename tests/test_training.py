@@ -199,3 +199,22 @@ def test_a_model_from_a_newer_spacy_is_refused_in_one_line(retrain_path: Path, t
     assert "trained with spaCy 9.1.0, newer than this application's spaCy" in message
     assert "\n" not in message and "train it again" in message
     assert path.read_bytes() == before
+
+
+def test_a_document_layer_is_learned_document_by_document(tmp_path: Path) -> None:
+    path = tmp_path / "documents.annot"
+    corpus = build_topic_project(path, 40, 0, sentences=4, seed=6, coder="ada", done=False)
+    with Project.open(path) as project:
+        for ident in corpus.document_ids:
+            economic = sum("Economic" in labels for _, _, labels in corpus.truth[ident])
+            crime = sum("Crime and punishment" in labels for _, _, labels in corpus.truth[ident])
+            label = "Economic" if economic >= crime else "Crime and punishment"
+            project.annotations.add(ident, "ada", "Dominant frame", label)
+            project.status.set(ident, "ada", Status.DONE)
+        result = train(project, "Dominant frame", "ada")
+        suggested = model_suggestions(project, "Dominant frame", corpus.document_ids[:5])
+        [info] = list_models(project)
+    assert (result.unit, result.n_train, result.n_test) == ("document", 32, 8)
+    assert set(result.per_label) == {"Economic", "Crime and punishment"}
+    assert info.kind == "textcat_multilabel:document"
+    assert suggested and all(s.start is None and s.end is None and s.layer == "Dominant frame" for s in suggested)

@@ -170,6 +170,76 @@ def scores(nlp: Language, texts: Sequence[str], batch_size: int = 256) -> list[d
     return [dict(doc.cats) for doc in docs]
 
 
+class SentenceScorer:
+    """Scores every sentence of a text from one tokenization of the whole text.
+
+    The bag-of-words classifier is linear before its sigmoid: a text's logit for a label is
+    the label's bias plus the sum of its tokens' weights. So each word's weights are read
+    once (the model applied to a one-word text, less the bias; cached) and a sentence's
+    logit is a sum over its tokens: as fast as the blank pipeline's tokenizer, where
+    making one Doc per sentence was six times slower. `scores` gives the same figures (to
+    float precision) up to tokens that a sentence boundary would split differently.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        import numpy as np
+
+        classifier = nlp.get_pipe("textcat_multilabel")
+        self.nlp = nlp
+        self.labels: list[str] = list(classifier.labels)
+        self._linear = classifier.model.layers[0]  # extract_ngrams >> sparse_linear, before the sigmoid
+        self.bias = np.asarray(self._linear.predict([nlp.make_doc("")]), dtype="float64")[0]
+        self._known = np.zeros(0, dtype="uint64")  # ORTH ids whose weights were read, sorted
+        self._known_rows = np.zeros(0, dtype="int64")  # their rows in _weights
+        self._weights = np.zeros((0, len(self.labels)), dtype="float64")
+
+    def _weight_rows(self, orths: Any) -> Any:
+        """Row of each token (by ORTH id) in the weights table, reading missing words' weights."""
+        import numpy as np
+        from spacy.tokens import Doc
+
+        unique = np.unique(orths)
+        at = np.searchsorted(self._known, unique)
+        found = (at < len(self._known)) & (self._known[np.minimum(at, len(self._known) - 1)] == unique) \
+            if len(self._known) else np.zeros(len(unique), dtype=bool)
+        missing = unique[~found]
+        if len(missing):
+            strings = self.nlp.vocab.strings
+            docs = [Doc(self.nlp.vocab, words=[strings[int(o)]], spaces=[False]) for o in missing]
+            weights = np.asarray(self._linear.predict(docs), dtype="float64") - self.bias
+            rows = np.arange(len(self._weights), len(self._weights) + len(missing))
+            self._weights = np.vstack([self._weights, weights])
+            known = np.concatenate([self._known, missing])
+            known_rows = np.concatenate([self._known_rows, rows])
+            order = np.argsort(known, kind="stable")
+            self._known, self._known_rows = known[order], known_rows[order]
+        return self._known_rows[np.searchsorted(self._known, orths)]
+
+    def score(self, text: str, sentences: Any) -> list[dict[str, float]]:
+        """Each sentence's score (0..1) for every label; `sentences` are (start, end) offsets in `text`."""
+        return [dict(zip(self.labels, row.tolist())) for row in self.matrix(text, sentences)]
+
+    def matrix(self, text: str, sentences: Any) -> Any:
+        """The scores as an array: a row per sentence, a column per label (`labels`)."""
+        import numpy as np
+        from spacy.attrs import IDX, ORTH
+
+        if not len(sentences):
+            return np.zeros((0, len(self.labels)))
+        doc = self.nlp.make_doc(text)
+        table = doc.to_array([ORTH, IDX]).reshape(-1, 2) if len(doc) else np.zeros((0, 2), dtype="uint64")
+        orths, starts = table[:, 0], table[:, 1].astype("int64")
+        bounds = np.asarray(sentences, dtype="int64").reshape(-1, 2)
+        sentence_starts, sentence_ends = bounds[:, 0], bounds[:, 1]
+        which = np.searchsorted(sentence_starts, starts, side="right") - 1
+        inside = (which >= 0) & (starts < sentence_ends[np.maximum(which, 0)])
+        logits = np.tile(self.bias, (len(sentences), 1))
+        if inside.any():
+            rows = self._weight_rows(orths[inside])  # first: it may grow the table
+            np.add.at(logits, which[inside], self._weights[rows])
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
 def evaluate(nlp: Language, items: Sequence[Item], labels: Sequence[str],
              threshold: float = THRESHOLD) -> dict[str, dict[str, float]]:
     """Per label: precision, recall and F1 of `score >= threshold` against the items' labels,

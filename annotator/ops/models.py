@@ -333,7 +333,12 @@ def _forget(project: Project, model_id: str) -> None:
 
 def loaded(project: Project, info: ModelInfo) -> Any:
     """The spaCy pipeline of a stored model, loaded once per project file and model (cached)."""
-    from ..nlp.training import load
+    return _loaded(project, info)[0]
+
+
+def _loaded(project: Project, info: ModelInfo) -> tuple[Any, Any]:
+    """(pipeline, its SentenceScorer), loaded once per project file and model."""
+    from ..nlp.training import SentenceScorer, load
 
     key = (str(Path(project.path).resolve()), info.id)
     if key in _LOADED:
@@ -344,35 +349,49 @@ def loaded(project: Project, info: ModelInfo) -> Any:
         raise AnnotatorError(f'the model {info.id} of layer "{info.layer}" has no weights (superseded or '
                              "deleted); train it again")
     nlp = load(row[0], info.spacy_version, f'the model of layer "{info.layer}" (trained {info.created_at[:10]})')
-    _LOADED[key] = nlp
+    _LOADED[key] = (nlp, SentenceScorer(nlp))
     while len(_LOADED) > _CACHE_SIZE:
         _LOADED.popitem(last=False)
-    return nlp
+    return _LOADED[key]
 
 
 def _scored(project: Project, info: ModelInfo, document_ids: Sequence[str]
-            ) -> list[tuple[str, list[tuple[int | None, int | None]], list[dict[str, float]]]]:
-    """For each document: its units (sentences, or the whole document) and their label scores."""
+            ) -> tuple[list[str], list[tuple[str, Any, Any]]]:
+    """The model's labels, and for each document its units and their scores: sentences as
+    (start, end) rows and a score row per sentence (a column per label), or for a document
+    layer one unit (None, None)."""
+    import numpy as np
+
     from ..nlp.training import scores
 
-    nlp = loaded(project, info)
-    units: list[tuple[str, list[tuple[int | None, int | None]]]] = []
-    texts: list[str] = []
-    for document_id in document_ids:
-        text = project.documents.text(document_id)
-        if info.kind == KIND_DOCUMENT:
-            spans: list[tuple[int | None, int | None]] = [(None, None)]
-            texts.append(text)
-        else:
-            spans = list(project.documents.segmentation(document_id).sentences)
-            texts.extend(text[s:e] for s, e in spans)  # type: ignore[misc]
-        units.append((document_id, spans))
-    found = scores(nlp, texts)
-    result, at = [], 0
-    for document_id, spans in units:
-        result.append((document_id, spans, found[at:at + len(spans)]))
-        at += len(spans)
-    return result
+    nlp, scorer = _loaded(project, info)
+    labels = list(scorer.labels)
+    if info.kind == KIND_DOCUMENT:
+        found = scores(nlp, [project.documents.text(ident) for ident in document_ids])
+        return labels, [(ident, [(None, None)], np.array([[cats[label] for label in labels]]))
+                        for ident, cats in zip(document_ids, found)]
+    return labels, [(ident, sentences, scorer.matrix(text, sentences))
+                    for ident, text, sentences in _contents(project, document_ids)]
+
+
+def _contents(project: Project, document_ids: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """(id, text, sentence (start, end) rows) of documents, read 500 at a time after the
+    store's check of their stored contents (a damaged row is named, never scored)."""
+    import numpy as np
+
+    found: list[tuple[str, str, Any]] = []
+    for at in range(0, len(document_ids), 500):
+        chunk = list(document_ids[at:at + 500])
+        project.documents.check_contents(chunk)
+        marks = ", ".join("?" * len(chunk))
+        rows = {row[0]: row[1:] for row in project.db.execute(
+            f"SELECT document_id, text, sentences FROM document_content WHERE document_id IN ({marks})", chunk)}
+        for ident in chunk:
+            if ident not in rows:
+                raise AnnotatorError(f"no document with id {ident}")
+            text, blob = rows[ident]
+            found.append((ident, text, np.frombuffer(blob, dtype="<u4").astype("int64").reshape(-1, 2)))
+    return found
 
 
 def model_suggestions(project: Project, layer: str, document_ids: Sequence[str],
@@ -385,15 +404,19 @@ def model_suggestions(project: Project, layer: str, document_ids: Sequence[str],
     info = active_model(project, layer, annotator)
     if info is None or not document_ids:
         return []
+    import numpy as np
+
     muted = set(info.muted(quality_floor(project)))
     source = f"model:{info.id}"
+    labels, scored = _scored(project, info, document_ids)
+    keep = np.array([label not in muted for label in labels], dtype=bool)
     suggestions = []
-    for document_id, spans, cats in _scored(project, info, document_ids):
-        for (start, end), scored in zip(spans, cats):
-            for label, score in scored.items():
-                if score >= THRESHOLD and label not in muted:
-                    suggestions.append(Suggestion(document_id, start, end, layer, label, round(float(score), 4),
-                                                  source))
+    for document_id, units, matrix in scored:
+        for row, column in zip(*np.nonzero((matrix >= THRESHOLD) & keep)):
+            start, end = units[row]
+            suggestions.append(Suggestion(document_id, None if start is None else int(start),
+                                          None if end is None else int(end), layer, labels[column],
+                                          round(float(matrix[row, column]), 4), source))
     return suggestions
 
 
@@ -405,7 +428,7 @@ def uncertainty(project: Project, layer: str, document_ids: Sequence[str],
     if info is None or not document_ids:
         return {}
     result = {}
-    for document_id, _spans, cats in _scored(project, info, document_ids):
-        per_unit = [max((1.0 - abs(2.0 * p - 1.0) for p in scored.values()), default=0.0) for scored in cats]
-        result[document_id] = round(sum(per_unit) / len(per_unit), 4) if per_unit else 0.0
+    for document_id, _units, matrix in _scored(project, info, document_ids)[1]:
+        per_unit = (1.0 - abs(2.0 * matrix - 1.0)).max(axis=1) if matrix.size else matrix
+        result[document_id] = round(float(per_unit.mean()), 4) if len(per_unit) else 0.0
     return result
