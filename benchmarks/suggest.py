@@ -144,7 +144,7 @@ def bench_suggest(documents: int = 1000) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "suggest.annot"
-        corpus = build_topic_project(path, max(documents, 300), 300, sentences=36, seed=3)
+        corpus = build_topic_project(path, max(documents, 300), 300, sentences=43, seed=3)  # ~3,000 characters
         with Project.open(path) as project:
             started = time.perf_counter()
             result = train(project, LAYER)
