@@ -38,8 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 FIELD_LABELS = {"title": "&Title:", "source": "&Source (outlet):", "author": "&Author:", "date": "&Date:",
                 "url": "&URL:"}
 # How a numeric date such as 12/02/2026 is read (None: only when it cannot be read the other way).
-DATE_ORDERS = (("Numeric dates: say which comes first", None), ("Day first (12/02/2026 = 12 Feb)", True),
-               ("Month first (12/02/2026 = Dec 2)", False))
+DATE_ORDERS = (("Order not stated", None), ("Day first", True), ("Month first", False))
 
 
 class DocumentPropertiesDialog(QDialog):
@@ -61,6 +60,7 @@ class DocumentPropertiesDialog(QDialog):
             box = QLineEdit(getattr(document, name), self)
             box.setObjectName(f"field_{name}")
             box.setReadOnly(not editable)
+            box.setCursorPosition(0)  # a long title shows its beginning
             self.fields[name] = box
             if name == "date":
                 box.setPlaceholderText("2026-12-02, 2 December 2026, December 2026 …")
@@ -69,6 +69,9 @@ class DocumentPropertiesDialog(QDialog):
                 for text, _order in DATE_ORDERS:
                     self.date_order.addItem(text)
                 self.date_order.setEnabled(editable)
+                self.date_order.setToolTip("How a numeric date is read: 12/02/2026 is 12 February day first, "
+                                           "December 2 month first; unstated, only a date that reads one way")
+                box.setMinimumWidth(150)
                 row = QHBoxLayout()
                 row.addWidget(box, 1)
                 row.addWidget(self.date_order)

@@ -398,6 +398,8 @@ class DocumentsPanel(QWidget):
         header.setSectionHidden(column, not shown)
         if shown and header.sectionSize(column) < header.minimumSectionSize():
             header.resizeSection(column, DEFAULT_WIDTHS[column])
+        if shown:  # in a narrow panel the title was squeezed to a letter by the column shown
+            self._keep_title_room()
         if column == ADJUDICATED:
             self._adjudicated_wanted = shown
             if self._settings is not None:
