@@ -23,6 +23,9 @@ SECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "export": ("export", "bench_export", ("documents", "annotations")),
     "merge": ("merge", "bench_merge", ("documents", "annotations")),
     "integrity": ("integrity", "bench_integrity", ("documents", "annotations")),
+    "suggest": ("suggest", "bench_suggest", ()),
+    "analysis": ("analysis", "bench_analysis", ("documents", "annotations")),
+    "study": ("study", "bench_study", ("documents",)),
 }
 
 
@@ -109,6 +112,24 @@ def print_section(name: str, r: dict[str, Any]) -> None:
         print(f"  open for writing (quick_check)          {ms(r['open_for_writing_s'])}")
         print(f"  open for writing + rolling backup       {ms(r['open_for_writing_with_backup_s'])}   open to close, backup included")
         print(f"  open, usable while the backup is written {ms(r['open_usable_with_backup_due_s'])}   the backup runs on its own thread")
+    elif name == "study":
+        print(f"assign {r['documents']:,} documents to {r['annotators']} annotators (20 % x 2, by outlet) "
+              f"{ms(r['assign_s'])}   [< 1000 ms]")
+        print(f"  CPU time of that draw                   {ms(r['assign_cpu_s'])}   (wall clock counts other load)")
+        print(f"  the same, drawn again (--replace)       {ms(r['assign_again_s'])}")
+    elif name == "analysis":
+        print(f"analysis of a {r['documents']:,}-document, {r['annotations']:,}-annotation project (wall, CPU)")
+        rows = (
+            (f"concordance of \"{r['word']}\" ({r['word_hits']:,} hits), first 200", "kwic_word_first_200", "< 300 ms"),
+            (f"concordance of Framing:Economic ({r['label_hits']:,}), first 200", "kwic_label_first_200", "< 300 ms"),
+            ("frequencies, source x label", "frequencies_source_x_label", "< 300 ms"),
+            ("frequencies, month x label", "frequencies_month_x_label", "< 300 ms"),
+            ("frequencies, month x label, characters", "frequencies_month_characters", ""),
+            ("co-occurrence in sentences, 2 layers", "cooccurrence_sentence_framing_x_device", "< 1000 ms"),
+            ("co-occurrence in overlaps, 2 layers", "cooccurrence_overlap_framing_x_device", ""),
+        )
+        for text, key, target in rows:
+            print(f"  {text:<50} {ms(r[key + '_s'])} {ms(r[key + '_cpu_s'])}" + (f"   [{target}]" if target else ""))
     elif name == "gui":
         print(f"GUI cold start on the demo project        {ms(r['cold_start_s'])}   [< 1500 ms]")
         print(f"open 30,000 chars + 1,000 annotations     {ms(r['open_30k_1000_s'])}   [< 150 ms]")

@@ -262,3 +262,13 @@ def test_reading_changes_nothing_in_the_project_file(tmp_path: Path) -> None:
         kwic(project, label=("Framing", "Economic"), scope=EVERYONE)
     assert path.read_bytes() == before
     assert sqlite3.connect(path).execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+def test_words_need_no_annotator_yet(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Fresh import.\u00a0Nobody has coded the tax yet \U0001F600.", encoding="utf-8")
+    with Project.create(tmp_path / "fresh.annot") as project:
+        import_paths(project, [tmp_path / "a.txt"])
+        hits = kwic(project, query="tax", scope=EVERYONE).hits
+        assert [(h.match, h.codes) for h in hits] == [("tax", ())]
+        with pytest.raises(BadInputError, match="no annotators yet"):
+            kwic(project, label=("Framing", "Economic"), scope=EVERYONE)

@@ -53,7 +53,8 @@ def add_parsers(commands: Any) -> None:
         description="Analyse the coded corpus: a concordance (KWIC) of words, a regular expression or a code; "
         "label frequencies grouped by document, metadata, date or annotator; a label x label co-occurrence "
         "matrix. Offsets are code points. Scope: --annotator NAME, --gold or --all (default).")
-    kinds = analyze.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True)
+    kinds = analyze.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True,
+                                   help="kwic (concordance), frequencies or cooccurrence")
 
     kwic = kinds.add_parser("kwic", help="concordance: every hit in context",
                             description="One row per hit: left context, match, right context, and the codes "

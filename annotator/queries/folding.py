@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from bisect import bisect_right
 from functools import lru_cache
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -24,26 +25,70 @@ def fold_char(char: str) -> str:
     return "".join(part.casefold() for part in unicodedata.normalize("NFD", char) if not unicodedata.combining(part))
 
 
-def fold(text: str) -> tuple[str, array]:
+@lru_cache(maxsize=4096)
+def _folds_to_itself(char: str) -> bool:
+    """Whether `char` folds to its own lower case, one character (so str.lower() folds it)."""
+    lower = char.lower()
+    return char != "\u03a3" and len(lower) == 1 and fold_char(char) == lower  # Σ lowers by context (ς)
+
+
+class Origin:
+    """For each character of a folded text, the offset of the character of the source it came
+    from; kept as runs (an ASCII stretch maps one to one), looked up by bisection."""
+
+    __slots__ = ("_folded_starts", "_source_starts", "_widths", "_length")
+
+    def __init__(self, folded_starts: array, source_starts: array, widths: array, length: int) -> None:
+        self._folded_starts = folded_starts  # where each run starts in the folded text
+        self._source_starts = source_starts  # ... and in the source
+        self._widths = widths  # 0: a run copied one to one; n > 0: one source character folded to n
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> int:
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        run = bisect_right(self._folded_starts, index) - 1
+        if self._widths[run]:
+            return self._source_starts[run]
+        return self._source_starts[run] + index - self._folded_starts[run]
+
+
+def fold(text: str) -> tuple[str, Origin]:
     """The text in lower case without accents, and for each folded character its source offset."""
-    if text.isascii():
-        return text.lower(), array("l", range(len(text)))
+    if text.isascii() or all(_folds_to_itself(char) for char in set(text) if char > "\x7f"):
+        # Curly quotes, dashes, no-break spaces: nothing moves (the common case in news text).
+        return text.lower(), Origin(array("l", [0]), array("l", [0]), array("l", [0]), len(text))
     parts: list[str] = []
-    origin = array("l")
-    position = 0
+    folded_starts, source_starts, widths = array("l"), array("l"), array("l")
+    size = position = 0
     for run in _NOT_ASCII.finditer(text):
         if run.start() > position:
             parts.append(text[position : run.start()].lower())
-            origin.extend(range(position, run.start()))
+            folded_starts.append(size)
+            source_starts.append(position)
+            widths.append(0)
+            size += run.start() - position
         for index in range(run.start(), run.end()):
             folded = fold_char(text[index])
-            parts.append(folded)
-            origin.extend([index] * len(folded))
+            if folded:
+                parts.append(folded)
+                folded_starts.append(size)
+                source_starts.append(index)
+                widths.append(len(folded))
+                size += len(folded)
         position = run.end()
     if position < len(text):
         parts.append(text[position:].lower())
-        origin.extend(range(position, len(text)))
-    return "".join(parts), origin
+        folded_starts.append(size)
+        source_starts.append(position)
+        widths.append(0)
+        size += len(text) - position
+    return "".join(parts), Origin(folded_starts, source_starts, widths, size)
 
 
 def fold_words(text: str) -> str:
@@ -51,7 +96,7 @@ def fold_words(text: str) -> str:
     return text.lower() if text.isascii() else "".join(fold_char(char) for char in text)
 
 
-def source_span(text: str, origin: array, start: int, end: int) -> tuple[int, int]:
+def source_span(text: str, origin: Origin, start: int, end: int) -> tuple[int, int]:
     """Code-point offsets in `text` of the folded stretch start–end, combining marks after
     its last character included."""
     first = origin[start]

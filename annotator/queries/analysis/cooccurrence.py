@@ -73,15 +73,34 @@ def _layers(project: Project, layers: tuple[str, str], within: str) -> tuple[Lay
     return found
 
 
-def _segments(project: Project, resolved: Resolved, layer_ids: set[int]) -> list[tuple[int, str, int, int, int]]:
-    """(annotator id, document id, label id, start, end) of the scope's segments of the layers
-    (a document label: the whole document), by document."""
+def _segments(project: Project, resolved: Resolved,
+              layer_ids: set[int]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The scope's documents holding segments of the layers (ids, and lengths), and the segments
+    as rows of (annotator id, document index, label id, start, end); a document label spans
+    its whole document."""
+    lengths = dict(project.db.execute(
+        f"SELECT d.id, d.length FROM documents AS d WHERE {resolved.documents_sql}", resolved.params).fetchall())
     marks = ", ".join(str(int(i)) for i in sorted(layer_ids))
-    return project.db.execute(
-        f"SELECT a.annotator_id, a.document_id, a.label_id, COALESCE(a.span_start, 0), "
-        f"COALESCE(a.span_end, d.length) FROM annotations AS a JOIN documents AS d ON d.id = a.document_id "
-        f"WHERE a.layer_id IN ({marks}) AND a.annotator_id IN {resolved.annotators_sql} "
-        f"AND {resolved.documents_sql} ORDER BY d.position", resolved.params).fetchall()
+    rows = project.db.execute(
+        f"SELECT annotator_id, document_id, label_id, COALESCE(span_start, 0), COALESCE(span_end, -1) "
+        f"FROM annotations WHERE layer_id IN ({marks}) AND annotator_id IN {resolved.annotators_sql}").fetchall()
+    if not rows:
+        return [], np.zeros(0, np.int64), np.zeros((0, 5), np.int64)
+    who, documents, labels, starts, ends = zip(*rows)
+    if resolved.documents_sql != "1":  # a filter: keep the segments of the scope's documents
+        keep = [d in lengths for d in documents]
+        who, documents, labels, starts, ends = (tuple(v for v, k in zip(column, keep) if k)
+                                                for column in (who, documents, labels, starts, ends))
+    index: dict[str, int] = {}
+    numbers = np.array([index.setdefault(d, len(index)) for d in documents], np.int64)
+    document_ids = list(index)
+    size = np.array([lengths[i] for i in document_ids], np.int64)
+    table = np.stack([np.array(who, np.int64), numbers, np.array(labels, np.int64), np.array(starts, np.int64),
+                      np.array(ends, np.int64)], axis=1) if len(numbers) else np.zeros((0, 5), np.int64)
+    if len(table):
+        whole = table[:, 4] < 0  # a document label: its whole document
+        table[whole, 4] = size[table[whole, 1]]
+    return document_ids, size, table
 
 
 def _units(project: Project, document_ids: list[str], within: str) -> dict[str, tuple[np.ndarray, int]]:
@@ -95,8 +114,7 @@ def _units(project: Project, document_ids: list[str], within: str) -> dict[str, 
                 f"SELECT d.id, {column}, d.length FROM documents AS d JOIN document_content AS c "
                 f"ON c.document_id = d.id WHERE d.id IN ({marks})", chunk):
             if within == "sentence":
-                if not isinstance(value, bytes) or len(value) % 8:
-                    raise project.documents.damaged(f"document {ident}: sentences that are not (start, end) pairs")
+                _check_blob(project, ident, value)
                 units = np.frombuffer(value, dtype="<u4").astype(np.int64).reshape(-1, 2)
             elif within == "paragraph":
                 units = np.array([(m.start(), m.end()) for m in _LINE.finditer(value)], dtype=np.int64).reshape(-1, 2)
@@ -104,6 +122,34 @@ def _units(project: Project, document_ids: list[str], within: str) -> dict[str, 
                 units = np.array([[0, length]], dtype=np.int64)
             found[ident] = (units, int(length))
     return found
+
+
+def _check_blob(project: Project, ident: str, value: object) -> None:
+    if not isinstance(value, bytes) or len(value) % 8:
+        raise project.documents.damaged(f"document {ident}: sentences that are not (start, end) pairs")
+
+
+def _flat_units(project: Project, document_ids: list[str], lengths: np.ndarray,
+                within: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit of the documents, in the documents' order: how many each has, and the
+    (start, end) pairs of all of them in one array."""
+    if within == "document":
+        return np.ones(len(document_ids), np.int64), np.stack([np.zeros_like(lengths), lengths], axis=1)
+    if within == "paragraph":
+        units = _units(project, document_ids, within)
+        pairs = [units[i][0] for i in document_ids]
+        return np.array([len(x) for x in pairs], np.int64), np.concatenate(pairs or [np.zeros((0, 2), np.int64)])
+    blobs: dict[str, bytes] = {}
+    for first in range(0, len(document_ids), 500):
+        chunk = document_ids[first : first + 500]
+        marks = ", ".join("?" * len(chunk))
+        for ident, blob in project.db.execute(
+                f"SELECT document_id, sentences FROM document_content WHERE document_id IN ({marks})", chunk):
+            _check_blob(project, ident, blob)
+            blobs[ident] = blob
+    ordered = [blobs.get(i, b"") for i in document_ids]
+    pairs = np.frombuffer(b"".join(ordered), dtype="<u4").astype(np.int64).reshape(-1, 2)
+    return np.array([len(b) // 8 for b in ordered], np.int64), pairs
 
 
 def _label_index(layer: Layer) -> dict[int, int]:
@@ -146,24 +192,19 @@ _Counts = tuple[dict[tuple[int, int], int], dict[tuple[int, int], int], dict[tup
 def _unit_counts(project: Project, resolved: Resolved, first: Layer, second: Layer, index_a: dict[int, int],
                  index_b: dict[int, int], within: str) -> _Counts:
     """Units holding both labels, per pair; units holding each label; all units coded."""
-    ids = {int(first.id or 0), int(second.id or 0)}
-    rows = _segments(project, resolved, ids)
+    document_ids, lengths, table = _segments(project, resolved, {int(first.id or 0), int(second.id or 0)})
     n_a, n_b = np.zeros(len(index_a), np.int64), np.zeros(len(index_b), np.int64)
-    if not rows:
+    if not len(table):
         return {}, {}, {}, n_a, n_b, 0.0
-    document_ids = list(dict.fromkeys(row[1] for row in rows))
-    units = _units(project, document_ids, within)
-    doc_index = {ident: k for k, ident in enumerate(document_ids)}
-    sizes = np.array([len(units[ident][0]) for ident in document_ids], np.int64)
-    unit_base = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    sizes, pairs = _flat_units(project, document_ids, lengths, within)
     n_units = int(sizes.sum())
-    lengths = np.array([units[ident][1] for ident in document_ids], np.int64)
+    # Documents laid end to end (one character apart): one searchsorted finds every segment's units.
     char_base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    starts = np.concatenate([units[ident][0][:, 0] + char_base[k] for k, ident in enumerate(document_ids)])
-    ends = np.concatenate([units[ident][0][:, 1] + char_base[k] for k, ident in enumerate(document_ids)])
-    annotators = {ident: k for k, ident in enumerate(sorted({row[0] for row in rows}))}
-    table = np.array([(annotators[r[0]], doc_index[r[1]], r[2], r[3], r[4]) for r in rows], np.int64).reshape(-1, 5)
-    who, doc, label, s, e = table.T
+    unit_doc = np.repeat(np.arange(len(document_ids)), sizes)
+    starts = pairs[:, 0] + char_base[unit_doc]
+    ends = pairs[:, 1] + char_base[unit_doc]
+    annotator_ids, who = np.unique(table[:, 0], return_inverse=True)
+    doc, label, s, e = table[:, 1], table[:, 2], table[:, 3], table[:, 4]
     first_unit = np.searchsorted(ends, char_base[doc] + s, "right")
     last_unit = np.searchsorted(starts, char_base[doc] + e, "left") - 1
     spread = np.maximum(last_unit - first_unit + 1, 0)
@@ -171,19 +212,20 @@ def _unit_counts(project: Project, resolved: Resolved, first: Layer, second: Lay
     unit = first_unit[segment] + np.arange(int(spread.sum())) - np.repeat(np.cumsum(spread) - spread, spread)
     global_unit = who[segment] * n_units + unit
     labels = label[segment]
-    coded = {(int(a), int(d)) for a, d in zip(who, doc)}
-    total = float(sum(int(sizes[d]) for _, d in coded))
+    coded = np.unique(who * len(document_ids) + doc)
+    total = float(sizes[coded % len(document_ids)].sum())
 
     def side(index: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        keys = np.array(sorted(index), np.int64)
-        positions = np.array([index[k] for k in sorted(index)], np.int64)
-        if not len(keys):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        where = np.searchsorted(keys, labels).clip(0, len(keys) - 1)
-        mine = keys[where] == labels
-        pairs = np.unique(np.stack([global_unit[mine], positions[where[mine]]], axis=1), axis=0).reshape(-1, 2)
-        return pairs[:, 0], pairs[:, 1]
+        """(unit, label position) of every unit holding a label of the layer, once, by unit."""
+        lookup = np.full(int(max(index)) + 1, -1, np.int64)
+        lookup[list(index)] = list(index.values())
+        position = np.where(labels < len(lookup), lookup[np.minimum(labels, len(lookup) - 1)], -1)
+        mine = position >= 0
+        keys = np.unique(global_unit[mine] * len(index) + position[mine])
+        return keys // len(index), keys % len(index)
 
+    if not index_a or not index_b:
+        return {}, {}, {}, n_a, n_b, total
     unit_a, label_a = side(index_a)
     unit_b, label_b = side(index_b)
     n_a = np.bincount(label_a, minlength=len(index_a))
@@ -197,13 +239,12 @@ def _unit_counts(project: Project, resolved: Resolved, first: Layer, second: Lay
     if first.name == second.name:
         keep = pa < pb
         pa, pb, pu = pa[keep], pb[keep], pu[keep]
-    width = max(len(index_b), 1)
+    width = len(index_b)
+    cells = len(index_a) * width
     key = pa * width + pb
-    per_unit = np.bincount(key, minlength=len(index_a) * width)
-    unit_doc = np.repeat(np.arange(len(document_ids)), sizes)
-    doc_of = unit_doc[pu % n_units] if n_units else pu
-    doc_keys = np.unique(doc_of * (len(index_a) * width) + key) % (len(index_a) * width)
-    per_doc = np.bincount(doc_keys, minlength=len(index_a) * width)
+    per_unit = np.bincount(key, minlength=cells)
+    doc_keys = np.unique(unit_doc[pu % n_units] * cells + key) % cells
+    per_doc = np.bincount(doc_keys, minlength=cells)
     counts, docs, both = {}, {}, {}
     for flat in np.nonzero(per_unit)[0]:
         cell = (int(flat) // width, int(flat) % width)
@@ -213,60 +254,81 @@ def _unit_counts(project: Project, resolved: Resolved, first: Layer, second: Lay
     return counts, docs, both, n_a, n_b, total
 
 
-def _union_lengths(rows: list[tuple[object, ...]]) -> dict[object, int]:
-    """Characters covered per key by (key, start, end) rows sorted by key then start."""
-    covered: dict[object, int] = {}
-    current: object = None
-    reach = 0
-    for key, start, end in rows:
-        if key != current:
-            current, reach = key, 0
-        if end > reach:
-            covered[key[0]] = covered.get(key[0], 0) + end - max(start, reach)  # type: ignore[index]
-            reach = end
-    return covered
+def _union_lengths(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
+    """Characters covered per key (0..size-1) by the union of the (start, end) intervals given
+    for it; intervals in global coordinates (no two coded documents share one)."""
+    if not len(keys):
+        return np.zeros(size, np.int64)
+    span = int(max(ends.max(), 0)) + 1
+    # Shift every key's intervals past the previous key's, so one running maximum serves all.
+    shifted_s, shifted_e = starts + keys * span, ends + keys * span
+    order = np.lexsort((shifted_s, keys))
+    shifted_s, shifted_e, keys = shifted_s[order], shifted_e[order], keys[order]
+    reach = np.concatenate(([np.iinfo(np.int64).min], np.maximum.accumulate(shifted_e)[:-1]))
+    covered = np.maximum(shifted_e - np.maximum(shifted_s, reach), 0)
+    return np.bincount(keys, weights=covered, minlength=size).astype(np.int64)
 
 
 def _overlap_counts(project: Project, resolved: Resolved, first: Layer, second: Layer, index_a: dict[int, int],
                     index_b: dict[int, int]) -> _Counts:
-    """Pairs of overlapping segments per pair of labels (one SQL self-join), and the characters
-    each label and each pair covers."""
+    """Pairs of overlapping segments (same annotator and document) per pair of labels, and the
+    characters each label and each pair covers; numpy over every document at once."""
     same = first.name == second.name
-    docs_sql = (f"WITH docs AS MATERIALIZED (SELECT d.id AS id, d.length AS length FROM documents AS d "
-                f"WHERE {resolved.documents_sql})")
-    join = (f"FROM annotations AS x JOIN docs ON docs.id = x.document_id JOIN annotations AS y "
-            f"ON y.document_id = x.document_id AND y.annotator_id = x.annotator_id "
-            f"WHERE x.layer_id = ? AND y.layer_id = ? AND x.annotator_id IN {resolved.annotators_sql} "
-            f"AND y.span_start < x.span_end AND x.span_start < y.span_end"
-            + (" AND x.label_id < y.label_id" if same else ""))
-    params = [*resolved.params, first.id, second.id]
-    counts: dict[tuple[int, int], int] = {}
-    docs: dict[tuple[int, int], int] = {}
+    document_ids, lengths, table = _segments(project, resolved, {int(first.id or 0), int(second.id or 0)})
+    n_a, n_b = np.zeros(len(index_a), np.int64), np.zeros(len(index_b), np.int64)
+    if not len(table) or not index_a or not index_b:
+        return {}, {}, {}, n_a, n_b, 0.0
+    _, who = np.unique(table[:, 0], return_inverse=True)
+    doc, label = table[:, 1], table[:, 2]
+    char_base = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    width_all = int(lengths.sum() + len(lengths)) + 1
+    base = who * width_all + char_base[doc]  # each annotator's coding of each document apart
+    gs, ge = table[:, 3] + base, table[:, 4] + base
+    coded = np.unique(who * len(document_ids) + doc)
+    total = float(lengths[coded % len(document_ids)].sum())
 
-    def cell(x: int, y: int) -> tuple[int, int]:
-        i, j = index_a[x], index_b[y]
-        return (min(i, j), max(i, j)) if same else (i, j)
+    def side(index: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        lookup = np.full(int(max(index)) + 1, -1, np.int64)
+        lookup[list(index)] = list(index.values())
+        position = np.where(label < len(lookup), lookup[np.minimum(label, len(lookup) - 1)], -1)
+        mine = np.nonzero(position >= 0)[0]
+        order = mine[np.argsort(gs[mine], kind="stable")]
+        return gs[order], ge[order], position[order], doc[order]
 
-    for x, y, n, d in project.db.execute(
-            f"{docs_sql} SELECT x.label_id, y.label_id, COUNT(*), COUNT(DISTINCT x.document_id) {join} "
-            f"GROUP BY 1, 2", params):
-        counts[cell(x, y)] = counts.get(cell(x, y), 0) + n
-        docs[cell(x, y)] = docs.get(cell(x, y), 0) + d
-    pieces = project.db.execute(
-        f"{docs_sql} SELECT x.label_id, y.label_id, x.annotator_id, x.document_id, "
-        f"MAX(x.span_start, y.span_start), MIN(x.span_end, y.span_end) {join} ORDER BY 1, 2, 3, 4, 5", params)
-    both = {k: float(v) for k, v in _union_lengths(
-        [((cell(x, y), who, doc), s, e) for x, y, who, doc, s, e in pieces]).items()}
-    single = _union_lengths([((label, who, doc), s, e) for label, who, doc, s, e in project.db.execute(
-        f"{docs_sql} SELECT a.label_id, a.annotator_id, a.document_id, a.span_start, a.span_end FROM annotations AS a "
-        f"JOIN docs ON docs.id = a.document_id WHERE a.layer_id IN (?, ?) AND a.annotator_id IN "
-        f"{resolved.annotators_sql} ORDER BY 1, 2, 3, 4", params)])
-    n_a = np.array([single.get(label_id, 0) for label_id in sorted(index_a, key=index_a.get)], np.int64)
-    n_b = np.array([single.get(label_id, 0) for label_id in sorted(index_b, key=index_b.get)], np.int64)
-    total = float(project.db.execute(
-        f"{docs_sql} SELECT COALESCE(SUM(docs.length), 0) FROM (SELECT DISTINCT a.annotator_id, a.document_id "
-        f"FROM annotations AS a WHERE a.layer_id IN (?, ?) AND a.annotator_id IN {resolved.annotators_sql}) AS c "
-        f"JOIN docs ON docs.id = c.document_id", params).fetchone()[0])
+    as_, ae, al, ad = side(index_a)
+    bs, be, bl, _ = side(index_b)
+    n_a = _union_lengths(al, as_, ae, len(index_a))
+    n_b = _union_lengths(bl, bs, be, len(index_b))
+    # Candidates for each A segment: the B segments starting before its end and no more than
+    # the longest B segment before its start (a contiguous run of B sorted by start).
+    longest = int((be - bs).max()) if len(bs) else 0
+    low = np.searchsorted(bs, as_ - longest, "right")
+    high = np.searchsorted(bs, ae, "left")
+    count = np.maximum(high - low, 0)
+    row_a = np.repeat(np.arange(len(as_)), count)
+    row_b = np.repeat(low, count) + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    overlapping = be[row_b] > as_[row_a]
+    row_a, row_b = row_a[overlapping], row_b[overlapping]
+    pa, pb = al[row_a], bl[row_b]
+    if same:
+        keep = pa != pb
+        row_a, row_b, pa, pb = row_a[keep], row_b[keep], pa[keep], pb[keep]
+        low_label, high_label = np.minimum(pa, pb), np.maximum(pa, pb)
+        # Each unordered pair of segments once: it was found from both of its segments.
+        once = (pa < pb)
+        row_a, row_b, pa, pb = row_a[once], row_b[once], low_label[once], high_label[once]
+    width = len(index_b)
+    cells = len(index_a) * width
+    key = pa * width + pb
+    per_pair = np.bincount(key, minlength=cells)
+    per_doc = np.bincount(np.unique(ad[row_a] * cells + key) % cells, minlength=cells)
+    shared = _union_lengths(key, np.maximum(as_[row_a], bs[row_b]), np.minimum(ae[row_a], be[row_b]), cells)
+    counts, docs, both = {}, {}, {}
+    for flat in np.nonzero(per_pair)[0]:
+        cell = (int(flat) // width, int(flat) % width)
+        counts[cell] = int(per_pair[flat])
+        docs[cell] = int(per_doc[flat])
+        both[cell] = float(shared[flat])
     return counts, docs, both, n_a, n_b, total
 
 

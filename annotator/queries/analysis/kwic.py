@@ -25,6 +25,7 @@ from .scope import Resolved, Scope, bad, check_cancel, one_line, parse_code, res
 
 SORTS = ("document", "date", "left", "left2", "right", "right2")
 _WORD = re.compile(r"\w+")
+_WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,9 @@ def word_pattern(project: Project, query: str) -> tuple[str, re.Pattern[str]]:
         raise bad(project, f'the query "{query}" holds no word to look for')
     expression = " ".join('"' + w.rstrip("*") + '"' + ("*" if w.endswith("*") else "") for w in words)
     parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
-    return expression, re.compile(r"(?<!\w)" + r"\W+".join(parts) + r"(?!\w)")
+    # No look-behind at the start: a pattern opening with a literal is searched for fast;
+    # _word_hits checks the character before each match instead.
+    return expression, re.compile(r"\W+".join(parts) + r"(?!\w)")
 
 
 def compile_regex(project: Project, regex: str) -> re.Pattern[str]:
@@ -96,7 +99,7 @@ def kwic(project: Project, *, query: str | None = None, regex: str | None = None
         raise bad(project, f"the context must be 0 characters or more, not {context}")
     if (overlapping or not_overlapping) and label is None:
         raise bad(project, "overlapping / not overlapping narrow a concordance of a code; give the code")
-    resolved = resolve(project, scope)
+    resolved = resolve(project, scope, need_annotators=label is not None)
     if label is not None:
         spans = _code_spans(project, resolved, label, overlapping, not_overlapping, sort)
     elif regex is not None:
@@ -159,8 +162,20 @@ def _text_spans(project: Project, resolved: Resolved, expression: str | None, pa
                     yield doc, found.start(), found.end()
             continue
         folded, origin = fold(doc.text)
-        for found in pattern.finditer(folded):
-            yield (doc, *source_span(doc.text, origin, found.start(), found.end()))
+        for start, end in _word_hits(pattern, folded):
+            yield (doc, *source_span(doc.text, origin, start, end))
+
+
+def _word_hits(pattern: re.Pattern[str], folded: str) -> Iterator[tuple[int, int]]:
+    """Matches of a word pattern that start a word (not preceded by a word character)."""
+    found = pattern.search(folded)
+    while found is not None:
+        start = found.start()
+        if start and _WORD_CHAR.match(folded, start - 1):
+            found = pattern.search(folded, start + 1)
+            continue
+        yield start, found.end()
+        found = pattern.search(folded, max(found.end(), start + 1))
 
 
 def _code_spans(project: Project, resolved: Resolved, code: tuple[str, str], overlapping: tuple[str, str] | None,

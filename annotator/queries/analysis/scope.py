@@ -63,8 +63,9 @@ def bad(project: Project, problem: str) -> BadInputError:
     return BadInputError(project.path, problem)
 
 
-def resolve(project: Project, scope: Scope) -> Resolved:
-    """Check `scope` against the project and turn it into SQL; BadInputError naming what is wrong."""
+def resolve(project: Project, scope: Scope, need_annotators: bool = True) -> Resolved:
+    """Check `scope` against the project and turn it into SQL; BadInputError naming what is wrong
+    (`need_annotators=False`: "everyone" may be nobody yet, for a concordance of words)."""
     if sum((scope.annotator is not None, scope.gold, scope.everyone)) != 1:
         raise bad(project, "choose exactly one of: one annotator, the gold set, everyone")
     if project.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None:
@@ -83,7 +84,7 @@ def resolve(project: Project, scope: Scope) -> Resolved:
         description = "the gold set"
     else:
         chosen = [a for a in people if a.role is not Role.CURATOR]
-        if not chosen:
+        if not chosen and need_annotators:
             raise bad(project, "the project has no annotators yet")
         description = "every annotator"
     ids = tuple(int(a.id) for a in chosen if a.id is not None)
