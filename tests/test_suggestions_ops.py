@@ -14,6 +14,7 @@ from annotator.ops import codebook_edit
 from annotator.ops.importing import import_paths
 from annotator.ops.suggesting import acceptance_rates, accept, accept_report, reject, suggest, suggest_report
 from annotator.project import Project
+from annotator.store import schema
 
 CODEBOOK = '''name = "ops-test"
 version = 1
@@ -146,8 +147,8 @@ def test_model_suggestions_say_why_there_are_none(study: Project) -> None:
 def test_patterns_and_shared_suggestions_are_undoable_codebook_edits(study: Project) -> None:
     codebook_edit.set_label_patterns(study, "Framing", "Health", ["asthma", "hospital"], actor="ada")
     assert study.codebook.layer("Framing").label("Health").patterns == ("asthma", "hospital")
-    with pytest.raises(CodebookError, match=r'^label "Health": pattern \[\{"LOWR": "x"\}\]: "LOWR" is not'):
-        codebook_edit.set_label_patterns(study, "Framing", "Health", ['[{"LOWR": "x"}]'], actor="ada")
+    with pytest.raises(CodebookError, match=r'^label "Health", line 2 of its patterns: pattern \[\{"LOWR": "x"\}\]: "LOWR" is not'):
+        codebook_edit.set_label_patterns(study, "Framing", "Health", ["asthma", '[{"LOWR": "x"}]'], actor="ada")
     codebook_edit.set_shared_suggestions(study, "Framing", True, actor="ada")
     assert study.codebook.layer("Framing").shared_suggestions
     study.history.undo("ada")
@@ -161,14 +162,21 @@ def test_a_version_1_project_file_gains_origin_and_decisions(study: Project, tmp
     study.annotations.add(document, "ada", "Framing", "Health", TEXT.index("asthma"), TEXT.index("asthma") + 6)
     path = study.path
     study.close()
-    conn = sqlite3.connect(path)  # back to the version-1 schema, as an older Annotator wrote it
-    for statement in ("ALTER TABLE annotations DROP COLUMN origin", "ALTER TABLE labels DROP COLUMN patterns",
-                      "ALTER TABLE layers DROP COLUMN shared_suggestions", "DROP TABLE suggestion_decisions",
-                      "DROP TABLE IF EXISTS models", "DROP TRIGGER IF EXISTS documents_title_searched",
-                      "PRAGMA user_version = 1"):
+    old = path.with_name("v1.annot")  # the same project as an Annotator of schema version 1 wrote it
+    conn = sqlite3.connect(old)
+    for statement in schema.MIGRATIONS[0]:
         conn.execute(statement)
+    conn.execute("ATTACH DATABASE ? AS now", [str(path)])
+    tables = [row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' "
+                                             "AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'document_search%'")]
+    for table in tables:
+        columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA main.table_info({table})"))
+        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM now.{table}")
     conn.commit()
+    conn.execute("DETACH DATABASE now")
+    conn.execute("PRAGMA user_version = 1")
     conn.close()
+    path = old
     with Project.open(path) as upgraded:
         (annotation,) = upgraded.annotations.all()
         assert annotation.origin == ""

@@ -280,9 +280,9 @@ def set_label_patterns(project: Project, layer: str, label: str, patterns: Seque
     are dropped, a pattern that does not parse is refused naming the label."""
     found = _label(project, layer, label)
     cleaned = list(dict.fromkeys(p.strip() for p in patterns if p.strip()))
-    for pattern in cleaned:
+    for number, pattern in enumerate(cleaned, 1):
         if (problem := pattern_problem(pattern)) is not None:
-            raise CodebookError(f'label "{label}": {problem}')
+            raise CodebookError(f'label "{label}", line {number} of its patterns: {problem}')
     with _edit(project, actor, "edit label patterns", f"{layer}/{label}", {"patterns": cleaned},
                f'edit patterns of "{label}"'):
         project.db.execute("UPDATE labels SET patterns = ? WHERE id = ?",

@@ -33,6 +33,7 @@ from ...model import ATTRIBUTE_TYPES, GRANULARITIES, AttributeDef, Label
 from ...ops import codebook_edit as edit
 from ...project import Project
 from ..panels.codebook import LABEL_ROLE, LAYER_ROLE, swatch
+from .codebook_suggestions import PatternsBox, shared_suggestions_box
 
 EMPTY_PAGE, LAYER_PAGE, LABEL_PAGE = 0, 1, 2
 UNDO_HINT = "You can bring it all back with Edit\u00a0→\u00a0Undo."  # kept on one line
@@ -221,6 +222,9 @@ class CodebookEditorDialog(QDialog):
             box.setMaximumHeight(70)
         save = QPushButton("Save guidelines", self)
         save.clicked.connect(self.save_guidelines)
+        self.patterns_box = PatternsBox(self)
+        self.patterns_box.save_button.clicked.connect(self.save_patterns)
+        self.patterns_box.examples_button.clicked.connect(self.use_examples_as_phrases)
         label_page = QWidget(self)
         label_form = QFormLayout(label_page)
         key_row = QHBoxLayout()
@@ -234,6 +238,7 @@ class CodebookEditorDialog(QDialog):
         label_form.addRow("Exclude:", self.exclude_box)
         label_form.addRow("Examples:", self.examples_box)
         label_form.addRow("", save)
+        label_form.addRow("Patterns:", self.patterns_box)
 
         # Layer page.
         self.layer_name_box = QLineEdit(self)
@@ -255,6 +260,9 @@ class CodebookEditorDialog(QDialog):
         layer_form.addRow("", save_layer)
         layer_form.addRow("Attributes:", self.attributes_label)
         layer_form.addRow("", add_attribute)
+        self.shared_box = shared_suggestions_box(self)
+        self.shared_box.clicked.connect(self.set_shared_suggestions)
+        layer_form.addRow("Suggestions:", self.shared_box)
 
         self.pages = QStackedWidget(self)
         self.pages.addWidget(QLabel("Select a layer or a label.", self))
@@ -350,6 +358,7 @@ class CodebookEditorDialog(QDialog):
             self.attributes_label.setText(
                 ", ".join(f"{a.name} ({a.type})" for a in layer.attributes) or "none"
             )
+            self.shared_box.setChecked(layer.shared_suggestions)
             return
         label = layer.label(label_name)
         if label is None:
@@ -364,6 +373,7 @@ class CodebookEditorDialog(QDialog):
         self.include_box.setPlainText(label.include)
         self.exclude_box.setPlainText(label.exclude)
         self.examples_box.setPlainText("\n".join(label.examples))
+        self.patterns_box.set_patterns(label.patterns)
 
     # ----- edits ---------------------------------------------------------------------
 
@@ -432,6 +442,31 @@ class CodebookEditorDialog(QDialog):
             ),
             layer, label,
         )
+
+    def save_patterns(self) -> None:
+        """Store the selected label's rule patterns (a bad one is named, nothing is saved)."""
+        layer, label = self.current()
+        if layer and label:
+            patterns = self.patterns_box.patterns()
+            self._run(lambda: edit.set_label_patterns(self.project, layer, label, patterns, self.actor), layer, label)
+
+    def use_examples_as_phrases(self) -> None:
+        """Add the label's examples (as stored) to its patterns as phrases, and save."""
+        layer, label = self.current()
+        found = self.project.codebook.layer(layer).label(label) if layer and label else None
+        if found is None or not (layer and label):
+            return
+        if not found.examples:
+            self.message.setText(f'"{label}" has no examples yet: add some above and save the guidelines.')
+            return
+        patterns = self.patterns_box.with_examples(found.examples)
+        self._run(lambda: edit.set_label_patterns(self.project, layer, label, patterns, self.actor), layer, label)
+
+    def set_shared_suggestions(self, shared: bool) -> None:
+        """Share (or stop sharing) the layer's model suggestions trained on others' or gold coding."""
+        layer, label = self.current()
+        if layer and not label:
+            self._run(lambda: edit.set_shared_suggestions(self.project, layer, shared, self.actor), layer, None)
 
     def move_label(self, step: int) -> None:
         """Move the selected label up or down in its layer."""

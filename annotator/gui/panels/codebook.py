@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import Codebook, Label, Layer
+from ...ops.suggesting import acceptance_by_label, describe_source
 from ..settings import AppSettings
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ HINT_DOUBLE_CLICK = (
     "to apply it to the selected text; its key does the same in the active layer (F1–F9 switch layers).</p>"
 )
 CLICK_SHOWS_GUIDELINES = "Click shows guidelines, double-click applies"
+RATE_COLUMN = 2  # how often the label's suggestions were accepted (shown once any were decided)
 
 MIN_PANEL_WIDTH = 240
 
@@ -102,15 +104,20 @@ class CodebookPanel(QWidget):
             settings = parent.settings  # type: ignore[union-attr]
         self._settings = settings
         self._codebook: Codebook | None = None
+        self._events: ProjectEvents | None = None
         self._active = ""
         self.filter_box = QLineEdit(self)
         self.filter_box.setPlaceholderText("Filter labels…")
         self.filter_box.setClearButtonEnabled(True)
         self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Label", "Key"])
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Label", "Key", "Accepted"])
+        self.tree.headerItem().setToolTip(RATE_COLUMN, "How many of the label's suggestions were accepted "
+                                                       "(point at a figure for each rule and model)")
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(RATE_COLUMN, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setColumnHidden(RATE_COLUMN, True)
         self.tree.header().setStretchLastSection(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setMouseTracking(True)  # itemEntered: the guidelines follow the pointer
@@ -188,15 +195,39 @@ class CodebookPanel(QWidget):
             top.setExpanded(layer.kind == "span")
         self.set_active_layer(self._active)
         self._apply_filter(self.filter_box.text())
+        self.show_acceptance()
 
     def follow(self, events: ProjectEvents) -> None:
-        """Re-read the codebook when a change on the bus edited it (see annotator/gui/events.py)."""
+        """Re-read the codebook when a change on the bus edited it (see annotator/gui/events.py),
+        and the acceptance rates when a suggestion was accepted or rejected."""
+        self._events = events
 
         def changed(changes: ChangeSet) -> None:
             if (changes.codebook or changes.reset) and events.project is not None:
                 self.set_codebook(events.project.codebook.get())
+            elif "suggestion_decisions" in changes.tables:
+                self.show_acceptance()
 
         events.sig_changed.connect(changed)
+
+    def show_acceptance(self) -> None:
+        """Each label's share of accepted suggestions, with every rule's and model's in its tooltip."""
+        project = self._events.project if self._events is not None else None
+        any_decided = False
+        for row in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(row)
+            rates = acceptance_by_label(project, top.data(0, LAYER_ROLE)) if project is not None else {}
+            for child in range(top.childCount()):
+                item = top.child(child)
+                by_source = rates.get(item.data(0, LABEL_ROLE), {})
+                accepted = sum(a for a, _r in by_source.values())
+                decided = accepted + sum(r for _a, r in by_source.values())
+                any_decided = any_decided or decided > 0
+                item.setText(RATE_COLUMN, f"{round(100 * accepted / decided)} %" if decided else "")
+                lines = [f"{html.escape(describe_source(source))}: {a} of {a + r} accepted"
+                         for source, (a, r) in by_source.items()]
+                item.setToolTip(RATE_COLUMN, "<br>".join(lines))
+        self.tree.setColumnHidden(RATE_COLUMN, not any_decided)
 
     def set_active_layer(self, layer: str) -> None:
         """Show which layer's keys are live (in bold)."""
