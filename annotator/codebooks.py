@@ -22,6 +22,7 @@ from annotator.model import (
     Codebook,
     Label,
     Layer,
+    RelationType,
 )
 from annotator.resources import resource
 
@@ -29,12 +30,16 @@ FORMAT_VERSION = 1
 DEFAULT_CODEBOOK = "news-discourse"
 MAX_CODEBOOK_BYTES = 1024 * 1024
 
-CODEBOOK_KEYS = ("name", "title", "description", "version", "references", "layers")
+CODEBOOK_KEYS = ("name", "title", "description", "version", "references", "layers", "relations")
 LAYER_KEYS = (
     "name", "kind", "granularity", "overlap", "multiple", "description", "labels", "attributes",
 )
 LABEL_KEYS = ("name", "key", "colour", "description", "include", "exclude", "examples", "parent", "patterns")
 ATTRIBUTE_KEYS = ("name", "type", "choices", "minimum", "maximum", "description")
+RELATION_KEYS = (
+    "name", "key", "colour", "directed", "from", "to", "from_labels", "to_labels", "description", "include",
+    "exclude", "examples", "attributes",
+)
 
 _DEFAULT_COLOUR = Label(name="").colour
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
@@ -133,6 +138,28 @@ def codebook_to_toml(codebook: Codebook) -> str:
             if attribute.maximum is not None:
                 lines.append(f"maximum = {attribute.maximum}")
             _optional(lines, "description", attribute.description)
+    for kind in codebook.relations:
+        lines += ["", "[[relations]]", f"name = {_toml_string(kind.name)}"]
+        _optional(lines, "key", kind.key)
+        lines.append(f"colour = {_toml_string(kind.colour)}")
+        lines.append(f"directed = {'true' if kind.directed else 'false'}")
+        for key, values in (("from", kind.source_layers), ("to", kind.target_layers),
+                            ("from_labels", kind.source_labels), ("to_labels", kind.target_labels)):
+            if values:
+                lines.append(f"{key} = {_toml_strings(values)}")
+        for key, text in (("description", kind.description), ("include", kind.include), ("exclude", kind.exclude)):
+            _optional(lines, key, text)
+        if kind.examples:
+            lines.append(f"examples = {_toml_strings(kind.examples)}")
+        for attribute in kind.attributes:
+            lines += ["", "[[relations.attributes]]", f"name = {_toml_string(attribute.name)}",
+                      f"type = {_toml_string(attribute.type)}"]
+            if attribute.choices:
+                lines.append(f"choices = {_toml_strings(attribute.choices)}")
+            for key, number in (("minimum", attribute.minimum), ("maximum", attribute.maximum)):
+                if number is not None:
+                    lines.append(f"{key} = {number}")
+            _optional(lines, "description", attribute.description)
     return "\n".join(lines) + "\n"
 
 
@@ -221,6 +248,31 @@ class _Reader:
             description=self.text(table, "description", ""),
             references=self.strings(table, "references", ""),
             layers=tuple(self.layer(layer, number) for number, layer in enumerate(layer_tables, 1)),
+            relations=tuple(self.relation(kind, number) for number, kind in
+                            enumerate(self.tables(table, "relations", "", "[[relations]]"), 1)),
+        )
+
+    def relation(self, table: dict[str, Any], number: int) -> RelationType:
+        """The relation type of one [[relations]] table."""
+        place = self.place_of(table, f"relation {number}", "relation")
+        self.check_keys(table, RELATION_KEYS, place)
+        return RelationType(
+            name=self.name(table, place),
+            key=self.text(table, "key", place),
+            colour=self.text(table, "colour", place, RelationType(name="").colour),
+            directed=self.boolean(table, "directed", place, True),
+            source_layers=self.strings(table, "from", place),
+            target_layers=self.strings(table, "to", place),
+            source_labels=self.strings(table, "from_labels", place),
+            target_labels=self.strings(table, "to_labels", place),
+            description=self.text(table, "description", place),
+            include=self.text(table, "include", place),
+            exclude=self.text(table, "exclude", place),
+            examples=self.strings(table, "examples", place),
+            attributes=tuple(
+                self.attribute(attribute, f"{place}, ", index)
+                for index, attribute in enumerate(self.tables(table, "attributes", place, "[[relations.attributes]]"), 1)
+            ),
         )
 
     def layer(self, table: dict[str, Any], number: int) -> Layer:
@@ -364,6 +416,46 @@ class _Checker:
                 raise self.fail(place, f'the layer name is already used by layer "{other}"')
             seen[layer.name.casefold()] = layer.name
             self.layer(layer, place)
+        self.relations(codebook)
+
+    def relations(self, codebook: Codebook) -> None:
+        """Relation types: unique names and keys, span layers and labels that exist, usable attributes."""
+        names: dict[str, str] = {}
+        keys: dict[str, str] = {}
+        span_layers = {layer.name: layer for layer in codebook.layers if layer.kind == "span"}
+        for number, kind in enumerate(codebook.relations, 1):
+            self.name(kind.name, f"relation {number}", "relation")
+            place = f'relation "{kind.name}"'
+            if kind.name.casefold() in names:
+                raise self.fail(place, f'the relation name is already used by relation "{names[kind.name.casefold()]}"')
+            names[kind.name.casefold()] = kind.name
+            if (problem := colour_problem(kind.colour)) is not None:
+                raise self.fail(place, problem)
+            if kind.key:
+                if (problem := key_problem(kind.key)) is not None:
+                    raise self.fail(place, problem)
+                if kind.key.casefold() in keys:
+                    raise self.fail(place, f'shortcut key "{kind.key}" is already used by relation '
+                                           f'"{keys[kind.key.casefold()]}"')
+                keys[kind.key.casefold()] = kind.name
+            for key, layers, labels in (("from", kind.source_layers, kind.source_labels),
+                                        ("to", kind.target_layers, kind.target_labels)):
+                for layer in layers:
+                    if layer not in span_layers:
+                        raise self.fail(place, f'"{key}" names "{layer}", which is not a span layer of the codebook '
+                                               f'(span layers: {", ".join(span_layers)})')
+                allowed = {label.name for name in (layers or span_layers) for label in span_layers[name].labels}
+                for label in labels:
+                    if label not in allowed:
+                        raise self.fail(place, f'"{key}_labels" names "{label}", which is not a label of '
+                                               f'{" or ".join(layers) if layers else "any span layer"}')
+            attribute_names: set[str] = set()
+            for index, attribute in enumerate(kind.attributes, 1):
+                self.name(attribute.name, f"{place}, attribute {index}", "attribute")
+                if attribute.name.casefold() in attribute_names:
+                    raise self.fail(f'{place}, attribute "{attribute.name}"', "the attribute name is used twice")
+                attribute_names.add(attribute.name.casefold())
+                self.attribute(attribute, f'{place}, attribute "{attribute.name}"')
 
     def layer(self, layer: Layer, place: str) -> None:
         """Check one layer's settings, labels and attributes."""

@@ -346,11 +346,18 @@ class AnnotationStore:
         )
         names = [column[0] for column in cursor.description]
         comments = [dict(zip(names, values)) for values in cursor.fetchall()]
+        from .relations import relation_rows_using  # (relations.py builds on this module)
+
+        # The relations that use them go too, first, so that undo brings the spans back before them.
+        links = relation_rows_using(self._db, [row["id"] for row in rows])
         changes = (
+            *(RowChange("relations", (link["id"],), link, None) for link in links),
             *(RowChange("comments", (comment["id"],), comment, None) for comment in comments),
             *(RowChange("annotations", (row["id"],), row, None) for row in rows),
         )
         noun = "annotation" if len(rows) == 1 else f"{len(rows)} annotations"
+        if links:
+            noun += f" and {'its relation' if len(links) == 1 else f'{len(links)} relations'}"
         return self._history.apply(Operation(f"delete {noun}", actor, changes))
 
     def set_document_label(self, document_id: str, annotator: str, layer: str, label: str) -> ChangeSet:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import sqlite_utils
 
 from ..errors import CodebookError
-from ..model import AttributeDef, Codebook, Label, Layer
+from ..model import AttributeDef, Codebook, Label, Layer, RelationType
 
 
 class CodebookStore:
@@ -21,6 +21,8 @@ class CodebookStore:
         self._layer_ids: dict[str, int] = {}
         self._label_names: dict[int, tuple[str, str]] = {}
         self._layer_names: dict[int, str] = {}
+        self._relation_ids: dict[str, int] = {}
+        self._relation_names: dict[int, str] = {}
 
     def get(self) -> Codebook:
         """The codebook as stored now."""
@@ -62,6 +64,57 @@ class CodebookStore:
         """Name of a layer id."""
         self.get()
         return self._layer_names[layer_id]
+
+    def relation(self, name: str) -> RelationType:
+        """The relation type called `name`, or CodebookError naming the types there are."""
+        found = self.get().relation(name)
+        if found is None:
+            names = ", ".join(kind.name for kind in self.get().relations) or "none"
+            raise CodebookError(f'no relation type "{name}" in the codebook; relation types are: {names}')
+        return found
+
+    def relation_id(self, name: str) -> int:
+        """Database id of a relation type."""
+        found = self.relation(name)
+        assert found.id is not None
+        return found.id
+
+    def relation_name(self, type_id: int) -> str:
+        """Name of a relation type id."""
+        self.get()
+        return self._relation_names[type_id]
+
+    def _load_relations(self) -> tuple[RelationType, ...]:
+        kinds = []
+        self._relation_ids.clear()
+        self._relation_names.clear()
+        for (ident, name, desc, inc, exc, examples, source_layers, target_layers, source_labels, target_labels,
+             directed, colour, key, attributes) in self._db.execute(
+            "SELECT id, name, description, include_note, exclude_note, examples, source_layers, target_layers, "
+            "source_labels, target_labels, directed, colour, key, attributes FROM relation_types ORDER BY position, id"
+        ).fetchall():
+            defs = tuple(AttributeDef(a["name"], a.get("type", "text"), tuple(a.get("choices", ())), a.get("minimum"),
+                                      a.get("maximum"), a.get("description", "")) for a in json.loads(attributes))
+            kinds.append(RelationType(
+                name, desc, inc, exc, tuple(json.loads(examples)), tuple(json.loads(source_layers)),
+                tuple(json.loads(target_layers)), tuple(json.loads(source_labels)), tuple(json.loads(target_labels)),
+                bool(directed), colour, key, defs, ident))
+            self._relation_ids[name] = ident
+            self._relation_names[ident] = name
+        return tuple(kinds)
+
+    def _insert_relation(self, kind: RelationType, position: int) -> None:
+        attributes = [{"name": a.name, "type": a.type, "choices": list(a.choices), "minimum": a.minimum,
+                       "maximum": a.maximum, "description": a.description} for a in kind.attributes]
+        self._db.execute(
+            "INSERT INTO relation_types (name, description, include_note, exclude_note, examples, source_layers, "
+            "target_layers, source_labels, target_labels, directed, colour, key, attributes, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind.name, kind.description, kind.include, kind.exclude, *(
+                json.dumps(list(values), ensure_ascii=False) for values in (
+                    kind.examples, kind.source_layers, kind.target_layers, kind.source_labels, kind.target_labels)),
+             int(kind.directed), kind.colour, kind.key, json.dumps(attributes, ensure_ascii=False), position],
+        )
 
     def _load(self) -> Codebook:
         db = self._db
@@ -116,6 +169,7 @@ class CodebookStore:
             description=meta.get("codebook_description", ""),
             references=tuple(json.loads(meta.get("codebook_references", "[]"))),
             layers=tuple(layers),
+            relations=self._load_relations(),
         )
 
     def write_initial(self, codebook: Codebook) -> None:
@@ -130,6 +184,8 @@ class CodebookStore:
             db.execute("INSERT OR REPLACE INTO project (key, value) VALUES (?, ?)", [key, value])
         for layer in codebook.layers:
             self._insert_layer(layer)
+        for position, kind in enumerate(codebook.relations):
+            self._insert_relation(kind, position)
         self._cached = None
 
     def _insert_layer(self, layer: Layer) -> int:
