@@ -55,7 +55,7 @@ def describe_source(source: str) -> str:
     """A source as a person reads it: 'rule “tax”' or 'model 3f2a9c1b'."""
     if source.startswith("rule:"):
         pattern = source.split(":", 2)[2] if source.count(":") >= 2 else source[5:]
-        return f"rule “{pattern}”"
+        return f"rule “{pattern if len(pattern) <= 40 else pattern[:39] + '…'}”"
     if source.startswith("model:"):
         return f"model {source[6:][:8]}"
     return source
