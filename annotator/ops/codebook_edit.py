@@ -25,6 +25,7 @@ from ..label_rules import colour_problem, key_problem
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
+from .rounds import check_codebook_editable
 
 # Codebook tables an edit may change, parents first (rows added are inserted in this order).
 _EDITED_TABLES = ("layers", "attributes", "labels")
@@ -121,7 +122,9 @@ def _edit(
     """Run the edit's SQL (the body) as a trial to learn which codebook rows (and rows of the
     given `annotations` and their comments) it changes, roll it back, then apply those rows
     through the history as one undo step named `description` with its audit entry (`action`,
-    `target`, `detail`). An edit that changes nothing is no step."""
+    `target`, `detail`). An edit that changes nothing is no step; while a reliability round
+    is open, every edit is refused (CodebookError naming the round)."""
+    check_codebook_editable(project)
     before = after = _codebook_rows(project, annotations)
     try:
         with project.db.atomic():
@@ -511,6 +514,7 @@ def delete_layer(project: Project, layer: str, actor: str = "") -> ChangeSet:
     The codebook's only layer is refused (LastLayerError): a codebook needs a layer.
     Curation log entries stay: they record decisions that were made, like the audit log.
     """
+    check_codebook_editable(project)
     found = project.codebook.layer(layer)
     if len(project.codebook.get().layers) == 1:
         raise LastLayerError(found.name)
