@@ -14,7 +14,7 @@ import sqlite_utils
 from ..errors import AnnotatorError, ProjectDamagedError
 from ..model import Document
 from ..nlp.segmentation import Segmentation
-from .history import KEYS, RowChange
+from .history import RowChange
 
 _COLUMNS = (
     "id, sha256, title, source, author, date, url, language, meta, length, n_tokens, "
@@ -25,8 +25,6 @@ _TEXT_FIELDS = (0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14)  # columns that must be str
 _INT_FIELDS = (9, 10, 11, 15)
 # What a user may change after import (the text, its language and segmentation never change).
 EDITABLE_FIELDS = ("title", "source", "author", "date", "url")
-# A metadata edit writes the whole `documents` row through the undo history (ops/metadata.py).
-KEYS.setdefault("documents", ("id",))
 
 # One query per chunk of documents finds what a program other than ours may have left in
 # their rows (DB Browser stores an edited text as a BLOB; a script writes a span past the

@@ -26,6 +26,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "layers": ("id",),
     "labels": ("id",),
     "attributes": ("id",),
+    "documents": ("id",),  # a metadata edit (ops/metadata.py) writes the whole row
 }
 # Codebook tables (changed by deleting a layer). SQLite hands their integer ids out again
 # after a delete, so a row an undo or redo step brings back is inserted, never merged
