@@ -163,6 +163,30 @@ def codebook_to_toml(codebook: Codebook) -> str:
     return "\n".join(lines) + "\n"
 
 
+def relation_type_to_dict(kind: RelationType) -> dict[str, Any]:
+    """A relation type as the [[relations]] table of the TOML format holds it (JSON-ready)."""
+    data: dict[str, Any] = {"name": kind.name, "key": kind.key, "colour": kind.colour, "directed": kind.directed,
+                            "from": list(kind.source_layers), "to": list(kind.target_layers),
+                            "from_labels": list(kind.source_labels), "to_labels": list(kind.target_labels),
+                            "description": kind.description, "include": kind.include, "exclude": kind.exclude,
+                            "examples": list(kind.examples)}
+    data["attributes"] = [{key: value for key, value in (
+        ("name", a.name), ("type", a.type), ("choices", list(a.choices)), ("minimum", a.minimum),
+        ("maximum", a.maximum), ("description", a.description)) if value is not None} for a in kind.attributes]
+    return data
+
+
+def with_relation_types(codebook: Codebook, tables: object, source: str) -> Codebook:
+    """`codebook` with the relation types of `tables` (relation_type_to_dict records), checked
+    as a codebook file's [[relations]] are; CodebookError names `source` and the problem."""
+    reader = _Reader(source)
+    items = reader.tables({"relations": tables}, "relations", "", '"relation_types"')
+    book = Codebook(codebook.name, codebook.title, codebook.description, codebook.references, codebook.layers,
+                    tuple(reader.relation(item, number) for number, item in enumerate(items, 1)))
+    _Checker(source).relations(book)
+    return book
+
+
 def bundled_codebooks() -> dict[str, Traversable]:
     """The codebooks shipped in resources/codebooks/, by name (file name without .toml)."""
     folder = resource("codebooks")

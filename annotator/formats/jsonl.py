@@ -13,7 +13,11 @@ The dialect is told apart line by line:
   counted in the import report.
 - native (anything else), as in DESIGN.md: "id", "text", "meta", "spans" with layer,
   label, annotator, attributes, note and id, document "labels", and each annotator's
-  "status" on the document ({"ada": "done", "ben": "in_progress"}).
+  "status" on the document ({"ada": "done", "ben": "in_progress"}), and "relations"
+  between its spans ({"id", "type", "from", "to", "annotator", "attributes", "note"}, ends
+  by span id): a relation whose end is not a span of the record, or whose ends belong to
+  different annotators, refuses the file with its line and the relation named (the
+  codebook's rule is checked when they are stored, RelationStore.insert_imported).
 
 Offsets are validated against the text as written, then line endings are normalised
 and the offsets moved so every span keeps its characters. A .json file holding one
@@ -23,6 +27,7 @@ record refuses the whole file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -43,6 +48,13 @@ from annotator.formats.text_io import (
     normalise_with_offsets,
     read_file_bytes,
 )
+
+@dataclasses.dataclass(slots=True)
+class NativeDocument(ReadDocument):
+    """A native JSONL record: a ReadDocument with the relations between its spans."""
+
+    relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
 
 _DOCCANO_NOT_META = frozenset({"text", "label", "entities", "relations", "id", "meta"})
 _SKIPPED_ANSWERS = frozenset({"reject", "ignore"})
@@ -103,6 +115,7 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
     if not text.strip():
         raise place.error('has an empty "text"')
     status: dict[str, str] = {}
+    links: list[dict[str, Any]] = []
     relations = 0
     if _is_doccano(record):
         spans, labels, meta = _doccano_parts(record, place)
@@ -117,6 +130,7 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
         labels = _labels(record.get("labels"), place)
         meta = _object(record.get("meta"), "meta", place)
         status = _status(record.get("status"), place)
+        links = _relations(record.get("relations"), spans, place)
     _check_offsets(spans, text, place)
     text, spans = normalise_with_offsets(text, spans)
     try:
@@ -126,7 +140,9 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
     for annotation in (*spans, *labels):
         annotation.annotator = annotation.annotator or options.default_annotator
         annotation.layer = annotation.layer or options.default_layer
-    document = ReadDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status)
+    document = (NativeDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status,
+                               relations=links) if links else
+                ReadDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status))
     if relations:
         document.not_carried["relations (not supported yet)"] += relations
     assign_metadata(document, meta)
@@ -227,6 +243,34 @@ def _spans(value: Any, place: _Place, native: bool) -> list[ImportedSpan]:
             span.id = _uuid(entry.get("id"), name, place)
         spans.append(span)
     return spans
+
+
+def _relations(value: Any, spans: list[ImportedSpan], place: _Place) -> list[dict[str, Any]]:
+    """Native relations between the record's spans, ends by span id (see the module docstring)."""
+    by_id = {span.id: span for span in spans if span.id}
+    found: list[dict[str, Any]] = []
+    for number, entry in enumerate(_array(value, "relations", place), start=1):
+        if not isinstance(entry, dict):
+            raise place.error(f"relation {number} is not a JSON object")
+        kind = _label_name(entry.get("type"), f"relation {number} type", place)
+        name = f"relation {number} ({kind})"
+        ends = []
+        for key in ("from", "to"):
+            ident = _uuid(entry.get(key), f'{name} "{key}"', place)
+            if ident is None:
+                raise place.error(f'{name} has no "{key}" (the id of one of the record\'s spans)')
+            if ident not in by_id:
+                raise place.error(f'{name}: its "{key}" end {ident} is not a span of this record')
+            ends.append(by_id[ident])
+        annotator = _optional_text(entry.get("annotator"), f"{name} annotator", place)
+        owners = {span.annotator for span in ends} | ({annotator} if annotator else set())
+        if len(owners) > 1:
+            raise place.error(f"{name}: its ends and annotator are not one annotator's "
+                              f"({', '.join(sorted(str(owner) for owner in owners))})")
+        found.append({"id": _uuid(entry.get("id"), name, place), "type": kind, "from": ends[0].id,
+                      "to": ends[1].id, "attributes": _object(entry.get("attributes"), f"{name} attributes", place),
+                      "note": _optional_text(entry.get("note"), f"{name} note", place) or "", "number": number})
+    return found
 
 
 def _prodigy_labels(record: dict[str, Any], place: _Place) -> list[ImportedLabel]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from ..codebooks import relation_type_to_dict
 from ..model import Annotation, Document
 from .interchange import ExportContext, ExportDocument, OutputFiles, codebook_to_dict
 
@@ -17,9 +18,12 @@ JSONL_HEADER_KEY = "discourse_annotator"
 
 
 def document_record(document: Document, text: str, annotations: Iterable[Annotation],
-                    status: Mapping[str, str] | None = None) -> dict[str, Any]:
+                    status: Mapping[str, str] | None = None,
+                    relations: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The native JSONL object of one document (see DESIGN.md, "Native interchange"), with
-    `status` (annotator → done / in_progress / not_started) when given."""
+    `status` (annotator → done / in_progress / not_started) when given, and the `relations`
+    ({"id", "type", "from", "to", "annotator", "attributes", "note"}) whose two ends are among
+    its spans."""
     meta: dict[str, Any] = {
         "title": document.title, "source": document.source, "author": document.author,
         "date": document.date, "url": document.url, "language": document.language,
@@ -36,6 +40,10 @@ def document_record(document: Document, text: str, annotations: Iterable[Annotat
             entry["note"] = item.note
         (spans if item.is_span else labels).append(entry)
     record = {"id": document.id, "text": text, "meta": meta, "spans": spans, "labels": labels}
+    if relations is not None:
+        ends = {entry["id"] for entry in spans}
+        record["relations"] = [{key: value for key, value in link.items() if key != "note" or value}
+                               for link in relations if link["from"] in ends and link["to"] in ends]
     if status is not None:
         record["status"] = dict(status)
     return record
@@ -53,6 +61,7 @@ def jsonl_header(context: ExportContext) -> dict[str, Any]:
     return {
         "version": 1,
         "codebook": codebook_to_dict(context.codebook),
+        "relation_types": [relation_type_to_dict(kind) for kind in context.codebook.relations],
         "annotators": [{"name": a.name, "role": a.role.value} for a in context.annotators],
     }
 
@@ -65,7 +74,8 @@ def write_jsonl(documents: Iterator[ExportDocument], context: ExportContext, out
     with files.file(out).open("w", encoding="utf-8", newline="\n") as handle:
         for item in documents:
             status = context.statuses.get(item.document.id, {name: "not_started" for name in everyone})
-            record = document_record(item.document, item.text, item.annotations, status)
+            record = document_record(item.document, item.text, item.annotations, status,
+                                     context.option("relations", {}).get(item.document.id, []))
             if first:
                 record[JSONL_HEADER_KEY] = jsonl_header(context)
                 first = False

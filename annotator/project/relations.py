@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from ..errors import AnnotationError
+from ..errors import AnnotationError, AnnotatorError
 from ..model import Annotation, Layer, Relation, RelationType
 from .annotations import AnnotationStore, check_attributes
 from .annotators import AnnotatorStore
@@ -123,6 +123,53 @@ class RelationStore:
     def exists(self, relation_id: str) -> bool:
         """True if a relation with this id is stored."""
         return self._db.execute("SELECT 1 FROM relations WHERE id = ?", [relation_id]).fetchone() is not None
+
+    def export_rows(self, annotators: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Relations as the exports write them ({"id", "type", "from", "to", "annotator",
+        "attributes", "note"}), by document, of the given annotators (None: everyone's)."""
+        names = {person.id: person.name for person in self._annotators.list()}
+        wanted = None if annotators is None else set(annotators)
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in self._db.execute(f"{_SELECT} ORDER BY document_id, created_at, id"):
+            record = dict(zip(COLUMNS, row))
+            annotator = names[record["annotator_id"]]
+            if wanted is not None and annotator not in wanted:
+                continue
+            grouped.setdefault(record["document_id"], []).append({
+                "id": record["id"], "type": self._codebook.relation_name(record["type_id"]),
+                "from": record["source_id"], "to": record["target_id"], "annotator": annotator,
+                "attributes": json.loads(record["attributes"]), "note": record["note"]})
+        return grouped
+
+    def insert_imported(self, links: Iterable[dict[str, Any]], origin: str) -> int:
+        """Store relations read from a file (inside the caller's import transaction, outside the
+        undo history like the import itself); a link the codebook's rule forbids, or one whose
+        end is not stored, raises AnnotationError naming `origin` and the relation. Returns how
+        many were added (a relation already stored with the same id and content counts none)."""
+        added = 0
+        for link in links:
+            name = f"relation {link.get('number', '?')} ({link['type']})"
+            try:
+                kind = self._codebook.relation(link["type"])
+                source, target = self._annotations.get(link["from"]), self._annotations.get(link["to"])
+            except AnnotatorError as error:
+                raise AnnotationError(f"{origin}: {name}: {error}") from None
+            if (problem := self.refusal(kind.name, source, target)) is not None:
+                raise AnnotationError(f"{origin}: {name}: {problem}")
+            try:
+                values = check_relation_attributes(kind, link.get("attributes") or {})
+            except AnnotationError as error:
+                raise AnnotationError(f"{origin}: {name}: {error}") from None
+            ident = link.get("id") or str(uuid.uuid4())
+            if self.exists(ident):
+                continue
+            stamp = now()
+            self._db.execute(
+                f"INSERT INTO relations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                [ident, source.document_id, self._annotators.id(source.annotator), kind.id, source.id, target.id,
+                 json.dumps(values, ensure_ascii=False, sort_keys=True), link.get("note", ""), stamp, stamp])
+            added += 1
+        return added
 
     # ----- rules ---------------------------------------------------------------------
 
