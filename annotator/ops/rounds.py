@@ -224,17 +224,20 @@ def rounds_table(project: Project, layer: str, threshold: float = DEFAULT_THRESH
         request, info = round_request(project, each.name, AgreementRequest(
             layer=layer, unit=unit, measures=("alpha",), annotators=tuple(annotators)))
         report = compute_agreement(project, request)
-        per_label = {row.label: row.figures.get("alpha") for row in report.per_label}
+        # Labels nobody used in the round's documents have no alpha to test: left out.
+        per_label = {row.label: row.figures.get("alpha") for row in report.per_label if sum(row.counts.values())}
         labels += [label for label in per_label if label not in labels]
         values = {label: (figure.value if figure is not None else None) for label, figure in per_label.items()}
         pooled = report.figures.get("alpha")
-        reached = bool(values) and all(v is not None and v >= threshold for v in values.values())
+        tested = [v for v in values.values() if v is not None]
+        reached = bool(tested) and all(v >= threshold for v in tested)
         rows.append({**info, "unit": report.unit_description, "alpha": pooled.value if pooled else None,
                      "alpha_per_label": values, "reached": reached,
                      "annotators": list(report.annotators)})
     return {"layer": layer, "threshold": threshold, "labels": labels, "rounds": rows,
             "rule": f"reliability reached: every label's alpha >= {threshold:g} (Krippendorff 2004: 0.8, or "
-                    "0.667 for tentative conclusions)"}
+                    "0.667 for tentative conclusions); labels unused in a round, or whose alpha is undefined "
+                    "(no variation), are not tested"}
 
 
 def format_rounds_table(table: dict[str, Any]) -> str:
