@@ -29,7 +29,8 @@ def add_parsers(commands: Any) -> None:
         "edits are refused. `round table` shows Krippendorff's alpha per label round by round and whether "
         "reliability is reached (every label at or above the threshold).",
     )
-    actions = parser.add_subparsers(dest="round_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="round_action", metavar="ACTION", required=True,
+                                    help="start, close, list or table")
     start = actions.add_parser("start", help="start a round (closes the open one) and freeze the codebook",
                                description="Start a round on the sample's documents or all documents; the "
                                "codebook is frozen until the round is closed or another one is started.")
