@@ -54,3 +54,16 @@ def test_a_new_step_keeps_another_persons_redo(project: Project) -> None:
     project.annotations.add(second, "ada", "Framing", "Political", 2, 5)
     assert project.history.redo_step("ada") is None  # ada's own new step does
     assert mine not in _stored_ids(project)
+
+
+def test_a_grouped_step_is_on_the_stack_when_its_change_is_heard(project: Project) -> None:
+    """A view refreshes its Undo text when it hears of a change: for a group (a curation
+    decision, coding from the concordance, accepting suggestions) it must read the group's
+    step, not the last operation inside it."""
+    first, _second = project.documents.ids()
+    heard: list[str] = []
+    project.events.subscribe(lambda changes: heard.append(project.history.undo_text))
+    with project.history.group("code 2 hits as Framing:Economic", "ada"):
+        project.annotations.add(first, "ada", "Framing", "Economic", 0, 3)
+        project.annotations.add(first, "ada", "Framing", "Economic", 4, 11)
+    assert heard == ["code 2 hits as Framing:Economic"]

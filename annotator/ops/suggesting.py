@@ -22,12 +22,11 @@ from typing import Any
 from ..errors import AnnotationError, AnnotatorError
 from ..model import Layer, Suggestion
 from ..project import Project
-from ..project.history import KEYS, Operation, RowChange, now
+from ..project.history import Operation, RowChange, now
 
 SOURCES = ("rules", "model", "all")
 DECISIONS_TABLE = "suggestion_decisions"
 # Undo and redo write decision rows by their id (project/history.py keeps the key columns).
-KEYS.setdefault(DECISIONS_TABLE, ("id",))
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "labels": ("id",),
     "attributes": ("id",),
     "documents": ("id",),  # a metadata edit (ops/metadata.py) writes the whole row
+    "suggestion_decisions": ("id",),  # an accepted or rejected suggestion (ops/suggesting.py)
 }
 # Codebook tables (changed by deleting a layer). SQLite hands their integer ids out again
 # after a delete, so a row an undo or redo step brings back is inserted, never merged
@@ -328,22 +329,23 @@ class History:
             for each in inner:
                 combined_changes.merge(each)
             self._pending.append(combined_changes)
+        if steps:
+            kept = {id(step) for step in steps}
+            self._undo = [step for step in self._undo if id(step) not in kept]
+            refreshes = [step.refresh for step in steps if step.refresh is not None]
+
+            def refresh() -> None:
+                for each in refreshes:
+                    each()
+
+            combined = Operation(description, actor, tuple(c for step in steps for c in step.changes),
+                                 refresh if refreshes else None)
+            self._undo.append(combined)
+            if outer is not None:
+                outer[:] = [step for step in outer if id(step) not in kept] + [combined]
+        # Announced once the combined step is on the stack: a view that reads the Undo text
+        # when it hears of the change quotes this step, not the last operation inside it.
         self._flush()
-        if not steps:
-            return
-        kept = {id(step) for step in steps}
-        self._undo = [step for step in self._undo if id(step) not in kept]
-        refreshes = [step.refresh for step in steps if step.refresh is not None]
-
-        def refresh() -> None:
-            for each in refreshes:
-                each()
-
-        combined = Operation(description, actor, tuple(c for step in steps for c in step.changes),
-                             refresh if refreshes else None)
-        self._undo.append(combined)
-        if outer is not None:
-            outer[:] = [step for step in outer if id(step) not in kept] + [combined]
 
     def _replay(self, operation: Operation, undo: bool) -> None:
         verb = "undo" if undo else "redo"
