@@ -89,3 +89,30 @@ def test_a_relation_between_two_annotators_spans_refuses_the_file(linked, tmp_pa
     copy, ran = _edited_export(linked, tmp_path, cli, to_ben)
     assert ran.returncode == 2
     assert "relation 1 (Target): its ends and annotator are not one annotator's (ada, ben)" in ran.stderr
+
+
+def test_brat_gets_r_lines_between_the_t_lines_of_the_ends(linked, tmp_path: Path, cli) -> None:
+    project, *_ = linked
+    project.close()
+    out = tmp_path / "brat"
+    ran = cli("export", str(project.path), "--format", "brat", "--out", str(out))
+    assert ran.returncode == 0, ran.stderr
+    (ann,) = (out / "ada").glob("0001-*.ann")
+    lines = ann.read_text(encoding="utf-8").splitlines()
+    numbers = {line.split("\t")[2]: line.split("\t")[0] for line in lines if line.startswith("T")}
+    assert f"R1\tTarget Arg1:{numbers['Critics called it']} Arg2:{numbers['congestion charge']}" in lines
+    assert "Target\tArg1:<ENTITY>, Arg2:<ENTITY>" in (out / "annotation.conf").read_text(encoding="utf-8")
+    (theirs,) = (out / "ben").glob("0001-*.ann")
+    assert "R1" not in theirs.read_text(encoding="utf-8")
+
+
+def test_parquet_dataset_has_a_relations_table(linked, tmp_path: Path, cli) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    project, stance, target, relation = linked
+    project.close()
+    out = tmp_path / "data"
+    assert cli("export", str(project.path), "--format", "parquet", "--out", str(out)).returncode == 0
+    rows = duckdb.sql(f"SELECT r.type, s.text, t.text FROM '{out}/relations.parquet' r "
+                      f"JOIN '{out}/annotations.parquet' s ON s.id = r.source_id "
+                      f"JOIN '{out}/annotations.parquet' t ON t.id = r.target_id").fetchall()
+    assert rows == [("Target", "Critics called it", "congestion charge")]

@@ -9,7 +9,9 @@ Layout written: `annotation.conf` and `visual.conf` at the top (entity types gro
 their layer, with the real label names as display names), one folder per annotator, and in
 it `NNNN-title.txt` / `.ann`. Attributes become A lines (brat attributes take one word, so a
 value with white space is not carried); notes become `#` AnnotatorNotes lines (one line).
-Document-level labels, annotation ids and document metadata have no place in brat.
+Relations become R lines ("R1<tab>Target Arg1:T3 Arg2:T5", declared under [relations] in
+annotation.conf); their attributes and notes are not carried. Document-level labels,
+annotation ids and document metadata have no place in brat.
 
 Read: text-bound annotations (T), attributes and modifications (A, M), notes (#), and event
 triggers (the T line an E line names) as spans. What this program cannot hold is counted
@@ -88,6 +90,8 @@ def write_brat(documents: Iterator[ExportDocument], context: ExportContext, out:
         dict.fromkeys(a.name for layer in span_layers for a in layer.attributes), safe_name)
     values: dict[str, set[str]] = defaultdict(set)
     folders = unique_names([a.name for a in context.annotators], safe_name)
+    relation_names = unique_names([kind.name for kind in context.codebook.relations], safe_name)
+    links_by_document = context.option("relations", {})
     for number, item in enumerate(documents, start=1):
         stem = f"{number:04d}-{safe_name(item.document.title, fallback='document')[:40]}"
         by_annotator: dict[str, list[Any]] = defaultdict(list)
@@ -100,11 +104,16 @@ def write_brat(documents: Iterator[ExportDocument], context: ExportContext, out:
             target = folder / folders[annotator.name]
             target.mkdir(exist_ok=True)
             (target / f"{stem}.txt").write_text(item.text, encoding="utf-8", newline="\n")
-            lines = _ann_lines(item.text, by_annotator.get(annotator.name, []), types, attribute_names, values,
-                               context)
+            mine = by_annotator.get(annotator.name, [])
+            lines = _ann_lines(item.text, mine, types, attribute_names, values, context)
+            lines += _relation_lines(item.text, mine, [link for link in links_by_document.get(item.document.id, [])
+                                                       if link["annotator"] == annotator.name], relation_names, context)
             (target / f"{stem}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8",
                                                 newline="\n")
     conf = _annotation_conf(span_layers, types, attribute_names, values)
+    conf = conf.replace("[relations]\n", "[relations]\n" + "".join(
+        f"{name}\tArg1:<ENTITY>, Arg2:<ENTITY>\n" + (f"# relation {name} = {original}\n" if name != original else "")
+        for original, name in relation_names.items()), 1)
     conf += "".join(f"# annotator {folder_name} = {name}\n" for name, folder_name in folders.items()
                     if folder_name != name)
     (folder / "annotation.conf").write_text(conf, encoding="utf-8", newline="\n")
@@ -136,6 +145,21 @@ def _ann_lines(text: str, spans: list[Any], types: dict[tuple[str, str], str], a
             if "\n" in span.note:
                 context.not_carried("line breaks in notes (brat notes are one line; made spaces)", 1)
             lines.append(f"#{note_count}\tAnnotatorNotes T{number}\t{_one_line(span.note)}")
+    return lines
+
+
+def _relation_lines(text: str, spans: list[Any], links: list[dict[str, Any]], names: dict[str, str],
+                    context: ExportContext) -> list[str]:
+    """R lines ("R1<tab>Target Arg1:T3 Arg2:T5") for the relations whose two ends were written."""
+    numbers = {span.id: number for number, span in enumerate(spans, start=1) if _fragments(text, span.start, span.end)}
+    lines: list[str] = []
+    for link in links:
+        if link["from"] not in numbers or link["to"] not in numbers:
+            context.not_carried("relations with an end not exported (another layer, or line breaks only)", 1)
+            continue
+        lines.append(f"R{len(lines) + 1}\t{names[link['type']]} Arg1:T{numbers[link['from']]} Arg2:T{numbers[link['to']]}")
+        if link.get("attributes") or link.get("note"):
+            context.not_carried("attributes and notes of relations (brat R lines carry type and ends)", 1)
     return lines
 
 

@@ -1,6 +1,6 @@
 """A Parquet dataset of the corpus (pyarrow): the path for questions that outgrow the desktop.
 
-A folder of four tables that DuckDB reads on one machine and Spark, Polars or any Arrow
+A folder of five tables that DuckDB reads on one machine and Spark, Polars or any Arrow
 engine on a cluster, with no engine of ours:
 
 - `documents.parquet`: id, title, source, author, date, url, language, meta (the free keys
@@ -12,7 +12,9 @@ engine on a cluster, with no engine of ours:
   accepted) when the project records it;
 - `status.parquet`: document_id, annotator, status (not started / in progress / done), updated;
 - `codebook.parquet`: layer, kind, granularity, label, description, colour, key, position
-  (of the label within its layer).
+  (of the label within its layer);
+- `relations.parquet`: id, document_id, annotator, type, source_id, target_id (ids of rows of
+  annotations.parquet), attributes (JSON), note.
 
 Offsets are Python string indices, as everywhere in the project: `substr(text, start + 1,
 end - start)` in DuckDB gives the span's text (its strings count code points too).
@@ -88,8 +90,24 @@ def write_parquet(documents: Iterator[ExportDocument], context: ExportContext, o
         "key": pa.array([label.key for layer in context.layers for label in layer.labels], string),
         "position": pa.array([index for layer in context.layers for index, _ in enumerate(layer.labels)], number),
     })
+    exported = set(ids)
+    pairs = [(document_id, link) for document_id in sorted(document_ids)
+             for link in context.option("relations", {}).get(document_id, [])
+             if link["from"] in exported and link["to"] in exported]
+    links = [link for _, link in pairs]
+    relation_table = pa.table({
+        "id": pa.array([link["id"] for link in links], string),
+        "document_id": pa.array([document_id for document_id, _ in pairs], string),
+        "annotator": pa.array([link["annotator"] for link in links], string),
+        "type": pa.array([link["type"] for link in links], string),
+        "source_id": pa.array([link["from"] for link in links], string),
+        "target_id": pa.array([link["to"] for link in links], string),
+        "attributes": pa.array([json.dumps(link["attributes"], ensure_ascii=False, sort_keys=True) for link in links],
+                               string),
+        "note": pa.array([link["note"] for link in links], string),
+    })
     for name, table in (("documents", document_table), ("annotations", annotation_table),
-                        ("status", status_table), ("codebook", codebook_table)):
+                        ("status", status_table), ("codebook", codebook_table), ("relations", relation_table)):
         pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
     for name, (column, _, renamed) in attributes.items():
         if renamed:
