@@ -407,7 +407,7 @@ def test_rows_the_bulk_copy_leaves_are_still_judged_one_by_one_in_file_order(our
     conn = sqlite3.connect(path)  # what the app would not write: a second one-per-document label
     conn.execute("INSERT INTO annotations SELECT ?, document_id, annotator_id, layer_id, "
                  "(SELECT id FROM labels WHERE name = 'Against' AND layer_id = annotations.layer_id), span_start, "
-                 "span_end, attributes, note, created_at, updated_at FROM annotations WHERE id = ?", [second, overall])
+                 "span_end, attributes, note, created_at, updated_at, origin FROM annotations WHERE id = ?", [second, overall])
     conn.commit()
     conn.close()
     report = merge_project(ours, path, annotator_map={"Ben B.": "ben"})
@@ -442,3 +442,19 @@ def test_the_other_file_is_attached_read_only_or_as_a_private_snapshot(
     assert OTHER not in [row[1] for row in conn.execute("PRAGMA database_list")]
     assert sha256(theirs) == before
     assert sorted(p.name for p in theirs.parent.iterdir()) == beside
+
+
+def test_where_an_annotation_began_travels_with_the_merge(ours: Project, theirs: Path) -> None:
+    """An annotation ben accepted from a suggestion stays marked so in our file, on the bulk path
+    and on the row-by-row path alike."""
+    conn = sqlite3.connect(theirs)  # what accepting a rule's suggestion records
+    conn.execute("UPDATE annotations SET origin = 'rule:Economic:empty shelves' WHERE span_start IS NOT NULL "
+                 "AND label_id = (SELECT id FROM labels WHERE name = 'Economic' AND layer_id = "
+                 "(SELECT id FROM layers WHERE name = 'Framing'))")
+    conn.commit()
+    conn.close()
+    report = merge_project(ours, theirs)
+    assert report.annotations.added == 4
+    origins = dict(ours.db.execute("SELECT l.name, a.origin FROM annotations a JOIN labels l ON l.id = a.label_id "
+                                   "WHERE a.span_start IS NOT NULL").fetchall())
+    assert origins == {"Economic": "rule:Economic:empty shelves", "Loaded language": "", "Favour": ""}

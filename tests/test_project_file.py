@@ -67,6 +67,7 @@ def test_a_project_open_elsewhere_is_refused(project: Project) -> None:
 def test_migration_makes_a_backup_first(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     path = project.path
     project.close()
+    before = schema.SCHEMA_VERSION
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ["CREATE TABLE extra (x)"]])
     monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
     from annotator.store import database
@@ -76,9 +77,9 @@ def test_migration_makes_a_backup_first(project: Project, monkeypatch: pytest.Mo
     with Project.open(path) as upgraded:
         assert "extra" in upgraded.db.table_names()
         assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
-    backup = path.with_name(f"{path.name}.v1.bak")
+    backup = path.with_name(f"{path.name}.v{before}.bak")
     conn = sqlite3.connect(backup)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == before
     assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
     conn.close()
     project.db = sqlite3.connect(":memory:")  # type: ignore[assignment]

@@ -184,3 +184,32 @@ def test_a_version_1_project_file_gains_origin_and_decisions(study: Project, tmp
         assert suggest(upgraded, "Framing", [document], "rules") == []  # the old codebook had no patterns
         reject(upgraded, [], "ada")
         assert "suggestion_decisions" in upgraded.db.table_names()
+
+
+def test_the_origin_travels_through_the_exports_and_back(study: Project, tmp_path: Path) -> None:
+    """Native JSONL and CSV say which annotations began as suggestions; `new --from` keeps it."""
+    import csv
+    import json
+
+    from annotator.ops.exporting import export_project
+
+    document = study.documents.ids()[0]
+    tax = [s for s in suggest(study, "Framing", [document], "rules", "ada")
+           if study.documents.text(document)[s.start:s.end] == "tax"]
+    [accepted] = accept(study, tax, "ada")
+    typed = study.annotations.add(document, "ada", "Framing", "Health", 0, 3).primary
+    export_project(study, "jsonl", tmp_path / "out.jsonl")
+    spans = {span["id"]: span for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+             for span in json.loads(line).get("spans", [])}
+    assert spans[accepted]["origin"] == "rule:Economic:tax" and "origin" not in spans[typed]
+    export_project(study, "csv", tmp_path / "out.csv")
+    with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
+        origins = {row["annotation_id"]: row["origin"] for row in csv.DictReader(handle)}
+    assert origins == {accepted: "rule:Economic:tax", typed: ""}
+    from annotator.ops.exporting import import_native_jsonl
+
+    copy = tmp_path / "copy.annot"
+    import_native_jsonl(copy, tmp_path / "out.jsonl").close()
+    with Project.open(copy, readonly=True) as rebuilt:
+        assert rebuilt.annotations.get(accepted).origin == "rule:Economic:tax"
+        assert rebuilt.annotations.get(typed).origin == ""

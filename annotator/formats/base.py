@@ -27,6 +27,7 @@ class ImportedSpan:
     annotator: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    origin: str = ""  # the suggestion it began as ("rule:…", "model:…"); "" typed by hand
     id: str | None = None
 
 
@@ -39,6 +40,7 @@ class ImportedLabel:
     annotator: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    origin: str = ""
     id: str | None = None
 
 

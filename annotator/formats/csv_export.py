@@ -49,7 +49,7 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
         rows = csv.writer(handle)
         header = ["document_id", *META_COLUMNS, "meta", "annotation_id", "annotator", "layer", "label",
                   "start", "end", "text", "left_context", "right_context",
-                  *(f"attribute:{name}" for name in attribute_names), "note"]
+                  *(f"attribute:{name}" for name in attribute_names), "note", "origin"]
         rows.writerow(header)
         for item in documents:
             document, text = item.document, item.text
@@ -67,7 +67,8 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
                 values = [document.id, *(getattr(document, name) for name in META_COLUMNS), meta,
                           annotation.id, annotation.annotator, annotation.layer, annotation.label,
                           "" if start is None else start, "" if end is None else end, covered, left, right,
-                          *(_cell(annotation.attributes.get(name)) for name in attribute_names), annotation.note]
+                          *(_cell(annotation.attributes.get(name)) for name in attribute_names), annotation.note,
+                          annotation.origin]
                 rows.writerow([guard(value) for value in values])
             matrix_rows.append([document.id, document.title, *counts])
     with matrix_file.open("w", encoding=encoding, newline="") as handle:

@@ -39,6 +39,7 @@ class ExportAnnotation(NamedTuple):
     attributes: dict[str, Any]
     note: str
     created: str = ""  # ISO 8601 (UTC), when the annotation was made; "" if not known
+    origin: str = ""  # the suggestion it began as ("rule:…", "model:…"); "" typed by hand
 
     @property
     def is_span(self) -> bool:

@@ -240,6 +240,7 @@ def _spans(value: Any, place: _Place, native: bool) -> list[ImportedSpan]:
             span.annotator = _optional_text(entry.get("annotator"), f"{name} annotator", place)
             span.attributes = _object(entry.get("attributes"), f"{name} attributes", place)
             span.note = _optional_text(entry.get("note"), f"{name} note", place) or ""
+            span.origin = _optional_text(entry.get("origin"), f"{name} origin", place) or ""
             span.id = _uuid(entry.get("id"), name, place)
         spans.append(span)
     return spans
@@ -321,6 +322,7 @@ def _labels(value: Any, place: _Place) -> list[ImportedLabel]:
                 annotator=_optional_text(entry.get("annotator"), f"{name} annotator", place),
                 attributes=_object(entry.get("attributes"), f"{name} attributes", place),
                 note=_optional_text(entry.get("note"), f"{name} note", place) or "",
+                origin=_optional_text(entry.get("origin"), f"{name} origin", place) or "",
                 id=_uuid(entry.get("id"), name, place),
             )
         )

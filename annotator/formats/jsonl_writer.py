@@ -38,6 +38,8 @@ def document_record(document: Document, text: str, annotations: Iterable[Annotat
         entry.update(layer=item.layer, label=item.label, annotator=item.annotator, attributes=item.attributes)
         if item.note:
             entry["note"] = item.note
+        if item.origin:  # began as an accepted suggestion
+            entry["origin"] = item.origin
         (spans if item.is_span else labels).append(entry)
     record = {"id": document.id, "text": text, "meta": meta, "spans": spans, "labels": labels}
     if relations is not None:

@@ -148,6 +148,7 @@ def _annotation_row(
         "span_end": item.end if isinstance(item, ImportedSpan) else None,
         "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True),
         "note": item.note or "",
+        "origin": item.origin or "",
         "created_at": stamp,
         "updated_at": stamp,
     }

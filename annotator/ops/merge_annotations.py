@@ -72,10 +72,11 @@ _SORT = (
 )
 _INSERT_NEW = (
     "INSERT INTO main.annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
-    "attributes, note, created_at, updated_at) "
+    "attributes, note, created_at, updated_at, origin) "
     "SELECT a.id, d.ours, p.ours, l.layer, l.label, a.span_start, a.span_end, COALESCE(x.cleaned, a.attributes), "
     "a.note, CASE typeof(a.created_at) WHEN 'text' THEN a.created_at ELSE :stamp END, "
-    "CASE typeof(a.updated_at) WHEN 'text' THEN a.updated_at ELSE :stamp END "
+    "CASE typeof(a.updated_at) WHEN 'text' THEN a.updated_at ELSE :stamp END, "
+    "CASE typeof(a.origin) WHEN 'text' THEN a.origin ELSE '' END "
     f"FROM temp.merge_rows AS f JOIN {OTHER}.annotations AS a NOT INDEXED ON a.rowid = f.seq "
     "JOIN temp.merge_documents AS d ON d.their = a.document_id "
     "JOIN temp.merge_annotators AS p ON p.their = a.annotator_id "
@@ -93,7 +94,7 @@ _REPEATED = (
     "GROUP BY 1, 2, 3 HAVING count(*) > 1",
 )
 _ANNOTATION_COLUMNS = ("id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, "
-                       "updated_at")
+                       "updated_at, origin")
 
 
 def copy_annotations(merger: Merger) -> None:
@@ -181,7 +182,7 @@ class AnnotationCopy:
         stored: dict[str, tuple[set[tuple[Any, ...]], dict[tuple[int, int], int]]] = {}
         spans: dict[tuple[str, int, int], list[tuple[int, int]]] = {}  # for layers with overlap rules
         out = []
-        for ident, their_doc, their_annotator, their_label, start, end, attributes, note, created, updated in rows:
+        for ident, their_doc, their_annotator, their_label, start, end, attributes, note, created, updated, origin in rows:
             problem, row = self._annotation(ident, their_doc, their_annotator, their_label, start, end, attributes,
                                             note)
             if problem:
@@ -224,11 +225,12 @@ class AnnotationCopy:
             content.add(key)
             accepted.add(ident)
             out.append((ident, doc, annotator, layer.id, label, start, end, cleaned, note,
-                        created if isinstance(created, str) else stamp, updated if isinstance(updated, str) else stamp))
+                        created if isinstance(created, str) else stamp, updated if isinstance(updated, str) else stamp,
+                        origin if isinstance(origin, str) else ""))
         out.sort(key=lambda r: r[1])  # in document order: the document index is written in order
         self.db.conn.executemany(
             "INSERT INTO annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
-            "attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out)
+            "attributes, note, created_at, updated_at, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out)
         tally.added += len(out)
 
 
