@@ -76,16 +76,29 @@ def _annotator_id(project: Project, annotator: str) -> int:
     return -1 if found is None or found.id is None else found.id
 
 
+# The annotator's queue: documents assigned to them (ops/assignments.py) not yet marked done.
+_IN_QUEUE = (
+    "d.id IN (SELECT q.document_id FROM assignments AS q LEFT JOIN document_status AS qs "
+    "ON qs.document_id = q.document_id AND qs.annotator_id = q.annotator_id "
+    "WHERE q.annotator_id = :me AND COALESCE(qs.status, '') != 'done')"
+)
+
+
 def document_ids(
-    project: Project, annotator: str, text_filter: str = "", sort_column: int | None = None, descending: bool = False
+    project: Project, annotator: str, text_filter: str = "", sort_column: int | None = None, descending: bool = False,
+    queue_only: bool = False,
 ) -> list[str]:
-    """Ids of the documents whose title or source holds `text_filter`, in the chosen order."""
+    """Ids of the documents whose title or source holds `text_filter`, in the chosen order; with
+    `queue_only`, only those in the annotator's queue (assigned to them and not done)."""
     params: dict[str, object] = {"me": _annotator_id(project, annotator)}
-    where = ""
+    conditions = []
     if text_filter.strip():
         escaped = text_filter.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["pattern"] = f"%{escaped}%"
-        where = "WHERE (d.title LIKE :pattern ESCAPE '\\' OR d.source LIKE :pattern ESCAPE '\\')"
+        conditions.append("(d.title LIKE :pattern ESCAPE '\\' OR d.source LIKE :pattern ESCAPE '\\')")
+    if queue_only:
+        conditions.append(_IN_QUEUE)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     order = "d.position"
     if sort_column is not None and 0 <= sort_column < len(SORT_KEYS):
         direction = "DESC" if descending else "ASC"
@@ -157,3 +170,12 @@ def done_count(project: Project, annotator: str) -> int:
         "SELECT COUNT(*) FROM document_status WHERE annotator_id = ? AND status = ?",
         [_annotator_id(project, annotator), Status.DONE.value],
     ).fetchone()[0]
+
+
+def queue_counts(project: Project, annotator: str) -> tuple[int, int]:
+    """(documents in the annotator's queue, documents assigned to them): (0, 0) without assignments."""
+    row = project.db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(COALESCE(s.status, '') != 'done'), 0) FROM assignments AS a "
+        "LEFT JOIN document_status AS s ON s.document_id = a.document_id AND s.annotator_id = a.annotator_id "
+        "WHERE a.annotator_id = ?", [_annotator_id(project, annotator)]).fetchone()
+    return int(row[1]), int(row[0])

@@ -17,6 +17,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QMenu,
@@ -31,7 +33,7 @@ from ...model import Status
 from ...ops.metadata import edit_document
 from ...project import Project
 from ...project.changes import ChangeSet
-from ...queries.documents import DocumentRow, curators, document_ids, document_rows
+from ...queries.documents import DocumentRow, curators, document_ids, document_rows, queue_counts
 from ..events import ProjectEvents
 from ..settings import AppSettings
 
@@ -70,6 +72,7 @@ class DocumentTableModel(QAbstractTableModel):
         self._row_of: dict[str, int] = {}
         self._pages: dict[int, dict[str, DocumentRow]] = {}
         self._filter = ""
+        self._queue_only = False  # only the annotator's queue (assigned to them, not done)
         self._sort: tuple[int | None, bool] = (None, False)
         self.page_queries = 0
         self.has_curator = False
@@ -87,6 +90,20 @@ class DocumentTableModel(QAbstractTableModel):
         self._filter = text
         self.reload()
 
+    def set_queue_only(self, on: bool) -> None:
+        """Keep only the annotator's queue: documents assigned to them and not marked done."""
+        self._queue_only = on
+        self.reload()
+
+    @property
+    def queue_only(self) -> bool:
+        """Whether only the annotator's queue is listed."""
+        return self._queue_only
+
+    def queue_counts(self) -> tuple[int, int]:
+        """(documents in the annotator's queue, documents assigned to them)."""
+        return (0, 0) if self._project is None else queue_counts(self._project, self._annotator)
+
     def reload(self) -> None:
         """Re-read the ids (and forget cached rows)."""
         self.beginResetModel()
@@ -94,7 +111,8 @@ class DocumentTableModel(QAbstractTableModel):
             self._ids = []
         else:
             column, descending = self._sort
-            self._ids = document_ids(self._project, self._annotator, self._filter, column, descending)
+            self._ids = document_ids(self._project, self._annotator, self._filter, column, descending,
+                                     self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
         self.endResetModel()
@@ -231,7 +249,8 @@ class DocumentTableModel(QAbstractTableModel):
         kept = [self.document_id(index.row()) for index in persistent]
         if self._project is not None:
             column_, descending = self._sort
-            self._ids = document_ids(self._project, self._annotator, self._filter, column_, descending)
+            self._ids = document_ids(self._project, self._annotator, self._filter, column_, descending,
+                                     self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
         moved = []
@@ -262,6 +281,11 @@ class DocumentsPanel(QWidget):
         self.filter_box = QLineEdit(self)
         self.filter_box.setPlaceholderText("Filter by title or source…")
         self.filter_box.setClearButtonEnabled(True)
+        # The annotator's queue (documents assigned to them and not done), shown once they have assignments.
+        self.queue_box = QCheckBox("My queue", self)
+        self.queue_box.setToolTip("Only the documents assigned to you that you have not marked done")
+        self.queue_box.setVisible(False)
+        self.queue_box.toggled.connect(self._queue_toggled)
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -289,7 +313,11 @@ class DocumentsPanel(QWidget):
         header.setToolTip("Click to sort, drag to reorder; right-click to choose the columns")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.filter_box)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter_box, 1)
+        top.addWidget(self.queue_box)
+        layout.addLayout(top)
         layout.addWidget(self.view)
         self.filter_box.textChanged.connect(self._filter_changed)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -305,8 +333,24 @@ class DocumentsPanel(QWidget):
         """Show a project's documents for an annotator, keeping the current document."""
         current = self._current
         self.model.set_project(project, annotator)
+        self._update_queue_box()
         if current is not None and project is not None:
             self.select_document(current, emit=False)
+
+    def _update_queue_box(self) -> None:
+        """Show "My queue (n of m)" while the annotator has assignments; off (all documents) otherwise."""
+        left, assigned = self.model.queue_counts()
+        self.queue_box.setText(f"My queue ({left} left)" if assigned else "My queue")
+        self.queue_box.setToolTip(f"Only the {left} document(s) assigned to you that you have not marked done "
+                                  f"({assigned - left} of {assigned} done)" if assigned else
+                                  "No documents are assigned to you")
+        self.queue_box.setVisible(bool(assigned))
+        if not assigned and self.queue_box.isChecked():
+            self.queue_box.setChecked(False)
+
+    def _queue_toggled(self, on: bool) -> None:
+        self.model.set_queue_only(on)
+        self._reselect_current()
 
     def follow(self, events: ProjectEvents) -> None:
         """Refresh from the project's change bus (see annotator/gui/events.py)."""
@@ -315,11 +359,17 @@ class DocumentsPanel(QWidget):
     def _project_changed(self, changes: ChangeSet) -> None:
         """Re-read the rows of the documents a change names; after an import, a merge or a
         codebook edit, every row (keeping the current document)."""
+        queue_touched = bool(changes.statuses) or "assignments" in changes.tables
+        if queue_touched or changes.reset:
+            self._update_queue_box()
         if changes.reset or changes.codebook:
             current = self._current
             self.model.reload()
             if current is not None:
                 self.select_document(current, emit=False)
+        elif queue_touched and self.model.queue_only:  # a document done (or undone) leaves (or joins) the queue
+            self.model.reload()
+            self._reselect_current()
         else:
             edited = {key[0] for key in changes.tables.get("documents", ())}  # metadata edits and their undo
             self.model.refresh_documents(changes.documents | edited)
@@ -337,6 +387,9 @@ class DocumentsPanel(QWidget):
         row = self.model.row_of(document_id)
         if row is None and self.filter_box.text():
             self.filter_box.clear()
+            row = self.model.row_of(document_id)
+        if row is None and self.queue_box.isChecked():  # a document outside the queue: show them all
+            self.queue_box.setChecked(False)
             row = self.model.row_of(document_id)
         if row is None:
             return False
@@ -497,6 +550,10 @@ class DocumentsPanel(QWidget):
 
     def _filter_changed(self, text: str) -> None:
         self.model.set_filter(text)
+        self._reselect_current()
+
+    def _reselect_current(self) -> None:
+        """Select the current document's row again after the rows changed (without announcing it)."""
         if self._current is not None and (row := self.model.row_of(self._current)) is not None:
             index = self.model.index(row, 0)
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
