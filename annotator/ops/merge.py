@@ -14,6 +14,8 @@ Matching rules (what "the same" means):
   (not started < in progress < done), since either copy can only be behind, and a
   "done" declared in either copy is the annotator's own word;
 - curation log entries by (at, curator, source annotation, gold annotation, decision).
+- a reliability study's draws, assignments and rounds (ops/merge_study.py): assignments by
+  (document, annotator) as above, rounds by name.
 
 Merging the same file twice changes nothing the second time (not even the audit log).
 The project's undo history is cleared after a merge, as after an import.
@@ -43,7 +45,8 @@ not have yet (re-importing the package adds nothing).
 Where each part lives (this module runs a merge from end to end and is the one to import):
 `merge_checks` (what their file must pass), `merge_read` (opening, attaching and mapping
 it), `merge_apply` (the codebook, annotators, documents, statuses, comments and curation
-log), `merge_annotations` (the annotations, in bulk and row by row), `merge_report`.
+log), `merge_annotations` (the annotations, in bulk and row by row), `merge_study` (draws,
+assignments and rounds), `merge_report`.
 """
 
 from __future__ import annotations
@@ -64,9 +67,11 @@ from .merge_apply import Merger, MergeRefused
 from .merge_checks import check_target
 from .merge_read import OTHER, LabelKey, attached_other, open_other, read_other, suggest_annotator_map, unknown_labels
 from .merge_report import Conflict, MergeReport, Tally
+from .merge_study import copy_study
 
 Progress = Callable[[int, int, str], None]
-_PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log")
+_PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log",
+           "assignments and rounds")
 
 
 class MergeCancelled(AnnotatorError):
@@ -114,7 +119,8 @@ def merge_project(
                 merger.create_tables()
                 for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
                                                        partial(copy_annotations, merger), merger.statuses,
-                                                       merger.copy_comments, merger.copy_curation)):
+                                                       merger.copy_comments, merger.copy_curation,
+                                                       partial(copy_study, merger))):
                     tick(phase)
                     action()
                 if cancelled is not None and cancelled():

@@ -41,9 +41,13 @@ class Tally:
                 "conflicts": [c.as_dict() for c in self.conflicts], "invalid": list(self.invalid)}
 
 
-KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation")
+KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation", "assignments",
+         "rounds")
 SINGULAR = {"documents": "document", "annotators": "annotator", "labels": "label", "annotations": "annotation",
-            "statuses": "status", "comments": "comment", "curation": "curation decision"}
+            "statuses": "status", "comments": "comment", "curation": "curation decision",
+            "assignments": "assignment", "rounds": "round"}
+# A reliability study's parts (ops/merge_study.py): in the summary only when either file has some.
+STUDY_KINDS = ("assignments", "rounds")
 
 
 @dataclass(slots=True)
@@ -58,6 +62,8 @@ class MergeReport:
     statuses: Tally = field(default_factory=Tally)
     comments: Tally = field(default_factory=Tally)
     curation: Tally = field(default_factory=Tally)
+    assignments: Tally = field(default_factory=Tally)
+    rounds: Tally = field(default_factory=Tally)
     added_annotators: list[str] = field(default_factory=list)
     mapped_annotators: dict[str, str] = field(default_factory=dict)
     added_labels: list[str] = field(default_factory=list)
@@ -103,6 +109,9 @@ class MergeReport:
         lines = [f"merged {self.source}"]
         for kind in KINDS:
             tally = self.tally(kind)
+            if kind in STUDY_KINDS and not (tally.added or tally.skipped or tally.updated or tally.conflicts
+                                            or tally.invalid):
+                continue
             extra = f", {tally.updated} updated" if tally.updated else ""
             extra += f", {len(tally.conflicts)} in conflict" if tally.conflicts else ""
             extra += f", {len(tally.invalid)} invalid" if tally.invalid else ""
