@@ -24,6 +24,36 @@ PARTICIPATION_RULE_DOCUMENTS = (
 )
 FEWER_THAN_TWO = "fewer than two of the selected annotators coded it"
 NOT_DONE = "not marked done by every selected annotator"
+MANUAL_ONLY_RULE = (
+    "manual only: annotations that began as suggestions (accepted from a codebook rule or a model) are "
+    "left out as if they had never been made, before deciding who coded which document"
+)
+
+
+@dataclass(frozen=True)
+class SuggestionCounts:
+    """Per annotator: the annotations compared, how many of them began as accepted suggestions
+    (origin "rule:…" or "model:…"), and how many such annotations `manual_only` left out."""
+
+    manual_only: bool
+    compared: dict[str, int]
+    from_suggestions: dict[str, int]
+    left_out: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: {"manual_only", "per_annotator": {name: {"compared", "from_suggestions", "left_out"}}}."""
+        return {"manual_only": self.manual_only, "per_annotator": {
+            name: {"compared": self.compared[name], "from_suggestions": self.from_suggestions[name],
+                   "left_out": self.left_out[name]} for name in self.compared}}
+
+    def note(self) -> str:
+        """One line for the report's notes."""
+        if self.manual_only:
+            return (MANUAL_ONLY_RULE + ": " + ", ".join(f"{n} of {name}'s" for name, n in self.left_out.items())
+                    + " left out")
+        said = ", ".join(f"{name} {self.from_suggestions[name]} of {n}" for name, n in self.compared.items())
+        return ("compared annotations that began as suggestions (accepted from a codebook rule or a model): "
+                + said + "; --manual-only leaves them out")
 
 
 @dataclass
@@ -49,6 +79,7 @@ class Corpus:
     end: np.ndarray
     attributes: list[dict[str, Any]] | None = None
     left_out: dict[str, int] = field(default_factory=dict)
+    suggestions: SuggestionCounts | None = None
 
     @property
     def participation_rule(self) -> str:
@@ -77,7 +108,7 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     layer = project.codebook.layer(request.layer)
     with_attributes = request.attribute is not None
     rows = _layer_rows(project, layer, with_attributes)
-    columns = list(zip(*rows)) if rows else [()] * 6
+    columns = list(zip(*rows)) if rows else [()] * 7
     annotator_ids = np.asarray(columns[1], dtype=np.int64)
     annotators = _annotators(project, request, set(np.unique(annotator_ids).tolist()))
 
@@ -96,7 +127,11 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     wanted = set(labels)
     label_index = {label.id: labels.index(label.name) for label in layer.labels if label.name in wanted}
     label = _lookup(label_index, np.asarray(columns[2], dtype=np.int64))
+    suggested = np.asarray(columns[6], dtype=bool)
+    left_by_suggestion = _per_annotator(annotators, coder[(doc >= 0) & (coder >= 0) & (label >= 0) & suggested])
     ours = (doc >= 0) & (coder >= 0)
+    if request.manual_only:
+        ours &= ~suggested
     took_part = np.zeros((len(annotators), len(candidates)), dtype=bool)
     took_part[coder[ours], doc[ours]] = True
     if layer.kind == "span":
@@ -119,12 +154,22 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
     if with_attributes:
         attributes = [json.loads(columns[5][r]) if columns[5][r] else {} for r in order.tolist()]
     kept_ids = [candidates[k] for k in np.flatnonzero(enough)]
+    suggestions = SuggestionCounts(
+        manual_only=request.manual_only, compared=_per_annotator(annotators, coder[keep]),
+        from_suggestions=_per_annotator(annotators, coder[keep & suggested]),
+        left_out=left_by_suggestion if request.manual_only else dict.fromkeys(annotators, 0))
     return Corpus(
         layer=layer, labels=labels, annotators=annotators,
         documents=project.documents.many(kept_ids), took_part=took_part[:, enough],
         doc=doc[order], coder=coder[order], label=label[order], start=start[order], end=end[order],
-        attributes=attributes, left_out=left_out,
+        attributes=attributes, left_out=left_out, suggestions=suggestions,
     )
+
+
+def _per_annotator(annotators: tuple[str, ...], coders: np.ndarray) -> dict[str, int]:
+    """How many rows each annotator has among `coders` (their indexes), by name."""
+    counts = np.bincount(coders, minlength=len(annotators)) if len(coders) else np.zeros(len(annotators), int)
+    return {name: int(counts[i]) for i, name in enumerate(annotators)}
 
 
 def _offsets(project: Project, rows: list[tuple[Any, ...]], column: tuple[Any, ...]) -> np.ndarray:
@@ -156,14 +201,15 @@ def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:
 
 
 def _layer_rows(project: Project, layer: Layer, with_attributes: bool) -> list[tuple[Any, ...]]:
-    """(document, annotator id, label id, start, end, attributes JSON or None): one query.
+    """(document, annotator id, label id, start, end, attributes JSON or None, 1 when the
+    annotation began as an accepted suggestion else 0): one query.
 
     Lighter than AnnotationStore.by_layer (no Annotation records; attributes read and decoded
     only when an attribute is compared), which keeps a 180,000-annotation layer fast.
     """
     attributes = "attributes" if with_attributes else "NULL"
     return project.db.execute(
-        f"SELECT document_id, annotator_id, label_id, span_start, span_end, {attributes} "
+        f"SELECT document_id, annotator_id, label_id, span_start, span_end, {attributes}, origin != '' "
         "FROM annotations WHERE layer_id = ?",
         [project.codebook.layer_id(layer.name)],
     ).fetchall()

@@ -101,6 +101,8 @@ def compute_agreement(
     table = build_units(project, corpus, unit, attribute, steps.tick) if unit != "char" else None
     notes = [corpus.participation_rule, *(table.rules if table else [])]
     notes += [f"{count} document(s) left out: {why}" for why, count in corpus.left_out.items()]
+    if corpus.suggestions is not None:
+        notes.append(corpus.suggestions.note())
     ordered = request.level == "ordinal" or "weighted_kappa" in measures
     if ordered and table is not None and attribute is None:
         notes.append("ordinal: the labels are ordered as in the codebook, 'none' last")
@@ -167,6 +169,7 @@ def compute_agreement(
         left_out=dict(corpus.left_out), categories=table.categories if table else (),
         figures=figures, pairs=pair_results, per_label=per_label, per_document=per_document,
         sort_measure=sort_measure, notes=notes, seconds=time.perf_counter() - started,
+        suggestions=corpus.suggestions.to_dict() if corpus.suggestions is not None else {},
     )
 
 

@@ -54,6 +54,7 @@ def format_report(report: AgreementReport, max_documents: int = MAX_DOCUMENT_ROW
         + (f"   level: {report.level}" if report.level != "nominal" else ""),
         f"labels compared: {len(report.labels)}"
         + (f" ({', '.join(report.labels)})" if len(report.labels) <= LISTED_LABELS else ""),
+        *report.suggestion_lines(),
         "",
         "Pooled figures",
     ]
@@ -123,11 +124,30 @@ def scope_rows(report: AgreementReport) -> list[dict[str, object]]:
     return [{"table": "scope", **row} for row in rows]
 
 
+def suggestion_rows(report: AgreementReport) -> list[dict[str, object]]:
+    """CSV rows (table "suggestions"), three per annotator (annotator_a): "annotations_compared",
+    "annotations_from_suggestions" (of those compared, how many began as accepted suggestions)
+    and "annotations_from_suggestions_left_out" (by --manual-only); unit says which applied.
+    None when no compared annotation began as a suggestion and none was left out."""
+    per = report.suggestions.get("per_annotator", {})
+    if not report.suggestions.get("manual_only") and not any(n["from_suggestions"] for n in per.values()):
+        return []
+    unit = ("manual only: annotations that began as suggestions left out" if report.suggestions.get("manual_only")
+            else "every annotation of the layer, those that began as suggestions included")
+    rows: list[dict[str, object]] = []
+    for name, counts in per.items():
+        for key, measure in (("compared", "annotations_compared"), ("from_suggestions", "annotations_from_suggestions"),
+                             ("left_out", "annotations_from_suggestions_left_out")):
+            rows.append({"table": "suggestions", "annotator_a": name, "measure": measure,
+                         "value": counts[key], "unit": unit})
+    return rows
+
+
 def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, object]] | None = None) -> Path:
     """Write every table into one CSV file (long format, a "table" column says which).
 
     The "scope" rows come first (what the figures cover: `scope`, or scope_rows(report)),
-    then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
+    then the "suggestions" rows (suggestion_rows), then the tables: pooled, pairwise, per_label, per_document and confusion (one row per
     cell, measure "count").  One file keeps a report together; filter on "table" to split it.
     Values keep every digit (exact()): the CSV is for further computation, not for reading.
     Never written over a project open in this process or a file kept beside one; written
@@ -139,6 +159,7 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(scope_rows(report) if scope is None else scope)
+        writer.writerows(suggestion_rows(report))
 
         def put(table: str, key: str, figure: Figure, **where: object) -> None:
             low, high = figure.details.get("ci_low"), figure.details.get("ci_high")

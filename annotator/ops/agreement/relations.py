@@ -146,6 +146,8 @@ def agreement_command(args: Any, show: Any) -> int:
         raise AnnotatorError("--relations compares relations of every type; leave out --layer")
     if args.round or args.csv:
         raise AnnotatorError("--round and --csv do not apply to --relations yet")
+    if getattr(args, "manual_only", False):
+        raise AnnotatorError("--manual-only applies to the annotations of a --layer, not to relations")
     names = [name.strip() for name in (args.annotators or "").split(",") if name.strip()]
     with Project.open(args.project, readonly=True) as project:
         check_integrity(project.db, project.path, full=True)

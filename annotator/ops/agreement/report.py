@@ -123,6 +123,8 @@ class AgreementReport:
 
     `per_document` is sorted worst first by `sort_measure` (documents whose figure is
     undefined come last).  `notes` state every rule used to turn annotations into units.
+    `suggestions` says per annotator how many compared annotations began as accepted
+    suggestions, and how many `--manual-only` left out (collect.SuggestionCounts.to_dict()).
     """
 
     layer: str
@@ -144,6 +146,23 @@ class AgreementReport:
     sort_measure: str | None
     notes: list[str]
     seconds: float = 0.0
+    suggestions: dict[str, Any] = field(default_factory=dict)
+
+    def suggestion_lines(self) -> list[str]:
+        """What the report says about annotations that began as suggestions (text and dashboard)."""
+        per = self.suggestions.get("per_annotator")
+        if not per:
+            return []
+        if self.suggestions.get("manual_only"):
+            return ["manual only: annotations that began as suggestions left out: "
+                    + ", ".join(f"{name} {n['left_out']}" for name, n in per.items())
+                    + "; compared: " + ", ".join(f"{name} {n['compared']}" for name, n in per.items())]
+
+        def began(n: int) -> str:
+            return f"{n} began as a suggestion" if n == 1 else f"{n} began as suggestions"
+
+        return ["annotations compared: " + ", ".join(
+            f"{name} {n['compared']} ({began(n['from_suggestions'])})" for name, n in per.items())]
 
     def figure(self, key: str) -> Figure:
         """A pooled figure by key ("alpha", "percent", "fleiss", "alpha_u", "f1_overlap", …)."""
@@ -177,5 +196,6 @@ class AgreementReport:
             "per_document": [row.to_dict() for row in self.per_document],
             "per_document_sorted_by": self.sort_measure,
             "notes": list(self.notes),
+            "suggestions": dict(self.suggestions),
             "seconds": round(self.seconds, 4),
         }

@@ -56,7 +56,8 @@ class AgreementRequest:
     `documents` mean all.  `bootstrap` > 0 adds a percentile interval to alpha, drawn
     with `seed` (reported), by `bootstrap_method` ("units" or "hayes", named in every output).
     `weights` ("linear" or "quadratic") are weighted kappa's; `gamma_samples` random continua
-    (drawn with `seed`) give gamma's expected disorder.
+    (drawn with `seed`) give gamma's expected disorder.  `manual_only` leaves out annotations
+    that began as accepted suggestions (origin "rule:…" or "model:…"), as if never made.
     """
 
     layer: str
@@ -74,6 +75,7 @@ class AgreementRequest:
     bootstrap_method: str = "units"
     weights: str = "linear"
     gamma_samples: int = GAMMA_SAMPLES
+    manual_only: bool = False
 
     def __post_init__(self) -> None:
         for name in ("measures", "annotators", "labels", "documents"):
