@@ -141,6 +141,12 @@ class AgreementControls(QWidget):
         documents.setContentsMargins(0, 0, 0, 0)
         documents.addLayout(document_row)
         documents.addWidget(self.document_count)
+        self.manual_only_box = QCheckBox("Leave out annotations that began as suggestions", self)
+        self.manual_only_box.setToolTip("Compare only what annotators coded by hand: annotations accepted from a "
+                                        "codebook rule's or a model's suggestion are left out, as if never made. "
+                                        "The report counts them per annotator either way.")
+        self.manual_only_box.toggled.connect(self.sig_changed)
+        documents.addWidget(self.manual_only_box)
         self.project_path: Path | None = None
         self.total_documents = 0
         self.done_by: dict[str, set[str]] = {}
@@ -531,6 +537,7 @@ class AgreementControls(QWidget):
             bootstrap_method=self.bootstrap_method.currentData(),
             weights=self.weights_box.currentData(),
             gamma_samples=self.gamma_samples.value(),
+            manual_only=self.manual_only_box.isChecked(),
         )
 
 

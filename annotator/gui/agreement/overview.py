@@ -102,6 +102,7 @@ class OverviewTab(QWidget):
             + (f" · level: {report.level}" if report.level != "nominal" else "")
             + scope_html(report, scope)
             + (f"<br>{html.escape(left_out)}" if left_out else "")
+            + "".join(f"<br>{html.escape(line)}" for line in report.suggestion_lines())
         )
         self.chart.set_bars("Pooled figures (dashed lines: alpha .667 and .800, Krippendorff 2004)",
                             [Bar(FIGURE_NAMES.get(key, key), figure) for key, figure in report.figures.items()])
