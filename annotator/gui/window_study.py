@@ -3,6 +3,8 @@ Analyze → Study progress… (gui/dialogs/study_progress.py, opened when first 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from .window_state import WindowState
@@ -38,8 +40,7 @@ class StudyMixin(WindowState):
         target = order[(start + 1) % len(order)]
         self.documents_panel.select_document(target)
         title = self.project.documents.get(target).title or "untitled"
-        self.show_message(f"Next in your queue: {title} — {len(left)} of {len(assigned)} assigned documents "
-                          "not done yet.")
+        self.show_message(f"Next in your queue: {title} ({len(left)} of {len(assigned)} left)")
         return True
 
     def show_study_progress(self) -> None:
@@ -48,12 +49,15 @@ class StudyMixin(WindowState):
             return
         from .dialogs.study_progress import StudyProgressWindow
 
-        found = self.findChild(StudyProgressWindow)  # type: ignore[attr-defined]
-        if found is not None:
-            found.raise_()
-            found.activateWindow()
-            self.dialog = found
-            return
+        for found in self.findChildren(StudyProgressWindow):  # type: ignore[attr-defined]
+            if found.project_path == Path(self.project.path):
+                found.show()
+                found.raise_()
+                found.activateWindow()
+                self.dialog = found
+                return
+            found.close()  # another project's
+            found.deleteLater()
         window = StudyProgressWindow(self)  # type: ignore[arg-type]  # MainWindow is the AppContext
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = window

@@ -85,7 +85,7 @@ def test_next_document_and_ctrl_j_follow_the_queue(qtbot, study_window) -> None:
     window.documents_panel.select_document(mine[0])
     qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert window.document_id == mine[2]
-    assert "2 of 3 assigned documents not done" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage().endswith("(2 of 3 left)")
 
 
 def test_queue_finished_is_said_and_without_assignments_next_walks_the_list(qtbot, study_window) -> None:
