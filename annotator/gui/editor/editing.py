@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtWidgets import QMessageBox
 
 from ...errors import AnnotatorError, ProjectFileError
 from ...model import Annotation
@@ -52,6 +53,9 @@ class EditingMixin(EditorState):
         suggestion_key = self._suggestion_key(key, modifiers)
         if suggestion_key is not None:
             return suggestion_key
+        relation_key = self._relation_key(key, modifiers)  # type: ignore[attr-defined]
+        if relation_key is not None:
+            return relation_key
         if plain:
             label = self._label_for_key(event.text())
             if label is not None:
@@ -197,9 +201,26 @@ class EditingMixin(EditorState):
         if selected is None or self._project is None:
             self.sig_message.emit("Click one of your spans first, then press Delete.")
             return
+        if not self._readonly and not self._confirm_relations_go(selected):
+            self.sig_message.emit("Nothing deleted.")
+            return
         if self._run(self._project.annotations.delete, [selected.id]):
             self.clear_selection()
             self.sig_message.emit(f"Deleted {selected.layer}: {selected.label}.")
+
+    def _confirm_relations_go(self, annotation: Annotation) -> bool:
+        """Ask before deleting a span that relations use (they go with it); True to go ahead."""
+        count = self.relation_count_using(annotation.id)  # type: ignore[attr-defined]
+        if not count:
+            return True
+        what = "its relation" if count == 1 else f"its {count} relations"
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete span", f"Delete the span and {what}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.view)
+        box.setObjectName("delete_span_with_relations")
+        words = _snippet(self._text[annotation.start or 0: annotation.end or 0])
+        box.setInformativeText(f"{annotation.layer}: {annotation.label} “{words}” — Edit → Undo brings both back.")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def move_edge(self, edge: str, step: int) -> None:
         """Move the selected span's start or end by one token (one sentence on sentence layers)."""

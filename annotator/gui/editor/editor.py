@@ -21,6 +21,7 @@ from .editing import EditingMixin
 from .find_bar import FindBar, find_all
 from .highlighter import SpanHighlighter
 from .painting import PaintingMixin
+from .relations import RelationsMixin
 from .selecting import LINE_HEIGHT_PERCENT, SelectionMixin
 from .spans import Mark, SpanIndex
 from .suggestions import SuggestionsMixin
@@ -46,7 +47,7 @@ def reading_font() -> QFont:
     return font
 
 
-class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsMixin, QWidget):
+class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsMixin, RelationsMixin, QWidget):
     """The text view of one document for one annotator: read, select, tag, resize, find."""
 
     sig_changed = Signal(object)
@@ -85,6 +86,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         self._hit = -1
         self._font = reading_font()
         self._init_suggestions()
+        self._init_relations()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -178,6 +180,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             assert self._project is not None
             self._index.show_others = show
             self._index.reset(self._query_annotations())
+            self._load_relations()
             self._rehighlight(None)
 
     @property
@@ -205,6 +208,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         self.attribute_editor.close_form()
         self._selected = None
         self._hits, self._hit = [], -1
+        self._linking = self._link_target = self._hover = None
         if project is None or document_id is None:
             text, segmentation, annotations = "", None, []
             self.header.hide()
@@ -232,6 +236,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         index.base = self.view.palette().color(QPalette.ColorRole.Base).name()
         index.reset(annotations)
         self._index = index
+        self._load_relations()
         old = self._document
         self._quiet += 1
         try:
@@ -347,6 +352,9 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         else:
             self.apply_changes(changes)
             self._suggestions_follow(changes)
+            shown = changes.tables.get("documents", set())
+            if self._document_id is not None and (self._document_id,) in shown:
+                self._show_header(self._document_id)  # a metadata edit (Document → Properties…) or its undo
 
     def apply_changes(self, changes: ChangeSet) -> None:
         """Refresh only the annotations a ChangeSet names, and only the blocks they touch (once:
@@ -378,6 +386,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
                 touched |= self._index.put(annotation)
         if self._selected is not None and self._selected not in self._index:
             self._set_selected(None)
+        self._relations_follow(changes)
         if touched:
             self._rehighlight(touched)
 

@@ -75,6 +75,7 @@ class PaintingMixin:
             painter.setPen(QPen(QColor(SELECTED_COLOUR), 1.6, Qt.PenStyle.SolidLine))
             for rect in geometry.range_rects(selected.start, selected.end):
                 painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 3, 3)
+        self.paint_relations(painter, geometry)  # type: ignore[attr-defined]
 
     def _stripe_geometry(self) -> list[tuple[Mark, QRectF]]:
         """Each visible span's bar: in its lane, from its first line to its last.
@@ -166,6 +167,9 @@ class PaintingMixin:
                 parts.append(f" — {values}")
             if annotation.note:
                 parts.append(f"<br>&nbsp;&nbsp;&nbsp;<i>{escape(annotation.note)}</i>")
+            links = self.describe_relations(ident)  # type: ignore[attr-defined]
+            if links:
+                parts.append(f"<br>{links}")
             lines.append("".join(parts))
         return "<br>".join(lines)
 

@@ -19,5 +19,9 @@ EDITOR_SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Enter", "Accept the suggestion at the cursor (or every suggestion in the selection)"),
     ("Ctrl+Delete or Ctrl+Backspace", "Reject the suggestion at the cursor (or every one in the selection)"),
     ("Alt+Shift+Down / Alt+Shift+Up", "Go to the next / previous suggestion (Tools → Show suggestions)"),
+    ("Shift+R", "Selected span: start a relation from it"),
+    ("Alt+Right / Alt+Left (making a relation)", "Move the other end to the next / previous span (or click it)"),
+    ("Enter / Esc (making a relation)", "Make the relation (a list when several types fit) / cancel"),
+    ("Ctrl+Alt+drag from a span to another", "Make a relation between them"),
     ("Enter / Shift+Enter (find bar)", "Next / previous hit"),
 ]

@@ -91,6 +91,7 @@ class TextView(QTextEdit):
         self._press: QPoint | None = None
         self.paints = 0  # paint events so far (the benchmark checks that a paint happened)
         self._dragged_edge: str | None = None
+        self._linking = False  # a Ctrl+Alt drag from one span to another is making a relation
         self.viewport().setMouseTracking(True)
         # Re-fitting the column reflows the whole text: do it once a resize has settled.
         self._fit_timer = QTimer(self)
@@ -183,6 +184,12 @@ class TextView(QTextEdit):
         """Ctrl/Alt+click selects a sentence; a plain press may start a click on a span."""
         point = event.position().toPoint()
         modifiers = event.modifiers()
+        link_drag = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        if event.button() == Qt.MouseButton.LeftButton and modifiers == link_drag:
+            if self.controller.start_link_drag(point):
+                self._linking = True
+                event.accept()
+                return
         if event.button() == Qt.MouseButton.LeftButton and modifiers & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
         ):
@@ -201,11 +208,16 @@ class TextView(QTextEdit):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         """Dragging a selected span's edge previews the new span; hovering an edge shows it."""
         point = event.position().toPoint()
+        if self._linking:
+            self.controller.drag_link(point)
+            event.accept()
+            return
         if self._dragged_edge is not None:
             self.controller.drag_edge(self._dragged_edge, point)
             event.accept()
             return
         if event.buttons() == Qt.MouseButton.NoButton:
+            self.controller.hover(point)
             near = self.controller.edge_at(point) is not None
             shape = Qt.CursorShape.SizeHorCursor if near else Qt.CursorShape.IBeamCursor
             if self.viewport().cursor().shape() != shape:
@@ -215,6 +227,11 @@ class TextView(QTextEdit):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         """A click (no drag) on a span selects that annotation; an edge drag resizes it."""
         point = event.position().toPoint()
+        if self._linking:
+            self._linking = False
+            self.controller.finish_link_drag(point)
+            event.accept()
+            return
         if self._dragged_edge is not None:
             edge, self._dragged_edge = self._dragged_edge, None
             self.controller.finish_edge_drag(edge, point)
@@ -222,7 +239,7 @@ class TextView(QTextEdit):
             return
         super().mouseReleaseEvent(event)
         if self._press is not None and (point - self._press).manhattanLength() < 4:
-            if not self.textCursor().hasSelection():
+            if not self.textCursor().hasSelection() and not self.controller.link_click(point):
                 self.controller.click_at(point)
         self._press = None
 

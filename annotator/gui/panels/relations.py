@@ -1,14 +1,15 @@
-"""The Relations panel: the shown document's relations, filtered by type; a click selects both ends.
+"""The Relations panel: the shown document's relations, filtered by type; a click shows the relation.
 
 Blind coding applies as to spans: only the current annotator's relations are listed unless
 others' are shown (the "show_others" action). The list follows the change bus: a relation
 added, deleted, undone or redone, or a span of one of them changed, re-reads this document's
-relations (a few dozen rows), never the project's.
+relations (a few dozen rows), never the project's. A click asks the text (sig_relation_clicked)
+to select the source span and bring the target into view, where the arc is drawn.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -29,6 +30,9 @@ def _quoted(text: str, limit: int = 40) -> str:
 class RelationsPanel(QWidget):
     """A list of the shown document's relations with a type filter (a dock of the main window)."""
 
+    sig_relation_clicked = Signal(str)
+    """A relation's id, clicked in the list (the text selects its source and shows its target)."""
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("relations_panel")
@@ -40,6 +44,9 @@ class RelationsPanel(QWidget):
         self.list.setObjectName("relation_list")
         self.empty = QLabel(self)
         self.empty.setWordWrap(True)
+        self.list.setMinimumHeight(24)  # docked below the text: a short strip must not squeeze the panels above
+        self.empty.setMinimumWidth(60)
+        self.setMinimumHeight(72)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
@@ -48,10 +55,15 @@ class RelationsPanel(QWidget):
         self.filter.currentIndexChanged.connect(lambda _index: self.refresh())
         self.list.itemClicked.connect(self._select_ends)
         context.events.sig_changed.connect(self._changed)
-        others = context.action("show_others")
-        if others is not None:
-            others.toggled.connect(lambda _on: self.refresh())
+        self._following_others = False
         self.refresh()
+
+    def _follow_others(self) -> None:
+        """Refresh when others' work is shown or hidden (the action may be made after this panel)."""
+        others = self._context.action("show_others")
+        if others is not None and not self._following_others:
+            others.toggled.connect(lambda _on: self.refresh())
+            self._following_others = True
 
     def _types(self) -> list[str]:
         project = self._context.project
@@ -76,6 +88,7 @@ class RelationsPanel(QWidget):
         if project is None or document is None:
             self.empty.setText("No document is shown.")
             return
+        self._follow_others()
         kind = self.filter.currentText()
         who = None if self._showing_others() else self._context.annotator
         links = project.relations.for_document(document, who, None if kind == ALL_TYPES else kind)
@@ -98,7 +111,7 @@ class RelationsPanel(QWidget):
             item.setToolTip(link.note or f"{source.layer} {source.label} {arrow} {target.layer} {target.label}")
             self.list.addItem(item)
         self.empty.setText("" if self.list.count() else
-                           "No relations here. Select a span, press R, move to the other span "
+                           "No relations here. Select a span, press Shift+R, move to the other span "
                            "(click, or Alt+Left / Alt+Right) and press Enter.")
 
     def _changed(self, changes: ChangeSet) -> None:
@@ -106,7 +119,8 @@ class RelationsPanel(QWidget):
             self.refresh()
 
     def _select_ends(self, item: QListWidgetItem) -> None:
-        """Select the stretch from the first end to the last, so both ends are in view and selected."""
+        """Show the clicked relation: the text (listening to sig_relation_clicked) selects its
+        source and brings its target into view, where the arc is drawn."""
         project = self._context.project
         if project is None:
             return
@@ -116,7 +130,5 @@ class RelationsPanel(QWidget):
         except AnnotatorError as error:
             self._context.show_message(str(error))
             return
-        start = min(end.start for end in ends if end.start is not None)
-        stop = max(end.end for end in ends if end.end is not None)
-        self._context.select_text(start, stop)
+        self.sig_relation_clicked.emit(link.id)
         self._context.show_message(f"{link.type}: {ends[0].label} → {ends[1].label}")
