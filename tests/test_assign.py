@@ -165,3 +165,41 @@ def test_stratum_by_free_metadata_key_counts_documents_without_it(cli: Cli, stud
     assert result.returncode == 0, result.stderr
     strata = json.loads(result.stdout)["design"]["strata"]
     assert strata == {"(none)": {"documents": 10, "sampled": 5}, "city": {"documents": 10, "sampled": 5}}
+
+
+def test_retest_reserves_done_documents_blind_for_intra_coder_agreement(cli: Cli, study: Path) -> None:
+    from annotator.model import Status
+
+    with Project.open(study) as project:
+        ids = project.documents.ids()
+        for document in ids[:10]:
+            start = project.documents.text(document).index("council")
+            project.annotations.add(document, "ada", "Framing", "Economic", start, start + len("council"))
+            project.status.set(document, "ada", Status.DONE)
+    before = study.read_bytes()
+    refused = cli("assign", str(study), "--retest", "0.2", "--annotators", "nobody")
+    assert refused.returncode == 2 and 'no annotator "nobody"' in refused.stderr
+    assert cli("assign", str(study), "--retest", "0.2", "--sample", "0.2").returncode == 2
+    assert study.read_bytes() == before
+    ran = cli("assign", str(study), "--retest", "0.2", "--seed", "5", "--json")
+    assert ran.returncode == 0, ran.stderr
+    data = json.loads(ran.stdout)
+    assert data["seed"] == 5 and list(data["retest"]) == ["ada (re-test)"]  # ben has nothing done
+    again = data["retest"]["ada (re-test)"]
+    assert len(again) == 2 and set(again) <= set(ids[:10])  # 20 % of her 10 done documents
+    with Project.open(study) as project:
+        assert queue(project, "ada (re-test)") == again
+        # Coding as the re-test copy starts blind: none of ada's earlier tags are that annotator's.
+        assert [a.annotator for a in project.annotations.for_document(again[0])] == ["ada"]
+        for document in again:
+            text = project.documents.text(document)
+            start = text.index("council")
+            project.annotations.add(document, "ada (re-test)", "Framing", "Economic", start, start + 7)
+            project.status.set(document, "ada (re-test)", Status.DONE)
+    agreement = cli("agreement", str(study), "--layer", "Framing", "--annotators", "ada,ada (re-test)",
+                    "--measure", "f1", "--json")
+    assert agreement.returncode == 0, agreement.stderr
+    report = json.loads(agreement.stdout)
+    assert report["annotators"] == ["ada", "ada (re-test)"]
+    f1 = report["figures"]["f1_exact"]  # intra-coder: ada then, ada now, on the two re-tested documents
+    assert (f1["value"], f1["details"]["matched"], f1["details"]["n_reference"]) == (1.0, 2, 2)

@@ -30,14 +30,19 @@ def add_parsers(commands: Any) -> None:
         "the app can undo; each annotator then sees their queue in the documents panel.",
     )
     assign.add_argument("project", type=_project_path, help="the project file")
-    assign.add_argument("--sample", required=True, type=_sample, metavar="SHARE|N",
+    assign.add_argument("--sample", type=_sample, metavar="SHARE|N",
                         help="the double-coding sample: a share of the documents (0.2) or a number of them (50)")
+    assign.add_argument("--retest", type=_sample, metavar="SHARE",
+                        help="instead: re-serve this share of each annotator's done documents, blind, to "
+                        '"NAME (re-test)" (code as that name; agreement --annotators "NAME,NAME (re-test)" gives '
+                        "intra-coder agreement)")
     assign.add_argument("--by", metavar="KEY",
                         help="stratify by this metadata key (source, author, date, language or a free key)")
     assign.add_argument("--coders", type=int, default=2, metavar="K",
                         help="annotators per sampled document (default 2)")
-    assign.add_argument("--annotators", required=True, metavar="A,B,…",
-                        help="comma-separated annotators (added to the project if new)")
+    assign.add_argument("--annotators", metavar="A,B,…",
+                        help="comma-separated annotators (added to the project if new; with --retest, default "
+                        "everyone but the curator)")
     assign.add_argument("--seed", type=int, help="random seed (default: drawn, reported and stored)")
     assign.add_argument("--replace", action="store_true", help="replace the project's existing assignments")
     assign.add_argument("--json", action="store_true", help="print seed, sample and assignments as JSON")
@@ -45,9 +50,23 @@ def add_parsers(commands: Any) -> None:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     """Draw and store the assignments, then print them."""
-    from ..ops.assignments import draw_assignments
+    from ..errors import AnnotatorError
+    from ..ops.assignments import draw_assignments, draw_retest
     from ..project import Project
 
+    if (args.sample is None) == (args.retest is None):
+        raise AnnotatorError("give --sample (draw the double-coding sample) or --retest (re-serve done documents)")
+    if args.retest is not None:
+        names = [n.strip() for n in (args.annotators or "").split(",") if n.strip()]
+        with reading_project(args.project), Project.open(args.project) as project:
+            _warn_backup(project, "assign")
+            drawn = draw_retest(project, args.retest, names, seed=args.seed, actor="assign")
+        lines = [f"re-test of {args.retest:g} of each annotator's done documents, seed {drawn['seed']}:"]
+        lines += [f'  {name}: {len(ids)} documents (code as "{name}")' for name, ids in drawn["retest"].items()]
+        _print(drawn, args.json, "\n".join(lines))
+        return 0
+    if not args.annotators:
+        raise AnnotatorError("name the annotators to assign (e.g. --annotators ada,ben,cy)")
     with reading_project(args.project), Project.open(args.project) as project:
         _warn_backup(project, "assign")
         draw = draw_assignments(project, args.sample, args.annotators.split(","), coders=args.coders, by=args.by,

@@ -24,17 +24,15 @@ from typing import Any
 
 from ..errors import AnnotatorError
 from ..project import Project
-from ..project.history import KEYS, ChangeSet, Operation, RowChange, now
+from ..project.history import ChangeSet, Operation, RowChange, now
 
-__all__ = ["Draw", "Progress", "assigned_documents", "draw_assignments", "latest_design", "progress", "queue"]
-
-# The History writes these tables' rows by their keys (undo and redo included).
-KEYS.setdefault("assignments", ("document_id", "annotator_id"))
-KEYS.setdefault("assignment_draws", ("id",))
+__all__ = ["RETEST_SUFFIX", "Draw", "Progress", "assigned_documents", "draw_assignments", "draw_retest", "latest_design",
+           "progress", "queue"]
 
 # Document fields a stratum key may name; any other key is looked up in the free metadata.
 _FIELDS = ("source", "author", "date", "language", "title", "url", "origin")
 NO_VALUE = "(none)"
+RETEST_SUFFIX = " (re-test)"  # the annotator a re-test copy is coded under: "ada (re-test)"
 
 
 @dataclass
@@ -286,3 +284,46 @@ def progress(project: Project) -> Progress:
         "AS n FROM assignments a LEFT JOIN document_status s ON s.document_id = a.document_id "
         "AND s.annotator_id = a.annotator_id WHERE a.sampled = 1 GROUP BY a.document_id)", [coders]).fetchone()
     return Progress(per, int(sampled), coders, int(overlap), design.get("seed"))
+
+
+def draw_retest(project: Project, share: float, annotators: Sequence[str] = (), seed: int | None = None,
+                actor: str = "") -> dict[str, Any]:
+    """Re-serve a share of each annotator's done documents for intra-coder agreement (one undoable step).
+
+    The documents are assigned to "NAME (re-test)", a coding of its own: coding as that name the
+    annotator sees only the re-test copy's tags (blind coding), never their earlier coding, and
+    `annotator agreement --annotators "NAME,NAME (re-test)"` compares the two codings. Documents
+    already in someone's re-test are not drawn again for them.
+    """
+    if not 0 < share <= 1:
+        raise AnnotatorError(f"--retest {share:g}: give a share above 0 and at most 1 (e.g. 0.1)")
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1_000_000)
+    known = {a.name: a for a in project.annotators.list()}
+    for name in annotators:
+        if name not in known:
+            raise AnnotatorError(f'no annotator "{name}" in this project (annotators: {", ".join(known) or "none"})')
+    names = list(annotators) or [n for n, a in known.items()
+                                 if a.role.value != "curator" and not n.endswith(RETEST_SUFFIX)]
+    rng = random.Random(seed)
+    position = {ident: index for index, ident in enumerate(project.documents.ids())}
+    chosen: dict[str, list[str]] = {}
+    for name in names:
+        done = sorted((d for d in project.status.done_by(name) if d in position), key=position.__getitem__)
+        already = set(assigned_documents(project, name + RETEST_SUFFIX))
+        left = [d for d in done if d not in already]
+        wanted = min(len(left), max(1, round(share * len(done)))) if left else 0
+        if wanted:
+            chosen[name] = sorted(rng.sample(left, wanted), key=position.__getitem__)
+    if not chosen:
+        raise AnnotatorError("no annotator has a done document left to re-test; a re-test re-serves documents "
+                             "an annotator has marked done")
+    who = actor or "assign"
+    with project.history.transaction():
+        ids = {name: project.annotators.ensure(name + RETEST_SUFFIX).id for name in chosen}
+        changes = tuple(RowChange("assignments", (d, ids[name]), None,
+                                  {"document_id": d, "annotator_id": ids[name], "sampled": 0})
+                        for name, documents in chosen.items() for d in documents)
+        project.history.apply(Operation(f"re-test {len(changes)} documents (seed {seed})", who, changes))
+    return {"seed": seed, "share": share,
+            "retest": {name + RETEST_SUFFIX: documents for name, documents in chosen.items()}}

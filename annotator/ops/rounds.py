@@ -29,14 +29,12 @@ from typing import Any
 
 from ..errors import AnnotatorError, CodebookError
 from ..project import Project
-from ..project.history import KEYS, ChangeSet, Operation, RowChange, now
+from ..project.history import ChangeSet, Operation, RowChange, now
 
 __all__ = ["DEFAULT_THRESHOLD", "TENTATIVE_THRESHOLD", "Round", "check_codebook_editable", "close_round",
            "codebook_fingerprint", "codebook_version", "format_rounds_table", "get_round", "list_rounds", "open_round",
            "round_request",
            "rounds_table", "start_round"]
-
-KEYS.setdefault("rounds", ("name",))
 
 DEFAULT_THRESHOLD = 0.8
 TENTATIVE_THRESHOLD = 0.667
