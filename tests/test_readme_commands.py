@@ -23,9 +23,10 @@ that this list and README.md agree):
      test_install_line_puts_a_menu_entry_that_runs_the_venvs_annotator. With no build in
      the fresh copy, it installs the menu entry for `.venv/bin/annotator`.
 
-The other fenced blocks are not commands: the Native JSONL block is a sample line of data
-(checked to be JSON) and the Architecture section's two blocks are diagrams (the layers,
-the change path).
+The other fenced blocks are not commands: the DuckDB query over the Parquet export is run
+by tests/test_export_parquet.py (this file checks the README shows that very query), the
+Native JSONL block is a sample line of data (checked to be JSON) and the Architecture
+section's two blocks are diagrams (the layers, the change path).
 
 The fresh venv. The README's first command is run verbatim in a copy of the checkout's
 tracked files (no .venv, dist or build), with no virtual environment active and no
@@ -115,13 +116,16 @@ def test_every_readme_block_is_run_or_is_data() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert block(INSTALL_AND_TEST) in ci
     others = [(language, text) for language, text in blocks if language != "bash"]
-    assert [language for language, _ in others] == ["json", "", ""], \
+    assert [language for language, _ in others] == ["sql", "json", "", ""], \
         "README.md has a new fenced block: a command (```bash, run it here) or data (say so here)"
     import json
 
-    assert set(json.loads(others[0][1])) == {"id", "text", "meta", "spans", "labels"}  # data, not a command
-    assert others[1][1].startswith("annotator/gui/")  # the Architecture diagram
-    assert others[2][1].startswith("editor / panels")  # the change path, a diagram
+    from test_export_parquet import README_QUERY
+
+    assert others[0][1] == README_QUERY.strip()  # DuckDB over the Parquet export: run by test_export_parquet
+    assert set(json.loads(others[1][1])) == {"id", "text", "meta", "spans", "labels", "relations", "status"}  # data
+    assert others[2][1].startswith("annotator/gui/")  # the Architecture diagram
+    assert others[3][1].startswith("editor / panels")  # the change path, a diagram
 
 
 # ----- a fresh copy of the checkout, and the environment of a new user ----------------------
