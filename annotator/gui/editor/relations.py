@@ -70,9 +70,18 @@ class RelationsMixin(EditorState):
         self._links = project.relations.for_document(document, who)
 
     def _relations_follow(self, changes: Any) -> None:
-        """A change naming the relations table re-reads this document's relations and repaints."""
-        if "relations" in changes.tables and self._document_id is not None:
-            self._load_relations()
+        """A change naming the relations table re-reads the relations it names and repaints."""
+        if "relations" in changes.tables and self._document_id is not None and self._project is not None:
+            kept = {link.id: link for link in self._links}
+            for (ident,) in changes.tables["relations"]:  # only the rows the change names are read
+                kept.pop(ident, None)
+                try:
+                    link = self._project.relations.get(ident)
+                except AnnotatorError:
+                    continue  # deleted (or undone)
+                if link.document_id == self._document_id and (self._show_others or link.annotator == self._annotator):
+                    kept[ident] = link
+            self._links = sorted(kept.values(), key=lambda link: (link.created_at, link.id))
             if self._linking is not None and self._linking not in self._index:
                 self.cancel_relation()
             self.view.viewport().update()
@@ -339,14 +348,18 @@ class RelationsMixin(EditorState):
     def arc_path(self, geometry: TextGeometry, source: str, target: str) -> QPainterPath | None:
         """The curve from one span's top to the other's, raised above the text, in viewport coordinates."""
         ends = [self._index.get(source), self._index.get(target)]
-        points = []
-        for end in ends:
-            rects = geometry.range_rects(end.start or 0, end.end or 0) if end is not None else []
-            if not rects:
-                return None
-            points.append(QPointF(rects[0].center().x(), rects[0].top() - 1))
-        one, two = points
-        lift = 14 + min(abs(two.x() - one.x()) / 5, 36) + min(abs(two.y() - one.y()) / 8, 24)
+        lines = [geometry.range_rects(end.start or 0, end.end or 0) if end is not None else [] for end in ends]
+        if not lines[0] or not lines[1]:
+            return None
+        # The lines of the two spans nearest each other: a span over two lines is joined from the
+        # line the other span is on, so the arc never crosses the span it starts from.
+        near, far = min(((a, b) for a in lines[0] for b in lines[1]),
+                        key=lambda pair: (abs(pair[0].top() - pair[1].top()),
+                                          abs(pair[0].center().x() - pair[1].center().x())))
+        one = QPointF(near.center().x(), near.top() - 1)
+        two = QPointF(far.center().x(), far.top() - 1)
+        # Low arcs: in the spacing above the line where they can, so little of the text is crossed.
+        lift = 12 + min(abs(two.x() - one.x()) / 12, 14) + min(abs(two.y() - one.y()) / 8, 24)
         # The curve's highest point is 3/4 of the way to `top`: kept inside the view on the first line.
         top = max(min(one.y(), two.y()) - lift, (3.0 - 0.25 * min(one.y(), two.y())) / 0.75)
         path = QPainterPath(one)
@@ -383,7 +396,9 @@ class RelationsMixin(EditorState):
                 width = metrics.horizontalAdvance(name) + 6
                 box = QRectF(middle.x() - width / 2, middle.y() - metrics.height() / 2, width, metrics.height())
                 painter.setPen(QPen(Qt.PenStyle.NoPen))
-                painter.setBrush(QBrush(self.view.palette().base()))
+                veil = QColor(self.view.palette().base().color())
+                veil.setAlpha(190)  # the words under the name stay faintly readable
+                painter.setBrush(QBrush(veil))
                 painter.drawRoundedRect(box, 2, 2)
                 painter.setPen(QPen(QColor(colour)))
                 painter.drawText(box, Qt.AlignmentFlag.AlignCenter, name)
