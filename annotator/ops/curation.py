@@ -37,6 +37,7 @@ from ..queries.disagreements import (
     adjudicated_documents,
     check_annotators,
     decisions_of,
+    relation_comparison,
     disagreements,
     unresolved_count,
     units_of,
@@ -46,7 +47,7 @@ from ..store.files import refuse_project_output
 __all__ = [  # the read side, named here too: callers of adjudication find it in one place
     "ACCEPTING", "DECISIONS", "DEFAULT_CURATOR", "KINDS", "Disagreement", "Unit", "adjudicated_documents",
     "disagreements", "unresolved_count", "ensure_curator", "accept", "reject", "edit_and_accept", "add_gold",
-    "accept_all_agreeing", "export_decisions_csv",
+    "accept_all_agreeing", "export_decisions_csv", "relation_comparison", "accept_relation", "reject_relation",
 ]
 CSV_COLUMNS = (
     "at", "curator", "decided_by", "document_id", "document_title", "decision", "source_annotation_id", "source_annotator",
@@ -175,6 +176,75 @@ def reject(project: Project, source_annotation_id: str, curator: str, reason: st
              decided_by)
         if gold is not None and not shared:
             result = project.annotations.delete([gold])
+    return result
+
+
+# ----- relations ----------------------------------------------------------------------
+
+
+def _gold_end(project: Project, span: Annotation, curator: str) -> str | None:
+    """The gold span standing for an annotator's span: the one accepted from it, or an identical one."""
+    accepted = decisions_of(project, [span.document_id]).accepted(span.id)
+    if accepted is not None:
+        return accepted
+    twin = _gold_twin(project, span.document_id, curator, span.layer, span.label, span.start, span.end)
+    return twin.id if twin is not None else None
+
+
+def accept_relation(project: Project, relation_id: str, curator: str = DEFAULT_CURATOR, decided_by: str = "",
+                    with_ends: bool = False) -> ChangeSet:
+    """Copy an annotator's relation into the gold set, between the gold copies of its ends. Both
+    ends must be in gold: `with_ends` accepts the missing ones in the same step, otherwise the
+    relation is refused naming the end that is not. One undo step, logged."""
+    link = project.relations.get(relation_id)
+    curator = ensure_curator(project, curator)
+    if link.annotator == curator:
+        raise AnnotatorError("that relation is already the curator's (gold)")
+    ends = [project.annotations.get(link.source), project.annotations.get(link.target)]
+    text = project.documents.text(link.document_id)
+    golds = [_gold_end(project, end, curator) for end in ends]
+    for end, gold, name in zip(ends, golds, ("source", "target")):
+        if gold is None and not with_ends:
+            words = " ".join(text[end.start or 0: end.end or 0].split())
+            raise AnnotatorError(f"accept the {name} span first: {end.layer} {end.label} «{words}» is not in the "
+                                 "gold set (or accept the relation with its ends)")
+    with project.history.group(f"accept {link.type} from {link.annotator}", curator):
+        for number, end in enumerate(ends):
+            if golds[number] is None:
+                golds[number] = accept(project, link.document_id, end.id, curator, decided_by).primary
+        existing = [r for r in project.relations.for_document(link.document_id, curator, link.type)
+                    if (r.source, r.target) == (golds[0], golds[1])]
+        if existing:
+            result, gold = ChangeSet(description="already in the gold set"), existing[0].id
+        else:
+            result = project.relations.add(link.type, golds[0], golds[1], link.attributes, link.note)
+            gold = result.primary
+        _log(project, curator, link.document_id, link.id, gold, "accept", "",
+             {"annotator": link.annotator, "relation": link.type, "layer": "(relation)", "label": link.type,
+              "start": ends[0].start, "end": ends[1].end, "from": link.source, "to": link.target}, decided_by)
+    result.primary = gold
+    return result
+
+
+def reject_relation(project: Project, relation_id: str, curator: str, reason: str,
+                    decided_by: str = "") -> ChangeSet | None:
+    """Reject an annotator's relation with a reason (logged); the gold relation made from it goes."""
+    reason = reason.strip()
+    if not reason:
+        raise AnnotatorError("give a reason for rejecting the relation")
+    link = project.relations.get(relation_id)
+    curator = ensure_curator(project, curator)
+    row = project.db.execute("SELECT decision, gold_annotation_id FROM curation_log WHERE source_annotation_id = ? "
+                             "ORDER BY id DESC LIMIT 1", [link.id]).fetchone()
+    gold = row[1] if row is not None and row[0] == "accept" and project.relations.exists(row[1] or "") else None
+    ends = [project.annotations.get(link.source), project.annotations.get(link.target)]
+    result = None
+    with project.history.group(f"reject {link.type} from {link.annotator}", curator):
+        _log(project, curator, link.document_id, link.id, None, "reject", reason,
+             {"annotator": link.annotator, "relation": link.type, "layer": "(relation)", "label": link.type,
+              "start": ends[0].start, "end": ends[1].end, "from": link.source, "to": link.target}, decided_by)
+        if gold is not None:
+            result = project.relations.delete([gold])
     return result
 
 

@@ -229,3 +229,53 @@ def adjudicated_documents(project: Project, annotators: list[str], curator: str 
         if all(d.resolved for d in found) and set(agreed) <= gold.get(document_id, set()):
             done.add(document_id)
     return done
+
+
+# ----- relations ------------------------------------------------------------------------
+
+RelationUnit = tuple[str, Unit, Unit]  # (type, source unit, target unit)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationComparison:
+    """One relation as the compared annotators marked it (same type, both ends the same units)."""
+
+    type: str
+    source: Unit
+    target: Unit
+    relations: dict[str, str]  # annotator → relation id
+    missing: tuple[str, ...]  # compared annotators without it
+    decision: str = ""  # the curator's latest decision on any of its relations ("" none)
+    in_gold: bool = False  # the curator has this relation
+
+    @property
+    def agreed(self) -> bool:
+        """True when every compared annotator has it."""
+        return not self.missing
+
+
+def relation_comparison(project: Project, document_id: str, annotators: list[str],
+                        curator: str = DEFAULT_CURATOR) -> list[RelationComparison]:
+    """The compared annotators' relations on a document, matched by type and both ends' units
+    (layer, label, start, end); agreed ones too, each with the curator's latest decision."""
+    names = check_annotators(project, annotators)
+    spans = {a.id: a for a in project.annotations.for_document(document_id)}
+    units: dict[RelationUnit, dict[str, str]] = {}
+    gold: set[RelationUnit] = set()
+    for link in project.relations.for_document(document_id):
+        source, target = spans.get(link.source), spans.get(link.target)
+        if source is None or target is None:
+            continue
+        key = (link.type, (source.layer, source.label, source.start, source.end),
+               (target.layer, target.label, target.start, target.end))
+        if link.annotator == curator:
+            gold.add(key)
+        elif link.annotator in names:
+            units.setdefault(key, {})[link.annotator] = link.id
+    latest = decisions_of(project, [document_id]).latest
+    found = []
+    for key, by in sorted(units.items(), key=lambda item: (item[0][1][2] or 0, item[0][2][2] or 0, item[0][0])):
+        decision = next((latest[ident][0] for ident in by.values() if ident in latest), "")
+        found.append(RelationComparison(key[0], key[1], key[2], dict(by), tuple(n for n in names if n not in by),
+                                        decision, key in gold))
+    return found
