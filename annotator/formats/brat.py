@@ -21,11 +21,17 @@ discontinuous spans (fragments with text between them), which are imported as on
 from the first fragment's start to the last one's end. Fragments separated only by line
 breaks (how brat writes a span across lines, and how this program exports one) are one span.
 Entity types under no layer of our own annotation.conf name no layer: the import's
---layer, or a layer --add-labels creates, takes them.
+--layer, or a layer --add-labels creates, takes them. A type's name is its label: visual.conf
+display names ("GPE | Geo-political entity", several types shown as "P") are only for the eye,
+and are read back as label names only from this program's own export (marked in its configs),
+which writes the real label names there. brat reads the .txt as UTF-8 keeping a byte-order
+mark, so a BOM is character 0 of brat's offsets: they are moved back by one, as for CRLF. An
+empty span (start = end) is counted, not imported.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -291,25 +297,54 @@ def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
         raise BadInputError(ann, f"has no text file beside it ({txt.name})")
     if not ann.is_file():
         raise BadInputError(txt, f"has no brat annotation file beside it ({ann.name})")
-    raw_text = decode_bytes(read_file_bytes(txt), txt)
+    data = read_file_bytes(txt)
+    raw_text = decode_bytes(data, txt)
     config = _find_config(ann.parent)
     annotator = options.default_annotator
     if annotator is None and config.ours and config.folder == ann.parent.parent:
         annotator = config.annotators.get(ann.parent.name, ann.parent.name)
     document = ReadDocument(text=raw_text, origin=str(ann))
-    spans = _read_ann(ann, raw_text, config, annotator, document)
+    if data.startswith(codecs.BOM_UTF8):
+        spans = _read_ann_after_bom(ann, raw_text, config, annotator, document)
+    else:
+        spans = _read_ann(ann, raw_text, config, annotator, document)
     text, spans = normalise_with_offsets(raw_text, spans)
     check_length(text, txt)
     document.text, document.spans, document.title = text, spans, first_line_title(text)
     return [document]
 
 
-# What each kind of brat line this program cannot hold is called in the import report.
+def _read_ann_after_bom(ann: Path, text: str, config: _Config, annotator: str | None,
+                        document: ReadDocument) -> list[ImportedSpan]:
+    """The spans of an .ann whose .txt starts with a UTF-8 BOM, on `text` (the BOM removed).
+
+    brat counts the BOM as character 0, so its offsets are one more than ours; a file whose
+    offsets (checked against the covered text) fit only the text without the BOM is read as is.
+    """
+    try:
+        spans = _read_ann(ann, "\ufeff" + text, config, annotator, document)
+    except BadInputError as counted:
+        try:
+            return _read_ann(ann, text, config, annotator, ReadDocument(text=text, origin=document.origin))
+        except BadInputError:
+            raise counted from None
+    kept = []
+    for span in spans:
+        if span.end <= 1:  # the BOM alone
+            document.not_carried["brat spans of the byte-order mark alone"] += 1
+            continue
+        span.start, span.end = max(span.start - 1, 0), span.end - 1
+        kept.append(span)
+    return kept
+
+
+# What each kind of brat line this program cannot hold is called in the import report (under
+# the heading "not carried").
 _NOT_CARRIED = {
-    "R": "brat relations (R lines): not carried (relations are not supported yet)",
-    "E": "brat event arguments (E lines; the trigger is imported as a span): not carried",
-    "*": "brat equivalences (* lines): not carried",
-    "N": "brat normalisations (N lines): not carried",
+    "R": "brat relations (R lines; not imported yet)",
+    "E": "brat event arguments (E lines; the trigger is imported as a span)",
+    "*": "brat equivalences (* lines)",
+    "N": "brat normalisations (N lines)",
 }
 
 
@@ -327,6 +362,10 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
         fields = line.split("\t")
         if kind == "T":
             span, discontinuous = _text_bound(ann, number, fields, text, config, annotator)
+            if span is None:
+                others.add(fields[0])
+                document.not_carried["brat empty spans (start = end)"] += 1
+                continue
             spans[fields[0]] = span
             if discontinuous:
                 document.not_carried["brat discontinuous spans: imported as one span from the first "
@@ -337,7 +376,7 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
                 raise BadInputError(ann, f"attribute line is not 'A<n><tab>Name T<n> [Value]': {line[:60]!r}",
                                     line=number)
             if parts[1] not in spans:
-                document.not_carried["brat attributes of relations or events: not carried"] += 1
+                document.not_carried["brat attributes of relations, events or empty spans"] += 1
                 continue
             name = config.attributes.get(parts[0], parts[0])
             spans[parts[1]].attributes[name] = parts[2] if len(parts) == 3 else True
@@ -347,7 +386,7 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
                 raise BadInputError(ann, f"note line is not '#<n><tab>AnnotatorNotes T<n><tab>text': {line[:60]!r}",
                                     line=number)
             if parts[1] not in spans:
-                document.not_carried["brat notes on relations or events: not carried"] += 1
+                document.not_carried["brat notes on relations, events or empty spans"] += 1
                 continue
             note = "\t".join(fields[2:])
             target = spans[parts[1]]
@@ -361,8 +400,9 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
 
 
 def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _Config,
-                annotator: str | None) -> tuple[ImportedSpan, bool]:
-    """The span of a T line, and whether its fragments have text (not only line breaks) between them."""
+                annotator: str | None) -> tuple[ImportedSpan | None, bool]:
+    """The span of a T line (None if it is empty), and whether its fragments have text (not
+    only line breaks) between them."""
     if len(fields) < 2:
         raise BadInputError(ann, "text-bound line is not 'T<n><tab>Type start end<tab>text'", line=number)
     head = fields[1].split(" ", 1)
@@ -373,8 +413,15 @@ def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _C
         pieces = [tuple(int(value) for value in piece.split()) for piece in where.split(";")]
     except ValueError:
         raise BadInputError(ann, f"offsets {where!r} are not numbers", line=number) from None
-    if any(len(piece) != 2 or not 0 <= piece[0] < piece[1] <= len(text) for piece in pieces):
-        raise BadInputError(ann, f"offsets {where!r} are outside the text (0–{len(text)} characters)", line=number)
+    if any(len(piece) != 2 for piece in pieces):
+        raise BadInputError(ann, f"offsets {where!r} are not 'start end' pairs", line=number)
+    if any(not 0 <= piece[0] <= piece[1] <= len(text) for piece in pieces):
+        problem = "end before they start" if all(0 <= p[1] < p[0] <= len(text) for p in pieces) else \
+            f"are outside the text (0–{len(text)} characters)"
+        raise BadInputError(ann, f"offsets {where!r} {problem}", line=number)
+    pieces = [piece for piece in pieces if piece[0] < piece[1]]
+    if not pieces:
+        return None, False
     if len(fields) > 2:
         expected = " ".join(text[s:e] for s, e in pieces)
         if fields[2] != expected and fields[2].strip() != expected.strip():
@@ -384,7 +431,10 @@ def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _C
     ordered = sorted(pieces)
     discontinuous = any(text[a[1]:b[0]].strip() for a, b in zip(ordered, ordered[1:]))
     start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
-    span = ImportedSpan(start=start, end=end, label=config.display.get(type_name, type_name),
-                        layer=config.display.get(config.layer_of[type_name], config.layer_of[type_name])
-                        if type_name in config.layer_of else None, annotator=annotator)
+    # Display names are label names only in our own export; elsewhere they are for the eye
+    # (brat's tutorial shows GPE as "Geo-political entity", TDT shows several types as "P").
+    display = config.display if config.ours else {}
+    layer = config.layer_of.get(type_name)
+    span = ImportedSpan(start=start, end=end, label=display.get(type_name, type_name),
+                        layer=display.get(layer, layer) if layer is not None else None, annotator=annotator)
     return span, discontinuous

@@ -1,0 +1,105 @@
+"""Defects an adversarial review found importing real files from other tools (brat, doccano,
+Prodigy, INCEpTION, CoNLL-2003): each test writes a short file in the tool's exact shape and
+checks what a user sees — the stored labels and annotators, the report, the message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.project import Project
+
+
+def _rows(path: Path) -> list[tuple[str, str, str, str]]:
+    """(layer, label, annotator, covered text or "" for a document label) of every annotation."""
+    with Project.open(path, readonly=True) as project:
+        rows = project.db.execute(
+            "SELECT l.name, b.name, n.name, a.span_start, a.span_end, a.document_id FROM annotations a "
+            "JOIN layers l ON l.id = a.layer_id JOIN labels b ON b.id = a.label_id "
+            "JOIN annotators n ON n.id = a.annotator_id").fetchall()
+        found = [(layer, label, who, project.documents.text(doc)[s:e] if s is not None else "")
+                 for layer, label, who, s, e, doc in rows]
+    return sorted(found)
+
+
+def _labels(path: Path) -> list[tuple[str, str]]:
+    """(layer, label) of every label in the codebook."""
+    with Project.open(path, readonly=True) as project:
+        return sorted((layer.name, label.name) for layer in project.codebook.get().layers for label in layer.labels)
+
+
+@pytest.fixture
+def study(cli, tmp_path: Path) -> Path:
+    path = tmp_path / "study.annot"
+    assert cli("new", str(path)).returncode == 0
+    return path
+
+
+# ----- 1. brat: the type name is the label; visual.conf display names are only for the eye ----------
+
+
+def _brat(folder: Path, text: str, ann: str, conf: str, visual: str | None = None, bom: bool = False) -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / "doc.txt").write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    (folder / "doc.ann").write_text(ann, encoding="utf-8")
+    (folder / "annotation.conf").write_text(conf, encoding="utf-8")
+    if visual is not None:
+        (folder / "visual.conf").write_text(visual, encoding="utf-8")
+    return folder / "doc.ann"
+
+
+# As brat's tutorial and the TDT corpus configure them: a long display name, and two types
+# that share one short display name.
+_CONF = "[entities]\nGPE\nPunct\nPause\n\n[relations]\n\n[events]\n\n[attributes]\n"
+_VISUAL = "[labels]\nGPE | Geo-political entity | GPE\nPunct | P\nPause | P\n\n[drawing]\nGPE\tbgColor:#7fe2ff\n"
+
+
+def test_brat_types_keep_their_names_not_their_display_names(cli, study: Path, tmp_path: Path) -> None:
+    text = "Oslo , then a pause ."
+    ann = "T1\tGPE 0 4\tOslo\nT2\tPunct 5 6\t,\nT3\tPause 14 19\tpause\nT4\tPunct 20 21\t.\n"
+    path = _brat(tmp_path / "tdt", text, ann, _CONF, _VISUAL)
+    result = cli("import", str(study), str(path), "--layer", "Tags", "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert [(label, covered) for _, label, _, covered in _rows(study)] == sorted(
+        [("GPE", "Oslo"), ("Punct", ","), ("Pause", "pause"), ("Punct", ".")])
+    assert ("Tags", "P") not in _labels(study) and ("Tags", "Geo-political entity") not in _labels(study)
+
+
+def test_brat_export_of_this_program_still_comes_back_under_the_real_label_names(
+        cli, project: Project, tmp_path: Path) -> None:
+    project.annotations.add(project.documents.list()[0].id, "ada", "Framing", "Legality, constitutionality and "
+                            "jurisprudence", 0, 5)
+    path = project.path
+    project.close()
+    out = tmp_path / "brat_out"
+    assert cli("export", str(path), "--format", "brat", "--out", str(out)).returncode == 0
+    fresh = tmp_path / "fresh.annot"
+    assert cli("new", str(fresh)).returncode == 0
+    result = cli("import", str(fresh), str(out))
+    assert result.returncode == 0, result.stdout
+    assert [(layer, label) for layer, label, _, _ in _rows(fresh)] == [
+        ("Framing", "Legality, constitutionality and jurisprudence")]
+
+
+# ----- 5. and 7. brat: a UTF-8 BOM counts as character 0; an empty span says "empty" ------------------
+
+
+def test_brat_text_with_a_bom_keeps_each_span_on_its_characters(cli, study: Path, tmp_path: Path) -> None:
+    text = "Oslo and Bergen"
+    ann = "T1\tGPE 1 5\tOslo\nT2\tGPE 10 16\tBergen\n"  # brat counts the BOM as character 0
+    path = _brat(tmp_path / "bom", text, ann, _CONF, bom=True)
+    result = cli("import", str(study), str(path), "--layer", "Places", "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert [covered for *_, covered in _rows(study)] == ["Bergen", "Oslo"]
+
+
+def test_brat_zero_length_span_is_named_empty_not_outside(cli, study: Path, tmp_path: Path) -> None:
+    ann = "T1\tGPE 0 4\tOslo\nT2\tGPE 9 9\t\n"
+    path = _brat(tmp_path / "zero", "Oslo and Bergen", ann, _CONF)
+    result = cli("import", str(study), str(path), "--layer", "Places", "--add-labels", "--json")
+    report = json.loads(result.stdout)
+    assert "outside" not in result.stdout
+    assert any("empty" in what and count == 1 for what, count in report["not_carried"].items()), report
+    assert [covered for *_, covered in _rows(study)] == ["Oslo"]
