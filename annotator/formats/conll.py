@@ -142,6 +142,7 @@ def write_conll(documents: Iterator[ExportDocument], context: ExportContext, out
                 word = re.sub(r"\s", "_", text[start:end])
                 handle.write("\t".join([word, str(start), str(end), *(tags[index] for tags in tag_columns)]) + "\n")
             context.not_carried("document-level labels", len(item.labels))
+            context.not_carried("relations between spans (the format has no links; JSONL, CSV, brat and Parquet carry them)", len(context.option("relations", {}).get(item.document.id, [])))
             context.not_carried("attribute values, notes and annotation ids of spans",
                                 sum(1 for span in spans if span.attributes or span.note))
     report_renamed(labels, context)

@@ -34,6 +34,16 @@ def matrix_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.matrix.csv")
 
 
+def relations_path(out: Path) -> Path:
+    """Where the relations of an export to `out` go (one row per relation, both ends described)."""
+    return out.with_name(f"{out.stem}.relations.csv")
+
+
+RELATION_COLUMNS = ("document_id", "relation_id", "type", "annotator", "source_id", "source_layer", "source_label",
+                    "source_start", "source_end", "source_text", "target_id", "target_layer", "target_label",
+                    "target_start", "target_end", "target_text", "attributes", "note")
+
+
 def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
     """Write the annotation rows to `out` and the count matrix beside it."""
     width = int(context.option("context_chars", 60))
@@ -44,6 +54,9 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
     label_index = {key: index for index, key in enumerate(label_columns)}
     rows_path = files.file(out)
     matrix_file = files.file(matrix_path(out))  # asked for first: a refused name stops the export before any work
+    links = context.option("relations", {})
+    relations_file = files.file(relations_path(out)) if any(links.values()) else None
+    relation_rows: list[list[Any]] = []
     matrix_rows: list[list[Any]] = []
     with rows_path.open("w", encoding=encoding, newline="") as handle:
         rows = csv.writer(handle)
@@ -71,11 +84,28 @@ def write_csv(documents: Iterator[ExportDocument], context: ExportContext, out: 
                           annotation.origin]
                 rows.writerow([guard(value) for value in values])
             matrix_rows.append([document.id, document.title, *counts])
+            spans = {annotation.id: annotation for annotation in item.annotations if annotation.is_span}
+            for link in links.get(document.id, []):
+                ends = [spans.get(link["from"]), spans.get(link["to"])]
+                if ends[0] is None or ends[1] is None:
+                    context.not_carried("relations with an end not exported (another layer)", 1)
+                    continue
+                described = [value for end in ends for value in (end.id, end.layer, end.label, end.start, end.end,
+                                                                  text[end.start:end.end])]
+                relation_rows.append([document.id, link["id"], link["type"], link["annotator"], *described,
+                                      json.dumps(link["attributes"], ensure_ascii=False, sort_keys=True)
+                                      if link["attributes"] else "", link["note"]])
     with matrix_file.open("w", encoding=encoding, newline="") as handle:
         matrix = csv.writer(handle)
         matrix.writerow(["document_id", "title", *(f"{layer}: {label}" for layer, label in label_columns)])
         for row in matrix_rows:
             matrix.writerow([guard(value) for value in row])
+    if relations_file is not None:
+        with relations_file.open("w", encoding=encoding, newline="") as handle:
+            table = csv.writer(handle)
+            table.writerow(RELATION_COLUMNS)
+            for row in relation_rows:
+                table.writerow([guard(value) for value in row])
 
 
 def _as_is(value: Any) -> Any:

@@ -196,6 +196,7 @@ def write_qdpx(documents: Iterator[ExportDocument], context: ExportContext, out:
     with zipfile.ZipFile(files.file(out), "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in documents:
             document = item.document
+            context.not_carried("relations between spans (the format has no links; JSONL, CSV, brat and Parquet carry them)", len(context.option("relations", {}).get(document.id, [])))
             source = ET.SubElement(sources, tag("TextSource"), guid=document.id, name=document.title,
                                    plainTextPath=f"internal://{document.id}.txt")
             archive.writestr(f"sources/{document.id}.txt", item.text.encode("utf-8"))

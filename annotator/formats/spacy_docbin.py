@@ -226,6 +226,7 @@ def write_docbin(documents: Iterator[ExportDocument], context: ExportContext, ou
     annotators_seen: set[str] = set()
     with _encoders_looked_up_once():
         for item in documents:
+            context.not_carried("relations between spans (the format has no links; JSONL, CSV, brat and Parquet carry them)", len(context.option("relations", {}).get(item.document.id, [])))
             doc, words, pieces_cut = build_doc(vocab, item, context, categories)
             cut += pieces_cut
             annotators_seen.update(label.annotator for label in item.labels)
