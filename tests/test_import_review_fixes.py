@@ -103,3 +103,65 @@ def test_brat_zero_length_span_is_named_empty_not_outside(cli, study: Path, tmp_
     assert "outside" not in result.stdout
     assert any("empty" in what and count == 1 for what, count in report["not_carried"].items()), report
     assert [covered for *_, covered in _rows(study)] == ["Oslo"]
+
+
+# ----- 2. doccano 1.x "annotations" and intent detection ("entities" triples, "cats") -------------------
+
+
+def test_doccano_1x_annotations_keep_label_names_and_users(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "download.jsonl"
+    records = [
+        {"id": 1, "text": "Acme sues Oslo.", "annotations": [
+            {"id": 1, "label": 2, "label_name": "ORG", "start_offset": 0, "end_offset": 4, "user": 1,
+             "user_name": "ada"},
+            {"id": 2, "label": 3, "label_name": "LOC", "start_offset": 10, "end_offset": 14, "user": 2,
+             "user_name": "ben"}], "meta": {}, "annotation_approver": None},
+        {"id": 2, "text": "A fine day.", "annotations": [
+            {"id": 3, "label": 5, "label_name": "positive", "user": 1, "user_name": "ada"}], "meta": {}}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert _rows(study) == [("Imported document labels", "positive", "ada", ""),
+                            ("Imported labels", "LOC", "ben", "Oslo"), ("Imported labels", "ORG", "ada", "Acme")]
+
+
+def test_doccano_label_ids_without_names_are_refused_in_one_line(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"id": 1, "text": "Acme sues.", "annotations": [
+        {"label": 2, "start_offset": 0, "end_offset": 4, "user": 1}]}) + "\n", encoding="utf-8")
+    before = study.read_bytes()
+    result = cli("import", str(study), str(path), "--layer", "Entities", "--add-labels")
+    assert result.returncode == 1
+    assert f"failed: {path}: line 1: annotation 1 gives label 2 by its id only" in result.stdout
+    assert study.read_bytes() == before
+
+
+def test_doccano_intent_detection_entities_triples_and_cats(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "intent.jsonl"
+    path.write_text('{"text": "Book Oslo now", "entities": [[5, 9, "LOC"]], "cats": ["booking"]}\n'
+                    '{"text": "Hello there", "cats": ["greeting"]}\n', encoding="utf-8")
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert [(layer, label, covered) for layer, label, _, covered in _rows(study)] == [
+        ("Imported document labels", "booking", ""), ("Imported document labels", "greeting", ""),
+        ("Imported labels", "LOC", "Oslo")]
+
+
+# ----- 3. Prodigy: each annotator's answers stay apart --------------------------------------------------
+
+
+def test_prodigy_annotator_id_keeps_two_annotators_apart(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "news_ner.jsonl"
+    task = {"text": "Apple updates its service", "_input_hash": 1, "_task_hash": 2, "_view_id": "ner_manual",
+            "answer": "accept"}
+    path.write_text(
+        json.dumps({**task, "spans": [{"start": 0, "end": 5, "label": "ORG"}],
+                    "_annotator_id": "news_ner-ada", "_session_id": "news_ner-ada"}) + "\n"
+        + json.dumps({**task, "spans": [{"start": 0, "end": 5, "label": "PRODUCT"}],
+                      "_annotator_id": "news_ner-ben", "_session_id": "news_ner-ben"}) + "\n"
+        + json.dumps({**task, "text": "Old session", "spans": [{"start": 0, "end": 3, "label": "ORG"}],
+                      "_session_id": "news_ner-cy"}) + "\n", encoding="utf-8")
+    result = cli("import", str(study), str(path), "--layer", "Entities", "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert _rows(study) == [("Entities", "ORG", "news_ner-ada", "Apple"), ("Entities", "ORG", "news_ner-cy", "Old"),
+                            ("Entities", "PRODUCT", "news_ner-ben", "Apple")]

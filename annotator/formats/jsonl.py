@@ -3,10 +3,18 @@
 The dialect is told apart line by line:
 
 - doccano: a "label" list (`[[start, end, "LABEL"], …]` for spans, or `["LABEL", …]` for
-  document labels) or an "entities" list of `{"start_offset", "end_offset", "label"}`;
-  every other key except "text", "id" and "relations" is metadata.
+  document labels), an "entities" list of `{"start_offset", "end_offset", "label"}` or of
+  `[start, end, "LABEL"]` (intent detection, with document labels in "cats"), or doccano
+  1.x's "annotations" list of `{"label_name", "start_offset", "end_offset", "user_name"}`
+  (no offsets: a document label), whose user is the annotator ("user_name", else "doccano
+  user N"); a label given by its id alone (older exports) is refused, as its name is not in
+  the file. Every other key except "text", "id" and "relations" is metadata.
   doccano's "relations" are counted as not carried (relations are not supported yet).
-- Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …);
+- Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …); the
+  annotator is `_annotator_id` (else `_session_id`) as Prodigy writes it, dataset prefix and
+  all ("news_ner-ada": the dataset's name is not in the file, and a session name may hold a
+  "-"), so that two annotators' answers on one task stay apart; --annotator only names tasks
+  without one;
   `{"start", "end", "label"}` spans (`token_start`/`token_end` are Prodigy's token indices,
   not needed), a text-classification "label" string, accepted choice "options" (by "id")
   and an optional "meta"; only answers "accept" are imported: "reject" and "ignore" are
@@ -56,7 +64,7 @@ class NativeDocument(ReadDocument):
     relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-_DOCCANO_NOT_META = frozenset({"text", "label", "entities", "relations", "id", "meta"})
+_DOCCANO_NOT_META = frozenset({"text", "label", "entities", "relations", "id", "meta", "cats", "annotations"})
 _SKIPPED_ANSWERS = frozenset({"reject", "ignore"})
 
 
@@ -123,6 +131,9 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
     elif _is_prodigy(record):
         spans = _spans(record.get("spans"), place, native=False)
         labels = _prodigy_labels(record, place)
+        who = _prodigy_annotator(record, place)
+        for annotation in (*spans, *labels):
+            annotation.annotator = who
         meta = _object(record.get("meta"), "meta", place)
         relations = len(record["relations"]) if isinstance(record.get("relations"), list) else 0
     else:
@@ -195,8 +206,19 @@ def _is_prodigy(record: dict[str, Any]) -> bool:
 
 
 def _is_doccano(record: dict[str, Any]) -> bool:
-    """True for a record written by doccano ("label" list or "entities" list)."""
-    return isinstance(record.get("label"), list) or isinstance(record.get("entities"), list)
+    """True for a record written by doccano ("label", "entities", "cats" or "annotations" list)."""
+    return any(isinstance(record.get(key), list) for key in ("label", "entities", "cats", "annotations"))
+
+
+def _prodigy_annotator(record: dict[str, Any], place: _Place) -> str | None:
+    """Who answered a Prodigy task: its `_annotator_id`, else its `_session_id` (None if neither)."""
+    for key in ("_annotator_id", "_session_id"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if value is not None and not isinstance(value, str):
+            raise place.error(f'"{key}" is {_json_kind(value)}, not a string')
+    return None
 
 
 def _doccano_parts(
@@ -213,18 +235,42 @@ def _doccano_parts(
             spans.append(_new_span(start, end, name, f"span {number}", place))
         else:
             raise place.error(f'label {number} is neither [start, end, "LABEL"] nor a name')
-    for number, entry in enumerate(record.get("entities") or [], start=len(spans) + 1):
-        if not isinstance(entry, dict):
-            raise place.error(f"span {number} is not a JSON object")
-        spans.append(
-            _new_span(
-                entry.get("start_offset"), entry.get("end_offset"), entry.get("label"),
-                f"span {number}", place,
-            )
-        )
+    for number, entry in enumerate(_array(record.get("entities"), "entities", place), start=len(spans) + 1):
+        if isinstance(entry, list) and len(entry) == 3:  # intent detection: [start, end, "LABEL"]
+            spans.append(_new_span(*entry, f"span {number}", place))
+        elif isinstance(entry, dict):
+            spans.append(_new_span(entry.get("start_offset"), entry.get("end_offset"), entry.get("label"),
+                                   f"span {number}", place))
+        else:
+            raise place.error(f'span {number} is neither {{"start_offset", "end_offset", "label"}} '
+                              'nor [start, end, "LABEL"]')
+    for number, entry in enumerate(_array(record.get("cats"), "cats", place), start=1):
+        labels.append(ImportedLabel(label=_label_name(entry, f"category {number}", place)))
+    for number, entry in enumerate(_array(record.get("annotations"), "annotations", place), start=1):
+        _doccano_annotation(entry, number, place, spans, labels)
     meta = {key: value for key, value in record.items() if key not in _DOCCANO_NOT_META}
     meta.update(_object(record.get("meta"), "meta", place))
     return spans, labels, meta
+
+
+def _doccano_annotation(entry: Any, number: int, place: _Place, spans: list[ImportedSpan],
+                        labels: list[ImportedLabel]) -> None:
+    """One entry of doccano 1.x's "annotations": a span (with offsets) or a document label."""
+    if not isinstance(entry, dict):
+        raise place.error(f"annotation {number} is not a JSON object")
+    name = entry.get("label_name", entry.get("label"))
+    if not isinstance(name, str) and is_whole_number(name):
+        raise place.error(f'annotation {number} gives label {name} by its id only, without "label_name" '
+                          "(export again from doccano 1.x or later, which writes label names)")
+    user = entry.get("user_name")
+    if not isinstance(user, str) or not user.strip():
+        user = f"doccano user {entry['user']}" if is_whole_number(entry.get("user")) else None
+    if "start_offset" in entry or "end_offset" in entry:
+        span = _new_span(entry.get("start_offset"), entry.get("end_offset"), name, f"annotation {number}", place)
+        span.annotator = user
+        spans.append(span)
+    else:
+        labels.append(ImportedLabel(label=_label_name(name, f"annotation {number}", place), annotator=user))
 
 
 def _spans(value: Any, place: _Place, native: bool) -> list[ImportedSpan]:
