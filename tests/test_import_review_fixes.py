@@ -165,3 +165,22 @@ def test_prodigy_annotator_id_keeps_two_annotators_apart(cli, study: Path, tmp_p
     assert result.returncode == 0, result.stdout
     assert _rows(study) == [("Entities", "ORG", "news_ner-ada", "Apple"), ("Entities", "ORG", "news_ner-cy", "Old"),
                             ("Entities", "PRODUCT", "news_ner-ben", "Apple")]
+
+
+# ----- 4. INCEpTION's default language "x-unspecified" is the project's language ------------------------
+
+
+@pytest.mark.parametrize("language", ["x-unspecified", "unknown"])
+def test_inception_xmi_with_unspecified_language_takes_the_projects(cli, study: Path, tmp_path: Path,
+                                                                   language: str) -> None:
+    source = Path(__file__).parent / "fixtures_other_tools" / "inception_xmi"
+    folder = tmp_path / "xmi"
+    folder.mkdir()
+    (folder / "TypeSystem.xml").write_bytes((source / "TypeSystem.xml").read_bytes())
+    xmi = (source / "holm.xmi").read_text(encoding="utf-8")
+    assert 'language="en"' in xmi
+    (folder / "holm.xmi").write_text(xmi.replace('language="en"', f'language="{language}"'), encoding="utf-8")
+    result = cli("import", str(study), str(folder / "holm.xmi"), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    with Project.open(study, readonly=True) as project:
+        assert [document.language for document in project.documents.list()] == ["en"]

@@ -5,7 +5,8 @@ INCEpTION custom layer type `webanno.custom.<Layer>`: span layers derive from
 uima.tcas.Annotation, document layers from uima.cas.AnnotationBase; features `label`,
 `annotator`, `annotationId`, `note` and one feature per attribute (String, Integer or
 Boolean). The layer's real name is kept in the type's description. Title, id, URL and
-language go to DKPro's DocumentMetaData.
+language go to DKPro's DocumentMetaData; on reading, a language that names none
+("x-unspecified", INCEpTION's default) leaves the document the project's language.
 
 Offsets: XMI counts UTF-16 code units (Java strings); cassis converts from and to Python
 code points when it writes and reads, so an emoji stays one character here (tested).
@@ -205,8 +206,9 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
     for annotation in cas.select_all_fs():
         type_ = annotation.type
         if type_.name == METADATA_TYPE or _is_subtype(type_, METADATA_TYPE):
+            language = annotation.get("language")
             meta.update(title=annotation.get("documentTitle"), url=annotation.get("documentUri"),
-                        language=annotation.get("language"))
+                        language=None if _unspecified(language) else language)
             document.id = annotation.get("documentId") or None
             continue
         builtin = _builtin(type_)
@@ -222,6 +224,16 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
     assign_metadata(document, {key: value for key, value in meta.items() if value})
     document.title = document.title or first_line_title(text)
     return document
+
+
+# What DKPro/INCEpTION (and others) write when a document's language was not set: the
+# document then takes the project's language.
+_UNSPECIFIED_LANGUAGES = frozenset({"x-unspecified", "x-unknown", "unknown", "unspecified", "und", "none"})
+
+
+def _unspecified(language: Any) -> bool:
+    """True for a DocumentMetaData language that names no language ("x-unspecified", INCEpTION's default)."""
+    return not isinstance(language, str) or language.strip().lower() in _UNSPECIFIED_LANGUAGES
 
 
 def _builtin(type_: Any) -> tuple[str, str] | None:
