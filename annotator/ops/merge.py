@@ -16,6 +16,8 @@ Matching rules (what "the same" means):
 - curation log entries by (at, curator, source annotation, gold annotation, decision).
 - a reliability study's draws, assignments and rounds (ops/merge_study.py): assignments by
   (document, annotator) as above, rounds by name.
+- suggestion models by id (ops/merge_models.py): row and weights carried, never loaded while
+  merging; of one layer's and source's active models the newer stays active.
 
 Merging the same file twice changes nothing the second time (not even the audit log).
 The project's undo history is cleared after a merge, as after an import.
@@ -46,7 +48,7 @@ Where each part lives (this module runs a merge from end to end and is the one t
 `merge_checks` (what their file must pass), `merge_read` (opening, attaching and mapping
 it), `merge_apply` (the codebook, annotators, documents, statuses, comments and curation
 log), `merge_annotations` (the annotations, in bulk and row by row), `merge_study` (draws,
-assignments and rounds), `merge_report`.
+assignments and rounds), `merge_models` (suggestion models), `merge_report`.
 """
 
 from __future__ import annotations
@@ -67,11 +69,12 @@ from .merge_apply import Merger, MergeRefused
 from .merge_checks import check_target
 from .merge_read import OTHER, LabelKey, attached_other, open_other, read_other, suggest_annotator_map, unknown_labels
 from .merge_report import Conflict, MergeReport, Tally
+from .merge_models import copy_models
 from .merge_study import copy_study
 
 Progress = Callable[[int, int, str], None]
 _PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log",
-           "assignments and rounds")
+           "assignments and rounds", "models")
 
 
 class MergeCancelled(AnnotatorError):
@@ -120,7 +123,7 @@ def merge_project(
                 for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
                                                        partial(copy_annotations, merger), merger.statuses,
                                                        merger.copy_comments, merger.copy_curation,
-                                                       partial(copy_study, merger))):
+                                                       partial(copy_study, merger), partial(copy_models, merger))):
                     tick(phase)
                     action()
                 if cancelled is not None and cancelled():

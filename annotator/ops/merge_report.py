@@ -42,12 +42,13 @@ class Tally:
 
 
 KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation", "assignments",
-         "rounds")
+         "rounds", "models")
 SINGULAR = {"documents": "document", "annotators": "annotator", "labels": "label", "annotations": "annotation",
             "statuses": "status", "comments": "comment", "curation": "curation decision",
-            "assignments": "assignment", "rounds": "round"}
-# A reliability study's parts (ops/merge_study.py): in the summary only when either file has some.
-STUDY_KINDS = ("assignments", "rounds")
+            "assignments": "assignment", "rounds": "round", "models": "model"}
+# A reliability study's parts (ops/merge_study.py) and suggestion models (ops/merge_models.py):
+# in the summary only when either file has some.
+STUDY_KINDS = ("assignments", "rounds", "models")
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ class MergeReport:
     curation: Tally = field(default_factory=Tally)
     assignments: Tally = field(default_factory=Tally)
     rounds: Tally = field(default_factory=Tally)
+    models: Tally = field(default_factory=Tally)
     added_annotators: list[str] = field(default_factory=list)
     mapped_annotators: dict[str, str] = field(default_factory=dict)
     added_labels: list[str] = field(default_factory=list)
