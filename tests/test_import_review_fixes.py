@@ -184,3 +184,30 @@ def test_inception_xmi_with_unspecified_language_takes_the_projects(cli, study: 
     assert result.returncode == 0, result.stdout
     with Project.open(study, readonly=True) as project:
         assert [document.language for document in project.documents.list()] == ["en"]
+
+
+# ----- 6. CoNLL-2003 files (eng.train, or the same named train.txt) are read as CoNLL ------------------
+
+_CONLL_2003 = ("-DOCSTART- -X- -X- O\n\nEU NNP I-NP I-ORG\nrejects VBZ I-VP O\nGerman JJ I-NP I-MISC\n"
+               "call NN I-NP O\n. . O O\n\nPeter NNP I-NP I-PER\nBlackburn NNP I-NP I-PER\n")
+
+
+@pytest.mark.parametrize("name", ["eng.train", "eng.testa", "train.txt"])
+def test_conll_2003_files_are_read_as_conll_by_their_content(cli, study: Path, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(_CONLL_2003, encoding="utf-8")
+    result = cli("import", str(study), str(path), "--layer", "NER", "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert [(label, covered) for _, label, _, covered in _rows(study)] == [
+        ("MISC", "German"), ("ORG", "EU"), ("PER", "Peter Blackburn")]
+    with Project.open(study, readonly=True) as project:
+        assert ["NNP" not in project.documents.text(d.id) for d in project.documents.list()] == [True]
+
+
+def test_a_file_of_unknown_type_that_is_not_conll_is_still_refused(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "notes.train"
+    path.write_text("The mayor spoke at length about the harbour.\nNobody listened.\n", encoding="utf-8")
+    before = study.read_bytes()
+    result = cli("import", str(study), str(path))
+    assert result.returncode == 1 and "cannot be imported: the supported file types are" in result.stdout
+    assert study.read_bytes() == before

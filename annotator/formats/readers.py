@@ -7,6 +7,7 @@ python-docx, charset-normalizer) only when it is first used.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -88,9 +89,41 @@ def _is_webanno_tsv(path: Path) -> bool:
     return start.removeprefix(b"\xef\xbb\xbf").startswith(WEBANNO_START)
 
 
+# How much of a file the CoNLL sniffing reads, and the most lines it looks at.
+_SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 200
+_CONLL_TAG = re.compile(r"^(O|[BIESLU]-\S+)$")
+
+
+def looks_like_conll(path: Path) -> bool:
+    """True if the file starts as a CoNLL column file does: a `-DOCSTART-` line (CoNLL-2003's
+    eng.train, often renamed train.txt), our own `# global.columns` header, or lines of a token
+    and tag columns whose last column is a BIO tag (O, B-X, I-X, …), at least one not O."""
+    try:
+        with open(path, "rb") as handle:
+            sample = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return False  # the reader says why
+    lines = sample.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").split("\n")
+    if len(sample) == _SNIFF_BYTES:
+        lines = lines[:-1]  # cut short by the sample
+    rows = [line.split() for line in lines[:_SNIFF_LINES] if line.strip()]
+    if not rows:
+        return False
+    if rows[0][0] == "-DOCSTART-" or rows[0][:2] == ["#", "global.columns"]:
+        return True
+    rows = [row for row in rows if not row[0].startswith("#")]
+    return (len(rows) >= 3 and all(2 <= len(row) <= 16 and _CONLL_TAG.match(row[-1]) for row in rows)
+            and any(row[-1] != "O" for row in rows))
+
+
 def detect_format(path: Path) -> str:
-    """The format of a file from its extension; unknown extensions are refused."""
-    suffix = (path if isinstance(path, Path) else Path(path)).suffix.lower()
+    """The format of a file from its extension (a .txt, or a file of unknown type, whose lines
+    are CoNLL columns is CoNLL); other unknown extensions are refused."""
+    path = path if isinstance(path, Path) else Path(path)
+    suffix = path.suffix.lower()
+    if SUPPORTED.get(suffix, "txt") == "txt" and looks_like_conll(path):
+        return "conll"
     if suffix not in SUPPORTED:
         raise BadInputError(
             path,
