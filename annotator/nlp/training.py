@@ -127,7 +127,6 @@ def default_epochs(n_items: int) -> int:
 def fit(data: TrainingSet, epochs: int | None = None, seed: int = 0, progress: Progress | None = None,
         cancelled: Cancelled | None = None) -> Fitted:
     """Train on `data.train`, evaluate on `data.test`; TrainingCancelled if `cancelled()` turns true."""
-    import spacy
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
     from thinc.api import Adam
@@ -179,6 +178,11 @@ class SentenceScorer:
     logit is a sum over its tokens: as fast as the blank pipeline's tokenizer, where
     making one Doc per sentence was six times slower. `scores` gives the same figures (to
     float precision) up to tokens that a sentence boundary would split differently.
+
+    `matrix_from_tokens` skips tokenizing altogether: it takes the token offsets the project
+    stored at import (when the same blank tokenizer made them, `tokenized_alike`) and looks
+    each word's weights up by its text. Stored tokens leave whitespace out, so a run of
+    spaces inside a sentence (a token of its own to spaCy) adds nothing there.
     """
 
     def __init__(self, nlp: Language) -> None:
@@ -192,11 +196,34 @@ class SentenceScorer:
         self._known = np.zeros(0, dtype="uint64")  # ORTH ids whose weights were read, sorted
         self._known_rows = np.zeros(0, dtype="int64")  # their rows in _weights
         self._weights = np.zeros((0, len(self.labels)), dtype="float64")
+        self._word_rows: dict[str, int] = {}  # a word's row in _weights, by its text
+
+    def _one_word_weights(self, words: Sequence[str]) -> Any:
+        """Each word's weights: the model applied to it alone, less the bias."""
+        import numpy as np
+        from spacy.tokens import Doc
+
+        docs = [Doc(self.nlp.vocab, words=[word], spaces=[False]) for word in words]
+        return np.asarray(self._linear.predict(docs), dtype="float64") - self.bias
+
+    def _rows_of(self, words: list[str]) -> Any:
+        """Row of each word (by its text) in the weights table, reading missing words' weights."""
+        import numpy as np
+        from itertools import repeat
+
+        index = self._word_rows
+        rows = np.fromiter(map(index.get, words, repeat(-1)), dtype="int64", count=len(words))
+        if (rows < 0).any():
+            missing = list(dict.fromkeys(word for word, row in zip(words, rows.tolist()) if row < 0))
+            base = len(self._weights)
+            self._weights = np.vstack([self._weights, self._one_word_weights(missing)])
+            index.update((word, base + k) for k, word in enumerate(missing))
+            rows = np.fromiter(map(index.__getitem__, words), dtype="int64", count=len(words))
+        return rows
 
     def _weight_rows(self, orths: Any) -> Any:
         """Row of each token (by ORTH id) in the weights table, reading missing words' weights."""
         import numpy as np
-        from spacy.tokens import Doc
 
         unique = np.unique(orths)
         at = np.searchsorted(self._known, unique)
@@ -205,8 +232,7 @@ class SentenceScorer:
         missing = unique[~found]
         if len(missing):
             strings = self.nlp.vocab.strings
-            docs = [Doc(self.nlp.vocab, words=[strings[int(o)]], spaces=[False]) for o in missing]
-            weights = np.asarray(self._linear.predict(docs), dtype="float64") - self.bias
+            weights = self._one_word_weights([strings[int(o)] for o in missing])
             rows = np.arange(len(self._weights), len(self._weights) + len(missing))
             self._weights = np.vstack([self._weights, weights])
             known = np.concatenate([self._known, missing])
@@ -238,6 +264,39 @@ class SentenceScorer:
             rows = self._weight_rows(orths[inside])  # first: it may grow the table
             np.add.at(logits, which[inside], self._weights[rows])
         return 1.0 / (1.0 + np.exp(-logits))
+
+
+    def matrix_from_tokens(self, text: str, tokens: Any, sentences: Any) -> Any:
+        """As `matrix`, from the token (start, end) offsets stored for `text` instead of tokenizing it."""
+        import numpy as np
+
+        if not len(sentences):
+            return np.zeros((0, len(self.labels)))
+        pairs = np.asarray(tokens, dtype="int64").reshape(-1, 2)
+        bounds = np.asarray(sentences, dtype="int64").reshape(-1, 2)
+        sentence_starts, sentence_ends = bounds[:, 0], bounds[:, 1]
+        which = np.searchsorted(sentence_starts, pairs[:, 0], side="right") - 1
+        inside = (which >= 0) & (pairs[:, 0] < sentence_ends[np.maximum(which, 0)])
+        logits = np.tile(self.bias, (len(bounds), 1))
+        if inside.any():
+            kept = pairs[inside].tolist()
+            weights = self._weights[self._rows_of([text[start:end] for start, end in kept])]
+            which = which[inside]
+            for column in range(len(self.labels)):
+                logits[:, column] += np.bincount(which, weights=weights[:, column], minlength=len(bounds))
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+def tokenized_alike(description: str, nlp: Language) -> bool:
+    """True when a document's stored tokens were made by the tokenizer `nlp` has: the blank
+    pipeline of its language under this spaCy major.minor (`description` as stored at import,
+    "spaCy 3.8.18; en_pipeline 0.0.0; sentencizer")."""
+    import spacy
+
+    parts = description.split("; ")
+    release = ".".join(spacy.__version__.split(".")[:2])
+    return (len(parts) == 3 and parts[0].startswith(f"spaCy {release}.") and parts[1].startswith(f"{nlp.lang}_pipeline ")
+            and parts[2] == "sentencizer")
 
 
 def evaluate(nlp: Language, items: Sequence[Item], labels: Sequence[str],

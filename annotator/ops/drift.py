@@ -167,7 +167,7 @@ def drift(project: Project, layer_name: str, by: str = "week", annotators: Seque
         "round": round_name, "gold_documents": len(gold_documents), "labels": names,
         "unit": kappa_unit, "annotators": {},
         "rule": ((EXACT_RULE if matching == "exact" else OVERLAP_RULE).format(label=" and the same label")
-                 + f"; gold spans are the reference (recall = matched / gold). Cohen's kappa of annotator and gold "
+                 + "; gold spans are the reference (recall = matched / gold). Cohen's kappa of annotator and gold "
                  + (f"per token ({COVER_RULE}; {TIE_RULE}; '{NONE_LABEL}' where no span covers it)"
                     if layer.kind == "span" else "per document")
                  + "; per label, the label's presence on the unit. Periods: "
