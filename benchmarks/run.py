@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "suggest": ("suggest", "bench_suggest", ()),
     "analysis": ("analysis", "bench_analysis", ("documents", "annotations")),
     "study": ("study", "bench_study", ("documents",)),
+    "relations": ("relations", "bench_relations", ()),
 }
 
 

@@ -147,7 +147,7 @@ def test_undoing_an_annotation_that_has_a_later_comment_is_refused(study: Projec
     ident = study.annotations.add(port, "ada", "Stance", "Against", *span(study, port, "back down")).primary
     add_comment(study, ident, "ben", "Against whom?")
     before = _stored_comments(study.path)
-    with pytest.raises(AnnotationError, match='cannot undo "add Against.*comments made since'):
+    with pytest.raises(AnnotationError, match='cannot undo "add Against.*comments or relations made since'):
         study.history.undo("ada")
     assert study.annotations.exists(ident) and _stored_comments(study.path) == before
     study.history.undo("ben")

@@ -54,7 +54,7 @@ def test_duckdb_reads_the_same_counts_texts_and_offsets(coded: Project, tmp_path
     out = tmp_path / "study-parquet"
     report = export_project(coded, "parquet", out)
     assert sorted(p.name for p in out.iterdir()) == ["annotations.parquet", "codebook.parquet",
-                                                     "documents.parquet", "status.parquet"]
+                                                     "documents.parquet", "relations.parquet", "status.parquet"]
     assert (report.documents, report.annotations) == (2, 6)
     annotations = str(out / "annotations.parquet")
     documents = str(out / "documents.parquet")

@@ -580,7 +580,7 @@ def test_every_supported_extension_has_a_reader() -> None:
     from annotator.formats.readers import READERS
 
     assert set(SUPPORTED.values()) == {"txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi",
-                                       "qdpx", "conll", "spacy"}
+                                       "qdpx", "conll", "conllu", "spacy"}
     assert set(SUPPORTED.values()) <= set(READERS)
 
 

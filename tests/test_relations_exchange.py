@@ -116,3 +116,22 @@ def test_parquet_dataset_has_a_relations_table(linked, tmp_path: Path, cli) -> N
                       f"JOIN '{out}/annotations.parquet' s ON s.id = r.source_id "
                       f"JOIN '{out}/annotations.parquet' t ON t.id = r.target_id").fetchall()
     assert rows == [("Target", "Critics called it", "congestion charge")]
+
+
+def test_annotator_import_of_native_jsonl_brings_the_relations_into_another_project(
+    linked, tmp_path: Path, cli
+) -> None:
+    project, stance, target, relation = linked
+    out = tmp_path / "out.jsonl"
+    project.close()
+    assert cli("export", str(project.path), "--format", "jsonl", "--out", str(out)).returncode == 0
+    other = tmp_path / "other.annot"
+    assert cli("new", str(other)).returncode == 0
+    ran = cli("import", str(other), str(out))
+    assert ran.returncode == 0, ran.stderr
+    with Project.open(other, readonly=True) as again:
+        (back,) = again.relations.all()
+        assert (back.id, back.source, back.target) == (relation, stance, target)
+    assert cli("import", str(other), str(out)).returncode == 0  # twice: nothing new
+    with Project.open(other, readonly=True) as again:
+        assert again.relations.count() == 1

@@ -132,3 +132,24 @@ def test_a_version_1_file_opens_with_relations_possible(project: Project) -> Non
             upgraded.relations.add("Target", stance, stance)
         assert upgraded.info()["relations"] == 0
     project.db = sqlite3.connect(":memory:")  # type: ignore[assignment]
+
+
+def test_deleting_a_label_or_a_layer_takes_its_spans_relations_along_and_undo_brings_them_back(
+    project: Project,
+) -> None:
+    """Codebook edits that delete annotations delete the relations using them in the same step
+    (the file refuses a relation whose end is gone); Edit → Undo restores spans and links."""
+    from annotator.ops import codebook_edit
+
+    stance = _span(project, "ada", "Stance", "Against", "Critics called it")
+    target = _span(project, "ada", "Framing", "Economic", "congestion charge")
+    project.relations.add("Target", stance, target)
+    codebook_edit.delete_label(project, "Framing", "Economic", delete_annotations=True, actor="ada")
+    assert project.relations.count() == 0 and not project.annotations.exists(target)
+    project.history.undo("ada")
+    assert project.annotations.exists(target) and project.relations.count() == 1
+    codebook_edit.delete_layer(project, "Stance", actor="ada")
+    assert project.relations.count() == 0 and not project.annotations.exists(stance)
+    project.history.undo("ada")
+    assert project.annotations.exists(stance)
+    assert [(r.source, r.target) for r in project.relations.for_document(_doc(project))] == [(stance, target)]

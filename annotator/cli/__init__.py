@@ -20,12 +20,14 @@ from .. import __version__
 from ..errors import AnnotatorError
 
 # Kept literal so that `--help` imports nothing heavy; a test checks it equals ops.exporting.FORMATS.
-EXPORT_FORMATS = ("jsonl", "csv", "spacy", "brat", "xmi", "qdpx", "qdc", "conll")
-IMPORT_FORMATS = ("txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi", "qdpx", "conll", "spacy")
+EXPORT_FORMATS = ("jsonl", "csv", "spacy", "brat", "xmi", "qdpx", "qdc", "conll", "conllu", "webanno",
+                  "parquet")
+IMPORT_FORMATS = ("txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "xmi", "qdpx", "conll", "conllu",
+                  "spacy", "webanno", "tsv3")
 # Commands kept in modules of their own (annotator/cli/<module>.py). Each module has
 # `add_parsers(commands)`, adding its subparsers, and `HANDLERS` {command: handler}; a module
 # imports nothing heavy at the top, so that `--help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("meta", "train", "analyze", "suggest", "assign", "round", "report", "drift")
 CORE_COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
@@ -92,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--annotator", help="annotator of imported spans that name none (default: 'imported')")
     imp.add_argument("--add-labels", action="store_true",
                      help="add labels (and layers) the codebook lacks instead of refusing the file")
+    imp.add_argument("--layer", metavar="NAME",
+                     help="the layer for labels that name none (doccano, Prodigy, brat, CoNLL); "
+                     "with --add-labels it is created if missing")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
     info = commands.add_parser("info", help="summarise a project",
@@ -105,13 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("project", type=_project_path, help="the project file")
     exp.add_argument("--format", default="jsonl", choices=EXPORT_FORMATS,
                      help="jsonl (native, lossless), csv (+ count matrix), spacy (DocBin), brat (folder), "
-                     "xmi (zip for INCEpTION), qdpx / qdc (REFI-QDA), conll (BIO); default jsonl")
+                     "xmi (zip for INCEpTION), qdpx / qdc (REFI-QDA), conll (BIO), conllu (CoNLL-U, BIO in MISC), "
+                     "webanno (WebAnno TSV 3.3 folder for INCEpTION); default jsonl")
     exp.add_argument("--out", required=True, type=_output_path, help="the file (or, for brat, folder) to write")
     who = exp.add_mutually_exclusive_group()
     who.add_argument("--annotator", help="only this annotator's annotations")
     who.add_argument("--gold", action="store_true", help="only the adjudicated (curator's) annotations")
     exp.add_argument("--layer", help="only this layer's annotations")
     exp.add_argument("--done-only", action="store_true", help="only documents the annotator marked done")
+    exp.add_argument("--excel", action="store_true",
+                     help="csv: write UTF-8 with a byte-order mark, so that Excel reads accents and emoji right")
+    exp.add_argument("--no-formula-guard", action="store_true",
+                     help="csv: write cells starting with = + - @ as they are (default: a leading apostrophe "
+                     "keeps spreadsheets from running them as formulas)")
     exp.add_argument("--json", action="store_true", help="print the report as JSON")
 
     merge = commands.add_parser(
@@ -137,19 +148,41 @@ def build_parser() -> argparse.ArgumentParser:
         "is printed with its unit of analysis and definition; undefined figures say why.",
     )
     agr.add_argument("project", type=_project_path, help="the project file")
-    agr.add_argument("--layer", required=True, help="the layer to compare (e.g. Framing)")
+    agr.add_argument("--layer", help="the layer to compare (e.g. Framing); or --relations")
+    agr.add_argument("--relations", action="store_true",
+                     help="compare relations instead: precision/recall/F1 per pair of annotators, per relation "
+                     "type and pooled (a relation matches when its type and both ends match)")
+    agr.add_argument("--matching", default="exact", choices=("exact", "overlap"),
+                     help="with --relations: ends match with the same start and end (exact, default) or "
+                     "sharing a character (overlap)")
     agr.add_argument("--unit", choices=("document", "sentence", "token", "char"),
                      help="unit of analysis (default: document for document layers, token for span layers)")
     agr.add_argument("--measure", default="all",
-                     help="percent, cohen, fleiss, alpha, alpha_u, f1 or all (commas for several; default all)")
+                     help="percent, cohen, fleiss, alpha, alpha_u, f1, weighted_kappa, gamma or all (commas for "
+                     "several; default all; all leaves out weighted_kappa and gamma unless named too)")
     agr.add_argument("--annotators", help="comma-separated annotators (default: all with annotations in the layer)")
     agr.add_argument("--labels", help="comma-separated labels to compare (default: all)")
     agr.add_argument("--done-only", action="store_true", help="only documents every selected annotator marked done")
-    agr.add_argument("--level", default="nominal", choices=("nominal", "ordinal", "interval"),
-                     help="level of measurement for Krippendorff's alpha (default nominal)")
+    agr.add_argument("--manual-only", action="store_true",
+                     help="leave out annotations that began as accepted suggestions (from a rule or a model); "
+                     "the report always counts them per annotator")
+    agr.add_argument("--round", metavar="NAME",
+                     help="only the documents of this reliability round (annotator round); the report names "
+                     "the round and its codebook version")
+    agr.add_argument("--level", default="nominal", choices=("nominal", "ordinal", "interval", "ratio"),
+                     help="level of measurement for Krippendorff's alpha (default nominal; interval and ratio "
+                     "need an int --attribute)")
+    agr.add_argument("--weights", default="linear", choices=("linear", "quadratic"),
+                     help="disagreement weights of --measure weighted_kappa, over the labels in codebook order "
+                     "(default linear)")
     agr.add_argument("--attribute", help="compare this attribute of matched spans instead of labels")
     agr.add_argument("--bootstrap", type=int, default=0, metavar="N",
                      help="bootstrap 95%% confidence interval for alpha with N resamples (seed fixed, reported)")
+    agr.add_argument("--bootstrap-method", default="units", choices=("units", "hayes"),
+                     help="units: resample units (percentile interval); hayes: Hayes & Krippendorff (2007), "
+                     "resampling pairs of values (default units; named in every output)")
+    agr.add_argument("--gamma-samples", type=int, default=30, metavar="N",
+                     help="random continua for gamma's expected disorder (default 30; seed fixed, reported)")
     agr.add_argument("--csv", type=_output_path, help="also write every table to this CSV file")
     agr.add_argument("--json", action="store_true", help="print every figure as JSON")
     for module in _command_modules():
@@ -251,7 +284,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ..ops.importing import ImportStopped, import_paths
     from ..project import Project
 
-    options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator)
+    options = ReadOptions(text_column=args.text_column, default_annotator=args.annotator, default_layer=args.layer)
     try:
         with Project.open(args.project) as project:
             _warn_backup(project, "import")
@@ -273,6 +306,7 @@ def _import_lines(report: Any) -> list[str]:
     lines += [f"  conflict: {message}" for message in report.conflicts]
     if report.added_labels:
         lines.append("labels added to the codebook: " + "; ".join(report.added_labels))
+    lines += report.notes()
     if report.stopped_at:
         lines.append(f"stopped at {report.stopped_at}; stored before it: {len(report.stored_files)} files")
         lines += [f"  stored: {path}" for path in report.stored_files]
@@ -287,6 +321,9 @@ def format_info(info: dict[str, Any]) -> str:
         f"documents    {info['documents']:,}  ({info['characters']:,} characters, {info['tokens']:,} tokens, "
         f"{info['sentences']:,} sentences)",
         f"annotations  {info['annotations']:,}",
+        f"relations    {info.get('relations', 0):,}" + "".join(
+            f"{', ' if i else '  ('}{name}: {n}" for i, (name, n) in enumerate(info.get("relations_by_type", {}).items()))
+        + (")" if info.get("relations_by_type") else ""),
         "annotators   " + (", ".join(f"{a['name']}{' (curator)' if a['role'] == 'curator' else ''}: "
                                      f"{a['annotations']} annotations, {a['documents_done']} done"
                                      for a in info["annotators"]) or "none"),
@@ -298,6 +335,11 @@ def format_info(info: dict[str, Any]) -> str:
                      f"{extra}): {layer['annotations']} annotations")
         for label in layer["labels"]:
             lines.append(f"    [{label['key'] or ' '}] {label['name']:<45} {label['annotations']:>6}")
+    lines.append("models       " + ("none (annotator train PROJECT --layer NAME)" if not info.get("models") else ""))
+    for model in info.get("models", []):
+        lines.append(f"  {model['layer']} from {model['trained_from']}, {model['created_at'][:16].replace('T', ' ')}, "
+                     f"{model['kind']}, spaCy {model['spacy_version']}, {model['n_train']} documents trained, "
+                     f"{model['n_test']} held out{'' if model['active'] else ' (superseded)'}  {model['id']}")
     return "\n".join(lines)
 
 
@@ -317,9 +359,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..ops.exporting import export_project
     from ..project import Project
 
+    options = {**({"excel": True} if args.excel else {}),
+               **({"formula_guard": False} if args.no_formula_guard else {})}
+    if options and args.format != "csv":
+        flags = [flag for flag, given in (("--excel", args.excel), ("--no-formula-guard", args.no_formula_guard))
+                 if given]
+        verb = "applies" if len(flags) == 1 else "apply"
+        raise AnnotatorError(f"{' and '.join(flags)} {verb} to --format csv only, not {args.format}")
     with reading_project(args.project), Project.open(args.project, readonly=True) as project:
         report = export_project(project, args.format, args.out, args.annotator, args.layer, args.done_only,
-                                progress=_Bar(not args.json), gold=args.gold)
+                                progress=_Bar(not args.json), gold=args.gold, options=options)
     _print(report.as_dict(), args.json, report.as_text())
     return 0
 
@@ -359,10 +408,16 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from ..ops.agreement import AgreementRequest, compute_agreement, format_report, write_csv
     from ..project import Project
 
+    if args.relations or not args.layer:
+        from ..ops.agreement.relations import agreement_command
+
+        return agreement_command(args, _print)
+
     request = AgreementRequest(
         layer=args.layer, unit=args.unit, measures=args.measure, annotators=args.annotators or (),
         labels=args.labels or (), done_only=args.done_only, level=args.level, attribute=args.attribute,
-        bootstrap=args.bootstrap,
+        bootstrap=args.bootstrap, bootstrap_method=args.bootstrap_method, weights=args.weights,
+        gamma_samples=args.gamma_samples, manual_only=args.manual_only,
     )
     from ..store.database import check_integrity
     from ..store.files import refuse_project_output
@@ -374,13 +429,23 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         # and figures computed on fewer rows would go into a paper unnoticed.
         check_integrity(project.db, project.path, full=True)
         with project.read_snapshot():  # one state of the file, whatever another program commits
+            round_info = None
+            if args.round:
+                from ..ops.rounds import round_request
+
+                request, round_info = round_request(project, args.round, request)
             report = compute_agreement(project, request)
     if args.csv:
         try:
             write_csv(report, args.csv)
         except OSError as error:
             raise AnnotatorError(f"{args.csv}: cannot write ({error.strerror})") from None
-    _print(report.to_dict(), args.json, format_report(report))
+    data, text = report.to_dict(), format_report(report)
+    if round_info is not None:
+        data["round"] = round_info
+        text = (f'Round "{round_info["name"]}": {round_info["documents"]} documents, codebook version '
+                f'{round_info["codebook_version"]} ({round_info["codebook_fingerprint"]})\n{text}')
+    _print(data, args.json, text)
     return 0
 
 
@@ -413,6 +478,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..nlp.segmenter import serve_worker
 
         serve_worker()
+        return 0
+    if argv[:1] == ["--train-worker"]:  # the frozen app started as a suggestions model's training process
+        from ..nlp.training import serve_fit
+
+        serve_fit()
         return 0
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         try:

@@ -27,8 +27,8 @@ class ImportedSpan:
     annotator: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     note: str = ""
-    origin: str = ""  # the suggestion it began as ("rule:…", "model:…"); "" typed by hand
     id: str | None = None
+    origin: str = ""  # the suggestion it began as ("rule:…", "model:…"); "" typed by hand (last: readers pass id by position)
 
 
 @dataclass(slots=True)
@@ -40,8 +40,8 @@ class ImportedLabel:
     annotator: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     note: str = ""
-    origin: str = ""
     id: str | None = None
+    origin: str = ""
 
 
 @dataclass(slots=True)

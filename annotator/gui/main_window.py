@@ -27,8 +27,12 @@ from .events import ProjectEvents
 from .file_safety import DAMAGE_ERRORS, damaged_error, open_project_file, readonly_reason
 from .menus import MenusMixin
 from .settings import AppSettings
+from .window_analysis import AnalysisMixin
+from .window_documents import DocumentsMixin
 from .window_history import HistoryMixin
 from .window_layout import WindowLayoutMixin, centre_on_screen
+from .window_suggest import SuggestMixin
+from .window_study import StudyMixin
 from .window_tools import ToolsMixin
 
 __all__ = ["WELCOME_PAGE", "WORK_PAGE", "MainWindow", "centre_on_screen"]
@@ -36,7 +40,8 @@ __all__ = ["WELCOME_PAGE", "WORK_PAGE", "MainWindow", "centre_on_screen"]
 WELCOME_PAGE, WORK_PAGE = 0, 1
 
 
-class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainWindow):
+class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, AnalysisMixin, SuggestMixin, DocumentsMixin,
+                 StudyMixin, QMainWindow):
     """One project at a time: the welcome screen, or the work area with its panels."""
 
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
@@ -155,6 +160,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         self.toolbar.show()
         self.show_others_action.setChecked(False)
         self.editor.show_others(False)
+        self.actions_by_name["suggest"].setChecked(False)  # suggestions are switched on per project and layer
         self._show_readonly(readonly_reason(project))
         first = self.documents_panel.model.document_id(0)
         self.show_document(self._last_document(project) or first if resume else first)
@@ -257,6 +263,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
                 self.project, document_id, self.annotator, self.show_others_action.isChecked()
             )
             self.labels_panel.show_document(document_id, self.annotator)
+            self.relations_panel.refresh()
         if document_id is not None and self.documents_panel.current_document() != document_id:
             self.documents_panel.select_document(document_id, emit=False)
         self._update_status()
@@ -272,16 +279,18 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
             self.show_message("This is the last document." if step > 0 else "This is the first document.")
 
     def next_document(self) -> None:
-        """Go to the next document of the list."""
-        self._move(1)
+        """Go to the next document of the list (of my queue, when documents are assigned to me)."""
+        if not self.follow_queue():
+            self._move(1)
 
     def previous_document(self) -> None:
         """Go to the previous document of the list."""
         self._move(-1)
 
     def next_not_done(self) -> None:
-        """Go to the next document (in list order, wrapping) that I have not marked done."""
-        if self.project is None:
+        """Go to the next document (in list order, wrapping) that I have not marked done (of my
+        queue, when documents are assigned to me)."""
+        if self.project is None or self.follow_queue():
             return
         done = self.project.status.done_by(self.annotator)
         ids = self.documents_panel.model.ids()
@@ -321,10 +330,19 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, QMainW
         if shown is not None and not shown.isChecked():
             shown.setChecked(True)  # what you tag must be visible
         self.editor.set_active_layer(layer)
+        self.actions_by_name["suggest"].setChecked(self.editor.suggesting(layer))
         self.codebook_panel.set_active_layer(layer)
         for action in self.layer_actions:
             action.setChecked(action.text() == layer)
         self.layer_label.setText(f"Layer: <b>{html.escape(layer)}</b>")
+
+    def toggle_all_relations(self, on: bool) -> None:
+        """View → Show all relations in the paragraph: every arc there, not only the selected span's."""
+        self.editor.show_all_relations(on)
+
+    def toggle_suggestions(self, on: bool) -> None:
+        """Tools → Show suggestions: the active layer's suggestions in the text, or none."""
+        self.editor.set_suggesting(self.active_layer, on)
 
     def _layer_clicked(self, layer: str) -> None:
         if self.project is not None and self.project.codebook.layer(layer).kind == "span":

@@ -239,7 +239,7 @@ class MenusMixin(WindowState):
         has_document = has_project and self.document_id is not None
         for name in ("import", "close_project", "search", "switch_annotator", "codebook_editor", "next",
                      "previous", "next_not_done", "show_others", "merge_project", "export", "agreement",
-                     "review"):
+                     "concordance", "frequencies", "cooccurrence", "study_progress", "review"):
             self.actions_by_name[name].setEnabled(has_project)
         for name in ("mark_done", "reopen", "find", "delete"):
             self.actions_by_name[name].setEnabled(has_document)

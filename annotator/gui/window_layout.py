@@ -18,6 +18,7 @@ from .panels.annotations import AnnotationsPanel
 from .panels.codebook import CodebookPanel
 from .panels.document_labels import DocumentLabelsPanel
 from .panels.documents import DocumentsPanel
+from .panels.relations import RelationsPanel
 from .window_state import WindowState
 
 
@@ -85,6 +86,16 @@ class WindowLayoutMixin(WindowState):
             dock.setWidget(widget)
             self.addDockWidget(where, dock)
             self.docks[name] = dock
+        # Relations: a tab beside the annotations list (a click shows the relation in the text).
+        self.relations_panel = RelationsPanel(self, self)
+        self.relations_panel.sig_relation_clicked.connect(self.editor.show_relation)
+        dock = QDockWidget("Relations", self)
+        dock.setObjectName("relations_dock")
+        dock.setWidget(self.relations_panel)
+        self.addDockWidget(area.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["annotations"], dock)
+        self.docks["annotations"].raise_()
+        self.docks["relations"] = dock
         self._dock_shares = {name: share for name, (_orientation, share) in DOCK_SHARES.items()}
         self._fitted_size = QSize()
         for name in DOCK_SHARES:

@@ -89,7 +89,8 @@ class _TrialRun(Exception):
 
 def _codebook_rows(project: Project, annotations: Sequence[str] = ()) -> dict[tuple[str, Any], dict[str, Any]]:
     """Every layer, attribute and label row by (table, id), parents' tables first, then the
-    rows of the given annotations and of their comments."""
+    rows of the given annotations, of their comments and of the relations that use them
+    (removed first, so an undo brings the spans back before the links between them)."""
     rows = {
         (table, row["id"]): row
         for table in _EDITED_TABLES
@@ -100,6 +101,9 @@ def _codebook_rows(project: Project, annotations: Sequence[str] = ()) -> dict[tu
         for table, column in (("annotations", "id"), ("comments", "annotation_id")):
             sql = f"SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each(?)) ORDER BY rowid"
             rows.update(((table, row["id"]), row) for row in _rows(project, sql, ids))
+        sql = ("SELECT * FROM relations WHERE source_id IN (SELECT value FROM json_each(?1)) "
+               "OR target_id IN (SELECT value FROM json_each(?1)) ORDER BY rowid")
+        rows.update((("relations", row["id"]), row) for row in _rows(project, sql, ids))
     return rows
 
 
@@ -337,6 +341,8 @@ def delete_label(
     used = [row[0] for row in project.db.execute("SELECT id FROM annotations WHERE label_id = ?", [found.id])]
     with _edit(project, actor, "delete label", f"{layer}/{label}", detail, f'delete label "{label}"', used):
         db = project.db
+        if count:  # a relation whose end goes goes with it (the undo step brings it back)
+            _drop_relations(db, "SELECT id FROM annotations WHERE label_id = ?", [found.id])
         if count and move_to is not None:
             # Drop the annotations that would duplicate one the target label already has.
             db.execute(
@@ -479,6 +485,12 @@ def _children_first(labels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(labels, key=depth, reverse=True)
 
 
+def _drop_relations(db: Any, annotations_sql: str, params: list[Any]) -> None:
+    """Delete the relations with an end among the annotations `annotations_sql` selects."""
+    db.execute(f"DELETE FROM relations WHERE source_id IN ({annotations_sql}) OR target_id IN ({annotations_sql})",
+               params + params)
+
+
 def _layer_deletion(project: Project, layer_id: int) -> list[RowChange]:
     """Row changes that remove a layer with everything hanging off it, dependants first."""
     ids = [layer_id, layer_id]
@@ -488,6 +500,11 @@ def _layer_deletion(project: Project, layer_id: int) -> list[RowChange]:
         "ORDER BY rowid", ids,
     )
     annotations = _rows(project, f"SELECT * FROM annotations WHERE {_LAYER_ANNOTATIONS} ORDER BY rowid", ids)
+    relations = _rows(
+        project,
+        f"SELECT * FROM relations WHERE source_id IN (SELECT id FROM annotations WHERE {_LAYER_ANNOTATIONS}) "
+        f"OR target_id IN (SELECT id FROM annotations WHERE {_LAYER_ANNOTATIONS}) ORDER BY rowid", ids + ids,
+    )
     # A label of another layer should not have a parent here, but if one does it loses it.
     adopted = _rows(
         project,
@@ -498,6 +515,7 @@ def _layer_deletion(project: Project, layer_id: int) -> list[RowChange]:
     attributes = _rows(project, "SELECT * FROM attributes WHERE layer_id = ? ORDER BY position, id", ids[:1])
     layer_row = _rows(project, "SELECT * FROM layers WHERE id = ?", ids[:1])
     return [
+        *(RowChange("relations", (row["id"],), row, None) for row in relations),
         *(RowChange("comments", (row["id"],), row, None) for row in comments),
         *(RowChange("annotations", (row["id"],), row, None) for row in annotations),
         *(RowChange("labels", (row["id"],), row, {**row, "parent_id": None}) for row in adopted),

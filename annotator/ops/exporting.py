@@ -35,7 +35,7 @@ from ..formats.interchange import (
     codebook_from_dict,
 )
 from ..formats.jsonl_writer import JSONL_HEADER_KEY
-from ..model import Annotator, Role
+from ..model import Annotator, Role, Status
 from ..project import Project
 from ..nlp.segmentation import Segmentation
 from ..store.database import check_integrity
@@ -62,6 +62,10 @@ class Exporter:
     needs_tokens: bool = False
     folder: bool = False  # writes a folder of files rather than one file
     options: Mapping[str, Any] = field(default_factory=dict)
+    statuses: bool = False  # carries each annotator's document status (ExportContext.statuses)
+    # A dataset (Parquet): also gets each annotation's times and origin and the statuses with
+    # their times, in ExportContext.options["dataset"] (see dataset_rows).
+    dataset: bool = False
 
     def load(self) -> Writer:
         """The writer function (imports its library only now)."""
@@ -73,9 +77,9 @@ EXPORTERS: dict[str, Exporter] = {
     exporter.name: exporter
     for exporter in (
         Exporter("jsonl", "native JSON Lines, lossless (codebook and annotators in the first record)", ".jsonl",
-                 "jsonl_writer:write_jsonl", options={"header": True}),
+                 "jsonl_writer:write_jsonl", options={"header": True}, statuses=True),
         Exporter("csv", "one row per annotation, plus a document x label count matrix (<out>.matrix.csv)",
-                 ".csv", "csv_export:write_csv", options={"context_chars": 60}),
+                 ".csv", "csv_export:write_csv", options={"context_chars": 60, "excel": False, "formula_guard": True}),
         Exporter("spacy", "spaCy DocBin: a SpanGroup per layer in doc.spans, document labels in doc.cats",
                  ".spacy", "spacy_docbin:write_docbin", needs_tokens=True),
         Exporter("brat", "brat standoff folder: .txt + .ann per document, annotation.conf, visual.conf",
@@ -87,6 +91,12 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("qdc", "REFI-QDA codebook only", ".qdc", "refi_qda:write_qdc"),
         Exporter("conll", "CoNLL-style BIO columns per layer and annotator, token level", ".conll",
                  "conll:write_conll", needs_tokens=True),
+        Exporter("conllu", "CoNLL-U (10 columns, one sentence per block), each span layer's BIO tags in MISC",
+                 ".conllu", "conllu:write_conllu", needs_tokens=True),
+        Exporter("webanno", "WebAnno TSV 3.3 folder for INCEpTION: <annotator>/NNNN-title.tsv per document",
+                 "", "webanno_tsv:write_webanno_tsv", needs_tokens=True, folder=True),
+        Exporter("parquet", "Parquet dataset folder for DuckDB, Spark, Arrow: documents, annotations (a typed "
+                 "column per attribute), status, codebook", "", "parquet:write_parquet", folder=True, dataset=True),
     )
 }
 FORMATS: tuple[str, ...] = tuple(EXPORTERS)
@@ -103,17 +113,21 @@ class ExportReport:
     not_carried: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     report_path: str = ""
+    remarks: list[str] = field(default_factory=list)  # how the format carried things (renamings, stand-ins)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form of the report."""
         return {"path": self.path, "format": self.format, "documents": self.documents,
                 "annotations": self.annotations, "not_carried": self.not_carried,
-                "outputs": self.outputs, "report_path": self.report_path}
+                "outputs": self.outputs, "report_path": self.report_path, "remarks": self.remarks}
 
     def as_text(self) -> str:
         """The report as a few lines for people (what is saved in <out>.report.txt)."""
         lines = [f"Export to {self.format}: {self.documents} documents, {self.annotations} annotations.",
                  *(f"Wrote {path}" for path in self.outputs)]
+        if self.remarks:
+            lines.append("How this format carries them:")
+            lines += [f"- {item}" for item in self.remarks]
         if self.not_carried:
             lines.append("Not carried by this format (what / how many):")
             lines += [f"- {item}" for item in self.not_carried]
@@ -328,17 +342,18 @@ def _annotations(project: Project, annotator_ids: list[Any], layer: str | None,
     names = {person.id: person.name for person in project.annotators.list()}
     grouped: dict[str, list[ExportAnnotation]] = {}
     rows = project.db.execute(
-        "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note "
+        "SELECT id, document_id, annotator_id, label_id, span_start, span_end, attributes, note, created_at, origin "
         f"FROM annotations {where}",
         params)
-    for ident, document_id, annotator_id, label_id, start, end, attributes, note in rows:
+    for ident, document_id, annotator_id, label_id, start, end, attributes, note, created, origin in rows:
         pair = labels.get(label_id)
         if pair is None:
             pair = labels[label_id] = project.codebook.label_name(label_id)
         values = {} if attributes == "{}" else json.loads(attributes)
         if not isinstance(values, dict):
             raise ValueError(f"annotation {ident} has attributes that are not a JSON object")
-        item = ExportAnnotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end, values, note)
+        item = ExportAnnotation(ident, document_id, names[annotator_id], pair[0], pair[1], start, end, values, note,
+                                created, origin)
         found = grouped.get(document_id)
         if found is None:
             grouped[document_id] = [item]
@@ -347,6 +362,34 @@ def _annotations(project: Project, annotator_ids: list[Any], layer: str | None,
     for items in grouped.values():
         items.sort(key=_text_order)
     return grouped
+
+
+def _statuses(project: Project, selection: _Selection) -> dict[str, dict[str, str]]:
+    """Every selected annotator's status on every selected document (done, in_progress,
+    not_started), for the formats that carry it."""
+    names = {person.id: person.name for person in selection.annotators}
+    found: dict[str, dict[str, str]] = {}
+    for document_id, annotator_id, status in project.db.execute(
+            "SELECT document_id, annotator_id, status FROM document_status"):
+        if annotator_id in names:
+            found.setdefault(document_id, {})[names[annotator_id]] = Status(status).name.lower()
+    return {document_id: {name: found.get(document_id, {}).get(name, "not_started") for name in names.values()}
+            for document_id in selection.ids}
+
+
+def dataset_rows(project: Project, selection: _Selection) -> dict[str, Any]:
+    """What a dataset format carries beyond documents and annotations: every annotation's id,
+    created, updated and origin (four parallel sequences), the selected annotators' statuses
+    with the time each was set."""
+    origin = "origin" in {column.name for column in project.db["annotations"].columns}
+    chosen = "origin" if origin else "''"
+    rows = project.db.execute(f"SELECT id, created_at, updated_at, {chosen} FROM annotations").fetchall()
+    times = tuple(zip(*rows)) or ((), (), (), ())
+    names = {person.id: person.name for person in selection.annotators}
+    statuses = [(document_id, names[annotator_id], status, updated) for document_id, annotator_id, status, updated
+                in project.db.execute("SELECT document_id, annotator_id, status, updated_at FROM document_status "
+                                      "ORDER BY document_id, annotator_id") if annotator_id in names]
+    return {"annotations": times, "statuses": statuses, "origin": origin}
 
 
 def _text_order(item: ExportAnnotation) -> tuple[int, int, str]:
@@ -441,13 +484,21 @@ def _export(project: Project, exporter: Exporter, out: Path, report_path: Path, 
     with reading(project):
         selection = _selected(project, annotator, layer, done_only, gold)
         book = project.codebook.get()
+        statuses = _statuses(project, selection) if exporter.statuses else {}
     context = ExportContext(
         codebook=book,
         annotators=selection.annotators,
         layers=tuple(item for item in book.layers if layer is None or item.name == layer),
         options={**exporter.options, **(options or {})},
         project_name=project.path.stem,
+        statuses=statuses,
     )
+    if exporter.dataset:
+        with reading(project):
+            context.options = {**context.options, "dataset": dataset_rows(project, selection)}
+    with reading(project):  # relations of the selected annotators, by document (issue 16)
+        context.options = {**context.options,
+                           "relations": project.relations.export_rows(p.name for p in selection.annotators)}
     report = ExportReport(str(out), fmt)
     writer = exporter.load()
     files = SafeOutputFiles(targets)
@@ -457,6 +508,7 @@ def _export(project: Project, exporter: Exporter, out: Path, report_path: Path, 
                context, out, files)
         report.outputs = [str(path) for path in files.finals]
         report.not_carried = context.notes()
+        report.remarks = list(context.remarks)
         if save_report:  # written before anything is moved into place: all or nothing
             writing = report_path
             report.report_path = str(report_path)
@@ -504,6 +556,11 @@ def read_jsonl_header(path: str | Path) -> dict[str, Any] | None:
         return None
     header = dict(header)
     header["codebook"] = codebook_from_dict(header.get("codebook"), f"{path}, line {number}")
+    if header.get("relation_types"):  # issue 16: the codebook's relation types ride beside it
+        from ..codebooks import with_relation_types
+
+        header["codebook"] = with_relation_types(header["codebook"], header["relation_types"],
+                                                 f"{path}, line {number}")
     people = header.get("annotators", [])
     if not isinstance(people, list) or not all(isinstance(p, dict) and isinstance(p.get("name"), str)
                                                and p.get("role", "annotator") in ("annotator", "curator")

@@ -253,6 +253,9 @@ def _store_file(
                         [row[c] for c in columns],
                     )
                     added += 1
+                # Native JSONL links between the record's spans (ends by span id), stored once
+                # both ends are; one the codebook forbids refuses the file like a bad span.
+                project.relations.insert_imported(getattr(doc, "relations", None) or [], doc.origin)
             db.execute(
                 "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'import', 'import file', ?, ?)",
                 [stamp, str(path), json.dumps({"documents": new_ids, "annotations": added})],

@@ -35,6 +35,7 @@ from .changes import ChangeBus, ChangeSet
 from .codebook import CodebookStore
 from .documents import DocumentStore
 from .history import History, now
+from .relations import RelationStore
 from .status import StatusStore
 
 __all__ = ["BACKUP_ENV", "BACKUP_SETTING", "PROJECT_SUFFIX", "ChangeBus", "ChangeSet", "Project"]
@@ -74,6 +75,8 @@ class Project:
         self.annotators = AnnotatorStore(db)
         self.annotations = AnnotationStore(db, self.documents, self.codebook, self.annotators, self.history)
         self.status = StatusStore(db, self.annotators, self.history)
+        self.relations = RelationStore(db, self.documents, self.codebook, self.annotators, self.annotations,
+                                       self.history)
 
     # ----- life cycle ---------------------------------------------------------------
 
@@ -299,6 +302,12 @@ class Project:
         )
         counts = {(layer, label): n for layer, label, n in self.annotations.counts_by_label()}
         book = self.codebook.get()
+        models = [  # suggestion models (ops/models.py), newest first; their weights are not read
+            {"id": row[0], "layer": row[1], "trained_from": row[2], "created_at": row[3], "kind": row[4],
+             "spacy_version": row[5], "n_train": row[6], "n_test": row[7], "active": bool(row[8])}
+            for row in db.execute("SELECT id, layer, trained_from, created_at, kind, spacy_version, n_train, n_test, "
+                                  "active FROM models ORDER BY created_at DESC, id")
+        ]
         return {
             "path": str(self.path),
             "language": self.language,
@@ -313,6 +322,8 @@ class Project:
                 for a in self.annotators.list()
             ],
             "annotations": self.annotations.count(),
+            "relations": self.relations.count(),
+            "relations_by_type": self.relations.counts_by_type(),
             "codebook": {
                 "name": book.name,
                 "title": book.title,
@@ -330,6 +341,7 @@ class Project:
                     for layer in book.layers
                 ],
             },
+            "models": models,
         }
 
 

@@ -28,6 +28,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "attributes": ("id",),
     "documents": ("id",),  # a metadata edit (ops/metadata.py) writes the whole row
     "suggestion_decisions": ("id",),  # an accepted or rejected suggestion (ops/suggesting.py)
+    "assignments": ("document_id", "annotator_id"),  # who codes which document (ops/assignments.py)
+    "assignment_draws": ("id",),  # the design of each draw of the double-coding sample
+    "rounds": ("name",),  # reliability rounds (ops/rounds.py)
+    "relations": ("id",),  # a link between two spans (project/relations.py)
 }
 # Codebook tables (changed by deleting a layer). SQLite hands their integer ids out again
 # after a delete, so a row an undo or redo step brings back is inserted, never merged
@@ -39,7 +43,7 @@ _STILL_USED = {
     "layers": "labels or annotations made since use it",
     "labels": "annotations made since use it",
     "attributes": "annotations made since use it",
-    "annotations": "comments made since refer to it",
+    "annotations": "comments or relations made since refer to it",
 }
 
 
@@ -58,7 +62,9 @@ _USERS_SQL = {
               "WHERE a.layer_id = ? ORDER BY p.name",
     "labels": "SELECT DISTINCT p.name FROM annotations a JOIN annotators p ON p.id = a.annotator_id "
               "WHERE a.label_id = ? ORDER BY p.name",
-    "annotations": "SELECT DISTINCT author FROM comments WHERE annotation_id = ? ORDER BY author",
+    "annotations": "SELECT DISTINCT author FROM comments WHERE annotation_id = ?1 UNION "
+                   "SELECT p.name FROM relations r JOIN annotators p ON p.id = r.annotator_id "
+                   "WHERE r.source_id = ?1 OR r.target_id = ?1 ORDER BY 1",
 }
 
 
@@ -143,6 +149,8 @@ def _summarise(changes: Sequence[RowChange], description: str, undo: bool, actor
             result.curation.add(row["document_id"])
         elif change.table == "document_status":
             result.statuses.add((row["document_id"], row["annotator_id"]))
+            result.documents.add(row["document_id"])
+        elif change.table == "relations":
             result.documents.add(row["document_id"])
         elif change.table == "comments":
             result.comments.add(row["annotation_id"])

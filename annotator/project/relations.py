@@ -23,10 +23,9 @@ from .annotations import AnnotationStore, check_attributes
 from .annotators import AnnotatorStore
 from .codebook import CodebookStore
 from .documents import DocumentStore
-from .history import KEYS, ChangeSet, History, Operation, RowChange, now
+from .history import ChangeSet, History, Operation, RowChange, now
 
 # Relations are rows an Operation writes, keyed by id (see history.KEYS).
-KEYS.setdefault("relations", ("id",))
 
 COLUMNS = ("id", "document_id", "annotator_id", "type_id", "source_id", "target_id", "attributes", "note",
            "created_at", "updated_at")

@@ -151,10 +151,137 @@ _V1 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+# Version 2: assisted annotation (issue 14) and what came with it. Each statement also
+# upgrades a version-1 file (new columns carry a DEFAULT).
+_V2 = [
+    # Where an annotation began: '' typed by hand, else the accepted suggestion's source
+    # ("rule:<label>:<pattern>" or "model:<model id>").
+    "ALTER TABLE annotations ADD COLUMN origin TEXT NOT NULL DEFAULT ''",
+    # A label's rule patterns: a JSON array of strings (a phrase, or a spaCy Matcher token
+    # pattern written as a JSON array).
+    "ALTER TABLE labels ADD COLUMN patterns TEXT NOT NULL DEFAULT '[]'",
+    # Independence: suggestions from a model trained on others' or gold coding, per layer (off).
+    "ALTER TABLE layers ADD COLUMN shared_suggestions INTEGER NOT NULL DEFAULT 0",
+    # Every suggestion accepted or rejected, by whom: the acceptance rate of each rule and model.
+    """CREATE TABLE suggestion_decisions (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        layer TEXT NOT NULL,
+        label TEXT NOT NULL,
+        span_start INTEGER,
+        span_end INTEGER,
+        source TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+        annotator TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX suggestion_decisions_by_document ON suggestion_decisions (document_id, annotator)",
+    "CREATE INDEX suggestion_decisions_by_layer ON suggestion_decisions (layer, source)",
+    # Suggestion models trained on the project's own coding (the spaCy pipeline's bytes), with
+    # what they were trained on and their held-out evaluation: they travel with the file.
+    """CREATE TABLE models (
+        id TEXT PRIMARY KEY,
+        layer TEXT NOT NULL,
+        trained_from TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data_hash TEXT NOT NULL,
+        spacy_version TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        evaluation TEXT NOT NULL DEFAULT '{}',
+        n_train INTEGER NOT NULL,
+        n_test INTEGER NOT NULL,
+        blob BLOB NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    "CREATE INDEX models_by_layer ON models (layer, active)",
+    # Titles are searched too: when a metadata edit, or its undo or redo, changes the title of
+    # a document already in the full-text index, the index follows (a contentless FTS5 table
+    # forgets a row only when given the values it indexed; the text never changes).
+    """CREATE TRIGGER documents_title_searched AFTER UPDATE OF title ON documents
+    WHEN old.title IS NOT new.title
+        AND old.rowid <= (SELECT COALESCE(MAX(rowid), 0) FROM document_search)
+    BEGIN
+        INSERT INTO document_search (document_search, rowid, title, text) VALUES ('delete', old.rowid,
+            old.title, (SELECT text FROM document_content WHERE document_id = old.id));
+        INSERT INTO document_search (rowid, title, text) VALUES (new.rowid, new.title,
+            (SELECT text FROM document_content WHERE document_id = new.id));
+    END""",
+    # Reliability studies (issue 17). A draw of the double-coding sample: its design (share or
+    # number, stratum key, seed, coders per sampled document, annotators, strata) as JSON.
+    """CREATE TABLE assignment_draws (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        design TEXT NOT NULL DEFAULT '{}'
+    )""",
+    # Which annotator codes which document (sampled = 1: in the double-coding sample), as the
+    # newest draw left it.
+    """CREATE TABLE assignments (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        sampled INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (document_id, annotator_id)
+    )""",
+    "CREATE INDEX assignments_by_annotator ON assignments (annotator_id)",
+    # Reliability rounds: a document set and the codebook version frozen while the round is
+    # open (closed_at ''), with a copy of that codebook's layers and labels for the report.
+    """CREATE TABLE rounds (
+        name TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        documents TEXT NOT NULL DEFAULT '[]',
+        codebook_version INTEGER NOT NULL,
+        codebook_fingerprint TEXT NOT NULL,
+        codebook TEXT NOT NULL DEFAULT '[]',
+        started_at TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        closed_at TEXT NOT NULL DEFAULT '',
+        closed_by TEXT NOT NULL DEFAULT ''
+    )""",
+    # Relations between spans (issue 16): the codebook's relation types, the layers and labels
+    # each may connect (JSON arrays of names, [] = any) and its attribute definitions (JSON).
+    """CREATE TABLE relation_types (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        include_note TEXT NOT NULL DEFAULT '',
+        exclude_note TEXT NOT NULL DEFAULT '',
+        examples TEXT NOT NULL DEFAULT '[]',
+        source_layers TEXT NOT NULL DEFAULT '[]',
+        target_layers TEXT NOT NULL DEFAULT '[]',
+        source_labels TEXT NOT NULL DEFAULT '[]',
+        target_labels TEXT NOT NULL DEFAULT '[]',
+        directed INTEGER NOT NULL DEFAULT 1,
+        colour TEXT NOT NULL DEFAULT '#444444',
+        key TEXT NOT NULL DEFAULT '',
+        attributes TEXT NOT NULL DEFAULT '[]',
+        position INTEGER NOT NULL
+    )""",
+    # A link from one span to another of the same annotator and document. No cascade from the
+    # spans: deleting a span deletes its relations in the same undoable operation.
+    """CREATE TABLE relations (
+        id TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        type_id INTEGER NOT NULL REFERENCES relation_types(id),
+        source_id TEXT NOT NULL REFERENCES annotations(id),
+        target_id TEXT NOT NULL REFERENCES annotations(id),
+        attributes TEXT NOT NULL DEFAULT '{}',
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK (source_id != target_id)
+    )""",
+    "CREATE INDEX relations_by_document ON relations (document_id, annotator_id)",
+    "CREATE INDEX relations_by_source ON relations (source_id)",
+    "CREATE INDEX relations_by_target ON relations (target_id)",
+    "CREATE INDEX relations_by_type ON relations (type_id)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 REQUIRED_TABLES = frozenset(
     {"project", "documents", "document_content", "layers", "labels", "attributes",
      "annotators", "annotations", "document_status", "audit_log", "document_search",
-     "comments", "curation_log"}
+     "comments", "curation_log", "suggestion_decisions", "models", "assignment_draws", "assignments",
+     "rounds", "relation_types", "relations"}
 )

@@ -181,7 +181,9 @@ def _large_colleague_file(path: Path, n_documents: int = 3000, per_document: int
                 "length, n_tokens, n_sentences, tokenizer, origin, imported_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", documents)
             theirs.db.conn.executemany("INSERT INTO document_content VALUES (?, ?, ?, ?)", contents)
-            theirs.db.conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            theirs.db.conn.executemany(
+                "INSERT INTO annotations (id, document_id, annotator_id, layer_id, label_id, span_start, span_end, "
+                "attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return path
 
 

@@ -119,7 +119,7 @@ def test_pre_migration_backup_holds_changes_a_reader_keeps_in_the_wal(
             assert upgraded.annotations.count() == 4
     finally:
         reader.close()
-    backup = sqlite3.connect(path.with_name(f"{path.name}.v1.bak"))
+    backup = sqlite3.connect(path.with_name(f"{path.name}.v{schema.SCHEMA_VERSION}.bak"))
     assert backup.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 4
     backup.close()
 
