@@ -211,3 +211,39 @@ def test_a_file_of_unknown_type_that_is_not_conll_is_still_refused(cli, study: P
     result = cli("import", str(study), str(path))
     assert result.returncode == 1 and "cannot be imported: the supported file types are" in result.stdout
     assert study.read_bytes() == before
+
+
+# ----- 8. label names: NFC, no control or bidi characters, not over 200 characters ----------------------
+
+
+def _doccano_file(path: Path, label: str) -> Path:
+    path.write_text(json.dumps({"text": "Crème brûlée sellers", "label": [[0, 5, label]]}) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("label", "said"), [
+    ("Bad\x07Bell", "a control character (U+0007)"),
+    ("Evil\u202eLabel", "a bidirectional control character (U+202E)"),
+    ("L" * 5000, "5,000 characters long (at most 200)"),
+])
+def test_label_names_a_codebook_cannot_show_are_refused(cli, study: Path, tmp_path: Path, label: str,
+                                                       said: str) -> None:
+    path = _doccano_file(tmp_path / "bad.jsonl", label)
+    before = study.read_bytes()
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 1
+    failed = [line for line in result.stdout.splitlines() if line.startswith("  failed:")]
+    assert len(failed) == 1 and said in failed[0], result.stdout
+    assert failed[0].count(str(path)) == 1, failed[0]  # the file named once, not "X: X, line 1: …"
+    assert len(failed[0]) < 400
+    assert study.read_bytes() == before
+
+
+def test_nfd_and_nfc_spellings_of_a_label_are_one_label(cli, study: Path, tmp_path: Path) -> None:
+    composed, decomposed = "Crème", "Cre\u0300me"
+    assert cli("import", str(study), str(_doccano_file(tmp_path / "a.jsonl", composed)), "--add-labels").returncode == 0
+    path = tmp_path / "b.jsonl"
+    path.write_text(json.dumps({"text": "Another crème", "label": [[8, 13, decomposed]]}) + "\n", encoding="utf-8")
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert [name for layer, name in _labels(study) if layer == "Imported labels"] == [composed]

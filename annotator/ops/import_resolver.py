@@ -4,10 +4,16 @@ Labels that name no layer (doccano, Prodigy, brat, CoNLL) go to the layer given 
 `--layer`, or to the one layer holding a label of that name; with `--add-labels` a missing
 layer is created with character granularity (the file's offsets are kept exactly) and
 missing labels and attributes are added — every addition named in the import report.
+
+Names are untrusted: label and layer names are compared and stored in Unicode NFC (a file
+spelling "Crème" decomposed finds the codebook's "Crème"); a name holding a control or
+bidirectional-control character (U+202E would show the codebook's names reversed) is refused,
+and so is a new name over MAX_NAME_CHARS characters — in one line naming the file and label.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
@@ -21,6 +27,36 @@ if TYPE_CHECKING:
 
 DEFAULT_SPAN_LAYER = "Imported labels"
 DEFAULT_DOCUMENT_LAYER = "Imported document labels"
+# The longest label, layer or attribute name an import may add to the codebook.
+MAX_NAME_CHARS = 200
+# Characters that reorder the text around them (Unicode bidirectional controls).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(name: str) -> str:
+    """A name as a message may print it: control characters escaped, cut after 40 characters."""
+    cut = name[:40] + ("…" if len(name) > 40 else "")
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c
+                   for c in cut)
+
+
+def clean_name(name: str, what: str, origin: str) -> str:
+    """`name` in NFC; refuses (naming `origin` and the name) control and bidi characters."""
+    name = unicodedata.normalize("NFC", name)
+    for char in name:
+        if unicodedata.category(char) == "Cc":
+            raise BadInputError(origin, f'{what} "{_shown(name)}" holds a control character (U+{ord(char):04X})')
+        if char in _BIDI_CONTROLS:
+            raise BadInputError(origin, f'{what} "{_shown(name)}" holds a bidirectional control character '
+                                        f"(U+{ord(char):04X}), which would reorder the text shown around it")
+    return name
+
+
+def _check_new_name(name: str, what: str, origin: str) -> None:
+    """Refuse a name too long to add to the codebook."""
+    if len(name) > MAX_NAME_CHARS:
+        raise BadInputError(origin, f'{what} "{_shown(name)}" is {len(name):,} characters long '
+                                    f"(at most {MAX_NAME_CHARS}); shorten it in the file")
 
 
 def _compact(name: str) -> str:
@@ -81,7 +117,9 @@ class Resolver:
             raise BadInputError(
                 origin, f'label "{label}" of layer "{layer}" is not in the codebook (--add-labels adds it)'
             )
+        _check_new_name(label, "label", origin)
         if found is None:
+            _check_new_name(layer, "layer", origin)
             # Character granularity: the imported offsets are kept exactly, wherever they fall.
             store.add_layer(Layer(layer, kind=kind, granularity="character", overlap="allow",  # type: ignore[arg-type]
                                   multiple=True))
@@ -108,6 +146,8 @@ class Resolver:
                     raise BadInputError(origin, f'layer "{layer.name}" has no attribute "{name}" '
                                                 "(--add-labels adds it)")
                 else:
+                    name = clean_name(str(name), "attribute", origin)
+                    _check_new_name(name, "attribute", origin)
                     kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "text"
                     position = len(layer.attributes)
                     self.project.db.execute(
@@ -130,9 +170,13 @@ def check_document(doc: ImportedDocument, resolver: Resolver) -> list[tuple[str,
             raise BadInputError(
                 doc.origin, f"span {number} ({span.start}–{span.end}, {span.label}) is outside the text (0–{length}) or empty"
             )
+        span.label = clean_name(span.label, "label", doc.origin)
+        span.layer = None if span.layer is None else clean_name(span.layer, "layer", doc.origin)
         span.layer = resolver.layer_for(span.layer, span.label, "span", doc.origin)
         pairs.append((span.layer, span.label, "span"))
     for item in doc.labels:
+        item.label = clean_name(item.label, "label", doc.origin)
+        item.layer = None if item.layer is None else clean_name(item.layer, "layer", doc.origin)
         item.layer = resolver.layer_for(item.layer, item.label, "document", doc.origin)
         pairs.append((item.layer, item.label, "document"))
     return pairs

@@ -346,10 +346,16 @@ INDEX_EVERY = 256
 
 
 def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> None:
+    """List `path` as failed with the error's reason, the file named once (a document's origin,
+    "X, line 3", becomes "line 3: …" after the file)."""
     if isinstance(error, BadInputError) and error.path == str(path):
         reason = f"line {error.line}: {error.problem}" if error.line is not None else error.problem
     else:
         reason = str(error)
+        for lead in (f"{path}: ", f"{path}, "):
+            if reason.startswith(lead):
+                reason = reason[len(lead):]
+                break
     report.failed.append((str(path), reason))
 
 
