@@ -129,7 +129,7 @@ def test_prodigy_text_classification_and_choice(cli, study: Path) -> None:
     result = cli("import", str(study), str(FIXTURES / "prodigy_textcat.jsonl"), "--add-labels", "--json")
     assert result.returncode == 0, result.stdout
     report = json.loads(result.stdout)
-    assert report["created_layers"] == ["Imported document labels (document, character granularity, overlap allowed)"]
+    assert report["created_layers"] == ["Imported document labels (document labels, several per document)"]
     assert _doc_labels(study) == [
         ("Imported document labels", "HOUSING", "Rents rise again in the capital."),
         ("Imported document labels", "LABOUR", "Ferry strike ends after talks ⛴."),

@@ -247,3 +247,61 @@ def test_nfd_and_nfc_spellings_of_a_label_are_one_label(cli, study: Path, tmp_pa
     result = cli("import", str(study), str(path), "--add-labels")
     assert result.returncode == 0, result.stdout
     assert [name for layer, name in _labels(study) if layer == "Imported labels"] == [composed]
+
+
+# ----- 9. spans off the token boundaries of a token layer are kept and counted ---------------------------
+
+
+def test_spans_off_token_boundaries_of_a_token_layer_are_kept_and_said(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "framing.jsonl"
+    path.write_text(json.dumps({"text": "Budget cuts hit schools.", "label": [
+        [0, 11, "Economic"], [2, 9, "Economic"], [12, 15, "Morality"]]}) + "\n", encoding="utf-8")
+    result = cli("import", str(study), str(path), "--layer", "Framing")
+    assert result.returncode == 0, result.stdout
+    assert '1 span does not fall on token boundaries of layer "Framing"; kept as it is' in result.stdout
+    assert [covered for *_, covered in _rows(study)] == ["Budget cuts", "dget cu", "hit"]
+    report = json.loads(cli("import", str(study), str(path), "--layer", "Framing", "--json").stdout)
+    assert report["off_boundaries"] == {}  # nothing new stored the second time
+
+
+# ----- 10. report wording and the Ctrl+C count -----------------------------------------------------------
+
+
+def test_a_created_document_layer_is_not_said_to_have_a_granularity(cli, study: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cats.jsonl"
+    path.write_text('{"text": "A fine day.", "label": ["positive"]}\n', encoding="utf-8")
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("layers created:"))
+    assert line == "layers created: Imported document labels (document labels, several per document)"
+
+
+def test_identical_spans_stacked_in_one_file_are_not_said_to_be_already_present(cli, study: Path,
+                                                                               tmp_path: Path) -> None:
+    path = tmp_path / "overlap.jsonl"
+    path.write_text('{"text": "exampleA", "label": [[0, 1, "LOC"], [0, 1, "LOC"]], "meta": {"wikiPageID": 1}}\n',
+                    encoding="utf-8")
+    result = cli("import", str(study), str(path), "--add-labels")
+    assert result.returncode == 0, result.stdout
+    assert "already present" not in result.stdout
+    assert "imported: 1 documents, 1 annotations" in result.stdout
+    assert "annotations given twice or more in one file (stored once): 1" in result.stdout
+    again = cli("import", str(study), str(path), "--add-labels")
+    assert "(2 already present)" in again.stdout  # now both are
+
+
+def test_ctrl_c_says_how_many_files_were_stored(study: Path, tmp_path: Path) -> None:
+    from annotator.ops.importing import import_paths
+
+    for name in "abc":
+        (tmp_path / f"{name}.txt").write_text(f"Article {name} about the harbour.", encoding="utf-8")
+
+    def interrupt(done: int, total: int, path: str) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with Project.open(study) as project, pytest.raises(KeyboardInterrupt) as stop:
+        import_paths(project, [tmp_path / f"{name}.txt" for name in "abc"], progress=interrupt)
+    with Project.open(study, readonly=True) as project:
+        stored = len(project.documents.list())
+    assert str(stop.value) == f"interrupted: {stored} of 3 files stored (every file finished before stays imported)"

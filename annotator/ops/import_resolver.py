@@ -123,7 +123,8 @@ class Resolver:
             # Character granularity: the imported offsets are kept exactly, wherever they fall.
             store.add_layer(Layer(layer, kind=kind, granularity="character", overlap="allow",  # type: ignore[arg-type]
                                   multiple=True))
-            self.report.created_layers.append(f"{layer} ({kind}, character granularity, overlap allowed)")
+            self.report.created_layers.append(f"{layer} (span, character granularity, overlap allowed)" if kind == "span"
+                                              else f"{layer} (document labels, several per document)")
         store.add_label(layer, Label(label))
         self.report.added_labels.append(f"{layer}: {label}")
 

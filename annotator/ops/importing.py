@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import uuid
+from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,17 @@ DEFAULT_ANNOTATOR = "imported"
 
 class ImportCancelled(AnnotatorError):
     """An all-or-nothing import was cancelled; nothing was stored."""
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl+C stopped an import that keeps finished files: says how many were stored; `report`
+    holds what was done."""
+
+    def __init__(self, report: ImportReport) -> None:
+        stored, total = len(report.stored_files), report.files
+        super().__init__(f"interrupted: {stored} of {total} file{'s' if total != 1 else ''} stored "
+                         "(every file finished before stays imported)")
+        self.report = report
 
 
 INDEX_STEP = "updating the search index"
@@ -68,7 +81,8 @@ class ImportReport:
     duplicates: list[str] = field(default_factory=list)  # messages
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     annotations: int = 0
-    annotations_skipped: int = 0
+    annotations_skipped: int = 0  # already in the project before this file
+    annotations_repeated: int = 0  # given again in the same file: stored once
     added_labels: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)  # same id, different content: ours kept
     files: int = 0
@@ -77,6 +91,7 @@ class ImportReport:
     stored_files: list[str] = field(default_factory=list)  # files committed, in order
     stopped_at: str = ""  # the file being stored when the project could not be written
     created_layers: list[str] = field(default_factory=list)  # "Name (span, character granularity, …)"
+    off_boundaries: Counter[str] = field(default_factory=Counter)  # "layer\tgranularity": spans kept off them
     not_carried: Counter[str] = field(default_factory=Counter)  # what the files hold that was not imported
     statuses: int = 0  # annotators' document statuses restored (native JSONL)
 
@@ -89,6 +104,7 @@ class ImportReport:
             "failed": [{"file": f, "reason": r} for f, r in self.failed],
             "annotations": self.annotations,
             "annotations_skipped": self.annotations_skipped,
+            "annotations_repeated": self.annotations_repeated,
             "added_labels": self.added_labels,
             "conflicts": self.conflicts,
             "cancelled": self.cancelled,
@@ -98,6 +114,7 @@ class ImportReport:
             "created_layers": self.created_layers,
             "not_carried": {what.replace("\t", ": "): count for what, count in self.not_carried.items()},
             "statuses": self.statuses,
+            "off_boundaries": {key.partition("\t")[0]: count for key, count in self.off_boundaries.items()},
         }
 
     def notes(self) -> list[str]:
@@ -107,6 +124,12 @@ class ImportReport:
             lines.append("layers created: " + "; ".join(self.created_layers))
         if self.statuses:
             lines.append(f"document statuses restored: {self.statuses}")
+        if self.annotations_repeated:
+            lines.append(f"annotations given twice or more in one file (stored once): {self.annotations_repeated}")
+        for key, count in self.off_boundaries.items():
+            layer, _, granularity = key.partition("\t")
+            lines.append(f'{count} span{"s do" if count != 1 else " does"} not fall on {granularity} boundaries of '
+                         f'layer "{layer}"; kept as {"they are" if count != 1 else "it is"}')
         if self.not_carried:
             lines.append("not carried (what / how many):")
             grouped: dict[str, list[str]] = {}  # "heading\titem" entries: one line per heading
@@ -115,7 +138,7 @@ class ImportReport:
                 if tab:
                     grouped.setdefault(heading, []).append(f"{item} {count}")
                 else:
-                    lines.append(f"  {what}: {count}")
+                    lines.append(f"  {what.removesuffix(': not carried')}: {count}")
             lines += [f"  {heading}: {', '.join(items)}" for heading, items in grouped.items()]
         return lines
 
@@ -193,8 +216,10 @@ def _store_file(
     new_ids: list[str] = []
     duplicates: list[str] = []
     conflicts: list[str] = []
-    added = skipped = statuses = 0
+    added = skipped = repeated = statuses = 0
     not_carried: Counter[str] = Counter()
+    off_boundaries: Counter[str] = Counter()
+    inserted: set[str] = set()  # ids of the annotations stored from this file
     labels_before = len(report.added_labels)
     layers_before = len(report.created_layers)
     stamp = now()  # one time for the file: its documents and its audit entry
@@ -236,7 +261,10 @@ def _store_file(
                 conflicts += differing
                 for item in [*doc.spans, *doc.labels]:
                     row = _annotation_row(project, document_id, item, options, doc.origin)
-                    verdict = _existing(project, row, item, doc.origin)
+                    verdict = _existing(project, row, item, doc.origin, inserted)
+                    if verdict == "repeated":
+                        repeated += 1
+                        continue
                     if verdict == "same":
                         skipped += 1
                         continue
@@ -253,6 +281,10 @@ def _store_file(
                         [row[c] for c in columns],
                     )
                     added += 1
+                    inserted.add(row["id"])
+                    off = _off_boundaries(project, row, item, segmented)
+                    if off:
+                        off_boundaries[off] += 1
                 # Native JSONL links between the record's spans (ends by span id), stored once
                 # both ends are; one the codebook forbids refuses the file like a bad span.
                 project.relations.insert_imported(getattr(doc, "relations", None) or [], doc.origin)
@@ -275,6 +307,8 @@ def _store_file(
     report.conflicts.extend(conflicts)
     report.annotations += added
     report.annotations_skipped += skipped
+    report.annotations_repeated += repeated
+    report.off_boundaries.update(off_boundaries)
     report.statuses += statuses
     report.not_carried.update(not_carried)
 
@@ -282,22 +316,42 @@ def _store_file(
 _COMPARED = ("document_id", "annotator_id", "label_id", "span_start", "span_end", "attributes", "note")
 
 
-def _existing(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel, origin: str) -> str:
-    """How an incoming annotation relates to what is stored: "same" (skip it), a conflict
-    message (keep ours), or "" (new). Refuses a second label in a one-label document layer."""
+def _off_boundaries(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel,
+                    segmented: Segmented) -> str:
+    """"layer\tgranularity" if this stored span does not start and end on the token (or
+    sentence) boundaries its layer snaps new spans to; "" if it does, or the layer does not snap."""
+    if row["span_start"] is None:
+        return ""
+    layer = project.codebook.layer(item.layer or "")
+    if layer.granularity not in ("token", "sentence"):
+        return ""
+    pairs = array("I")
+    pairs.frombytes(segmented.tokens if layer.granularity == "token" else segmented.sentences)
+    if sys.byteorder == "big":  # pragma: no cover - stored little endian everywhere
+        pairs.byteswap()
+    if row["span_start"] in pairs[0::2] and row["span_end"] in pairs[1::2]:
+        return ""
+    return f"{layer.name}\t{layer.granularity}"
+
+
+def _existing(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel, origin: str,
+              inserted: set[str]) -> str:
+    """How an incoming annotation relates to what is stored: "repeated" (stored from this file
+    already: skip it), "same" (in the project before: skip it), a conflict message (keep ours),
+    or "" (new). Refuses a second label in a one-label document layer."""
     db = project.db
     stored = db.execute(f"SELECT {', '.join(_COMPARED)} FROM annotations WHERE id = ?", [row["id"]]).fetchone()
     if stored is not None:
         if tuple(stored) == tuple(row[c] for c in _COMPARED):
-            return "same"
+            return "repeated" if row["id"] in inserted else "same"
         return f"{origin}: annotation {row['id']} ({item.label}) differs from the one in the project; kept the project's"
     same = db.execute(
-        "SELECT 1 FROM annotations WHERE document_id = ? AND annotator_id = ? AND label_id = ? "
+        "SELECT id FROM annotations WHERE document_id = ? AND annotator_id = ? AND label_id = ? "
         "AND span_start IS ? AND span_end IS ?",
         [row["document_id"], row["annotator_id"], row["label_id"], row["span_start"], row["span_end"]],
-    ).fetchone()
-    if same is not None:
-        return "same"  # the same code on the same text by the same person (a file without ids)
+    ).fetchall()
+    if same:  # the same code on the same text by the same person (a file without ids)
+        return "repeated" if all(ident in inserted for (ident,) in same) else "same"
     layer = project.codebook.layer(item.layer or "")
     if layer.kind == "document" and not layer.multiple:
         other = db.execute(
@@ -501,8 +555,10 @@ def import_paths(
                 store_oldest()
         while ahead:
             store_oldest()
-    except BaseException:  # an error or Ctrl+C: a worker with work in hand is ended
+    except BaseException as error:  # an error or Ctrl+C: a worker with work in hand is ended
         segmenter.abandon()
+        if isinstance(error, KeyboardInterrupt) and not _inside_transaction:
+            raise ImportInterrupted(report) from error  # says how many files were stored
         raise
     segmenter.close()
     report.spacy_worker = segmenter.worker_batches > 0
