@@ -11,8 +11,10 @@ from PySide6.QtGui import (
     QColor,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
+    QPolygonF,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -31,6 +33,8 @@ UNRESOLVED_COLOUR = QColor(255, 196, 0, 70)
 RESOLVED_COLOUR = QColor(46, 125, 50, 38)
 SELECTED_COLOUR = QColor(255, 152, 0, 130)
 SELECTED_OUTLINE = QColor("#C25E00")
+RELATION_COLOUR = QColor("#6A1B9A")  # the selected relation's ends and arc
+ARROW = 7.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ class LaneView(QTextEdit):
         self._marked: list[Marked] = []
         self._selected: tuple[int, int] | None = None
         self._focused: str | None = None
+        self._relation: tuple[tuple[int, int], tuple[int, int]] | None = None
         self._press: QPoint | None = None
         self._document: QTextDocument | None = None  # the one this view made and owns
         self._spacing: float | None = None  # the room left under each line now
@@ -115,6 +120,7 @@ class LaneView(QTextEdit):
         self._text = text
         self._offsets = OffsetMap(text)
         self._spans, self._lanes, self._marked, self._selected = {}, [], [], None
+        self._relation = None
         document = QTextDocument(self)
         document.setUndoRedoEnabled(False)
         document.setDefaultFont(self.font())
@@ -155,6 +161,15 @@ class LaneView(QTextEdit):
         """Outline the bars of one annotation (the one selected in the review's list)."""
         self._focused = annotation_id
         self.viewport().update()
+
+    def set_relation(self, ends: tuple[tuple[int, int], tuple[int, int]] | None) -> None:
+        """Outline a relation's two ends and draw its arc, source to target (None: no relation)."""
+        self._relation = ends
+        self.viewport().update()
+
+    def relation_ends(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The (start, end) of the source and the target of the relation drawn, or None."""
+        return self._relation
 
     def _extra(self, start: int, end: int, colour: QColor) -> QTextEdit.ExtraSelection:
         selection = QTextEdit.ExtraSelection()
@@ -253,7 +268,40 @@ class LaneView(QTextEdit):
             painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             for rect in geometry.range_rects(*self._selected):
                 painter.drawRoundedRect(rect.adjusted(-2, -1, 2, self.lanes_height()), 3, 3)
+        if self._relation is not None:
+            self._paint_relation(painter, geometry)
         painter.end()
+
+    def _paint_relation(self, painter: QPainter, geometry: TextGeometry) -> None:
+        """Both ends of the selected relation outlined, and an arc with an arrow head from source to target."""
+        assert self._relation is not None
+        lines = [geometry.range_rects(start, end) for start, end in self._relation]
+        painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        painter.setPen(QPen(RELATION_COLOUR, 1.8))
+        for rects in lines:
+            for rect in rects:
+                painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 1), 3, 3)
+        if not lines[0] or not lines[1]:
+            return
+        near, far = min(((a, b) for a in lines[0] for b in lines[1]),
+                        key=lambda pair: (abs(pair[0].top() - pair[1].top()),
+                                          abs(pair[0].center().x() - pair[1].center().x())))
+        one = QPointF(near.center().x(), near.top() - 2)
+        two = QPointF(far.center().x(), far.top() - 2)
+        lift = 14 + min(abs(two.x() - one.x()) / 12, 14) + min(abs(two.y() - one.y()) / 8, 24)
+        top = max(min(one.y(), two.y()) - lift, 2.0)
+        path = QPainterPath(one)
+        path.cubicTo(QPointF(one.x(), top), QPointF(two.x(), top), two)
+        painter.drawPath(path)
+        tip, back = path.pointAtPercent(1.0), path.pointAtPercent(0.93)
+        direction = tip - back
+        length = max((direction.x() ** 2 + direction.y() ** 2) ** 0.5, 0.001)
+        unit = QPointF(direction.x() / length, direction.y() / length)
+        normal = QPointF(-unit.y(), unit.x())
+        base = tip - unit * ARROW
+        painter.setPen(QPen(Qt.PenStyle.NoPen))
+        painter.setBrush(QBrush(RELATION_COLOUR))
+        painter.drawPolygon(QPolygonF([tip, base + normal * (ARROW / 2), base - normal * (ARROW / 2)]))
 
     # ----- mouse and tooltips ------------------------------------------------------------
 

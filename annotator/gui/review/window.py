@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +34,7 @@ from ...errors import AnnotatorError
 from ...model import Annotation, Role
 from ...ops import curation
 from ...ops.comments import comments_for_document
+from ...queries.disagreements import RelationComparison
 from ...queries.review_scope import ReviewScope, coders, coders_by_document
 from ...project import Project
 from ...project.changes import ChangeSet
@@ -41,6 +43,7 @@ from .comments import CommentsBox
 from .curating import CurationMixin
 from .lanes import LaneSpan, LaneView
 from .listing import ListingMixin
+from .relation_review import Decider, RelationReview
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -196,8 +199,16 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 6, 6, 6)
         right_layout.addWidget(self.progress_label)
-        right_layout.addWidget(self.disagreement_list, 3)
-        right_layout.addWidget(curation_box)
+        spans_tab = QWidget(self)
+        spans_layout = QVBoxLayout(spans_tab)
+        spans_layout.setContentsMargins(0, 4, 0, 0)
+        spans_layout.addWidget(self.disagreement_list, 3)
+        spans_layout.addWidget(curation_box)
+        self.relation_review = RelationReview(self)
+        self.review_tabs = QTabWidget(self)
+        self.review_tabs.addTab(spans_tab, "Spans")
+        self.review_tabs.addTab(self.relation_review, "Relations")
+        right_layout.addWidget(self.review_tabs, 3)
         right_layout.addWidget(self.comments, 2)
         right_layout.addLayout(bottom)
 
@@ -227,6 +238,10 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         self.undo_button.clicked.connect(lambda: self._history_action("undo").trigger())
         self.redo_button.clicked.connect(lambda: self._history_action("redo").trigger())
         self.comments.sig_added.connect(self._commented)
+        self.review_tabs.currentChanged.connect(lambda _index: self._show_relation_ends())
+        self.relation_review.sig_selected.connect(lambda _ends: self._show_relation_ends())
+        self.relation_review.sig_decided.connect(self._after_decision)
+        self.relation_review.sig_message.connect(self.say)
         self.comments.sig_message.connect(self.say)
         for keys, slot in (("N", self.next_disagreement), ("Alt+Down", self.next_disagreement),
                            ("P", self.previous_disagreement), ("Alt+Up", self.previous_disagreement),
@@ -441,6 +456,7 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
         layer = self.layer()
         names = self.compared()
         self._annotations, self.found, self._threads = {}, [], {}
+        relations: list[RelationComparison] = []
         if self.document_id is not None:
             items = project.annotations.for_document(self.document_id)
             self._annotations = {a.id: a for a in items}
@@ -448,15 +464,37 @@ class ReviewWindow(CurationMixin, ListingMixin, QMainWindow):
             if len(names) >= 2:
                 try:
                     self.found = curation.disagreements(project, self.document_id, names, layer)
+                    relations = self._compared_relations(names, layer)
                 except AnnotatorError as error:
                     self.say(str(error))
         self._show_lanes(layer)
         self._refreshing = True
         try:
             self._fill_disagreements()
+            writable = not self.main.readonly
+            self.relation_review.show_relations(relations, self._text, Decider(
+                project, self.curator, self.main.annotator, writable))
         finally:
             self._refreshing = False
+        open_ = self.relation_review.open_count()
+        self.review_tabs.setTabText(1, f"Relations ({open_} open)" if relations else "Relations")
         self._update_progress()
+
+    def _compared_relations(self, names: list[str], layer: str | None) -> list[RelationComparison]:
+        """The compared annotators' relations on the document (one end in the layer shown, if one is)."""
+        assert self.document_id is not None
+        plain = [name for name in names if name != self.curator]
+        if not plain:
+            return []
+        found = curation.relation_comparison(self.project, self.document_id, plain, self.curator)
+        return [item for item in found if layer is None or layer in (item.source[0], item.target[0])]
+
+    def _show_relation_ends(self) -> None:
+        """In the Relations tab, the selected relation's ends and arc in the lanes; none elsewhere."""
+        ends = self.relation_review.selected_ends() if self.review_tabs.currentIndex() == 1 else None
+        self.text_view.set_relation(ends)
+        if ends is not None and not self._refreshing:
+            self.text_view.scroll_to(ends[0][0])
 
     def _colour(self, layer: str, label: str) -> str:
         found = self.project.codebook.get().layer(layer)
