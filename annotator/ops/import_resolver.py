@@ -13,12 +13,15 @@ and so is a new name over MAX_NAME_CHARS characters — in one line naming the f
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from array import array
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInputError
 from ..formats.base import ImportedDocument, ImportedLabel, ImportedSpan
 from ..model import Label, Layer, Role, Status
+from ..nlp import Segmented
 from ..project import Project
 from ..project.history import now
 
@@ -181,6 +184,29 @@ def check_document(doc: ImportedDocument, resolver: Resolver) -> list[tuple[str,
         item.layer = resolver.layer_for(item.layer, item.label, "document", doc.origin)
         pairs.append((item.layer, item.label, "document"))
     return pairs
+
+
+def off_boundaries(project: Project, start: int | None, end: int | None, layer_name: str | None,
+                   segmented: Segmented, edges: dict[str, tuple[set[int], set[int]]]) -> str:
+    """"layer\tgranularity" if an imported span does not start and end on the token (or
+    sentence) boundaries its layer snaps new spans to; "" if it does, or the layer does not snap.
+    Such a span is kept as the file gives it; the import report counts them per layer. `edges`
+    keeps the document's (starts, ends) by granularity between calls."""
+    if start is None:
+        return ""
+    layer = project.codebook.layer(layer_name or "")
+    if layer.granularity not in ("token", "sentence"):
+        return ""
+    if layer.granularity not in edges:
+        pairs = array("I")
+        pairs.frombytes(segmented.tokens if layer.granularity == "token" else segmented.sentences)
+        if sys.byteorder == "big":  # pragma: no cover - stored little endian everywhere
+            pairs.byteswap()
+        edges[layer.granularity] = set(pairs[0::2]), set(pairs[1::2])
+    starts, ends = edges[layer.granularity]
+    if start in starts and end in ends:
+        return ""
+    return f"{layer.name}\t{layer.granularity}"
 
 
 # How native JSONL files spell a status (DESIGN.md: not started / in progress / done).

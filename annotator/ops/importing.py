@@ -6,9 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import uuid
-from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..span_rules import overlap_clash
-from .import_resolver import Resolver, check_document, store_status
+from .import_resolver import Resolver, check_document, off_boundaries, store_status
 from ..store.database import as_project_error
 from ..store.files import open_project_member, project_file_family
 
@@ -218,7 +216,7 @@ def _store_file(
     conflicts: list[str] = []
     added = skipped = repeated = statuses = 0
     not_carried: Counter[str] = Counter()
-    off_boundaries: Counter[str] = Counter()
+    off_edges: Counter[str] = Counter()
     inserted: set[str] = set()  # ids of the annotations stored from this file
     labels_before = len(report.added_labels)
     layers_before = len(report.created_layers)
@@ -259,6 +257,7 @@ def _store_file(
                                                     doc.origin)
                 statuses += restored
                 conflicts += differing
+                edges: dict[str, tuple[set[int], set[int]]] = {}  # this text's token/sentence edges
                 for item in [*doc.spans, *doc.labels]:
                     row = _annotation_row(project, document_id, item, options, doc.origin)
                     verdict = _existing(project, row, item, doc.origin, inserted)
@@ -282,9 +281,9 @@ def _store_file(
                     )
                     added += 1
                     inserted.add(row["id"])
-                    off = _off_boundaries(project, row, item, segmented)
+                    off = off_boundaries(project, row["span_start"], row["span_end"], item.layer, segmented, edges)
                     if off:
-                        off_boundaries[off] += 1
+                        off_edges[off] += 1
                 # Native JSONL links between the record's spans (ends by span id), stored once
                 # both ends are; one the codebook forbids refuses the file like a bad span.
                 project.relations.insert_imported(getattr(doc, "relations", None) or [], doc.origin)
@@ -292,15 +291,45 @@ def _store_file(
                 "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'import', 'import file', ?, ?)",
                 [stamp, str(path), json.dumps({"documents": new_ids, "annotations": added})],
             )
-    except BaseException:
-        for document_id in new_ids:  # roll back our view of what is known too
-            for digest, ident in list(known.items()):
-                if ident == document_id:
-                    del known[digest]
-        del report.added_labels[labels_before:]
-        del report.created_layers[layers_before:]
-        project.codebook.invalidate()
+    except KeyboardInterrupt:
+        if _committed(project, stamp, path):  # Ctrl+C just after the commit: the file is stored
+            _stored_file(report, path, new_ids, duplicates, conflicts, added, skipped, repeated, statuses,
+                         not_carried, off_edges)
+        else:
+            _forget(project, report, known, new_ids, labels_before, layers_before)
         raise
+    except BaseException:
+        _forget(project, report, known, new_ids, labels_before, layers_before)
+        raise
+    _stored_file(report, path, new_ids, duplicates, conflicts, added, skipped, repeated, statuses, not_carried,
+                 off_edges)
+
+
+def _committed(project: Project, stamp: str, path: Path) -> bool:
+    """True if the transaction storing `path` (its audit entry at `stamp`) was committed."""
+    try:
+        return project.db.execute("SELECT 1 FROM audit_log WHERE at = ? AND target = ? AND action = 'import file'",
+                                  [stamp, str(path)]).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _forget(project: Project, report: ImportReport, known: dict[str, str], new_ids: list[str],
+            labels_before: int, layers_before: int) -> None:
+    """Roll back what the report and `known` say of a file whose transaction was rolled back."""
+    for document_id in new_ids:
+        for digest, ident in list(known.items()):
+            if ident == document_id:
+                del known[digest]
+    del report.added_labels[labels_before:]
+    del report.created_layers[layers_before:]
+    project.codebook.invalidate()
+
+
+def _stored_file(report: ImportReport, path: Path, new_ids: list[str], duplicates: list[str], conflicts: list[str],
+                 added: int, skipped: int, repeated: int, statuses: int, not_carried: Counter[str],
+                 off_boundaries: Counter[str]) -> None:
+    """Count a committed file in the report."""
     report.stored_files.append(str(path))
     report.imported.extend(new_ids)
     report.duplicates.extend(duplicates)
@@ -314,24 +343,6 @@ def _store_file(
 
 
 _COMPARED = ("document_id", "annotator_id", "label_id", "span_start", "span_end", "attributes", "note")
-
-
-def _off_boundaries(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel,
-                    segmented: Segmented) -> str:
-    """"layer\tgranularity" if this stored span does not start and end on the token (or
-    sentence) boundaries its layer snaps new spans to; "" if it does, or the layer does not snap."""
-    if row["span_start"] is None:
-        return ""
-    layer = project.codebook.layer(item.layer or "")
-    if layer.granularity not in ("token", "sentence"):
-        return ""
-    pairs = array("I")
-    pairs.frombytes(segmented.tokens if layer.granularity == "token" else segmented.sentences)
-    if sys.byteorder == "big":  # pragma: no cover - stored little endian everywhere
-        pairs.byteswap()
-    if row["span_start"] in pairs[0::2] and row["span_end"] in pairs[1::2]:
-        return ""
-    return f"{layer.name}\t{layer.granularity}"
 
 
 def _existing(project: Project, row: dict[str, Any], item: ImportedSpan | ImportedLabel, origin: str,
