@@ -305,3 +305,13 @@ def test_ctrl_c_says_how_many_files_were_stored(study: Path, tmp_path: Path) -> 
     with Project.open(study, readonly=True) as project:
         stored = len(project.documents.list())
     assert str(stop.value) == f"interrupted: {stored} of 3 files stored (every file finished before stays imported)"
+
+
+def test_lines_under_the_not_carried_heading_do_not_say_not_carried_again(cli, study: Path, tmp_path: Path) -> None:
+    ann = "T1\tGPE 0 4\tOslo\nT2\tGPE 9 15\tBergen\nR1\tNear Arg1:T1 Arg2:T2\n*\tEquiv T1 T2\n"
+    path = _brat(tmp_path / "rel", "Oslo and Bergen", ann, _CONF)
+    result = cli("import", str(study), str(path), "--layer", "Places", "--add-labels")
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    section = lines[lines.index("not carried (what / how many):") + 1:]
+    assert section == ["  brat relations (R lines; not imported yet): 1", "  brat equivalences (* lines): 1"]
