@@ -133,3 +133,38 @@ def test_a_selected_relation_shows_both_ends_and_an_arc_in_the_lanes(qtbot, revi
     bar = review.review_tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
     assert view.relation_ends() is None  # the spans' tab: no relation drawn
+
+
+# ----- the annotations panel's Delete asks when relations use the span -----------------------
+
+
+def test_deleting_from_the_annotations_panel_asks_when_relations_use_the_span(qtbot, window) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.gui.conftest import on_modal
+
+    project = window.project
+    window.show_document(project.documents.ids()[0])
+    stance = _span(project, "ada", "Stance", "Against", "Critics called it")
+    project.relations.add("Target", stance, _span(project, "ada", "Framing", "Economic", "congestion charge"))
+    project.relations.add("Target", stance, _span(project, "ada", "Framing", "Political", "council"))
+    view = window.annotations_panel.view
+    rect = view.visualRect(view.model().index(window.annotations_panel.model.row_of(stance), 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    before = project.path.read_bytes()
+    seen: list[str] = []
+    on_modal(QMessageBox, lambda box: (seen.append(box.text()), box.button(QMessageBox.StandardButton.No).click()))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert seen == ["Delete the span and its 2 relations?"]
+    assert project.path.read_bytes() == before and window.statusBar().currentMessage() == "Nothing deleted."
+    on_modal(QMessageBox, lambda box: (seen.append(box.text()), box.button(QMessageBox.StandardButton.Yes).click()))
+    window.activateWindow()  # back from the question
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert seen == ["Delete the span and its 2 relations?"] * 2
+    assert _stored(project, "SELECT COUNT(*) FROM relations") == [(0,)]
+    assert _stored(project, f"SELECT COUNT(*) FROM annotations WHERE id = '{stance}'") == [(0,)]
+    window.actions_by_name["undo"].trigger()
+    assert _stored(project, "SELECT COUNT(*) FROM relations") == [(2,)]

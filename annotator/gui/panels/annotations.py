@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMessageBox, QTableView, QVBoxLayout, QWidget
 
 from ...errors import AnnotatorError, ProjectFileError
 from ...model import Annotation
@@ -335,6 +335,9 @@ class AnnotationsPanel(QWidget):
             return
         row = min(self.model.row_of(i) or 0 for i in own)
         try:
+            if not self._confirm_relations_go(project, own):
+                self.sig_message.emit("Nothing deleted.")
+                return
             changes = project.annotations.delete(own)
         except (AnnotatorError, sqlite3.Error) as error:
             self._failed(error)
@@ -343,6 +346,22 @@ class AnnotationsPanel(QWidget):
         if self.model.rowCount():
             index = self.model.index(min(row, self.model.rowCount() - 1), 0)
             self.view.setCurrentIndex(index)
+
+    def _confirm_relations_go(self, project: Project, ids: list[str]) -> bool:
+        """Ask before deleting spans that relations use (they go with them); True to go ahead."""
+        count = len(project.relations.using(ids))
+        if not count:
+            return True
+        what = "its relation" if count == 1 else f"its {count} relations"
+        spans = "the span" if len(ids) == 1 else f"the {len(ids)} spans"
+        if len(ids) > 1:
+            what = what.replace("its", "their")
+        box = QMessageBox(QMessageBox.Icon.Question, "Delete span", f"Delete {spans} and {what}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("delete_span_with_relations")
+        box.setInformativeText("Edit → Undo brings them back.")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def _set_data(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         annotation = self.model.annotation(index.row())
