@@ -69,14 +69,9 @@ def topic_article(rng: random.Random, sentences: int) -> tuple[str, list[tuple[i
     return " ".join(parts), found
 
 
-def _segmentation(text: str, sentences: list[tuple[int, int, frozenset[str]]]) -> Segmentation:
-    tokens = []
-    for start, end, _ in sentences:
-        position = start
-        for word in text[start:end - 1].split(" "):
-            tokens.append((position, position + len(word)))
-            position += len(word) + 1
-        tokens.append((end - 1, end))  # the full stop
+def _segmentation(nlp: Any, text: str, sentences: list[tuple[int, int, frozenset[str]]]) -> Segmentation:
+    """spaCy's tokens of the text (whitespace left out, as on import) and the generated sentences."""
+    tokens = [(token.idx, token.idx + len(token)) for token in nlp.make_doc(text) if not token.is_space]
     return Segmentation.from_pairs(tokens, [(s, e) for s, e, _ in sentences])
 
 
@@ -86,19 +81,25 @@ def build_topic_project(path: Path, documents: int, coded: int, sentences: int =
     curator role when named "curator"): a Framing span over every sentence that carries a topic,
     with a share `noise` of the sentences' labels flipped, and (`done`) marked done by the coder.
     Stored through the project's own paths."""
+    from annotator.nlp.spacy_pipeline import describe, pipeline
+
     rng = random.Random(seed)
     corpus = TopicCorpus(path, [])
     stamp = now()
+    # Tokens by the blank English tokenizer, recorded as on import: suggestions read them
+    # instead of tokenizing again (tests/test_model_stored_tokens.py).
+    nlp = pipeline("en")
+    tokenizer = describe(nlp)
     with Project.create(path) as project:
         project.annotators.ensure(coder, Role.CURATOR if coder == "curator" else Role.ANNOTATOR)
         with project.db.atomic():
             for position in range(documents):
                 text, found = topic_article(rng, sentences)
                 ident = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                segmentation = _segmentation(text, found)
+                segmentation = _segmentation(nlp, text, found)
                 project.documents.insert(
                     Document(ident, text_hash(text), f"Topic article {position}", "Generated", "", "", "", "en", {},
-                             len(text), len(segmentation.token_starts), len(found), "generated", "bench", stamp,
+                             len(text), len(segmentation.token_starts), len(found), tokenizer, "bench", stamp,
                              position), text, segmentation)
                 corpus.document_ids.append(ident)
                 corpus.truth[ident] = found

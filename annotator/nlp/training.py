@@ -270,21 +270,64 @@ class SentenceScorer:
         """As `matrix`, from the token (start, end) offsets stored for `text` instead of tokenizing it."""
         import numpy as np
 
+        pack = np.asarray(tokens, dtype="<u4").tobytes(), np.asarray(sentences, dtype="<u4").tobytes()
+        return self.matrices_from_tokens([text], [pack[0]], [pack[1]])[0]
+
+    def matrices_from_tokens(self, texts: Sequence[str], token_blobs: Sequence[bytes],
+                             sentence_blobs: Sequence[bytes]) -> list[Any]:
+        """`matrix_from_tokens` of many texts at once, from the blobs the project stores (uint32
+        little-endian (start, end) pairs): the texts laid end to end, one pass over all tokens."""
+        import numpy as np
+
+        n_labels = len(self.labels)
+        tokens = np.frombuffer(b"".join(token_blobs), dtype="<u4").astype("int64").reshape(-1, 2)
+        sentences = np.frombuffer(b"".join(sentence_blobs), dtype="<u4").astype("int64").reshape(-1, 2)
+        per_text = np.fromiter((len(blob) // 8 for blob in sentence_blobs), dtype="int64", count=len(texts))
         if not len(sentences):
-            return np.zeros((0, len(self.labels)))
-        pairs = np.asarray(tokens, dtype="int64").reshape(-1, 2)
-        bounds = np.asarray(sentences, dtype="int64").reshape(-1, 2)
-        sentence_starts, sentence_ends = bounds[:, 0], bounds[:, 1]
-        which = np.searchsorted(sentence_starts, pairs[:, 0], side="right") - 1
-        inside = (which >= 0) & (pairs[:, 0] < sentence_ends[np.maximum(which, 0)])
-        logits = np.tile(self.bias, (len(bounds), 1))
+            return [np.zeros((0, n_labels)) for _ in texts]
+        base = np.concatenate(([0], np.cumsum([len(text) + 1 for text in texts])[:-1])).astype("int64")
+        tokens = tokens + np.repeat(base, [len(blob) // 8 for blob in token_blobs])[:, None]
+        sentences = sentences + np.repeat(base, per_text)[:, None]
+        which = np.searchsorted(sentences[:, 0], tokens[:, 0], side="right") - 1
+        inside = (which >= 0) & (tokens[:, 0] < sentences[np.maximum(which, 0), 1])
+        logits = np.tile(self.bias, (len(sentences), 1))
         if inside.any():
-            kept = pairs[inside].tolist()
-            weights = self._weights[self._rows_of([text[start:end] for start, end in kept])]
+            joined = "\n".join(texts)  # the offsets above count one separator between texts
+            kept = tokens[inside]
             which = which[inside]
-            for column in range(len(self.labels)):
-                logits[:, column] += np.bincount(which, weights=weights[:, column], minlength=len(bounds))
-        return 1.0 / (1.0 + np.exp(-logits))
+            words = [joined[start:end] for start, end in zip(kept[:, 0].tolist(), kept[:, 1].tolist())]
+            spaces, where = _whitespace_tokens(joined, kept, which)
+            words += spaces
+            which = np.concatenate((which, where))
+            rows = self._rows_of(words)  # first: it may grow the table
+            weights = self._weights[rows]
+            for column in range(n_labels):
+                logits[:, column] += np.bincount(which, weights=weights[:, column], minlength=len(sentences))
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        return np.split(scores, np.cumsum(per_text)[:-1])
+
+
+def _whitespace_tokens(text: str, tokens: Any, which: Any) -> tuple[list[str], Any]:
+    """The whitespace tokens spaCy's tokenizer makes between stored tokens of one sentence (the
+    store leaves whitespace out), and their sentences: a gap of one space is the token's
+    trailing space; any other gap is a token, less its first character when that is a space."""
+    import numpy as np
+
+    gaps = np.flatnonzero((tokens[1:, 0] > tokens[:-1, 1]) & (which[1:] == which[:-1]))
+    if not len(gaps):
+        return [], np.zeros(0, dtype="int64")
+    starts, ends = tokens[gaps, 1], tokens[gaps + 1, 0]
+    single = ends - starts == 1
+    if single.any():
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        spaced = np.zeros(len(gaps), dtype=bool)
+        spaced[single] = codes[starts[single]] == 0x20
+        gaps, starts, ends = gaps[~spaced], starts[~spaced], ends[~spaced]
+    words = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        gap = text[start:end]
+        words.append(gap[1:] if gap[0] == " " else gap)
+    return words, which[gaps]
 
 
 def tokenized_alike(description: str, nlp: Language) -> bool:

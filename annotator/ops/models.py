@@ -27,7 +27,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -370,28 +370,42 @@ def _scored(project: Project, info: ModelInfo, document_ids: Sequence[str]
         found = scores(nlp, [project.documents.text(ident) for ident in document_ids])
         return labels, [(ident, [(None, None)], np.array([[cats[label] for label in labels]]))
                         for ident, cats in zip(document_ids, found)]
-    return labels, [(ident, sentences, scorer.matrix(text, sentences))
-                    for ident, text, sentences in _contents(project, document_ids)]
+    from ..nlp.training import tokenized_alike
+
+    found = []
+    alike: dict[str, bool] = {}
+    for chunk in _contents(project, document_ids):
+        for tokenizer in {row[4] for row in chunk} - alike.keys():
+            alike[tokenizer] = tokenized_alike(tokenizer, nlp)
+        fast = [row for row in chunk if alike[row[4]]]
+        # The tokens stored at import, when the model's own tokenizer made them: no tokenizing.
+        matrices = dict(zip((row[0] for row in fast), scorer.matrices_from_tokens(
+            [row[1] for row in fast], [row[2] for row in fast], [row[3] for row in fast]))) if fast else {}
+        for ident, text, _tokens, sentences, _tokenizer in chunk:
+            units = np.frombuffer(sentences, dtype="<u4").astype("int64").reshape(-1, 2)
+            matrix = matrices[ident] if ident in matrices else scorer.matrix(text, units)
+            found.append((ident, units, matrix))
+    return labels, found
 
 
-def _contents(project: Project, document_ids: Sequence[str]) -> list[tuple[str, str, Any]]:
-    """(id, text, sentence (start, end) rows) of documents, read 500 at a time after the
-    store's check of their stored contents (a damaged row is named, never scored)."""
-    import numpy as np
-
-    found: list[tuple[str, str, Any]] = []
+def _contents(project: Project, document_ids: Sequence[str]) -> Iterator[list[tuple[str, str, bytes, bytes, str]]]:
+    """(id, text, token and sentence blobs, the tokenizer that made them) of documents, 500
+    at a time, each chunk after the store's check of its stored contents (a damaged row is
+    named, never scored)."""
     for at in range(0, len(document_ids), 500):
         chunk = list(document_ids[at:at + 500])
         project.documents.check_contents(chunk)
         marks = ", ".join("?" * len(chunk))
         rows = {row[0]: row[1:] for row in project.db.execute(
-            f"SELECT document_id, text, sentences FROM document_content WHERE document_id IN ({marks})", chunk)}
+            "SELECT c.document_id, c.text, c.tokens, c.sentences, d.tokenizer FROM document_content AS c "
+            f"JOIN documents AS d ON d.id = c.document_id WHERE c.document_id IN ({marks})", chunk)}
+        found = []
         for ident in chunk:
             if ident not in rows:
                 raise AnnotatorError(f"no document with id {ident}")
-            text, blob = rows[ident]
-            found.append((ident, text, np.frombuffer(blob, dtype="<u4").astype("int64").reshape(-1, 2)))
-    return found
+            text, tokens, sentences, tokenizer = rows[ident]
+            found.append((ident, text, tokens, sentences, tokenizer or ""))
+        yield found
 
 
 def model_suggestions(project: Project, layer: str, document_ids: Sequence[str],
@@ -412,11 +426,16 @@ def model_suggestions(project: Project, layer: str, document_ids: Sequence[str],
     keep = np.array([label not in muted for label in labels], dtype=bool)
     suggestions = []
     for document_id, units, matrix in scored:
-        for row, column in zip(*np.nonzero((matrix >= THRESHOLD) & keep)):
-            start, end = units[row]
-            suggestions.append(Suggestion(document_id, None if start is None else int(start),
-                                          None if end is None else int(end), layer, labels[column],
-                                          round(float(matrix[row, column]), 4), source))
+        rows, columns = np.nonzero((matrix >= THRESHOLD) & keep)
+        if not len(rows):
+            continue
+        values = np.round(matrix[rows, columns], 4).tolist()
+        if isinstance(units, np.ndarray):  # sentences: (start, end) rows
+            spans = units[rows].tolist()
+        else:
+            spans = [units[row] for row in rows.tolist()]
+        suggestions += [Suggestion(document_id, start, end, layer, labels[column], value, source)
+                        for (start, end), column, value in zip(spans, columns.tolist(), values)]
     return suggestions
 
 
