@@ -33,7 +33,8 @@ class AppContext(Protocol):
     document_id: str | None
     """The document the main text shows."""
     events: ProjectEvents
-    """The project's change bus on the GUI thread: connect to `events.sig_changed`."""
+    """The project's change bus on the GUI thread: connect to `events.sig_changed`; and to
+    `events.annotator_changed`, emitted after `annotator` changed (Annotator → Switch annotator)."""
     settings: AppSettings
     dialog: QWidget | None
     """The window or dialog opened last (tests reach it here)."""

@@ -22,6 +22,8 @@ class ProjectEvents(QObject):
 
     sig_changed = Signal(object)
     """A ChangeSet: an operation (or its undo / redo, an import, a merge) has been committed."""
+    annotator_changed = Signal(str)
+    """Who is annotating changed (Annotator → Switch annotator): views of "my" work follow."""
     backup_finished = Signal(str)
     """The project's rolling backup ended: why it could not be written, or "" (queued from its thread)."""
     _sig_from_worker = Signal(object)

@@ -166,6 +166,7 @@ class ConcordanceWindow(QDialog):
         # Edit → Undo of the main window, from here too (it undoes this annotator's newest step).
         QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self, self._undo)
         context.events.sig_changed.connect(self._project_changed)
+        self.scope_bar.sig_me_changed.connect(self._whose_changed)
         self.fill_codebook()
         self._mode_changed()
         self.resize(1200, 800)
@@ -373,6 +374,20 @@ class ConcordanceWindow(QDialog):
             self._changed_while_running = True
         elif self.result is not None:
             self._set_stale(True)
+
+    def _whose_changed(self) -> None:
+        """Another annotator codes now: rows showing the previous one's codes are searched again
+        (blind coding: they must not stay on screen)."""
+        if self.result is None and not self.runner.running:
+            return
+        if self.runner.running:
+            self.runner.cancel()
+            self.runner.stop()
+            self._done()
+        self.result = None
+        self.view.kwic.set_hits([])
+        self._set_stale(False)
+        self.search()
 
     def _set_stale(self, stale: bool) -> None:
         self.stale = stale

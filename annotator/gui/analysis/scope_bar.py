@@ -41,10 +41,14 @@ class ScopeBar(QWidget):
 
     sig_changed = Signal()
     """The user changed the scope."""
+    sig_me_changed = Signal()
+    """Who "me" is changed (Annotator → Switch annotator) and the codes shown were mine or
+    are no longer offered: results computed for the previous annotator must not stay on screen."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None, status: bool = True) -> None:
         super().__init__(parent)
         self.context = context
+        self._me = context.annotator  # who "me" was when the list was filled
         self.whose = QComboBox(self)
         self.whose.setObjectName("whose_box")
         self.whose.setAccessibleName("Whose codes")
@@ -90,6 +94,9 @@ class ScopeBar(QWidget):
         others = context.action("show_others")
         if others is not None:
             others.toggled.connect(lambda _shown: self.refresh_people())
+        switched = getattr(context.events, "annotator_changed", None)
+        if switched is not None:
+            switched.connect(self._annotator_changed)
 
     # ----- whose codes ------------------------------------------------------------------
 
@@ -103,6 +110,9 @@ class ScopeBar(QWidget):
         project = self.context.project
         me = self.context.annotator
         chosen = self.whose.currentData()
+        if chosen == ("annotator", self._me):  # "me" follows whoever annotates now
+            chosen = ("annotator", me)
+        self._me = me
         people = [a.name for a in project.annotators.list() if a.role is Role.ANNOTATOR] if project else []
         blind = self.blind()
         self.whose.blockSignals(True)
@@ -129,6 +139,20 @@ class ScopeBar(QWidget):
         self.whose.blockSignals(False)
         if chosen is not None and self.whose.currentData() != chosen:
             self.sig_changed.emit()
+
+    def _annotator_changed(self, _name: str) -> None:
+        """Annotator → Switch annotator: "me" is the new annotator, and the results follow."""
+        before = self.whose.currentData()
+        previous_me = self._me
+        self.blockSignals(True)  # one announcement below, not two
+        try:
+            self.refresh_people()
+        finally:
+            self.blockSignals(False)
+        mine = before == ("annotator", previous_me) and previous_me != self._me
+        if before is not None and (mine or self.whose.currentData() != before):
+            self.sig_changed.emit()
+            self.sig_me_changed.emit()
 
     def choose(self, kind: str, name: str = "") -> bool:
         """Select "Codes of" (kind: annotator / everyone / gold); False if it is not offered now."""
