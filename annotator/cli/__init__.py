@@ -507,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print(f"annotator {args.command}: interrupted; every file finished before stays imported", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # an import's (ImportInterrupted) says how many files it stored
+        print(f"annotator {args.command}: {str(stop) or 'interrupted; every file finished before stays imported'}",
+              file=sys.stderr)
         return 130
