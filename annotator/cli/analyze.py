@@ -176,14 +176,16 @@ def _kwic(args: argparse.Namespace) -> int:
                       not_overlapping=_code(args.not_overlapping, "--not-overlapping"), scope=scope,
                       context=args.context, sort=args.sort, limit=args.limit)
     hits = [{"document_id": h.document_id, "title": h.title, "source": h.source, "date": h.date, "start": h.start,
-             "end": h.end, "left": h.left, "match": h.match, "right": h.right, "codes": list(h.codes)}
+             "end": h.end, "left": h.left, "match": h.match, "right": h.right, "codes": list(h.codes),
+             "relations": list(h.relations)}
             for h in result.hits]
     header = list(hits[0]) if hits else ["document_id", "title", "source", "date", "start", "end", "left", "match",
-                                         "right", "codes"]
-    rows = [[*list(h.values())[:-1], "; ".join(h["codes"])] for h in hits]
+                                         "right", "codes", "relations"]
+    rows = [[*list(h.values())[:-2], "; ".join(h["codes"]), "; ".join(h["relations"])] for h in hits]
     width = max(args.context, 1)
     lines = [f"{h['left']:>{width}} [{h['match']}] {h['right']:<{width}}  {h['title']} ({h['start']}–{h['end']})"
-             + (f"  {', '.join(h['codes'])}" if h["codes"] else "") for h in hits]
+             + (f"  {', '.join(h['codes'])}" if h["codes"] else "")
+             + "".join(f"\n{'':>{width}}   {line}" for line in h["relations"]) for h in hits]
     shown = f" (showing {len(hits)})" if len(hits) < result.total else ""
     text = "\n".join([*lines, f"{result.total} hit{'s' if result.total != 1 else ''}{shown}"])
     _emit(args, {"total": result.total, "hits": hits}, header, rows, text)

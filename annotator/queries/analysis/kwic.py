@@ -7,8 +7,11 @@ regular expression is Python's, run over every document in scope. A code lists e
 of a label, optionally only those overlapping (or not overlapping) another code. Offsets are
 code points of the stored text, as everywhere.
 
-`total` counts every hit; only the first `limit` (in the chosen order) get their context and
-codes, which is what keeps the first screen fast on a large corpus.
+`total` counts every hit; only the first `limit` (in the chosen order) get their context,
+codes and relations, which is what keeps the first screen fast on a large corpus. A hit's
+relations are those of the scope's annotators with an end overlapping it, each named from
+that end: "Target → Framing:Economic «congestion charge»" (the hit is in the source),
+"Target ← Stance:Against «Critics called it»" (the hit is in the target).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class KwicHit:
     match: str
     right: str
     codes: tuple[str, ...]  # "Layer:Label" of the scope's annotations overlapping the hit
+    relations: tuple[str, ...] = ()  # "Type → Layer:Label «other end»" of the scope's relations touching the hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +231,14 @@ def _result(project: Project, resolved: Resolved, spans: Iterator[_Span], contex
         kept = [item[4] for item in (keyed if limit is None else keyed[:limit])]
     check_cancel(cancelled, "concordance")
     codes = _codes(project, resolved, kept)
+    relations = _relations(project, resolved, kept)
     hits = []
     for doc, start, end in kept:
         text = doc.text or project.documents.text(doc.ident)
         hits.append(KwicHit(doc.ident, doc.title, doc.source, doc.date, start, end,
                             one_line(text[max(0, start - context) : start]), one_line(text[start:end]),
-                            one_line(text[end : end + context]), codes.get((doc.ident, start, end), ())))
+                            one_line(text[end : end + context]), codes.get((doc.ident, start, end), ()),
+                            relations.get((doc.ident, start, end), ())))
     return KwicResult(total, hits)
 
 
@@ -275,4 +281,60 @@ def _codes(project: Project, resolved: Resolved, kept: list[_Span]) -> dict[tupl
         labels = {label_id for s, e, label_id in by_document.get(doc.ident, ())
                   if label_id in order and (s is None or (s < end and start < e))}
         found[(doc.ident, start, end)] = tuple(order[i][1] for i in sorted(labels, key=lambda i: order[i][0]))
+    return found
+
+
+RELATED_WORDS = 40  # characters of the other end quoted in a hit's relation
+
+
+def _label_names(project: Project) -> dict[int, str]:
+    """label id → "Layer:Label"."""
+    names = {}
+    for layer in project.codebook.get().layers:
+        for label in layer.labels:
+            if label.id is not None:
+                names[int(label.id)] = f"{layer.name}:{label.name}"
+    return names
+
+
+def _quote(text: str, start: int, end: int) -> str:
+    words = one_line(text[start:end])
+    if len(words) > RELATED_WORDS:
+        words = words[: RELATED_WORDS - 1] + "…"
+    return f"«{words}»"
+
+
+def _relations(project: Project, resolved: Resolved, kept: list[_Span]) -> dict[tuple[str, int, int], tuple[str, ...]]:
+    """The scope's relations with an end overlapping each kept hit, named from that end, in
+    the order of the other end in the text (one line per distinct relation, whoever made it)."""
+    if not kept:
+        return {}
+    names = _label_names(project)
+    by_document: dict[str, list[tuple[str, int, int, int, int, int, int]]] = {}
+    ids = sorted({doc.ident for doc, _, _ in kept})
+    for first in range(0, len(ids), 500):
+        chunk = ids[first : first + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in project.db.execute(
+                f"SELECT r.document_id, t.name, s.span_start, s.span_end, s.label_id, g.span_start, g.span_end, "
+                f"g.label_id FROM relations AS r JOIN relation_types AS t ON t.id = r.type_id "
+                f"JOIN annotations AS s ON s.id = r.source_id JOIN annotations AS g ON g.id = r.target_id "
+                f"WHERE r.document_id IN ({marks}) AND r.annotator_id IN {resolved.annotators_sql} "
+                f"AND s.span_start IS NOT NULL AND g.span_start IS NOT NULL", chunk):
+            by_document.setdefault(row[0], []).append(row[1:])
+    texts: dict[str, str] = {}
+    found = {}
+    for doc, start, end in kept:
+        lines: dict[str, tuple[int, int]] = {}
+        for kind, s_start, s_end, s_label, t_start, t_end, t_label in by_document.get(doc.ident, ()):
+            for (here_start, here_end), (there_start, there_end), label, arrow in (
+                    ((s_start, s_end), (t_start, t_end), t_label, "→"),
+                    ((t_start, t_end), (s_start, s_end), s_label, "←")):
+                if here_start < end and start < here_end:
+                    text = texts.get(doc.ident)
+                    if text is None:
+                        text = texts[doc.ident] = doc.text or project.documents.text(doc.ident)
+                    line = f"{kind} {arrow} {names.get(label, '?')} {_quote(text, there_start, there_end)}"
+                    lines.setdefault(line, (there_start, there_end))
+        found[(doc.ident, start, end)] = tuple(sorted(lines, key=lambda line: (*lines[line], line)))
     return found
