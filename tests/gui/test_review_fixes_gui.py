@@ -85,3 +85,40 @@ def test_frequencies_count_the_new_annotators_codes_after_a_switch(qtbot, window
     qtbot.waitUntil(lambda: not frequencies.runner.running and "bob" in frequencies.heading.text(), timeout=10000)
     assert sum(r.count for r in frequencies.table.rows) == 0
     assert "ada" not in frequencies.heading.text()
+
+
+# ----- 2. undo and redo from the concordance, the rows follow both -----------------------------------
+
+
+def test_undo_and_redo_pressed_in_the_concordance_update_the_rows_codes(qtbot, window) -> None:
+    path = Path(window.project.path)
+    concordance = open_concordance(qtbot, window)
+    search(qtbot, concordance, r"\b(tax|robbery)\b", mode="regex")
+    concordance.view.selectAll()
+    qtbot.keyClick(concordance.view, Qt.Key.Key_1)
+    assert "Framing:Economic" in codes_at(concordance, 0)
+    assert len(stored(path, CODED, ("ada",))) == 2
+    qtbot.keyClick(concordance.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(path, CODED, ("ada",)) == []
+    assert codes_at(concordance, 0) == "" and codes_at(concordance, 1) == ""
+    assert not concordance.stale_banner.isVisible()
+    assert concordance.message.message.startswith("Undo")
+    qtbot.keyClick(concordance.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert sorted(SAMPLE_TEXT[s:e] for s, e, _l in stored(path, CODED, ("ada",))) == ["robbery", "tax"]
+    assert codes_at(concordance, 0) == "Framing:Economic" and codes_at(concordance, 1) == "Framing:Economic"
+    assert not concordance.stale_banner.isVisible()
+    assert concordance.message.message.startswith("Redo")
+    qtbot.keyClick(concordance.view, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert concordance.message.message == "Nothing to redo."
+
+
+def test_a_code_added_in_the_main_text_shows_at_the_concordance_row(qtbot, window) -> None:
+    """Coding elsewhere (here the annotations API, as the editor's operation) refreshes the codes."""
+    concordance = open_concordance(qtbot, window)
+    search(qtbot, concordance, "robbery")
+    start = SAMPLE_TEXT.index("robbery")
+    window.project.annotations.add(window.document_id, "ada", "Stance", "Against", start, start + 7)
+    assert codes_at(concordance, 0) == "Stance:Against"
+    assert not concordance.stale_banner.isVisible()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,6 +32,7 @@ from ...errors import AnnotatorError
 from ...ops.concordance_coding import code_hits
 from ...project.changes import ChangeSet
 from ...queries.analysis import KwicResult, Scope, kwic
+from ...queries.analysis.scope import resolve
 from .common import MessageLine, StaleBanner, code_name, find_data
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
@@ -45,6 +46,8 @@ SORTS = (("document", "document order"), ("date", "date"), ("left", "1st word le
          ("right", "1st word right"), ("right2", "2nd word right"))
 RELATIONS = (("", "(any)"), ("overlapping", "overlapping"), ("not_overlapping", "not overlapping"))
 LIMIT = 10_000  # rows shown; the total is always said
+# Tables whose changes alter the codes at the rows, not which rows there are (nor their text).
+CODES_ONLY = frozenset({"annotations", "document_status", "comments", "relations", "annotators", "curation_log"})
 
 
 class ConcordanceWindow(QDialog):
@@ -64,6 +67,7 @@ class ConcordanceWindow(QDialog):
         self._changed_while_running = False
         self._coding = False  # our own code_hits is on the bus: not a reason to call the rows stale
         self._asked: tuple[str, tuple[str, str] | None, tuple[str, str] | None] = ("", None, None)
+        self._scope: Scope | None = None  # the scope of the rows shown
         self.runner = AnalysisRunner(self, self.project_path)
 
         self.mode = QComboBox(self)
@@ -163,8 +167,13 @@ class ConcordanceWindow(QDialog):
         self.query.returnPressed.connect(self.search)
         self.code_layer.currentIndexChanged.connect(self._fill_labels)
         self.sort.currentIndexChanged.connect(self._rerun)
-        # Edit → Undo of the main window, from here too (it undoes this annotator's newest step).
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self, self._undo)
+        # Edit → Undo and Redo of the main window, from here too (this annotator's newest step).
+        for name, standard in (("undo", QKeySequence.StandardKey.Undo), ("redo", QKeySequence.StandardKey.Redo)):
+            action = context.action(name)
+            keys = action.shortcuts() if action is not None and action.shortcuts() else \
+                QKeySequence.keyBindings(standard)
+            for key in keys:
+                QShortcut(key, self, lambda name=name: self._history(name))
         context.events.sig_changed.connect(self._project_changed)
         self.scope_bar.sig_me_changed.connect(self._whose_changed)
         self.fill_codebook()
@@ -262,6 +271,7 @@ class ConcordanceWindow(QDialog):
                      "label": label, "overlapping": other if relation == "overlapping" else None,
                      "not_overlapping": other if relation == "not_overlapping" else None}
         self._asked = (mode, label, other)
+        self._scope = scope
 
         def query(project, cancelled):  # type: ignore[no-untyped-def]
             return kwic(project, scope=scope, context=context_chars, sort=sort, limit=LIMIT, cancelled=cancelled,
@@ -368,12 +378,48 @@ class ConcordanceWindow(QDialog):
         if changes.codebook or changes.reset:
             self.fill_codebook()
             self.scope_bar.refresh_people()
-        if self._coding:
-            return
         if self.runner.running:
-            self._changed_while_running = True
-        elif self.result is not None:
+            if not self._coding:
+                self._changed_while_running = True
+            return
+        if self.result is None:
+            return
+        if not (changes.codebook or changes.reset) and set(changes.tables) <= CODES_ONLY:
+            # Codes added, removed or changed (coding, undo, redo): the rows of those documents
+            # show their codes as they are now. A search by code may have more or fewer rows.
+            self._refresh_codes(changes.documents)
+            statuses = self._scope is not None and bool(self._scope.statuses) and "document_status" in changes.tables
+            if not self._coding and (statuses or (self._asked[0] == "label" and "annotations" in changes.tables)):
+                self._set_stale(True)
+        elif not self._coding:
             self._set_stale(True)
+
+    def _refresh_codes(self, documents: set[str]) -> None:
+        """Read again the codes at the rows of these documents (whose codes the rows show)."""
+        project, scope, kwic_model = self.context.project, self._scope, self.view.kwic
+        rows: dict[str, list[int]] = {}
+        for row, hit in enumerate(kwic_model.hits):
+            if hit.document_id in documents:
+                rows.setdefault(hit.document_id, []).append(row)
+        if project is None or scope is None or not rows:
+            return
+        try:
+            people = set(resolve(project, scope, need_annotators=False).annotator_names.values())
+        except AnnotatorError:
+            self._set_stale(True)
+            return
+        order = {(layer.name, label.name): n for n, (layer, label) in
+                 enumerate((layer, label) for layer in project.codebook.get().layers for label in layer.labels)}
+        found: dict[int, tuple[str, ...]] = {}
+        for document_id, numbers in rows.items():
+            marks = [a for a in project.annotations.for_document(document_id)
+                     if a.annotator in people and (a.layer, a.label) in order]
+            for row in numbers:
+                hit = kwic_model.hits[row]
+                here = {(a.layer, a.label) for a in marks
+                        if a.start is None or (a.start < hit.end and hit.start < (a.end or 0))}
+                found[row] = tuple(code_name(*code) for code in sorted(here, key=order.__getitem__))
+        kwic_model.set_codes(found)
 
     def _whose_changed(self) -> None:
         """Another annotator codes now: rows showing the previous one's codes are searched again
@@ -455,10 +501,15 @@ class ConcordanceWindow(QDialog):
         if added and mode == "label" and code in (label, other):
             self._set_stale(True)
 
-    def _undo(self) -> None:
-        undo = self.context.action("undo")
-        if undo is not None and undo.isEnabled():
-            undo.trigger()
+    def _history(self, name: str) -> None:
+        """Edit → Undo / Redo of the main window, pressed here; what it did is said here too."""
+        action: QAction | None = self.context.action(name)
+        if action is None or not action.isEnabled():
+            self.message.say("Nothing to undo." if name == "undo" else "Nothing to redo.")
+            return
+        what = action.text().replace("&", "")
+        action.trigger()
+        self.message.say(f"{what}.")
 
     # ----- opening and exporting ---------------------------------------------------------------
 

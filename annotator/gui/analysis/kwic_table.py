@@ -28,6 +28,7 @@ class KwicModel(QAbstractTableModel):
         super().__init__(parent)
         self.hits: list[KwicHit] = []
         self.extra_codes: dict[int, tuple[str, ...]] = {}  # row -> codes added from this window since
+        self.read_codes: dict[int, tuple[str, ...]] = {}  # row -> codes read again after a change
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -36,7 +37,16 @@ class KwicModel(QAbstractTableModel):
         self.beginResetModel()
         self.hits = list(hits)
         self.extra_codes = {}
+        self.read_codes = {}
         self.endResetModel()
+
+    def set_codes(self, codes: dict[int, tuple[str, ...]]) -> None:
+        """Show these codes at these rows (read again after a change, an undo or a redo)."""
+        for row, found in codes.items():
+            self.read_codes[row] = found
+            self.extra_codes.pop(row, None)
+            index = self.index(row, CODES)
+            self.dataChanged.emit(index, index)
 
     def add_code(self, rows: list[int], code: str) -> None:
         """Show `code` at these rows (just coded from the concordance)."""
@@ -48,7 +58,7 @@ class KwicModel(QAbstractTableModel):
 
     def codes(self, row: int) -> tuple[str, ...]:
         """The codes shown at a row."""
-        return (*self.hits[row].codes, *self.extra_codes.get(row, ()))
+        return (*self.read_codes.get(row, self.hits[row].codes), *self.extra_codes.get(row, ()))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
         """Rows: one per hit."""
