@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from annotator.gui.analysis.concordance import ConcordanceWindow
@@ -122,3 +123,104 @@ def test_a_code_added_in_the_main_text_shows_at_the_concordance_row(qtbot, windo
     window.project.annotations.add(window.document_id, "ada", "Stance", "Against", start, start + 7)
     assert codes_at(concordance, 0) == "Stance:Against"
     assert not concordance.stale_banner.isVisible()
+
+
+# ----- 3. a jump to the text puts the place in the middle, not on the last visible line -------------
+
+LONG_PARAGRAPH = "Filler words about the weather and the sea, nothing to look for here at all today."
+NEEDLE = "The needle sits beside a tax on the harbour."
+ALT_SHIFT = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def long_window(qtbot, settings, tmp_path: Path):
+    """The main window (1024×640) on a project of one long article with one "needle" far down."""
+    from annotator.gui.main_window import MainWindow
+    from annotator.ops.importing import import_paths
+    from annotator.project import Project
+
+    (tmp_path / "long").mkdir()
+    paragraphs = [LONG_PARAGRAPH] * 120
+    paragraphs[90] = NEEDLE
+    (tmp_path / "long" / "long.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    project = Project.create(tmp_path / "long.annot")
+    import_paths(project, [tmp_path / "long"])
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    assert main.set_project(project, annotator="ada")
+    main.resize(1024, 640)
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+def selection_height_share(window) -> float:
+    """Where the selection's start is in the text view: 0 top, 1 bottom."""
+    view = window.editor.view
+    from PySide6.QtGui import QTextCursor
+
+    cursor = QTextCursor(view.textCursor())
+    cursor.setPosition(cursor.selectionStart())
+    return view.cursorRect(cursor).center().y() / view.viewport().height()
+
+
+def test_double_click_in_the_concordance_centres_the_hit_in_the_text(qtbot, long_window) -> None:
+    concordance = open_concordance(qtbot, long_window)
+    search(qtbot, concordance, "needle")
+    rect = concordance.view.visualRect(concordance.view.model().index(0, MATCH))
+    qtbot.mouseClick(concordance.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(concordance.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    text = long_window.project.documents.text(long_window.document_id)
+    start, end = long_window.editor.selection()
+    assert text[start:end] == "needle"
+    assert 0.3 < selection_height_share(long_window) < 0.7
+
+
+def test_next_suggestion_centres_it_and_names_its_rule_readably(qtbot, long_window) -> None:
+    window = long_window
+    window.actions_by_name["suggest"].trigger()  # Framing: its rules find "tax"
+    qtbot.waitUntil(lambda: bool(window.editor.suggestions()), timeout=20000)
+    view = window.editor.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down, ALT_SHIFT)
+    start, end = window.editor.selection()
+    assert window.project.documents.text(window.document_id)[start:end] == "tax"
+    assert 0.3 < selection_height_share(window) < 0.7
+    message = window.statusBar().currentMessage()
+    assert "rule “tax, taxes, levy, wages, prices”" in message
+    assert "{" not in message and "[" not in message
+
+
+# ----- 4. suggestions of the active layer only; 13. a rejected one leaves no selection ----------------
+
+
+def test_only_the_active_layers_suggestions_are_shown_and_gone_to(qtbot, window) -> None:
+    window.actions_by_name["suggest"].trigger()  # Framing
+    qtbot.waitUntil(lambda: bool(window.editor.suggestions()), timeout=20000)
+    layer = next(a for a in window.layer_actions if a.text() == "Stance")
+    layer.trigger()
+    assert window.editor.suggestions() == []  # Framing's are not shown under Stance
+    window.actions_by_name["suggest"].trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("0 suggestions in Stance"), timeout=20000)
+    message = window.statusBar().currentMessage()
+    assert "Framing" not in message
+    assert len(message) <= 90, message  # fits the status bar; the reason in full is its tooltip
+    assert "rule patterns" in window.statusBar().toolTip()
+    window.editor.view.setFocus()
+    qtbot.keyClick(window.editor.view, Qt.Key.Key_Down, ALT_SHIFT)
+    assert window.statusBar().currentMessage() == "No suggestions in Stance in this document."
+    assert window.editor.selection() is None
+    next(a for a in window.layer_actions if a.text() == "Framing").trigger()
+    assert window.editor.suggestions()  # Framing's again, computed before
+
+
+def test_a_rejected_suggestion_leaves_no_selection(qtbot, window) -> None:
+    window.actions_by_name["suggest"].trigger()
+    qtbot.waitUntil(lambda: bool(window.editor.suggestions()), timeout=20000)
+    view = window.editor.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down, ALT_SHIFT)
+    assert window.editor.selection() is not None
+    qtbot.keyClick(view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert stored(window.project.path, "SELECT decision FROM suggestion_decisions") == [("reject",)]
+    assert window.editor.selection() is None

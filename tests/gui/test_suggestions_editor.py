@@ -88,9 +88,10 @@ def test_suggestions_are_switched_on_per_layer(qtbot, window) -> None:
     action = window.actions_by_name["suggest"]
     window.set_active_layer("Stance")
     assert not action.isChecked()  # Stance's suggestions are off
-    assert window.editor.suggestions()  # Framing's stay shown
+    assert window.editor.suggestions() == []  # only the active layer's are shown (Framing's are kept)
     window.set_active_layer("Framing")
     assert action.isChecked()
+    assert window.editor.suggestions()  # Framing's again, without computing them anew
     action.trigger()
     assert window.editor.suggestions() == []
 

@@ -10,12 +10,17 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
 
 from ...store.files import refuse_project_output
+from ..editor.suggestions import centre_selection
+from ..editor.view import TextView
+
+if TYPE_CHECKING:
+    from ..context import AppContext
 
 STALE_TEXT = ("<b>Out of date</b> — the project changed after these results were computed. "
               "Press Refresh to bring them up to date.")
@@ -130,3 +135,17 @@ def find_data(box: QComboBox, value: object) -> int:
     """The index of the entry whose data equals `value` (-1 if none): findData does not compare
     Python tuples."""
     return next((index for index in range(box.count()) if box.itemData(index) == value), -1)
+
+
+def show_in_text(context: AppContext, document_id: str, start: int, end: int) -> None:
+    """Show a place in the main window's text: its document, the span selected and scrolled to
+    the middle of the text (not its last line, which this window may cover), the window raised."""
+    context.show_document(document_id)
+    if end > start:
+        context.select_text(start, end)
+    host = context.host()
+    for view in host.findChildren(TextView):
+        if view.window() is host and view.isVisible():
+            centre_selection(view)
+    host.raise_()
+    host.activateWindow()

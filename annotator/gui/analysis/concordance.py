@@ -33,7 +33,7 @@ from ...ops.concordance_coding import code_hits
 from ...project.changes import ChangeSet
 from ...queries.analysis import KwicResult, Scope, kwic
 from ...queries.analysis.scope import resolve
-from .common import MessageLine, StaleBanner, code_name, find_data
+from .common import MessageLine, StaleBanner, code_name, find_data, show_in_text
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -520,12 +520,8 @@ class ConcordanceWindow(QDialog):
             self.message.error("The main window shows another project now.")
             return
         hit = self.view.kwic.hits[row]
-        context.show_document(hit.document_id)
-        if hit.end > hit.start:
-            context.select_text(hit.start, hit.end)
+        show_in_text(context, hit.document_id, hit.start, hit.end)
         context.show_message(f"Concordance: “{hit.match}” in {hit.title} (characters {hit.start}–{hit.end})")
-        context.host().raise_()
-        context.host().activateWindow()
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
         """Write the rows as CSV (asks for a file name when `path` is None)."""

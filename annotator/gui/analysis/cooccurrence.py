@@ -34,7 +34,7 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import CooccurrencePair, CooccurrenceTable, KwicHit, Scope, cooccurrence, cooccurring_segments
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, code_name, fit_headers, write_csv
+from .common import MessageLine, StaleBanner, code_name, fit_headers, show_in_text, write_csv
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -403,12 +403,8 @@ class CooccurrenceWindow(QDialog):
             self.message.error("The main window shows another project now.")
             return
         hit: KwicHit = self.segments.kwic.hits[row]
-        context.show_document(hit.document_id)
-        if hit.end > hit.start:
-            context.select_text(hit.start, hit.end)
+        show_in_text(context, hit.document_id, hit.start, hit.end)
         context.show_message(f"Co-occurrence: {hit.title} (characters {hit.start}–{hit.end})")
-        context.host().raise_()
-        context.host().activateWindow()
 
     # ----- the project changed ---------------------------------------------------------
 

@@ -10,12 +10,14 @@ again after every change on the bus.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QTextCursor
+from PySide6.QtWidgets import QMainWindow, QTextEdit
 
 from ...errors import AnnotatorError, ProjectFileError
 from ...model import Suggestion
@@ -29,6 +31,61 @@ from .state import EditorState
 
 ACCEPT_KEYS = "Ctrl+Enter"
 REJECT_KEYS = "Ctrl+Delete"
+
+
+SOURCE_WIDTH = 40  # characters of a rule shown in the status bar (the tooltip has it whole)
+
+
+def _token_words(token: object) -> str:
+    """What one token of a spaCy pattern matches, in words: "military, troops" for an IN list."""
+    if not isinstance(token, dict) or not token:
+        return "…"
+    for key in ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM"):
+        value = token.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            if isinstance(value.get("IN"), list):
+                return ", ".join(str(word) for word in value["IN"])
+            if isinstance(value.get("REGEX"), str):
+                return f"/{value['REGEX']}/"
+    if isinstance(token.get("POS"), str):
+        return f"any {token['POS'].lower()}"
+    return "any word"
+
+
+def readable_rule(pattern: str) -> str:
+    """A rule's pattern as a person reads it: the phrase, or each token's words ("military, troops")."""
+    text = pattern.strip()
+    if text.startswith("["):
+        try:
+            tokens = json.loads(text)
+        except ValueError:
+            tokens = None
+        if isinstance(tokens, list):
+            return " + ".join(_token_words(token) for token in tokens) or text
+    return text
+
+
+def readable_source(source: str, width: int = SOURCE_WIDTH) -> str:
+    """A suggestion's source in words with balanced quotes: 'rule “military, troops…”', 'model 3f2a9c1b'."""
+    if not source.startswith("rule:"):
+        return suggesting.describe_source(source)
+    pattern = source.split(":", 2)[2] if source.count(":") >= 2 else source[5:]
+    words = readable_rule(pattern)
+    if len(words) > width:
+        words = words[: width - 1].rstrip(" ,+") + "…"
+    return f"rule “{words}”"
+
+
+def centre_selection(view: QTextEdit) -> None:
+    """Scroll so that the start of the text view's selection is in the middle of its height
+    (ensureCursorVisible leaves a hit on the last visible line, under other windows)."""
+    cursor = QTextCursor(view.textCursor())
+    cursor.setPosition(cursor.selectionStart())
+    rect = view.cursorRect(cursor)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.value() + rect.center().y() - view.viewport().height() // 2)
 
 
 def _find(project_path: Any, document_id: str, layers: list[str], annotator: str) -> tuple[list[Suggestion],
@@ -84,8 +141,12 @@ class SuggestionsMixin(EditorState):
         self._refresh_suggestions()
 
     def suggestions(self) -> list[Suggestion]:
-        """The suggestions shown now (open, in text order)."""
-        return list(self._shown_suggestions)
+        """The suggestions shown now (the active layer's open ones, in text order)."""
+        return self._visible()
+
+    def _visible(self) -> list[Suggestion]:
+        """The open suggestions of the active layer: only those are drawn and gone to."""
+        return [s for s in self._shown_suggestions if s.layer == self._active_layer]
 
     # ----- computing -----------------------------------------------------------------
 
@@ -115,10 +176,27 @@ class SuggestionsMixin(EditorState):
         self._raw_suggestions = [s for s in found if s.start is not None]
         self.suggestion_notes = list(notes)
         self._filter_suggestions()
-        count = len(self._shown_suggestions)
-        said = f"{count} suggestion{'s' if count != 1 else ''} in {', '.join(layers)}"
+        self._say_count()
+
+    def _say_count(self) -> None:
+        """How many suggestions the active layer has, in the status bar (why none: in short,
+        the whole reason in the status bar's tooltip)."""
+        layer = self._active_layer
+        if layer not in self._suggesting:
+            self.sig_message.emit(f"Suggestions are off in {layer}.")
+            return
+        count = len(self._visible())
+        said = f"{count} suggestion{'s' if count != 1 else ''} in {layer}"
         keys = f" — {ACCEPT_KEYS} accepts, {REJECT_KEYS} rejects, Alt+Shift+Down goes to the next" if count else ""
-        self.sig_message.emit(said + keys + (f" ({notes[0]})" if notes else ""))
+        notes = [note for note in self.suggestion_notes if f'"{layer}"' in note]
+        why = ""
+        if notes and not count:
+            why = (" — no rule patterns in its labels" if "rule patterns" in notes[0] else " — see the tooltip")
+        self.sig_message.emit(said + keys + why)
+        window = self.view.window() if hasattr(self, "view") else None
+        if isinstance(window, QMainWindow):
+            tip = "\n".join(note[0].upper() + note[1:] for note in notes)
+            window.statusBar().setToolTip(tip)
 
     def _suggestions_failed(self, message: str) -> None:
         self._suggest_again = False
@@ -155,10 +233,11 @@ class SuggestionsMixin(EditorState):
         current = self._current_suggestion
         if current is not None and (current.start, current.end) == (start, end):
             return [current]
+        shown = self._visible()
         if start < end:
-            return [s for s in self._shown_suggestions if start <= (s.start or 0) and (s.end or 0) <= end]
-        here = [s for s in self._shown_suggestions if (s.start or 0) <= start < (s.end or 0)]
-        here.sort(key=lambda s: (s.layer != self._active_layer, (s.end or 0) - (s.start or 0)))
+            return [s for s in shown if start <= (s.start or 0) and (s.end or 0) <= end]
+        here = [s for s in shown if (s.start or 0) <= start < (s.end or 0)]
+        here.sort(key=lambda s: (s.end or 0) - (s.start or 0))
         return here[:1]
 
     def accept_suggestions(self) -> None:
@@ -186,6 +265,9 @@ class SuggestionsMixin(EditorState):
             else:
                 suggesting.reject(self._project, chosen, self._annotator)
                 said = f"Rejected {len(chosen)} suggestion(s)."
+                # No selection left behind: a selected span would look like an annotation.
+                after = self._offsets.to_py(self.view.textCursor().selectionEnd())
+                self._select_range(after, after)  # type: ignore[attr-defined]
         except ProjectFileError as error:
             self._write_failed(error)  # type: ignore[attr-defined]
             return
@@ -200,9 +282,10 @@ class SuggestionsMixin(EditorState):
 
     def next_suggestion(self, step: int = 1) -> None:
         """Select the next (+1) or previous (-1) suggestion after / before the cursor."""
-        shown = self._shown_suggestions
+        shown = self._visible()
         if not shown:
-            self.sig_message.emit("No suggestions in this document." if self._suggesting
+            self.sig_message.emit(f"No suggestions in {self._active_layer} in this document."
+                                  if self._active_layer in self._suggesting
                                   else "Suggestions are off: Tools → Show suggestions.")
             return
         if self._current_suggestion in shown:
@@ -215,16 +298,17 @@ class SuggestionsMixin(EditorState):
         chosen = shown[index]
         self._current_suggestion = chosen
         self._select_range(chosen.start or 0, chosen.end or 0)  # type: ignore[attr-defined]
+        centre_selection(self.view)
         self.view.viewport().update()
         self.sig_message.emit(f"Suggested {chosen.layer}: {chosen.label} ({chosen.score:.2f}, "
-                              f"{suggesting.describe_source(chosen.source)}) — {ACCEPT_KEYS} accepts, "
+                              f"{readable_source(chosen.source)}) — {ACCEPT_KEYS} accepts, "
                               f"{REJECT_KEYS} rejects.")
 
     # ----- drawing -------------------------------------------------------------------
 
     def paint_suggestions(self, painter: QPainter, geometry: TextGeometry, first: int, last: int) -> None:
         """Dashed outlines in the label's colour around the visible suggestions."""
-        for suggestion in self._shown_suggestions:
+        for suggestion in self._visible():
             start, end = suggestion.start or 0, suggestion.end or 0
             if end <= first or start >= last:
                 continue
@@ -236,7 +320,7 @@ class SuggestionsMixin(EditorState):
 
     def suggestions_at(self, position: int) -> list[Suggestion]:
         """The shown suggestions covering a code-point offset."""
-        return [s for s in self._shown_suggestions if (s.start or 0) <= position < (s.end or 0)]
+        return [s for s in self._visible() if (s.start or 0) <= position < (s.end or 0)]
 
     def describe_suggestions(self, position: int) -> str:
         """Rich-text lines for the tooltip: each suggestion there with its score and source."""
@@ -244,7 +328,7 @@ class SuggestionsMixin(EditorState):
         for s in self.suggestions_at(position):
             colour = self._index.colour(s.layer, s.label)
             lines.append(f'<span style="color:{colour};">┅</span> <i>Suggested</i> {escape(s.layer)}: '
-                         f"<b>{escape(s.label)}</b> — score {s.score:.2f} ({escape(suggesting.describe_source(s.source))})")
+                         f"<b>{escape(s.label)}</b> — score {s.score:.2f} ({escape(readable_source(s.source, 80))})")
         if lines:
             lines.append(f"<span style='color:#666'>{ACCEPT_KEYS} accepts, {REJECT_KEYS} rejects</span>")
         return "<br>".join(lines)
