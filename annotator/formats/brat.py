@@ -15,8 +15,7 @@ annotation ids and document metadata have no place in brat.
 
 Read: text-bound annotations (T), attributes and modifications (A, M), notes (#), and event
 triggers (the T line an E line names) as spans. What this program cannot hold is counted
-for the import report, never dropped unsaid: relations (R, until relations exist), event
-arguments (E), equivalences (*), normalisations (N), notes on anything but a span, and
+for the import report, never dropped unsaid: event arguments (E), equivalences (*), normalisations (N), notes on anything but a span, and
 discontinuous spans (fragments with text between them), which are imported as one span
 from the first fragment's start to the last one's end. Fragments separated only by line
 breaks (how brat writes a span across lines, and how this program exports one) are one span.
@@ -27,12 +26,21 @@ and are read back as label names only from this program's own export (marked in 
 which writes the real label names there. brat reads the .txt as UTF-8 keeping a byte-order
 mark, so a BOM is character 0 of brat's offsets: they are moved back by one, as for CRLF. An
 empty span (start = end) is counted, not imported.
+
+R lines ("R1<tab>Type Arg1:T3 Arg2:T5") between two imported T spans come back as relations
+of the spans' annotator (the import stores them once both ends are stored; a type the
+codebook lacks is added with --add-labels, else counted as not carried, as is a relation
+whose end was not imported or that the type's rule forbids). An R line naming an
+annotation the file does not hold refuses the file; one joining events or empty spans is
+counted.
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -275,6 +283,14 @@ def _read_visual_conf(path: Path, config: _Config) -> None:
             config.display[parts[0]] = parts[1]
 
 
+@dataclasses.dataclass(slots=True)
+class BratDocument(ReadDocument):
+    """A brat document: a ReadDocument with the relations its R lines give between its spans
+    (ends by the spans' ids; "lenient": the import counts what it cannot store instead of refusing)."""
+
+    relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
 def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
     """Read one brat document from its .ann (and the .txt beside it), or every pair in a folder.
 
@@ -303,7 +319,7 @@ def read_brat(path: Path, options: ReadOptions | None = None) -> list[ImportedDo
     annotator = options.default_annotator
     if annotator is None and config.ours and config.folder == ann.parent.parent:
         annotator = config.annotators.get(ann.parent.name, ann.parent.name)
-    document = ReadDocument(text=raw_text, origin=str(ann))
+    document = BratDocument(text=raw_text, origin=str(ann))
     if data.startswith(codecs.BOM_UTF8):
         spans = _read_ann_after_bom(ann, raw_text, config, annotator, document)
     else:
@@ -325,9 +341,14 @@ def _read_ann_after_bom(ann: Path, text: str, config: _Config, annotator: str | 
         spans = _read_ann(ann, "\ufeff" + text, config, annotator, document)
     except BadInputError as counted:
         try:
-            return _read_ann(ann, text, config, annotator, ReadDocument(text=text, origin=document.origin))
+            retry = BratDocument(text=text, origin=document.origin)
+            spans = _read_ann(ann, text, config, annotator, retry)
         except BadInputError:
             raise counted from None
+        document.not_carried.update(retry.not_carried)
+        if isinstance(document, BratDocument):
+            document.relations = retry.relations
+        return spans
     kept = []
     for span in spans:
         if span.end <= 1:  # the BOM alone
@@ -341,7 +362,6 @@ def _read_ann_after_bom(ann: Path, text: str, config: _Config, annotator: str | 
 # What each kind of brat line this program cannot hold is called in the import report (under
 # the heading "not carried").
 _NOT_CARRIED = {
-    "R": "brat relations (R lines; not imported yet)",
     "E": "brat event arguments (E lines; the trigger is imported as a span)",
     "*": "brat equivalences (* lines)",
     "N": "brat normalisations (N lines)",
@@ -355,6 +375,7 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
     content = decode_bytes(data, ann) if data.strip() else ""  # an empty .ann: no annotations
     spans: dict[str, ImportedSpan] = {}
     others: set[str] = set()  # ids of annotations that are not spans (relations, events, …)
+    links: list[tuple[int, str, str, str]] = []  # (line, type, Arg1, Arg2) of the R lines
     for number, line in iter_lines(content):
         if not line.strip():
             continue
@@ -391,12 +412,42 @@ def _read_ann(ann: Path, text: str, config: _Config, annotator: str | None,
             note = "\t".join(fields[2:])
             target = spans[parts[1]]
             target.note = f"{target.note}\n{note}" if target.note else note
+        elif kind == "R":
+            others.add(fields[0])
+            links.append(_relation_line(ann, number, fields, line))
         elif kind in _NOT_CARRIED:
             others.add(fields[0])
             document.not_carried[_NOT_CARRIED[kind]] += 1
         else:
             raise BadInputError(ann, f"is not a brat annotation line: {line[:60]!r}", line=number)
+    _relations(ann, links, spans, others, document)
     return list(spans.values())
+
+
+def _relation_line(ann: Path, number: int, fields: list[str], line: str) -> tuple[int, str, str, str]:
+    """(line, type, Arg1, Arg2) of an R line "R1<tab>Type Arg1:T3 Arg2:T5"."""
+    parts = fields[1].split() if len(fields) > 1 else []
+    if len(parts) != 3 or not all(":" in part for part in parts[1:]):
+        raise BadInputError(ann, f"relation line is not 'R<n><tab>Type Arg1:T<n> Arg2:T<n>': {line[:60]!r}",
+                            line=number)
+    return number, parts[0], parts[1].split(":", 1)[1], parts[2].split(":", 1)[1]
+
+
+def _relations(ann: Path, links: list[tuple[int, str, str, str]], spans: dict[str, ImportedSpan],
+               others: set[str], document: ReadDocument) -> None:
+    """Give the spans that R lines join an id, and the document the relations between them."""
+    for number, kind, source, target in links:
+        missing = [end for end in (source, target) if end not in spans and end not in others]
+        if missing:
+            raise BadInputError(ann, f"relation line names {missing[0]}, which the file does not hold", line=number)
+        if source not in spans or target not in spans or not isinstance(document, BratDocument):
+            document.not_carried["brat relations between events or empty spans"] += 1
+            continue
+        ends = [spans[source], spans[target]]
+        for end in ends:
+            end.id = end.id or str(uuid.uuid4())
+        document.relations.append({"type": kind, "from": ends[0].id, "to": ends[1].id, "attributes": {},
+                                   "note": "", "number": number, "lenient": "brat relations"})
 
 
 def _text_bound(ann: Path, number: int, fields: list[str], text: str, config: _Config,

@@ -22,6 +22,7 @@ from ..project import Project
 from ..project.annotations import check_attributes
 from ..project.history import now
 from ..span_rules import overlap_clash
+from .import_links import storable_links, stored_id
 from .import_resolver import Resolver, check_document, off_boundaries, store_status
 from ..store.database import as_project_error
 from ..store.files import open_project_member, project_file_family
@@ -258,9 +259,12 @@ def _store_file(
                 statuses += restored
                 conflicts += differing
                 edges: dict[str, tuple[set[int], set[int]]] = {}  # this text's token/sentence edges
+                stored_as: dict[str, str] = {}  # a read span's id -> the annotation that stands for it
                 for item in [*doc.spans, *doc.labels]:
                     row = _annotation_row(project, document_id, item, options, doc.origin)
                     verdict = _existing(project, row, item, doc.origin, inserted)
+                    if verdict in ("repeated", "same") and item.id:
+                        stored_as[item.id] = stored_id(project, row)
                     if verdict == "repeated":
                         repeated += 1
                         continue
@@ -281,12 +285,15 @@ def _store_file(
                     )
                     added += 1
                     inserted.add(row["id"])
+                    stored_as[item.id or row["id"]] = row["id"]
                     off = off_boundaries(project, row["span_start"], row["span_end"], item.layer, segmented, edges)
                     if off:
                         off_edges[off] += 1
-                # Native JSONL links between the record's spans (ends by span id), stored once
-                # both ends are; one the codebook forbids refuses the file like a bad span.
-                project.relations.insert_imported(getattr(doc, "relations", None) or [], doc.origin)
+                # Links between the record's spans (ends by span id), stored once both ends are;
+                # a native one the codebook forbids refuses the file, brat's are counted (import_links).
+                links = storable_links(project, getattr(doc, "relations", None) or [], stored_as, add_labels,
+                                       report.added_labels, not_carried)
+                project.relations.insert_imported(links, doc.origin)
             db.execute(
                 "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'import', 'import file', ?, ?)",
                 [stamp, str(path), json.dumps({"documents": new_ids, "annotations": added})],

@@ -1,0 +1,59 @@
+"""Relations another tool's file gives between its spans (brat R lines), made storable by the import.
+
+A reader names a relation's ends by the ids it gave the spans it read; the import stores a
+span under that id, or finds it stored already (by id or by content) under another. Here the
+ends are mapped to the stored annotations, and what cannot be stored is counted for the
+report instead of refusing the file: native JSONL relations are checked strictly by
+RelationStore.insert_imported, another tool's are carried where they can be.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..model import RelationType
+from ..project import Project
+
+
+def stored_id(project: Project, row: dict[str, Any]) -> str:
+    """The id of the stored annotation an incoming one was found to be (by id, else by content)."""
+    if project.db.execute("SELECT 1 FROM annotations WHERE id = ?", [row["id"]]).fetchone() is not None:
+        return str(row["id"])
+    found = project.db.execute(
+        "SELECT id FROM annotations WHERE document_id = ? AND annotator_id = ? AND label_id = ? "
+        "AND span_start IS ? AND span_end IS ? ORDER BY id LIMIT 1",
+        [row["document_id"], row["annotator_id"], row["label_id"], row["span_start"], row["span_end"]]).fetchone()
+    return str(found[0]) if found is not None else str(row["id"])
+
+
+def storable_links(project: Project, links: list[dict[str, Any]], stored_as: dict[str, str], add_labels: bool,
+                    added: list[str], not_carried: Counter[str]) -> list[dict[str, Any]]:
+    """Another format's relations (brat R lines) with their ends mapped to the stored spans; a
+    relation whose end was not stored, whose type the codebook lacks (added with --add-labels)
+    or that its type's rule forbids is counted as not carried instead of refusing the file;
+    a type added is named in `added` (the report's added labels)."""
+    kept = []
+    for link in links:
+        if not link.get("lenient"):  # native JSONL: RelationStore.insert_imported checks it strictly
+            kept.append(link)
+            continue
+        what = link.get("lenient") or "relations"
+        ends = [stored_as.get(link["from"]), stored_as.get(link["to"])]
+        if ends[0] is None or ends[1] is None:
+            not_carried[f"{what} whose end was not imported"] += 1
+            continue
+        book = project.codebook.get()
+        if book.relation(link["type"]) is None:
+            if not add_labels:
+                not_carried[f"{what} of a type the codebook lacks (--add-labels adds it): {link['type']}"] += 1
+                continue
+            project.codebook._insert_relation(RelationType(link["type"]), len(book.relations))  # noqa: SLF001
+            project.codebook.invalidate()
+            added.append(f"relation type {link['type']}")
+        source, target = project.annotations.get(ends[0]), project.annotations.get(ends[1])
+        if project.relations.refusal(link["type"], source, target) is not None:
+            not_carried[f"{what} the codebook's rule for their type forbids"] += 1
+            continue
+        kept.append({**link, "from": ends[0], "to": ends[1]})
+    return kept
