@@ -231,3 +231,25 @@ def test_import_dialog_layer_choice_and_add_labels(qtbot, study: Path) -> None:
     assert "Layers created: People and places (span, character granularity, overlap allowed)" in shown
     assert "relations (not supported yet): 1" in shown
     assert ("People and places", "PER", "Mayor Ana Ruiz") in _spans(study)
+
+
+def test_import_dialog_says_which_spans_are_kept_off_the_layers_tokens(qtbot, study: Path, tmp_path: Path) -> None:
+    """The report in the window says what the command line says: a span off the tokens of a
+    token layer is kept where the file put it, and counted."""
+    from PySide6.QtCore import Qt
+
+    from annotator.gui.dialogs.import_dialog import ImportDialog
+
+    source = tmp_path / "off.jsonl"
+    source.write_text('{"text": "Unemployment rose sharply in the port town.", "label": [[2, 8, "Economic"]]}\n',
+                      encoding="utf-8")
+    dialog = ImportDialog(study)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_paths([source])
+    qtbot.keyClicks(dialog.layer_box.lineEdit(), "Framing")
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome != "", timeout=20_000)
+    assert dialog.outcome == "imported", dialog.results.toPlainText()
+    assert '1 span does not fall on token boundaries of layer "Framing"; kept as it is.' in \
+        dialog.results.toPlainText()

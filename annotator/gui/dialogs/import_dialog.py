@@ -47,6 +47,11 @@ def import_report_html(report: ImportReport) -> str:
     if report.statuses:
         parts.append(f"<p>Document statuses restored: {report.statuses}</p>")
     notes = report.notes()
+    if report.annotations_repeated:
+        parts.append(f"<p>Annotations given twice or more in one file (stored once): {report.annotations_repeated}</p>")
+    for line in notes:  # spans kept where the file put them, off the layer's tokens or sentences
+        if " boundaries of layer " in line:
+            parts.append(f"<p>{html.escape(line[0].upper() + line[1:])}.</p>")
     if report.not_carried:
         items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in notes[notes.index(
             "not carried (what / how many):") + 1:])
