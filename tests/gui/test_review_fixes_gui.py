@@ -224,3 +224,33 @@ def test_a_rejected_suggestion_leaves_no_selection(qtbot, window) -> None:
     qtbot.keyClick(view, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     assert stored(window.project.path, "SELECT decision FROM suggestion_decisions") == [("reject",)]
     assert window.editor.selection() is None
+
+
+# ----- 6. an ambiguous date typed in the documents table ------------------------------------------
+
+
+def test_an_ambiguous_date_in_the_table_is_said_beside_the_cell_and_stays_typed(qtbot, window) -> None:
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    panel = window.documents_panel
+    next(a for a in panel.column_menu().actions() if a.text() == "Date").trigger()
+    view = panel.view
+    rect = view.visualRect(panel.model.index(0, 2))
+    if not view.selectionModel().isSelected(panel.model.index(0, 2)):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.wait(QApplication.doubleClickInterval() + 50)  # two clicks, not a double click
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+    editor = QApplication.focusWidget()
+    assert editor.placeholderText() == "YYYY-MM-DD" and "2013-09-12" in editor.toolTip()
+    qtbot.keyClicks(editor, "12/09/2013")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert QApplication.activeModalWidget() is None  # no question a cell cannot answer
+    assert view.state() == view.State.EditingState and editor.text() == "12/09/2013"
+    assert "ambiguous: type 2013-09-12 or use Document → Properties… to choose day-first" in editor.toolTip()
+    assert stored(window.project.path, "SELECT date FROM documents WHERE position = 0") == [("",)]
+    editor.selectAll()
+    qtbot.keyClicks(editor, "25/12/2013")  # one reading only: stored as ISO
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.state() != view.State.EditingState)
+    assert stored(window.project.path, "SELECT date FROM documents WHERE position = 0") == [("2013-12-25",)]

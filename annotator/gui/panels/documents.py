@@ -36,6 +36,7 @@ from ...project.changes import ChangeSet
 from ...queries.documents import DocumentRow, curators, document_ids, document_rows, queue_counts
 from ..events import ProjectEvents
 from ..settings import AppSettings
+from .date_cell import DateCellDelegate
 
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")
@@ -288,6 +289,8 @@ class DocumentsPanel(QWidget):
         self.queue_box.toggled.connect(self._queue_toggled)
         self.view = QTableView(self)
         self.view.setModel(self.model)
+        self.date_delegate = DateCellDelegate(self.view)  # an ambiguous date stays typed, with the reason
+        self.view.setItemDelegateForColumn(2, self.date_delegate)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # A click on the cell of the selected document edits its title, source or date, as a file is
