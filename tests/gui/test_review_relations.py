@@ -168,3 +168,26 @@ def test_deleting_from_the_annotations_panel_asks_when_relations_use_the_span(qt
     assert _stored(project, f"SELECT COUNT(*) FROM annotations WHERE id = '{stance}'") == [(0,)]
     window.actions_by_name["undo"].trigger()
     assert _stored(project, "SELECT COUNT(*) FROM relations") == [(2,)]
+
+
+# ----- the concordance window shows the relations of its hits --------------------------------
+
+
+def test_the_concordance_table_and_its_csv_show_the_relations_of_hits(qtbot, window, tmp_path) -> None:
+    import csv
+
+    from annotator.gui.analysis.kwic_table import RELATIONS
+    from tests.gui.test_analysis_concordance_window import open_concordance, search
+
+    project = window.project
+    stance = _span(project, "ada", "Stance", "Against", "Critics called it")
+    project.relations.add("Target", stance, _span(project, "ada", "Framing", "Economic", "congestion charge"))
+    concordance = open_concordance(qtbot, window)
+    search(qtbot, concordance, "critics")
+    model = concordance.view.model()
+    assert model.headerData(RELATIONS, Qt.Orientation.Horizontal) == "Relations"
+    assert model.index(0, RELATIONS).data() == "Target → Framing:Economic «congestion charge»"
+    written = concordance.export_csv(tmp_path / "hits.csv")
+    with written.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["relations"] == "Target → Framing:Economic «congestion charge»"

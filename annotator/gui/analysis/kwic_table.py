@@ -1,5 +1,5 @@
 """KWIC rows in a table: left context right-aligned against the match, the match, right context,
-then title, source, date and the codes at the hit. Used by the concordance and by the
+then title, source, date, the codes at the hit and the relations of the spans there. Used by the concordance and by the
 co-occurrence window's list of segments."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegat
 from ...queries.analysis import KwicHit
 from .common import write_csv
 
-COLUMNS = ("Left context", "Match", "Right context", "Title", "Source", "Date", "Codes")
-LEFT, MATCH, RIGHT, TITLE, SOURCE, DATE, CODES = range(len(COLUMNS))
-CSV_COLUMNS = ("document_id", "title", "source", "date", "start", "end", "left", "match", "right", "codes")
+COLUMNS = ("Left context", "Match", "Right context", "Title", "Source", "Date", "Codes", "Relations")
+LEFT, MATCH, RIGHT, TITLE, SOURCE, DATE, CODES, RELATIONS = range(len(COLUMNS))
+CSV_COLUMNS = ("document_id", "title", "source", "date", "start", "end", "left", "match", "right", "codes",
+               "relations")
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -75,7 +76,7 @@ class KwicModel(QAbstractTableModel):
         hit, column = self.hits[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (hit.left, hit.match, hit.right, hit.title, hit.source, hit.date,
-                    ", ".join(self.codes(index.row())))[column]
+                    ", ".join(self.codes(index.row())), "; ".join(hit.relations))[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             horizontal = Qt.AlignmentFlag.AlignRight if column == LEFT else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
@@ -86,6 +87,8 @@ class KwicModel(QAbstractTableModel):
                 return f"{hit.left}[{hit.match}]{hit.right}\n{hit.title} · characters {hit.start}–{hit.end}"
             if column == CODES:
                 return "\n".join(self.codes(index.row())) or "no codes here"
+            if column == RELATIONS:
+                return "\n".join(hit.relations) or "no relations here"
             return (hit.left, hit.match, hit.right, hit.title, hit.source, hit.date)[column]
         return None
 
@@ -99,7 +102,7 @@ class KwicModel(QAbstractTableModel):
     def write_csv(self, path: str | Path) -> Path:
         """Every row (all columns, offsets in code points) as a CSV file."""
         rows = ((h.document_id, h.title, h.source, h.date, h.start, h.end, h.left, h.match, h.right,
-                 "; ".join(self.codes(n))) for n, h in enumerate(self.hits))
+                 "; ".join(self.codes(n)), "; ".join(h.relations)) for n, h in enumerate(self.hits))
         return write_csv(path, CSV_COLUMNS, rows, "concordance CSV")
 
 
@@ -146,9 +149,9 @@ class KwicView(QTableView):
         longest = max((metrics.horizontalAdvance(hit.match) for hit in self.kwic.hits[:500]), default=60)
         match = max(80, min(longest + 24, width // 5))
         narrow = width < 1100
-        for column, wide, small in ((TITLE, 170, 130), (SOURCE, 110, 80), (DATE, 84, 80)):
+        for column, wide, small in ((TITLE, 170, 130), (SOURCE, 110, 80), (DATE, 84, 80), (CODES, 130, 90)):
             self.setColumnWidth(column, small if narrow else wide)
-        meta = sum(self.columnWidth(column) for column in (TITLE, SOURCE, DATE)) + (90 if narrow else 130)
+        meta = sum(self.columnWidth(column) for column in (TITLE, SOURCE, DATE, CODES)) + (90 if narrow else 130)
         side = max(120, (width - meta - match) // 2)
         self.setColumnWidth(LEFT, side)
         self.setColumnWidth(MATCH, match)
