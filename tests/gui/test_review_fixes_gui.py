@@ -254,3 +254,24 @@ def test_an_ambiguous_date_in_the_table_is_said_beside_the_cell_and_stays_typed(
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.state() != view.State.EditingState)
     assert stored(window.project.path, "SELECT date FROM documents WHERE position = 0") == [("2013-12-25",)]
+
+
+# ----- 11. "Hide empty" with no co-occurrence at all --------------------------------------------------
+
+
+def test_hide_empty_hides_every_all_zero_row_and_column(qtbot, window) -> None:
+    """Framing codes but no Stance codes: every row and column is zero, so none is shown."""
+    from annotator.gui.analysis.cooccurrence import CooccurrenceWindow
+
+    window.project.annotations.add(window.document_id, "ada", "Framing", "Economic", 0, 11)
+    window.actions_by_name["cooccurrence"].trigger()
+    cooccurrence = window.findChild(CooccurrenceWindow, "cooccurrence_window")
+    qtbot.waitUntil(lambda: not cooccurrence.runner.running, timeout=10000)
+    cooccurrence.layer_a.setCurrentIndex(cooccurrence.layer_a.findText("Framing"))
+    cooccurrence.layer_b.setCurrentIndex(cooccurrence.layer_b.findText("Stance"))
+    qtbot.waitUntil(lambda: not cooccurrence.runner.running and cooccurrence.table is not None
+                    and cooccurrence.table.layers == ("Framing", "Stance"), timeout=10000)
+    assert cooccurrence.hide_empty.isChecked()
+    assert (cooccurrence.grid.rowCount(), cooccurrence.grid.columnCount()) == (0, 0)
+    qtbot.mouseClick(cooccurrence.hide_empty, Qt.MouseButton.LeftButton)
+    assert cooccurrence.grid.rowCount() == len(cooccurrence.table.labels_a) > 0

@@ -102,7 +102,8 @@ class CooccurrenceWindow(QDialog):
         self.hide_empty = QCheckBox("&Hide empty", self)
         self.hide_empty.setObjectName("hide_empty_box")
         self.hide_empty.setChecked(True)
-        self.hide_empty.setToolTip("Hide the labels that co-occur with none of the other layer's")
+        self.hide_empty.setToolTip("Hide the rows and columns that are all zero: labels that co-occur with none "
+                                   "of the other layer's")
         self.count_button = QPushButton("&Count", self)
         self.count_button.setDefault(True)
         self.count_button.clicked.connect(self.compute)
@@ -287,7 +288,7 @@ class CooccurrenceWindow(QDialog):
         table = self.table
         if table is None:
             return [], []
-        if not self.hide_empty.isChecked() or not table.pairs:
+        if not self.hide_empty.isChecked():
             return list(table.labels_a), list(table.labels_b)
         rows = {a for a, _b in self.cells}
         columns = {b for _a, b in self.cells}
