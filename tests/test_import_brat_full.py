@@ -74,7 +74,6 @@ def test_what_is_not_carried_is_counted(imported: tuple[Path, dict]) -> None:
     assert report["not_carried"] == {
         "brat discontinuous spans: imported as one span from the first fragment to the last": 1,
         "brat event arguments (E lines; the trigger is imported as a span)": 1,
-        "brat relations (R lines; not imported yet)": 2,
         "brat equivalences (* lines)": 1,
         "brat attributes of relations, events or empty spans": 1,
         "brat notes on relations, events or empty spans": 1,
@@ -90,7 +89,7 @@ def test_report_lines_for_people(cli, tmp_path: Path) -> None:
     result = cli("import", str(project), str(tmp_path / "corpus"), "--add-labels")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "imported: 1 documents, 9 annotations" in result.stdout
-    assert "  brat relations (R lines; not imported yet): 2" in result.stdout
+    assert "relation type Located" in result.stdout  # R lines are relations now; --add-labels adds their types
     assert "layers created: Imported labels (span, character granularity, overlap allowed)" in result.stdout
 
 

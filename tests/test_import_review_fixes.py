@@ -314,4 +314,4 @@ def test_lines_under_the_not_carried_heading_do_not_say_not_carried_again(cli, s
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     section = lines[lines.index("not carried (what / how many):") + 1:]
-    assert section == ["  brat relations (R lines; not imported yet): 1", "  brat equivalences (* lines): 1"]
+    assert section == ["  brat equivalences (* lines): 1"]  # the R line became a relation

@@ -147,7 +147,7 @@ def test_rows_export_to_csv_but_never_over_the_project(qtbot, window, tmp_path: 
     search(qtbot, concordance, "the")
     written = concordance.export_csv(tmp_path / "hits.csv")
     lines = written.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "document_id,title,source,date,start,end,left,match,right,codes"
+    assert lines[0] == "document_id,title,source,date,start,end,left,match,right,codes,relations"
     assert len(lines) == 1 + concordance.view.model().rowCount()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     assert concordance.export_csv(path) is None
