@@ -16,6 +16,8 @@ Matching rules (what "the same" means):
 - curation log entries by (at, curator, source annotation, gold annotation, decision).
 - a reliability study's draws, assignments and rounds (ops/merge_study.py): assignments by
   (document, annotator) as above, rounds by name.
+- relations by id (ops/merge_relations.py), their ends through the merged annotations' ids; one
+  whose ends did not arrive or that our codebook's rule forbids is listed as invalid.
 - suggestion models by id (ops/merge_models.py): row and weights carried, never loaded while
   merging; of one layer's and source's active models the newer stays active.
 
@@ -48,7 +50,8 @@ Where each part lives (this module runs a merge from end to end and is the one t
 `merge_checks` (what their file must pass), `merge_read` (opening, attaching and mapping
 it), `merge_apply` (the codebook, annotators, documents, statuses, comments and curation
 log), `merge_annotations` (the annotations, in bulk and row by row), `merge_study` (draws,
-assignments and rounds), `merge_models` (suggestion models), `merge_report`.
+assignments and rounds), `merge_models` (suggestion models), `merge_relations`
+(relations), `merge_report`.
 """
 
 from __future__ import annotations
@@ -70,11 +73,12 @@ from .merge_checks import check_target
 from .merge_read import OTHER, LabelKey, attached_other, open_other, read_other, suggest_annotator_map, unknown_labels
 from .merge_report import Conflict, MergeReport, Tally
 from .merge_models import copy_models
+from .merge_relations import copy_relations
 from .merge_study import copy_study
 
 Progress = Callable[[int, int, str], None]
 _PHASES = ("reading", "codebook", "annotators", "documents", "annotations", "status", "comments", "curation log",
-           "assignments and rounds", "models")
+           "assignments and rounds", "models", "relations")
 
 
 class MergeCancelled(AnnotatorError):
@@ -123,7 +127,8 @@ def merge_project(
                 for phase, action in zip(_PHASES[1:], (merger.codebook, merger.annotators, merger.copy_documents,
                                                        partial(copy_annotations, merger), merger.statuses,
                                                        merger.copy_comments, merger.copy_curation,
-                                                       partial(copy_study, merger), partial(copy_models, merger))):
+                                                       partial(copy_study, merger), partial(copy_models, merger),
+                                                       partial(copy_relations, merger))):
                     tick(phase)
                     action()
                 if cancelled is not None and cancelled():

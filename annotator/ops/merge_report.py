@@ -41,14 +41,15 @@ class Tally:
                 "conflicts": [c.as_dict() for c in self.conflicts], "invalid": list(self.invalid)}
 
 
-KINDS = ("documents", "annotators", "labels", "annotations", "statuses", "comments", "curation", "assignments",
-         "rounds", "models")
+KINDS = ("documents", "annotators", "labels", "annotations", "relations", "statuses", "comments", "curation",
+         "assignments", "rounds", "models")
 SINGULAR = {"documents": "document", "annotators": "annotator", "labels": "label", "annotations": "annotation",
+            "relations": "relation",
             "statuses": "status", "comments": "comment", "curation": "curation decision",
             "assignments": "assignment", "rounds": "round", "models": "model"}
-# A reliability study's parts (ops/merge_study.py) and suggestion models (ops/merge_models.py):
-# in the summary only when either file has some.
-STUDY_KINDS = ("assignments", "rounds", "models")
+# A reliability study's parts (ops/merge_study.py), suggestion models (ops/merge_models.py) and
+# relations (ops/merge_relations.py): in the summary only when either file has some.
+STUDY_KINDS = ("relations", "assignments", "rounds", "models")
 
 
 @dataclass(slots=True)
@@ -60,6 +61,7 @@ class MergeReport:
     annotators: Tally = field(default_factory=Tally)
     labels: Tally = field(default_factory=Tally)
     annotations: Tally = field(default_factory=Tally)
+    relations: Tally = field(default_factory=Tally)
     statuses: Tally = field(default_factory=Tally)
     comments: Tally = field(default_factory=Tally)
     curation: Tally = field(default_factory=Tally)
