@@ -48,8 +48,7 @@ def storable_links(project: Project, links: list[dict[str, Any]], stored_as: dic
             if not add_labels:
                 not_carried[f"{what} of a type the codebook lacks (--add-labels adds it): {link['type']}"] += 1
                 continue
-            project.codebook._insert_relation(RelationType(link["type"]), len(book.relations))  # noqa: SLF001
-            project.codebook.invalidate()
+            project.codebook.add_relation_type(RelationType(link["type"]))
             added.append(f"relation type {link['type']}")
         source, target = project.annotations.get(ends[0]), project.annotations.get(ends[1])
         if project.relations.refusal(link["type"], source, target) is not None:

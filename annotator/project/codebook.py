@@ -103,6 +103,12 @@ class CodebookStore:
             self._relation_names[ident] = name
         return tuple(kinds)
 
+    def add_relation_type(self, kind: RelationType) -> None:
+        """Add a relation type after the others (inside the caller's transaction: an import that
+        meets a type the codebook lacks, with --add-labels)."""
+        self._insert_relation(kind, len(self.get().relations))
+        self.invalidate()
+
     def _insert_relation(self, kind: RelationType, position: int) -> None:
         attributes = [{"name": a.name, "type": a.type, "choices": list(a.choices), "minimum": a.minimum,
                        "maximum": a.maximum, "description": a.description} for a in kind.attributes]
