@@ -32,6 +32,8 @@ class AppContext(Protocol):
     """Who is annotating: every change a window makes is theirs."""
     document_id: str | None
     """The document the main text shows."""
+    active_layer: str
+    """The span layer whose label keys are live in the main text (windows start on it)."""
     events: ProjectEvents
     """The project's change bus on the GUI thread: connect to `events.sig_changed`; and to
     `events.annotator_changed`, emitted after `annotator` changed (Annotator → Switch annotator)."""

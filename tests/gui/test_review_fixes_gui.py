@@ -275,3 +275,31 @@ def test_hide_empty_hides_every_all_zero_row_and_column(qtbot, window) -> None:
     assert (cooccurrence.grid.rowCount(), cooccurrence.grid.columnCount()) == (0, 0)
     qtbot.mouseClick(cooccurrence.hide_empty, Qt.MouseButton.LeftButton)
     assert cooccurrence.grid.rowCount() == len(cooccurrence.table.labels_a) > 0
+
+
+# ----- 12. windows start on the active layer; the train dialog remembers "Learn from" -----------------
+
+
+def test_concordance_codes_with_the_active_layer_at_first(qtbot, window) -> None:
+    next(a for a in window.layer_actions if a.text() == "Stance").trigger()
+    concordance = open_concordance(qtbot, window)
+    assert concordance.code_layer.currentText() == "Stance"
+
+
+def test_train_dialog_starts_on_the_active_layer_and_remembers_learn_from(qtbot, window) -> None:
+    from annotator.gui.dialogs.train_dialog import TrainDialog
+
+    next(a for a in window.layer_actions if a.text() == "Stance").trigger()
+    window.actions_by_name["train_model"].trigger()
+    dialog = window.findChild(TrainDialog, "train_dialog")
+    assert dialog.layer.currentText() == "Stance"
+    assert dialog.source.currentData() == "gold"
+    dialog.source.setFocus()
+    while dialog.source.currentData() != "ben":
+        qtbot.keyClick(dialog.source, Qt.Key.Key_Down)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.findChild(TrainDialog, "train_dialog") is None, timeout=3000)
+    window.actions_by_name["train_model"].trigger()
+    again = window.findChild(TrainDialog, "train_dialog")
+    assert again.source.currentData() == "ben"
+    qtbot.mouseClick(again.close_button, Qt.MouseButton.LeftButton)

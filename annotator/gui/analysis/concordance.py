@@ -198,7 +198,7 @@ class ConcordanceWindow(QDialog):
             at = find_data(box, chosen)
             box.setCurrentIndex(max(at, 0))
             box.blockSignals(False)
-        chosen_layer = self.code_layer.currentText()
+        chosen_layer = self.code_layer.currentText() or getattr(self.context, "active_layer", "") or ""
         self.code_layer.blockSignals(True)
         self.code_layer.clear()
         for layer in codebook.layers:

@@ -34,6 +34,7 @@ from ...model import Role
 from ...nlp.training import MIN_EXAMPLES, TrainingCancelled
 from ...ops.models import GOLD, ModelInfo, list_models, prepare, quality_floor, store_model
 from ...project import ChangeSet, Project
+from ..settings import _project_key
 from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,11 +73,14 @@ class TrainDialog(QDialog):
         self.runner = TaskRunner(self)
         self.layer = QComboBox(self)
         self.layer.addItems([layer.name for layer in project.codebook.get().layers])
+        self.layer.setCurrentIndex(max(self.layer.findText(getattr(context, "active_layer", "") or ""), 0))
         self.source = QComboBox(self)
         self.source.addItem(GOLD_TEXT, GOLD)
         for person in project.annotators.list():
             if person.role is not Role.CURATOR:
                 self.source.addItem(f"{person.name}'s documents marked done", person.name)
+        self.source.setCurrentIndex(max(self.source.findData(self._remembered_source()), 0))
+        self.source.currentIndexChanged.connect(lambda _index: self._remember_source())
         explain = QLabel(
             "Learns which labels a sentence carries (span layers) or a document carries (document layers) "
             "from the chosen coding, with spaCy on this computer: nothing is downloaded or sent. One document "
@@ -123,6 +127,21 @@ class TrainDialog(QDialog):
         context.events.sig_changed.connect(self._changed)
         self.show_model()
         self.resize(640, 460)
+
+    # ----- the "Learn from" remembered per project ------------------------------------
+
+    def _settings_key(self) -> str:
+        return f"train_source/{_project_key(Path(self.project_path))}"
+
+    def _remembered_source(self) -> str:
+        """The "Learn from" chosen last with this project (app settings; '' if never)."""
+        store = getattr(self.context.settings, "_qt", None)  # AppSettings has no public per-project value
+        return str(store.value(self._settings_key(), "")) if store is not None else ""
+
+    def _remember_source(self) -> None:
+        store = getattr(self.context.settings, "_qt", None)
+        if store is not None:
+            store.setValue(self._settings_key(), str(self.source.currentData()))
 
     # ----- the quality table ----------------------------------------------------------
 
