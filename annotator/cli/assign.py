@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from . import _print, _project_path, _warn_backup, reading_project
@@ -15,8 +16,8 @@ def _sample(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number; give a share (0.2) or a number of "
                                          "documents (50)") from None
-    if not number > 0 or number != number:
-        raise argparse.ArgumentTypeError(f"{value}: give a share above 0 or a number of documents")
+    if not math.isfinite(number) or not number > 0:
+        raise argparse.ArgumentTypeError(f"{value}: give a share above 0 (0.2) or a whole number of documents (50)")
     return number
 
 

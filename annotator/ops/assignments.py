@@ -85,7 +85,7 @@ def _stratum(project: Project, by: str) -> dict[str, str]:
 
 def _sample_size(sample: float, total: int) -> int:
     """How many documents `sample` (a share in (0, 1], or a whole number) asks for."""
-    if sample <= 0:
+    if not math.isfinite(sample) or sample <= 0:
         raise AnnotatorError(f"--sample {sample:g}: give a share above 0 (e.g. 0.2) or a number of documents")
     if sample <= 1:
         wanted = round(sample * total)

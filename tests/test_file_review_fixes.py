@@ -1,0 +1,77 @@
+"""File handling of this round's commands, as an adversarial reviewer broke it: each bad input
+is one line naming the problem, exit status 2, the project byte-identical."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from annotator.cli import main
+from annotator.project import Project
+from tests.conftest import Cli
+
+TEXTS = ["The mayor defended the toll. Critics called it a tax \U0001F621.",
+         "A second short article on the council vote.",
+         "Supporters expect cleaner air by 2030.",
+         "Shop owners fear the charge."]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project of four short articles and the annotators ada and ben."""
+    folder = tmp_path_factory.mktemp("file_review")
+    lines = [json.dumps({"id": f"d{n}", "text": text, "meta": {"source": "Herald"}}, ensure_ascii=False)
+             for n, text in enumerate(TEXTS)]
+    (folder / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = folder / "study.annot"
+    assert main(["new", str(path)]) == 0
+    assert main(["import", str(path), str(folder / "docs.jsonl")]) == 0
+    with Project.open(path) as project:
+        project.annotators.ensure("ada")
+        project.annotators.ensure("ben")
+    return path
+
+
+@pytest.fixture
+def study(corpus: Path, tmp_path: Path) -> Path:
+    """A copy of the corpus project for one test."""
+    target = tmp_path / "study.annot"
+    shutil.copy(corpus, target)
+    return target
+
+
+def _refused(cli: Cli, project: Path, *args: str) -> str:
+    """Run a command that must be refused: exit 2, one line on stderr, the project byte-identical."""
+    before = project.read_bytes()
+    ran = cli(*args)
+    assert ran.returncode == 2, (ran.stdout, ran.stderr)
+    assert "Traceback" not in ran.stderr and "usage:" not in ran.stderr
+    assert len(ran.stderr.strip().splitlines()) == 1, ran.stderr
+    assert project.read_bytes() == before
+    return ran.stderr.strip()
+
+
+# ----- 4. numbers that are not numbers ------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "-inf"])
+def test_assign_sample_that_is_not_finite_is_one_line(cli: Cli, study: Path, value: str) -> None:
+    line = _refused(cli, study, "assign", str(study), "--sample", value, "--annotators", "ada,ben")
+    assert line.startswith("annotator assign: ") and "--sample" in line
+
+
+@pytest.mark.parametrize("args", [
+    ("suggest", "{p}", "--layer", "Framing", "--annotator", "ada", "--accept-above", "2"),
+    ("round", "table", "{p}", "--layer", "Framing", "--threshold", "2"),
+    ("assign", "{p}", "--sample", "many", "--annotators", "ada,ben"),
+    ("assign", "{p}", "--sample", "0.5", "--annotators", "ada,ben", "--seed", "x"),
+])
+def test_a_malformed_number_names_its_option_in_one_line(cli: Cli, study: Path, args: tuple[str, ...]) -> None:
+    args = tuple(a.replace("{p}", str(study)) for a in args)
+    option = next(a for a in args if a.startswith("--") and a in ("--accept-above", "--threshold", "--sample",
+                                                                  "--seed") and args[args.index(a) + 1] in
+                  ("2", "many", "x"))
+    line = _refused(cli, study, *args)
+    assert line.startswith(f"annotator {args[0]}") and option in line
