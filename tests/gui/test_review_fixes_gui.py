@@ -303,3 +303,48 @@ def test_train_dialog_starts_on_the_active_layer_and_remembers_learn_from(qtbot,
     again = window.findChild(TrainDialog, "train_dialog")
     assert again.source.currentData() == "ben"
     qtbot.mouseClick(again.close_button, Qt.MouseButton.LeftButton)
+
+
+# ----- 7. agreement levels and weighted kappa's scale, worded for the window ---------------------------
+
+
+def test_interval_and_ratio_are_offered_only_for_an_int_attribute(qtbot, window) -> None:
+    from PySide6.QtGui import QStandardItemModel
+
+    from annotator.gui.agreement import AgreementDashboard
+
+    window.actions_by_name["agreement"].trigger()
+    dashboard = window.findChildren(AgreementDashboard)[0]
+    controls = dashboard.controls
+    controls.set_layer("Stance")
+    model = controls.level_box.model()
+    assert isinstance(model, QStandardItemModel)
+
+    def offered(level: str) -> bool:
+        return model.item(controls.level_box.findText(level)).isEnabled()
+
+    assert not offered("interval") and not offered("ratio") and offered("ordinal")
+    controls.attribute_box.setCurrentIndex(controls.attribute_box.findData("intensity"))  # int 1–3
+    assert offered("interval") and offered("ratio")
+    controls.level_box.setCurrentIndex(controls.level_box.findText("interval"))
+    assert controls.problem() == ""
+    controls.attribute_box.setCurrentIndex(controls.attribute_box.findData(None))  # back to the labels
+    assert controls.level_box.currentText() == "ordinal"
+    qtbot.mouseClick(controls.measure_boxes["weighted_kappa"], Qt.MouseButton.LeftButton)
+    assert controls.measure_boxes["weighted_kappa"].isChecked()
+    assert "codebook order as the scale" in controls.note.text()
+    dashboard.close()
+
+
+def test_the_train_dialog_says_no_command_line_option(qtbot, window) -> None:
+    from annotator.gui.dialogs.train_dialog import TrainDialog
+
+    window.actions_by_name["train_model"].trigger()
+    dialog = window.findChild(TrainDialog, "train_dialog")
+    assert dialog.source.currentData() == "gold"  # the project has no curator
+    qtbot.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10000)
+    text = dialog.status.text()
+    assert "no curator" in text and "--" not in text and "choose an annotator under Learn from" in text
+    assert stored(window.project.path, "SELECT COUNT(*) FROM models") == [(0,)]
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -81,7 +81,8 @@ class AgreementControls(QWidget):
         self.level_box = QComboBox(self)
         self.level_box.addItems(["nominal", "ordinal", "interval", "ratio"])
         self.level_box.setAccessibleName("Level of measurement")
-        self.level_box.setToolTip("ordinal: labels in codebook order; interval and ratio: need a numeric attribute")
+        self.level_box.setToolTip("ordinal: labels in codebook order; interval and ratio: only when a "
+                                  "whole-number attribute is compared")
         self.weights_box = QComboBox(self)
         self.weights_box.setAccessibleName("Weights of weighted kappa")
         self.weights_box.addItem("linear weights", "linear")
@@ -198,6 +199,7 @@ class AgreementControls(QWidget):
         form.labelForField(documents).setBuddy(self.document_box)
         form.addRow("Bootstrap:", bootstrap_row)
         form.addRow("Gamma:", self.gamma_samples)
+        self._unit_note = ""  # what the unit means (the note adds what weighted kappa takes as its scale)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: palette(mid);")
@@ -432,9 +434,39 @@ class AgreementControls(QWidget):
                                  if self.label_list.count() else "no labels")
         self._unit_changed()
 
+    def _numeric_compared(self) -> bool:
+        """True when a whole-number attribute is compared (interval and ratio need numbers)."""
+        layer, name = self.layer(), self.attribute_box.currentData()
+        if layer is None or name is None or self.unit_box.currentData() == "char":
+            return False
+        attribute = layer.attribute(name)
+        return attribute is not None and attribute.type == "int"
+
+    def _offer_levels(self) -> None:
+        """Interval and ratio only while an int attribute is compared (labels have no distances)."""
+        numeric = self._numeric_compared()
+        model = self.level_box.model()
+        for index in range(self.level_box.count()):
+            if self.level_box.itemText(index) in ("interval", "ratio"):
+                item = model.item(index) if isinstance(model, QStandardItemModel) else None
+                if item is not None:
+                    item.setEnabled(numeric)
+                    item.setToolTip("" if numeric else "Needs numbers: choose a whole-number attribute under "
+                                                       "Compare (labels have an order, not distances)")
+        if not numeric and self.level_box.currentText() in ("interval", "ratio"):
+            self.level_box.setCurrentIndex(self.level_box.findText("ordinal"))
+
+    def _weights_note(self) -> str:
+        """What weighted kappa takes as the scale, when it is asked for over labels."""
+        if not self.measure_boxes["weighted_kappa"].isChecked() or self._numeric_compared():
+            return ""
+        return (" Weighted kappa takes the labels' codebook order as the scale (first to last): "
+                "meaningful only if the labels are ordered.")
+
     def _optional_measures_changed(self) -> None:
         """Offer weights, the bootstrap method and gamma's samples only where they matter."""
         self.weights_box.setEnabled(self.measure_boxes["weighted_kappa"].isChecked())
+        self.note.setText(self._unit_note + self._weights_note())
         self.bootstrap_method.setEnabled(self.bootstrap.value() > 0)
         self.gamma_samples.setEnabled(self.measure_boxes["gamma"].isChecked()
                                       and self.measure_boxes["gamma"].isEnabled())
@@ -454,7 +486,8 @@ class AgreementControls(QWidget):
                                                 if layer.multiple else ", valued by its label."))
         else:
             text = f"Each {unit} takes the label of the annotator's span covering it, or 'none'."
-        self.note.setText(text)
+        self._unit_note = text
+        self._offer_levels()
         self._optional_measures_changed()
         self.sig_changed.emit()
 
@@ -486,6 +519,9 @@ class AgreementControls(QWidget):
             return "Check at least one label."
         if self._choice == SELECTED and not self.chosen_documents:
             return "Choose the documents (none is selected)."
+        if self.level_box.currentText() in ("interval", "ratio") and not self._numeric_compared():
+            return (f"{self.level_box.currentText().capitalize()} data needs numbers: under Compare, choose "
+                    "a whole-number attribute.")
         return ""
 
     def scope(self) -> AgreementScope:

@@ -44,6 +44,18 @@ GOLD_TEXT = "Gold set (curator)"
 COLUMNS = ("Label", "Precision", "Recall", "F1", "Support")
 
 
+# What the operations say in command-line words, as this window says it.
+WINDOW_WORDS = (("(--from NAME)", "(choose an annotator under Learn from)"),
+                ("--from NAME", "an annotator under Learn from"))
+
+
+def for_window(message: str) -> str:
+    """A message of the operations with its command-line options put in the window's words."""
+    for cli, window in WINDOW_WORDS:
+        message = message.replace(cli, window)
+    return message[:1].upper() + message[1:]
+
+
 def train_task(project_path: Path, layer: str, trained_from: str) -> Callable[[TaskWorker], Any]:
     """Read the training data on the worker thread and fit in a worker process; the window stores the result."""
 
@@ -264,7 +276,7 @@ class TrainDialog(QDialog):
 
     def _stopped(self, message: str) -> None:
         self._idle()
-        self.status.setText(message)
+        self.status.setText(for_window(message))
 
     def reject(self) -> None:
         """Closing while training cancels first."""
