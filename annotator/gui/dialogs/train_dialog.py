@@ -53,7 +53,7 @@ def for_window(message: str) -> str:
     """A message of the operations with its command-line options put in the window's words."""
     for cli, window in WINDOW_WORDS:
         message = message.replace(cli, window)
-    return message[:1].upper() + message[1:]
+    return message
 
 
 def train_task(project_path: Path, layer: str, trained_from: str) -> Callable[[TaskWorker], Any]:
