@@ -1,27 +1,30 @@
-"""GUI timings: the main window's cold start on the demo project; opening a large coded article
-in the editor and adding one code (run offscreen: QT_QPA_PLATFORM=offscreen)."""
+"""GUI timings against what the machine can do, measured in the same run: the main window's cold
+start on the demo project (beside a bare Qt window showing the same text), opening a large coded
+article in the editor (beside the same text set and painted in a plain QPlainTextEdit) and
+adding one code (run offscreen: QT_QPA_PLATFORM=offscreen)."""
 
 from __future__ import annotations
 
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from annotator.gui.editor.editor import AnnotationEditor
+from annotator.gui.editor.editor import AnnotationEditor, reading_font
 from annotator.model import Codebook
 from annotator.project import Project
 from annotator.nlp.segmentation import Segmentation
 
-from .synthetic import SPAN_LAYERS, Span, SpanMaker, build_project, make_article
+from .synthetic import ROOT, SPAN_LAYERS, Span, SpanMaker, build_project, make_article
 
 _CHILD = r"""
 import time
@@ -41,8 +44,34 @@ app.processEvents()
 elapsed = time.perf_counter() - started
 assert window.project is not None, "the project did not open"
 print(f"{elapsed:.4f}")
-print("spacy" in sys.modules)
+heavy = ("spacy", "thinc", "matplotlib", "pyarrow", "duckdb")
+print(",".join(name for name in heavy if name in sys.modules) or "-")
 window.close()
+"""
+
+# The floor of a cold start: Python, Qt and a window showing the project's first text, read with
+# sqlite3 alone (no application code at all).
+_FLOOR_CHILD = r"""
+import time
+started = time.perf_counter()
+import sqlite3
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit
+
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+view = QPlainTextEdit()
+window.setCentralWidget(view)
+window.resize(1100, 800)
+connection = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+(text,) = connection.execute("SELECT text FROM document_content LIMIT 1").fetchone()
+view.setPlainText(text)
+window.show()
+while not view.isVisible():
+    app.processEvents()
+app.processEvents()
+print(f"{time.perf_counter() - started:.4f}")
+print("-")
 """
 
 
@@ -52,27 +81,51 @@ def _first_annotator(project_path: Path) -> str:
     return names[0] if names else "benchmark"
 
 
-def time_cold_start(project_path: Path | str) -> float:
-    """Seconds from a fresh interpreter's first statement to the main window shown on the project.
-
-    Raises RuntimeError if the child fails or imports spaCy.
-    """
-    project_path = Path(project_path)
-    annotator = _first_annotator(project_path)
+def _child_environment(bytecode: Path | None) -> dict[str, str]:
+    """The environment of a cold-start child: offscreen, the checkout first on the path and, with
+    `bytecode`, compiled modules cached in that folder (as an installed app has them)."""
     environment = dict(os.environ)
     environment.setdefault("QT_QPA_PLATFORM", "offscreen")
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH", "")]))
+    if bytecode is not None:
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        environment["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    return environment
+
+
+def cold_start_sample(project_path: Path | str, floor: bool = False,
+                      bytecode: Path | None = None) -> tuple[float, float]:
+    """(wall seconds from a fresh interpreter's first statement to the main window shown on the
+    project, CPU seconds of that process); with `floor`, the same for a bare Qt window showing the
+    project's first text. `bytecode`: a folder caching compiled modules between samples.
+
+    Raises RuntimeError if the child fails or imports spaCy, thinc, matplotlib, pyarrow or duckdb.
+    """
+    project_path = Path(project_path)
+    annotator = "" if floor else _first_annotator(project_path)
     with tempfile.TemporaryDirectory() as folder:
         settings = Path(folder) / "settings.ini"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(project_path), str(settings), annotator],
-            capture_output=True, text=True, env=environment, timeout=120,
+            [sys.executable, "-c", _FLOOR_CHILD if floor else _CHILD, str(project_path), str(settings), annotator],
+            capture_output=True, text=True, env=_child_environment(bytecode), timeout=120, cwd=ROOT,
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"cold start failed: {done.stderr.strip()[-2000:]}")
     lines = done.stdout.split()
-    if lines[1] != "False":
-        raise RuntimeError("spaCy was imported at start")
-    return float(lines[0])
+    if lines[1] != "-":
+        raise RuntimeError(f"imported at start: {lines[1]}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return float(lines[0]), cpu
+
+
+def time_cold_start(project_path: Path | str) -> float:
+    """Seconds from a fresh interpreter's first statement to the main window shown on the project.
+
+    Raises RuntimeError if the child fails or imports spaCy (or thinc, matplotlib, pyarrow, duckdb).
+    """
+    return cold_start_sample(project_path)[0]
 
 
 def _application() -> QApplication:
@@ -123,6 +176,53 @@ def time_open_document(project: Project, document_id: str, annotator: str, cpu: 
         return clock() - started
     finally:
         _dispose(editor)
+
+
+def time_plain_text(text: str, cpu: bool = False) -> float:
+    """The floor of opening a document: seconds to set `text` in a shown QPlainTextEdit of the
+    editor's size and reading font and paint it (CPU seconds if `cpu`)."""
+    clock = time.process_time if cpu else time.perf_counter
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setFont(reading_font())
+    view.resize(1100, 800)
+    view.show()
+    _application().processEvents()
+    try:
+        before = _paint_count(view)
+        started = clock()
+        view.setPlainText(text)
+        _application().processEvents()
+        if _paint_count(view) == before:
+            view.viewport().repaint()
+        return clock() - started
+    finally:
+        view.close()
+        view.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+class _PaintCounter(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Count paints; let every event through."""
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+def _paint_count(view: QPlainTextEdit) -> int:
+    counter = getattr(view, "_bench_counter", None)
+    if counter is None:
+        counter = _PaintCounter()
+        view.viewport().installEventFilter(counter)
+        view._bench_counter = counter  # type: ignore[attr-defined]
+    return counter.paints
 
 
 def time_add_annotation(
@@ -182,20 +282,77 @@ def build_editor_project(folder: Path, annotations: int = 1000, annotator: str =
     return Project.open(path), document_id
 
 
-def bench_gui() -> dict[str, float]:
-    """Cold start of the main window on the demo project; open and add in the editor."""
+def _paired(runs: int, floor: Callable[[], float], ours: Callable[[], float]) -> tuple[list[float], list[float]]:
+    """`runs` rounds of (floor, ours), each pair timed back to back so a neighbour's load weighs
+    on both alike."""
+    floors, times = [], []
+    for _ in range(runs):
+        floors.append(floor())
+        times.append(ours())
+    return floors, times
+
+
+def _ratio(floors: list[float], times: list[float]) -> float:
+    return statistics.median(t / f for f, t in zip(floors, times))
+
+
+def _spread(values: list[float]) -> float:
+    """Half the interquartile range, relative to the median: the noise seen in this run."""
+    if len(values) < 4:
+        return 0.0
+    quartiles = statistics.quantiles(values, n=4)
+    return (quartiles[2] - quartiles[0]) / 2 / statistics.median(values)
+
+
+def bench_gui(runs: int = 7) -> dict[str, float]:
+    """Cold start of the main window on the demo project; open and add in the editor; each beside
+    its floor measured in the same run (medians of `runs` interleaved rounds)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from annotator.ops.demo import build_demo
 
     with tempfile.TemporaryDirectory() as folder:
         demo = build_demo(Path(folder) / "demo.annot")
-        starts = [time_cold_start(demo) for _ in range(5)]
+        bytecode = Path(folder) / "bytecode"
+        cold_start_sample(demo, bytecode=bytecode)  # compiles and caches the modules once
+        cold_start_sample(demo, floor=True, bytecode=bytecode)
+        starts: list[tuple[float, float]] = []
+        floors: list[tuple[float, float]] = []
+        for _ in range(runs):
+            floors.append(cold_start_sample(demo, floor=True, bytecode=bytecode))
+            starts.append(cold_start_sample(demo, bytecode=bytecode))
+        uncached = [cold_start_sample(demo)[0] for _ in range(3)]
         _application()
         project, document_id = build_editor_project(Path(folder) / "editor")
         try:
-            opens = [time_open_document(project, document_id, "ada") for _ in range(7)]
-            adds = [time_add_annotation(project, document_id, "ada") for _ in range(7)]
+            text = project.documents.text(document_id)
+            time_plain_text(text)  # warm-up: fonts, glyph caches
+            time_open_document(project, document_id, "ada")
+            plain, opens = _paired(runs, lambda: time_plain_text(text),
+                                   lambda: time_open_document(project, document_id, "ada"))
+            plain_cpu, opens_cpu = _paired(runs, lambda: time_plain_text(text, cpu=True),
+                                           lambda: time_open_document(project, document_id, "ada", cpu=True))
+            adds = [time_add_annotation(project, document_id, "ada") for _ in range(runs)]
+            adds_cpu = [time_add_annotation(project, document_id, "ada", cpu=True) for _ in range(runs)]
         finally:
             project.close()
-    return {"cold_start_s": statistics.median(starts), "open_30k_1000_s": statistics.median(opens),
-            "add_annotation_s": statistics.median(adds)}
+    start_wall = [w for w, _ in starts]
+    floor_wall = [w for w, _ in floors]
+    return {
+        "cold_start_s": statistics.median(start_wall),
+        "cold_start_cpu_s": statistics.median(c for _, c in starts),
+        "cold_start_noise": _spread(start_wall),
+        "cold_start_floor_s": statistics.median(floor_wall),
+        "cold_start_floor_cpu_s": statistics.median(c for _, c in floors),
+        "cold_start_ratio": _ratio(floor_wall, start_wall),
+        "cold_start_uncompiled_s": statistics.median(uncached),
+        "open_30k_1000_s": statistics.median(opens),
+        "open_30k_1000_cpu_s": statistics.median(opens_cpu),
+        "open_noise": _spread(opens),
+        "open_floor_s": statistics.median(plain),
+        "open_floor_cpu_s": statistics.median(plain_cpu),
+        "open_ratio": _ratio(plain, opens),
+        "open_ratio_cpu": _ratio(plain_cpu, opens_cpu),
+        "add_annotation_s": statistics.median(adds),
+        "add_annotation_cpu_s": statistics.median(adds_cpu),
+        "add_noise": _spread(adds),
+    }
