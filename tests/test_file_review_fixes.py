@@ -75,3 +75,71 @@ def test_a_malformed_number_names_its_option_in_one_line(cli: Cli, study: Path, 
                   ("2", "many", "x"))
     line = _refused(cli, study, *args)
     assert line.startswith(f"annotator {args[0]}") and option in line
+
+
+# ----- 6 and 9. a version-1 file: backups never replaced, `annotator upgrade` ---------------
+
+def _back_to_version_1(path: Path) -> None:
+    """Undo every statement of schema version 2, as an older Annotator wrote the file."""
+    import re
+    import sqlite3
+
+    from annotator.store import schema
+
+    conn = sqlite3.connect(path)
+    for statement in reversed(schema.MIGRATIONS[1]):
+        if match := re.match(r"\s*CREATE TABLE (\w+)", statement):
+            conn.execute(f"DROP TABLE {match[1]}")
+        elif match := re.match(r"\s*CREATE TRIGGER (\w+)", statement):
+            conn.execute(f"DROP TRIGGER {match[1]}")
+        elif match := re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement):
+            conn.execute(f"ALTER TABLE {match[1]} DROP COLUMN {match[2]}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def _version(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@pytest.fixture
+def old(study: Path) -> Path:
+    """The study as a version-1 file."""
+    _back_to_version_1(study)
+    return study
+
+
+def test_a_read_only_command_on_an_old_file_names_the_upgrade_command_and_leaves_nothing(cli: Cli, old: Path) -> None:
+    line = _refused(cli, old, "analyze", "frequencies", str(old), "--layer", "Framing")
+    assert f"annotator upgrade {old}" in line
+    assert sorted(p.name for p in old.parent.iterdir()) == ["study.annot"]
+
+
+def test_upgrade_backs_up_migrates_and_says_where(cli: Cli, old: Path) -> None:
+    ran = cli("upgrade", str(old))
+    assert ran.returncode == 0, ran.stderr
+    backup = old.with_name("study.annot.v1.bak")
+    assert str(backup) in ran.stdout
+    assert (_version(old), _version(backup)) == (2, 1)
+    ran = cli("upgrade", str(old))
+    assert ran.returncode == 0 and "already" in ran.stdout
+
+
+def test_an_existing_migration_backup_is_never_replaced(cli: Cli, old: Path) -> None:
+    kept = old.with_name("study.annot.v1.bak")
+    kept.write_bytes(b"newer work someone restored")
+    second = old.with_name("study.annot.v1-2.bak")
+    second.write_bytes(b"and another")
+    ran = cli("upgrade", str(old))
+    assert ran.returncode == 0, ran.stderr
+    third = old.with_name("study.annot.v1-3.bak")
+    assert str(third) in ran.stdout
+    assert kept.read_bytes() == b"newer work someone restored" and second.read_bytes() == b"and another"
+    assert _version(third) == 1 and _version(old) == 2
+    with Project.open(old, readonly=True) as project:  # opening the upgraded file writes no other backup
+        assert len(project.documents) == 4
+    assert not old.with_name("study.annot.v1-4.bak").exists()

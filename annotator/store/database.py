@@ -405,6 +405,8 @@ def open_database(path: Path, readonly: bool = False, check: bool = False) -> sq
     WAL mode). The file is only ever opened by SQLite (see the note at the top of this module).
     """
     check_project_path(path)
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    existed = [side.exists() for side in sidecars]
     try:
         conn = _connect(path, readonly)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -444,8 +446,12 @@ def open_database(path: Path, readonly: bool = False, check: bool = False) -> sq
         db = sqlite_utils.Database(conn, execute_plugins=False)
         if version < SCHEMA_VERSION:
             if readonly:
-                raise ProjectFileError(path, "uses an older schema; open it for writing to upgrade it")
+                conn.close()
+                _remove_new_sidecars(sidecars, existed)
+                raise ProjectFileError(path, f"uses an older schema (version {version}); upgrade it with: "
+                                             f"annotator upgrade {path}")
             backup = backup_before_migration(conn, path, version)
+            db.migration_backup = backup  # type: ignore[attr-defined]  # where `annotator upgrade` says it is
             try:
                 _migrate(db, version)
             except sqlite3.Error as error:
@@ -460,6 +466,20 @@ def open_database(path: Path, readonly: bool = False, check: bool = False) -> sq
         conn.close()
         raise
     return db
+
+
+def _remove_new_sidecars(sidecars: list[Path], existed: list[bool]) -> None:
+    """Remove the -wal and -shm a refused read-only open made (an empty -wal, and its -shm); ones
+    that were there before, or a -wal holding changes, are left alone."""
+    wal, shm = sidecars
+    if existed[0] or (wal.exists() and wal.stat().st_size):
+        return
+    for side, was_there in zip(sidecars, existed):
+        if not was_there:
+            try:
+                side.unlink()
+            except OSError:
+                pass
 
 
 def _refuse_live_target(target: Path) -> None:
@@ -493,7 +513,8 @@ def write_backup(conn: sqlite3.Connection, target: Path) -> Path:
             copy.close()
         os.replace(temporary, target)
     except BaseException:
-        for leftover in (temporary, temporary.with_name(temporary.name + "-journal")):
+        for leftover in (temporary, *(temporary.with_name(temporary.name + suffix)
+                                      for suffix in ("-journal", "-wal", "-shm"))):
             try:
                 leftover.unlink()
             except OSError:
@@ -504,8 +525,14 @@ def write_backup(conn: sqlite3.Connection, target: Path) -> Path:
 
 def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     """Copy the project (through SQLite: every committed change, WAL included) to
-    `<name>.v<version>.bak` before upgrading it."""
-    return write_backup(conn, path.with_name(f"{path.name}.v{version}.bak"))
+    `<name>.v<version>.bak` before upgrading it, or, when that exists (it may hold work someone
+    restored), to `<name>.v<version>-2.bak`, `-3`…: an existing backup is never replaced."""
+    target = path.with_name(f"{path.name}.v{version}.bak")
+    number = 1
+    while os.path.lexists(target):
+        number += 1
+        target = path.with_name(f"{path.name}.v{version}-{number}.bak")
+    return write_backup(conn, target)
 
 
 def rolling_backup_path(path: Path) -> Path:
