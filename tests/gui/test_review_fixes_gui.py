@@ -348,3 +348,37 @@ def test_the_train_dialog_says_no_command_line_option(qtbot, window) -> None:
     assert "no curator" in text and "--" not in text and "choose an annotator under Learn from" in text
     assert stored(window.project.path, "SELECT COUNT(*) FROM models") == [(0,)]
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+
+
+# ----- 8. the frequencies chart over months --------------------------------------------------------
+
+
+def test_months_chart_is_a_time_axis_with_whole_number_ticks_and_exports_readable(qtbot, window, tmp_path) -> None:
+    import os
+
+    from annotator.gui.analysis.frequencies import FrequenciesWindow
+    from annotator.ops.metadata import edit_document
+
+    project = window.project
+    first, second = window.documents_panel.model.ids()[:2]
+    edit_document(project, first, "ada", {"date": "2024-01-05"})
+    edit_document(project, second, "ada", {"date": "2024-04-10"})
+    for document in (first, second):  # two labels with the same counts: their lines coincide
+        project.annotations.add(document, "ada", "Framing", "Economic", 0, 1)
+        project.annotations.add(document, "ada", "Framing", "Morality", 2, 5)
+    window.actions_by_name["frequencies"].trigger()
+    frequencies = window.findChild(FrequenciesWindow, "frequencies_window")
+    qtbot.waitUntil(lambda: frequencies.table is not None and not frequencies.runner.running, timeout=10000)
+    frequencies.by.setCurrentIndex(frequencies.by.findData("date:month"))
+    frequencies.chart_kind.setCurrentIndex(frequencies.chart_kind.findData("lines"))
+    qtbot.waitUntil(lambda: frequencies.table.by == "date:month" and not frequencies.runner.running, timeout=10000)
+    axes = frequencies.chart.figure.axes[0]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert all(float(tick).is_integer() for tick in axes.get_yticks())
+    lines = [line for line in axes.get_lines() if line.get_linestyle() != "None"]
+    assert len(lines) == 2 and lines[0].get_marker() != lines[1].get_marker()
+    assert list(lines[0].get_xdata()) != list(lines[1].get_xdata())  # nudged apart: both visible
+    written = frequencies.export_chart(tmp_path / "months.png")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert written is not None and (written.stat().st_mode & 0o777) == 0o666 & ~mask

@@ -17,6 +17,7 @@ from matplotlib.artist import Artist
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -25,6 +26,7 @@ from .common import save_with
 
 EXPORT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 EXPORT_FILTER = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+LINE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 FALLBACK_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 MAX_TICK_CHARS = 22
 
@@ -74,18 +76,23 @@ class ChartCanvas(QWidget):
 
     def draw_bars(self, title: str, groups: Sequence[str], labels: Sequence[str],
                   value: Callable[[str, str], float], colours: dict[str, str], kind: str = "bars",
-                  axis_label: str = "") -> None:
+                  axis_label: str = "", integer: bool = False) -> None:
         """Bars per group, one per label side by side ("bars") or piled up ("stacked"), or one
-        line per label across the groups ("lines", for groups in time order)."""
+        line per label across the groups ("lines", for groups in time order: each line with its
+        own marker and nudged a little sideways, so that lines that coincide stay visible).
+        `integer`: counts, with whole-number ticks."""
         axes = self._start(title)
         x = np.arange(len(groups))
         palette = [colours.get(label) or FALLBACK_COLOURS[n % len(FALLBACK_COLOURS)] for n, label in enumerate(labels)]
         if kind == "lines":
-            for label, colour in zip(labels, palette):
+            nudge = 0.25 / max(len(labels), 1)
+            for number, (label, colour) in enumerate(zip(labels, palette)):
                 ys = [value(group, label) for group in groups]
-                line, = axes.plot(x, ys, marker="o", color=colour, label=_short(label))
+                xs = x + (number - (len(labels) - 1) / 2) * nudge
+                marker = LINE_MARKERS[number % len(LINE_MARKERS)]
+                axes.plot(xs, ys, marker=marker, markersize=6, color=colour, label=_short(label), alpha=0.9)
                 for n, group in enumerate(groups):
-                    point, = axes.plot([x[n]], [ys[n]], marker="o", color=colour, linestyle="none")
+                    point, = axes.plot([xs[n]], [ys[n]], marker=marker, color=colour, linestyle="none")
                     self._targets.append((point, group, label))
         elif kind == "stacked":
             bottom = np.zeros(len(groups))
@@ -103,6 +110,8 @@ class ChartCanvas(QWidget):
         axes.set_xticks(x, [_short(group) for group in groups],
                         rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center")
         axes.set_ylabel(axis_label)
+        if integer:
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#dddddd", linewidth=0.6)
         axes.set_axisbelow(True)

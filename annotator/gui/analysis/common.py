@@ -88,6 +88,9 @@ def replaced_whole(path: Path, what: str, binary: bool = False) -> Iterator[IO]:
         mode = "wb" if binary else "w"
         with os.fdopen(handle_fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
             yield handle
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes it private; an export is an ordinary file
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -10,6 +10,7 @@ segments behind it (the code, in the group's documents).
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,33 @@ GROUPINGS = (("label", "nothing (all documents)"), ("document", "document"), ("a
              ("author", "author"), ("language", "language"))
 COUNTS = (("spans", "spans"), ("documents", "documents with the label"), ("characters", "share of characters"))
 CHARTS = (("bars", "bars"), ("stacked", "stacked bars"), ("lines", "a line per label"))
+
+
+_PERIOD = {"date:month": re.compile(r"(\d{4})-(\d{2})"), "date:quarter": re.compile(r"(\d{4})-Q([1-4])"),
+           "date:year": re.compile(r"(\d{4})()")}
+
+
+def time_axis(groups: list[str], by: str) -> list[str]:
+    """Groups by month, quarter or year as a time axis: every period from the first to the
+    last, those without documents included (they count 0), undated ones at the end."""
+    pattern = _PERIOD.get(by)
+    if pattern is None:
+        return list(groups)
+    dated = [(int(m[1]), int(m[2] or 0)) for g in groups if (m := pattern.fullmatch(g))]
+    if not dated:
+        return list(groups)
+    steps = {"date:month": 12, "date:quarter": 4, "date:year": 1}[by]
+    first, last = min(dated), max(dated)
+    periods = []
+    year, part = first
+    while (year, part) <= last and len(periods) < 1200:
+        periods.append(f"{year}-{part:02d}" if by == "date:month" else f"{year}-Q{part}" if by == "date:quarter"
+                       else f"{year}")
+        if steps == 1:
+            year += 1
+        else:
+            year, part = (year + 1, 1) if part == steps else (year, part + 1)
+    return periods + [g for g in groups if not pattern.fullmatch(g)]
 
 
 class FrequenciesWindow(QDialog):
@@ -290,8 +318,8 @@ class FrequenciesWindow(QDialog):
         colours = {label.name: label.colour for label in layer.labels} if layer is not None else {}
         axis = {"spans": "spans", "documents": "documents", "characters": "share of characters"}[table.count]
         counted = [label for label in table.labels if any(self.value(g, label) for g in table.groups)]
-        self.chart.draw_bars(self.describe(), table.groups, counted, self.value, colours,
-                             self.chart_kind.currentData(), axis)
+        self.chart.draw_bars(self.describe(), time_axis(table.groups, table.by), counted, self.value, colours,
+                             self.chart_kind.currentData(), axis, integer=table.count != "characters")
 
     # ----- the segments behind a number ----------------------------------------------------
 
