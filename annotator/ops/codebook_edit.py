@@ -25,7 +25,7 @@ from ..label_rules import colour_problem, key_problem
 from ..model import ATTRIBUTE_TYPES, GRANULARITIES, LAYER_KINDS, OVERLAP_RULES, AttributeDef, Label, Layer
 from ..project import Project
 from ..project.history import ChangeSet, Operation, RowChange, now
-from .rounds import check_codebook_editable
+from .rounds import check_codebook_editable, codebook_version, list_rounds
 
 # Codebook tables an edit may change, parents first (rows added are inserted in this order).
 _EDITED_TABLES = ("layers", "attributes", "labels")
@@ -121,14 +121,20 @@ def _row_changes(
 @contextmanager
 def _edit(
     project: Project, actor: str, action: str, target: str, detail: dict[str, Any], description: str,
-    annotations: Sequence[str] = (),
+    annotations: Sequence[str] = (), migration: str | None = None,
 ) -> Iterator[None]:
     """Run the edit's SQL (the body) as a trial to learn which codebook rows (and rows of the
     given `annotations` and their comments) it changes, roll it back, then apply those rows
     through the history as one undo step named `description` with its audit entry (`action`,
     `target`, `detail`). An edit that changes nothing is no step; while a reliability round
-    is open, every edit is refused (CodebookError naming the round)."""
+    is open, every edit is refused (CodebookError naming the round).
+
+    A label `migration` ("rename", "merge", "split": annotations carried from one label to
+    another) also records in its audit entry the step's description, the codebook versions
+    before and after it and the round started last, so that ops/relabel.py can list it
+    between rounds."""
     check_codebook_editable(project)
+    version_before = codebook_version(project) if migration else 0
     before = after = _codebook_rows(project, annotations)
     try:
         with project.db.atomic():
@@ -145,6 +151,11 @@ def _edit(
     who = actor or "codebook editor"
     with project.history.transaction():
         project.history.apply(Operation(description, who, changes, refresh=project.codebook.invalidate))
+        if migration:
+            rounds = list_rounds(project)
+            detail = {**detail, "migration": migration, "step": description,
+                      "codebook_version_before": version_before, "codebook_version_after": codebook_version(project),
+                      "after_round": rounds[-1].name if rounds else None}
         _audit(project, who, action, target, detail)
 
 
@@ -229,8 +240,10 @@ def rename_label(project: Project, layer: str, label: str, new_name: str, actor:
     """Rename a label; its annotations follow it (they refer to the label by id)."""
     found = _label(project, layer, label)
     name = _check_new_label_name(project, layer, new_name, ignore=label)
-    with _edit(project, actor, "rename label", f"{layer}/{label}", {"from": label, "to": name},
-               f'rename label "{label}" to "{name}"'):
+    detail = {"from": label, "to": name, "layer": layer, "label": label,
+              "annotations": label_usage(project, layer, label)}
+    with _edit(project, actor, "rename label", f"{layer}/{label}", detail,
+               f'rename label "{label}" to "{name}"', migration="rename"):
         project.db.execute("UPDATE labels SET name = ? WHERE id = ?", [name, found.id])
 
 
@@ -319,6 +332,15 @@ def move_label(project: Project, layer: str, label: str, index: int, actor: str 
             )
 
 
+# Annotations of label ?1 that label ?2 already has (same document, annotator and span).
+DUPLICATES_SQL = (
+    "SELECT id FROM annotations WHERE label_id = ? AND EXISTS (SELECT 1 FROM annotations AS other "
+    "WHERE other.label_id = ? AND other.document_id = annotations.document_id "
+    "AND other.annotator_id = annotations.annotator_id "
+    "AND other.span_start IS annotations.span_start AND other.span_end IS annotations.span_end)"
+)
+
+
 def delete_label(
     project: Project, layer: str, label: str, move_to: str | None = None, delete_annotations: bool = False,
     actor: str = "",
@@ -337,23 +359,24 @@ def delete_label(
         target = _label(project, layer, move_to)
     elif count and not delete_annotations:
         raise LabelInUseError(layer, label, count)
-    detail = {"label": label, "annotations": count, "moved_to": move_to}
+    detail: dict[str, Any] = {"label": label, "annotations": count, "moved_to": move_to}
     used = [row[0] for row in project.db.execute("SELECT id FROM annotations WHERE label_id = ?", [found.id])]
-    with _edit(project, actor, "delete label", f"{layer}/{label}", detail, f'delete label "{label}"', used):
+    migration = None
+    if move_to is not None:
+        migration = "merge"  # a logged migration between rounds: label merged into move_to
+        dropped = project.db.execute(f"SELECT COUNT(*) FROM ({DUPLICATES_SQL})", [found.id, target.id]).fetchone()[0]
+        detail.update(layer=layer, into=move_to, moved=count - dropped, dropped_duplicates=dropped)
+    with _edit(project, actor, "delete label", f"{layer}/{label}", detail, f'delete label "{label}"', used,
+               migration=migration):
         db = project.db
-        if count:  # a relation whose end goes goes with it (the undo step brings it back)
-            _drop_relations(db, "SELECT id FROM annotations WHERE label_id = ?", [found.id])
         if count and move_to is not None:
-            # Drop the annotations that would duplicate one the target label already has.
-            db.execute(
-                "DELETE FROM annotations WHERE label_id = ? AND EXISTS (SELECT 1 FROM annotations AS other "
-                "WHERE other.label_id = ? AND other.document_id = annotations.document_id "
-                "AND other.annotator_id = annotations.annotator_id "
-                "AND other.span_start IS annotations.span_start AND other.span_end IS annotations.span_end)",
-                [found.id, target.id],
-            )
+            # The annotations that would duplicate one the target label already has go, with
+            # their relations (the undo step brings them back); the others keep their links.
+            _drop_relations(db, DUPLICATES_SQL, [found.id, target.id])
+            db.execute(f"DELETE FROM annotations WHERE id IN ({DUPLICATES_SQL})", [found.id, target.id])
             db.execute("UPDATE annotations SET label_id = ? WHERE label_id = ?", [target.id, found.id])
-        elif count:
+        elif count:  # a relation whose end goes goes with it (the undo step brings it back)
+            _drop_relations(db, "SELECT id FROM annotations WHERE label_id = ?", [found.id])
             db.execute("DELETE FROM annotations WHERE label_id = ?", [found.id])
         parent_id = db.execute("SELECT parent_id FROM labels WHERE id = ?", [found.id]).fetchone()[0]
         db.execute("UPDATE labels SET parent_id = ? WHERE parent_id = ?", [parent_id, found.id])

@@ -20,6 +20,7 @@ from ..project import Project
 from .agreement import AgreementRequest, compute_agreement
 from .agreement.report import FIGURE_NAMES, rounded, settings_text
 from .assignments import latest_design, progress
+from .relabel import describe_migration, rounds_with_migrations
 from .rounds import get_round, round_request
 
 __all__ = ["MethodsReport", "methods_report", "render_html", "render_markdown"]
@@ -37,11 +38,14 @@ class MethodsReport:
     overlap: dict[str, Any]
     layers: list[dict[str, Any]] = field(default_factory=list)
     paragraph: str = ""
+    # Label migrations (rename, merge, split) logged since the previous round started, each
+    # with "text" saying where it falls ("between round A and B: …"); ops/relabel.py.
+    migrations: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"round": self.round, "codebook": self.codebook, "design": self.design, "overlap": self.overlap,
-                "layers": self.layers, "paragraph": self.paragraph}
+                "layers": self.layers, "migrations": self.migrations, "paragraph": self.paragraph}
 
 
 def methods_report(project: Project, round_name: str, layers: tuple[str, ...] = (),
@@ -71,7 +75,7 @@ def methods_report(project: Project, round_name: str, layers: tuple[str, ...] = 
             continue
         results.append({"layer": name, "kind": report.layer_kind, "unit": report.unit,
                         "unit_description": report.unit_description, "annotators": list(report.annotators),
-                        "documents": len(report.documents),
+                        "documents": len(report.documents), "suggestions": suggestion_share(report.suggestions),
                         "figures": {key: figure.to_dict() for key, figure in report.figures.items()}})
     if not info:
         _, info = round_request(project, round_name, AgreementRequest(layer=names[0]))
@@ -79,9 +83,43 @@ def methods_report(project: Project, round_name: str, layers: tuple[str, ...] = 
     figures = progress(project)
     overlap = {"sampled": figures.sampled, "coders": figures.coders, "overlap_done": figures.overlap_done,
                "per_annotator": {n: {"done": d, "assigned": a} for n, (d, a) in figures.per_annotator.items()}}
-    made = MethodsReport(info, chosen.codebook, latest_design(project), overlap, results)
+    made = MethodsReport(info, chosen.codebook, latest_design(project), overlap, results,
+                         migrations=_migrations_before(project, chosen.name))
     made.paragraph = _paragraph(made)
     return made
+
+
+def _migrations_before(project: Project, round_name: str) -> list[dict[str, Any]]:
+    """The label migrations logged after the previous round started and before `round_name`."""
+    grouped = rounds_with_migrations(project)
+    for index, (each, _) in enumerate(grouped):
+        if each is not None and each.name == round_name:
+            previous, migrations = grouped[index - 1]
+            return [{**m.as_dict(), "text": describe_migration(m, previous.name if previous else None, round_name)}
+                    for m in migrations]
+    return []
+
+
+def suggestion_share(suggestions: dict[str, Any]) -> dict[str, Any]:
+    """Of the annotations compared, how many began as accepted suggestions, per annotator and in
+    all (agreement's "suggestions"), with the share; {} when agreement reported none."""
+    per = suggestions.get("per_annotator") or {}
+    if not per:
+        return {}
+    compared = sum(n["compared"] for n in per.values())
+    began = sum(n["from_suggestions"] for n in per.values())
+    return {"manual_only": bool(suggestions.get("manual_only")), "compared": compared, "from_suggestions": began,
+            "share": began / compared if compared else None, "per_annotator": per}
+
+
+def _suggestion_text(share: dict[str, Any]) -> str:
+    """One sentence on the compared annotations that began as suggestions."""
+    if share["from_suggestions"] == 0:
+        return f"none of the {share['compared']} annotations compared began as a suggestion"
+    return (f"{share['from_suggestions']} of the {share['compared']} annotations compared "
+            f"({share['share']:.1%}) began as suggestions accepted from a codebook rule or a model ("
+            + ", ".join(f"{name} {n['from_suggestions']} of {n['compared']}" for name, n in share["per_annotator"].items())
+            + ")")
 
 
 def _paragraph(report: MethodsReport) -> str:
@@ -108,6 +146,9 @@ def _paragraph(report: MethodsReport) -> str:
                         f"{rounded(details['ci_high'])}], {details.get('bootstrap_method', 'units')} bootstrap")
         parts.append(f"For {layer['layer']}, Krippendorff's alpha (nominal) over {alpha['n_units']} units "
                      f"({layer['unit_description']}) was {rounded(alpha['value'])}{interval}.")
+        if layer.get("suggestions"):
+            said = _suggestion_text(layer["suggestions"])
+            parts.append(said[:1].upper() + said[1:] + ".")
     parts.append("Values of 0.8 or more were taken as reliable, 0.667 as the floor for tentative "
                  "conclusions (Krippendorff 2004).")
     return " ".join(parts)
@@ -149,6 +190,9 @@ def render_markdown(report: MethodsReport) -> str:
         kind = layer["kind"] if layer["kind"] == "document" else f"{layer['kind']}, {layer['granularity']}"
         lines.append(f"- **{layer['name']}** ({kind}): "
                      + ", ".join(label["name"] for label in layer["labels"]))
+    if report.migrations:
+        lines += ["", "## Codebook changes since the previous round", ""]
+        lines += [f"- {m['text']}" for m in report.migrations]
     lines += ["", "## Agreement", ""]
     for layer in report.layers:
         lines.append(f"### {layer['layer']}")
@@ -157,7 +201,10 @@ def render_markdown(report: MethodsReport) -> str:
             lines += [f"not computed: {layer['skipped']}", ""]
             continue
         lines += [f"unit of analysis: {layer['unit_description']}; annotators: {', '.join(layer['annotators'])}; "
-                  f"documents: {layer['documents']}", "",
+                  f"documents: {layer['documents']}", ""]
+        if layer.get("suggestions"):
+            lines += ["began as suggestions: " + _suggestion_text(layer["suggestions"]), ""]
+        lines += [
                   "| measure | value | 95% CI | n units | definition |", "|---|---|---|---|---|"]
         for key, figure in layer["figures"].items():
             name, value, interval, n, definition = _figure_line(key, figure)
