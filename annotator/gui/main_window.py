@@ -427,6 +427,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, Analys
         self.settings.set_annotator_for(self.project.path, name)
         self.documents_panel.set_project(self.project, name)
         self.show_document(self.document_id)
+        self.events.annotator_changed.emit(name)  # analysis windows: "me" is someone else now
         self.show_message(f"Annotating as {name}.")
 
     def edit_codebook(self) -> None:
