@@ -143,3 +143,86 @@ def test_an_existing_migration_backup_is_never_replaced(cli: Cli, old: Path) -> 
     with Project.open(old, readonly=True) as project:  # opening the upgraded file writes no other backup
         assert len(project.documents) == 4
     assert not old.with_name("study.annot.v1-4.bak").exists()
+
+
+# ----- 2 and 3. a native JSONL that repeats an id --------------------------------------------
+
+@pytest.fixture
+def exported(study: Path, tmp_path: Path, cli: Cli) -> list[dict]:
+    """The study with ada's linked spans in its first article, exported as native JSONL (lines as records)."""
+    with Project.open(study) as project:
+        doc = project.documents.ids()[0]
+
+        def span(layer: str, label: str, words: str) -> str:
+            start = TEXTS[0].index(words)
+            return project.annotations.add(doc, "ada", layer, label, start, start + len(words)).primary
+
+        project.relations.add("Target", span("Stance", "Against", "Critics called it"),
+                              span("Framing", "Economic", "a tax"))
+    out = tmp_path / "out.jsonl"
+    assert cli("export", str(study), "--format", "jsonl", "--out", str(out)).returncode == 0
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def _write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _first_article(records: list[dict]) -> int:
+    return next(n for n, r in enumerate(records) if r.get("text") == TEXTS[0])
+
+
+def test_new_from_refuses_an_annotation_id_used_on_another_line(cli: Cli, exported: list[dict],
+                                                                tmp_path: Path) -> None:
+    first = _first_article(exported)
+    other = next(n for n, r in enumerate(exported) if r.get("text") == TEXTS[1])
+    span = dict(exported[first]["spans"][0], start=0, end=1)
+    exported[other]["spans"] = [span]
+    source = _write(tmp_path / "repeated.jsonl", exported)
+    target = tmp_path / "new.annot"
+    ran = cli("new", str(target), "--from", str(source))
+    assert ran.returncode == 2, ran.stdout
+    line = ran.stderr.strip()
+    assert len(line.splitlines()) == 1 and f"line {other + 1}" in line and span["id"] in line
+    assert not target.exists()
+
+
+def test_a_relation_id_used_on_another_line_is_refused_by_new_and_import(cli: Cli, exported: list[dict],
+                                                                         study: Path, tmp_path: Path) -> None:
+    first = _first_article(exported)
+    record = exported[first]
+    copy = json.loads(json.dumps(record))
+    copy["text"] = record["text"] + " Again."
+    for span in copy["spans"]:
+        span["id"] = span["id"][:-4] + "beef"
+    link = copy["relations"][0]
+    link["from"], link["to"] = (link["from"][:-4] + "beef", link["to"][:-4] + "beef")
+    exported.append(copy)
+    source = _write(tmp_path / "repeated.jsonl", exported)
+    target = tmp_path / "new.annot"
+    ran = cli("new", str(target), "--from", str(source))
+    assert ran.returncode == 2 and not target.exists()
+    assert f"line {len(exported)}" in ran.stderr and link["id"] in ran.stderr and f"line {first + 1}" in ran.stderr
+    line = _import_refused(cli, study, source)
+    assert f"line {len(exported)}" in line and link["id"] in line
+
+
+def test_a_relation_id_the_project_holds_for_another_link_refuses_the_import(cli: Cli, exported: list[dict],
+                                                                             study: Path, tmp_path: Path) -> None:
+    first = _first_article(exported)
+    exported[first]["relations"][0]["note"] = "changed"
+    source = _write(tmp_path / "changed.jsonl", exported)
+    line = _import_refused(cli, study, source)
+    assert exported[first]["relations"][0]["id"] in line and f"line {first + 1}" in line
+    assert "another relation" in line
+
+
+def _import_refused(cli: Cli, study: Path, source: Path) -> str:
+    """`import` refuses the file as it refuses any (exit 1, the file listed as failed with its reason),
+    the project byte-identical; returns the failed line."""
+    before = study.read_bytes()
+    ran = cli("import", str(study), str(source))
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr, (ran.stdout, ran.stderr)
+    assert study.read_bytes() == before
+    return next(line for line in ran.stdout.splitlines() if line.strip().startswith("failed: /"))

@@ -96,18 +96,35 @@ def read_jsonl(path: Path, options: ReadOptions | None = None) -> list[ImportedD
     content = decode_bytes(read_file_bytes(path), path)
     documents: list[ReadDocument] = []
     skipped: Counter[str] = Counter()
+    relation_ids: dict[str, str] = {}  # a relation id -> where it was first given
     for place, record in _records(path, content):
         document = _read_record(record, place, options)
         if isinstance(document, str):
             skipped[document] += 1
         else:
             documents.append(document)
+            _check_relation_ids(document, place, relation_ids)
     if not documents:
         reason = f' ({sum(skipped.values())} answered "reject" or "ignore")' if skipped else ""
         raise BadInputError(path, f"has no documents to import{reason}")
     for answer, count in skipped.items():  # said once per file, on its first document
         documents[0].not_carried[f'Prodigy tasks answered "{answer}" (only "accept" is imported)'] += count
     return documents
+
+
+def _check_relation_ids(document: ReadDocument, place: _Place, seen: dict[str, str]) -> None:
+    """Refuse a relation id the file already gave another relation (on this line or another):
+    one id is one relation, and neither copy could be stored without losing the other."""
+    for link in getattr(document, "relations", None) or []:
+        ident = link.get("id")
+        if not ident:
+            continue
+        here = f"relation {link['number']} ({link['type']})"
+        where = f"record {place.item}, {here}" if place.item is not None else f"line {place.line}, {here}"
+        if ident in seen:
+            raise place.error(f"{here}: its id {ident} is also the id of {seen[ident]}; "
+                              "a relation id is given once")
+        seen[ident] = where
 
 
 def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocument | str:

@@ -144,7 +144,8 @@ class RelationStore:
         """Store relations read from a file (inside the caller's import transaction, outside the
         undo history like the import itself); a link the codebook's rule forbids, or one whose
         end is not stored, raises AnnotationError naming `origin` and the relation. Returns how
-        many were added (a relation already stored with the same id and content counts none)."""
+        many were added (a relation already stored with the same id and content counts none; the same
+        id with other content raises AnnotationError: an id names one relation)."""
         added = 0
         for link in links:
             name = f"relation {link.get('number', '?')} ({link['type']})"
@@ -160,8 +161,15 @@ class RelationStore:
             except AnnotationError as error:
                 raise AnnotationError(f"{origin}: {name}: {error}") from None
             ident = link.get("id") or str(uuid.uuid4())
-            if self.exists(ident):
-                continue
+            stored = self._db.execute("SELECT type_id, source_id, target_id, attributes, note FROM relations "
+                                      "WHERE id = ?", [ident]).fetchone()
+            if stored is not None:
+                incoming = (kind.id, source.id, target.id, json.dumps(values, ensure_ascii=False, sort_keys=True),
+                            link.get("note", ""))
+                if tuple(stored) == incoming:
+                    continue  # the same relation, imported before
+                raise AnnotationError(f"{origin}: {name}: its id {ident} is the project's id of another relation "
+                                      "(other type, ends, attributes or note); the file was not imported")
             stamp = now()
             self._db.execute(
                 f"INSERT INTO relations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
