@@ -8,6 +8,16 @@ Boolean). The layer's real name is kept in the type's description. Title, id, UR
 language go to DKPro's DocumentMetaData; on reading, a language that names none
 ("x-unspecified", INCEpTION's default) leaves the document the project's language.
 
+Relations (issue 16): one type per relation type of the codebook, shaped as INCEpTION reads a
+relation layer (its TypeSystemAnalysis): a direct subtype of uima.tcas.Annotation whose only
+non-primitive features are `Governor` (the source span) and `Dependent` (the target), both of
+one range, with begin/end those of the Dependent as INCEpTION writes them; features
+`annotator`, `annotationId`, `note` and one per attribute. One type per relation type, not one
+type with a `type` feature, because an INCEpTION relation layer is what a relation type is here:
+its own features (attributes differ between types) and its own attachment (the range of
+Governor/Dependent is the span layer's type when the relation type joins one layer, else
+uima.tcas.Annotation, since INCEpTION attaches a relation layer to a single span layer).
+
 Offsets: XMI counts UTF-16 code units (Java strings); cassis converts from and to Python
 code points when it writes and reads, so an emoji stays one character here (tested).
 
@@ -18,14 +28,20 @@ back exactly; other `webanno.custom.*` span or document types are read with thei
 string feature as the label (the type's name when it has none). INCEpTION's built-in span
 layers (named entity, part of speech, lemma, chunk, …: BUILTIN_SPAN_LAYERS, and their
 subtypes) become layers named after them, their value the label and their other set
-features attributes. Every other type (tokens and sentences, which spaCy recomputes,
-dependencies, relations, chains) is counted by name for the import report. CR and CRLF line
+features attributes. A relation type (Governor and Dependent) between two spans read becomes
+a relation: ours with its type, id, note and attributes, another's (an INCEpTION relation layer)
+typed with the layer's name and its set features as attributes; the import adds a type the
+codebook lacks with --add-labels, else counts it (ops/import_links.py). Every other type (tokens
+and sentences, which spaCy recomputes, dependencies between tokens, relations whose ends are
+not read, chains) is counted by name for the import report. CR and CRLF line
 ends are normalised with the offsets moved, as for every other format.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -49,13 +65,17 @@ from annotator.formats.text_io import (
     normalise_with_offsets,
     read_file_bytes,
 )
-from annotator.model import Layer
+from annotator.model import Layer, RelationType
 
 LAYER_MARK = f"{PROGRAM} layer: "
+RELATION_MARK = f"{PROGRAM} relation: "
 ATTRIBUTE_MARK = f"{PROGRAM} attribute: "
 METADATA_TYPE = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaData"
 FIXED_FEATURES = ("label", "annotator", "annotationId", "note")
 _RESERVED = {"begin", "end", "sofa", *FIXED_FEATURES}
+GOVERNOR, DEPENDENT = "Governor", "Dependent"  # INCEpTION's names for a relation's source and target
+RELATION_FEATURES = ("annotator", "annotationId", "note")
+_RELATION_RESERVED = _RESERVED | {GOVERNOR, DEPENDENT}
 _RANGE = {"int": "uima.cas.Integer", "bool": "uima.cas.Boolean"}
 _DKPRO = "de.tudarmstadt.ukp.dkpro.core.api."
 # INCEpTION's built-in span layers: UIMA type -> (layer name, the feature holding the label).
@@ -86,12 +106,12 @@ def _type_names(layers: tuple[Layer, ...]) -> dict[str, str]:
     return {name: "webanno.custom." + (value if value[:1].isalpha() else "L" + value) for name, value in camel.items()}
 
 
-def _feature_names(layer: Layer) -> dict[str, str]:
+def _feature_names(layer: Layer, reserved: set[str] = _RESERVED) -> dict[str, str]:
     def make(name: str) -> str:
         """A UIMA feature name: letters, digits and "_", not one of the fixed features."""
         cleaned = safe_name(name, keep="_", fallback="attribute")
         cleaned = cleaned if cleaned[:1].isalpha() else "a_" + cleaned
-        return cleaned + "_" if cleaned in _RESERVED else cleaned
+        return cleaned + "_" if cleaned in reserved else cleaned
 
     return unique_names([a.name for a in layer.attributes], make)
 
@@ -120,6 +140,46 @@ def build_typesystem(layers: tuple[Layer, ...]) -> tuple[Any, dict[str, str], di
     return typesystem, types, features
 
 
+def _relation_type_names(kinds: tuple[RelationType, ...], taken: set[str]) -> dict[str, str]:
+    """A `webanno.custom.*` type name per relation type, none a layer's (`taken`)."""
+    camel = unique_names([kind.name for kind in kinds],
+                         lambda name: "".join(part[:1].upper() + part[1:] for part in safe_name(name).split("_")))
+    names: dict[str, str] = {}
+    used = {name.lower() for name in taken}
+    for kind, value in camel.items():
+        base = "webanno.custom." + (value if value[:1].isalpha() else "R" + value)
+        candidate, number = (base + "Relation" if base.lower() in used else base), 2
+        while candidate.lower() in used:
+            candidate, number = f"{base}Relation{number}", number + 1
+        used.add(candidate.lower())
+        names[kind] = candidate
+    return names
+
+
+def add_relation_types(typesystem: Any, kinds: tuple[RelationType, ...], layer_types: dict[str, str],
+                       span_layers: set[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Declare one INCEpTION relation layer per relation type; returns the type name and the
+    feature name by attribute of each relation type."""
+    types = _relation_type_names(kinds, set(layer_types.values()))
+    features: dict[str, dict[str, str]] = {}
+    for kind in kinds:
+        made = typesystem.create_type(name=types[kind.name], supertypeName="uima.tcas.Annotation",
+                                      description=RELATION_MARK + kind.name)
+        joined = set(kind.source_layers) | set(kind.target_layers)
+        single = kind.source_layers and kind.target_layers and len(joined) == 1 and joined <= span_layers
+        ends = layer_types[next(iter(joined))] if single else "uima.tcas.Annotation"
+        for name in (GOVERNOR, DEPENDENT):
+            typesystem.create_feature(domainType=made, name=name, rangeType=ends)
+        for name in RELATION_FEATURES:
+            typesystem.create_feature(domainType=made, name=name, rangeType="uima.cas.String")
+        features[kind.name] = _feature_names(Layer(kind.name, attributes=kind.attributes), _RELATION_RESERVED)
+        for attribute in kind.attributes:
+            typesystem.create_feature(domainType=made, name=features[kind.name][attribute.name],
+                                      rangeType=_RANGE.get(attribute.type, "uima.cas.String"),
+                                      description=ATTRIBUTE_MARK + attribute.name)
+    return types, features
+
+
 def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: Path, files: OutputFiles) -> None:
     """Write the ZIP of XMI files and their type system."""
     import zipfile
@@ -127,6 +187,10 @@ def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: 
     from cassis import Cas
 
     typesystem, types, features = build_typesystem(context.layers)
+    span_layers = {layer.name for layer in context.layers if layer.kind == "span"}
+    relation_types, relation_features = add_relation_types(typesystem, context.codebook.relations, types,
+                                                           span_layers)
+    links_by_document = context.option("relations", {})
     target = files.file(out)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("TypeSystem.xml", typesystem.to_xml())
@@ -137,6 +201,7 @@ def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: 
             metadata = typesystem.get_type(METADATA_TYPE)
             cas.add(metadata(begin=0, end=len(item.text), documentTitle=document.title, documentId=document.id,
                              documentUri=document.url or None, language=document.language or None))
+            written: dict[str, Any] = {}  # annotation id -> its span annotation in the CAS
             for annotation in item.annotations:
                 layer_type = typesystem.get_type(types[annotation.layer])
                 values: dict[str, Any] = {"label": annotation.label, "annotator": annotation.annotator,
@@ -145,7 +210,12 @@ def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: 
                     values[features[annotation.layer][name]] = value
                 if annotation.is_span:
                     values.update(begin=annotation.start, end=annotation.end)
-                cas.add(layer_type(**values))
+                made = layer_type(**values)
+                cas.add(made)
+                if annotation.is_span:
+                    written[annotation.id] = made
+            for link in links_by_document.get(document.id, []):
+                _add_relation(cas, typesystem, link, written, relation_types, relation_features, context)
             others = [name for name in ("source", "author", "date") if getattr(document, name)]
             context.not_carried("document metadata other than title, id, URL and language",
                                 len(others) + len(document.meta))
@@ -153,7 +223,34 @@ def write_xmi(documents: Iterator[ExportDocument], context: ExportContext, out: 
             archive.writestr(name, cas.to_xmi())
 
 
+def _add_relation(cas: Any, typesystem: Any, link: dict[str, Any], written: dict[str, Any], types: dict[str, str],
+                  features: dict[str, dict[str, str]], context: ExportContext) -> None:
+    """One relation as INCEpTION stores it: Governor and Dependent the span annotations, its
+    offsets the Dependent's."""
+    governor, dependent = written.get(link["from"]), written.get(link["to"])
+    if governor is None or dependent is None or link["type"] not in types:
+        context.not_carried("relations with an end not exported (another layer)", 1)
+        return
+    values: dict[str, Any] = {GOVERNOR: governor, DEPENDENT: dependent, "begin": dependent.begin,
+                              "end": dependent.end, "annotator": link["annotator"], "annotationId": link["id"],
+                              "note": link.get("note") or None}
+    for name, value in (link.get("attributes") or {}).items():
+        if name in features[link["type"]]:
+            values[features[link["type"]][name]] = value
+        else:
+            context.not_carried("relation attributes their type no longer defines", 1)
+    cas.add(typesystem.get_type(types[link["type"]])(**values))
+
+
 # ----- reading ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class XmiDocument(ReadDocument):
+    """A CAS read: a ReadDocument with the relations its relation types give between its spans
+    (ends by the spans' ids; "lenient": the import counts what it cannot store, import_links)."""
+
+    relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def _load_typesystem(data: bytes, origin: str) -> Any:
@@ -201,10 +298,15 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
     # INCEpTION's project export keeps one CAS per user: annotation/<document>/<user>.xmi
     default = PurePosixPath(member).stem if len(parts) >= 3 and parts[-3] == "annotation" else None
     annotator_default = options.default_annotator or default
-    document = ReadDocument(text=text, origin=origin)
+    document = XmiDocument(text=text, origin=origin)
     meta: dict[str, Any] = {}
+    spans: dict[int, ImportedSpan] = {}  # xmi:id of a span annotation read -> the span
+    links: list[Any] = []
     for annotation in cas.select_all_fs():
         type_ = annotation.type
+        if _is_relation_type(type_):
+            links.append(annotation)
+            continue
         if type_.name == METADATA_TYPE or _is_subtype(type_, METADATA_TYPE):
             language = annotation.get("language")
             meta.update(title=annotation.get("documentTitle"), url=annotation.get("documentUri"),
@@ -212,12 +314,17 @@ def _read_one(data: bytes, origin: str, typesystem: Any, options: ReadOptions, m
             document.id = annotation.get("documentId") or None
             continue
         builtin = _builtin(type_)
+        read: ImportedSpan | None = None
         if builtin is not None and _is_subtype(type_, "uima.tcas.Annotation"):
-            _add_builtin(document, annotation, type_, builtin, annotator_default, origin)
+            read = _add_builtin(document, annotation, type_, builtin, annotator_default, origin)
         elif type_.name.startswith("webanno.custom.") and not _is_link_type(type_):
-            _add_annotation(document, annotation, type_, annotator_default, origin)
+            read = _add_annotation(document, annotation, type_, annotator_default, origin)
         elif type_.name not in ("uima.cas.Sofa", "uima.tcas.DocumentAnnotation"):
             document.not_carried[f"{NOT_READ}\t{type_.name.rsplit('.', 1)[-1]}"] += 1
+        if read is not None:
+            spans[annotation.xmiID] = read
+    for link in links:
+        _add_relation_read(document, link, spans)
     text, document.spans = normalise_with_offsets(text, document.spans)
     document.text = text
     check_length(text, origin)
@@ -246,6 +353,46 @@ def _builtin(type_: Any) -> tuple[str, str] | None:
     return None
 
 
+def _is_relation_type(type_: Any) -> bool:
+    """True for a relation layer as INCEpTION reads one: Governor and Dependent point at annotations."""
+    ranges = {feature.name: feature.rangeType.name for feature in type_.all_features}
+    return all(ranges.get(name) not in (None, *_PRIMITIVE) for name in (GOVERNOR, DEPENDENT))
+
+
+def _add_relation_read(document: XmiDocument, link: Any, spans: dict[int, ImportedSpan]) -> None:
+    """A relation between two spans read (ours with its type, id, note and attributes; another
+    tool's typed with its layer's name, its set features attributes); others counted by name."""
+    type_ = link.type
+    short = type_.name.rsplit(".", 1)[-1]
+    ends = [link.get(GOVERNOR), link.get(DEPENDENT)]
+    if any(end is None for end in ends):
+        document.not_carried[f"{NOT_READ}\t{short} (an end not set)"] += 1
+        return
+    source, target = spans.get(ends[0].xmiID), spans.get(ends[1].xmiID)
+    if source is None or target is None:  # e.g. a dependency between tokens
+        document.not_carried[f"{NOT_READ}\t{short}"] += 1
+        return
+    description = type_.description or ""
+    ours = description.startswith(RELATION_MARK)
+    attributes: dict[str, Any] = {}
+    if ours:
+        for feature in type_.features:
+            value = link.get(feature.name)
+            if (feature.description or "").startswith(ATTRIBUTE_MARK) and value is not None:
+                attributes[feature.description[len(ATTRIBUTE_MARK):]] = value
+    else:
+        skip = {GOVERNOR, DEPENDENT}
+        attributes = {name: value if isinstance(value, (str, int)) else str(value)
+                      for name, value in _primitive_features(link, type_, "").items() if name not in skip}
+    for end in (source, target):
+        end.id = end.id or str(uuid.uuid4())
+    document.relations.append({
+        "type": description[len(RELATION_MARK):] if ours else short, "from": source.id, "to": target.id,
+        "attributes": attributes, "note": (link.get("note") if ours else None) or "",
+        "id": (link.get("annotationId") if ours else None) or None, "number": link.xmiID,
+        "lenient": "XMI relations"})
+
+
 def _is_link_type(type_: Any) -> bool:
     """True for a custom relation (Governor/Dependent) or chain type, which holds no span label."""
     names = {feature.name for feature in type_.all_features}
@@ -265,7 +412,7 @@ def _primitive_features(annotation: Any, type_: Any, skip: str) -> dict[str, Any
 
 
 def _add_builtin(document: ReadDocument, annotation: Any, type_: Any, builtin: tuple[str, str],
-                 annotator: str | None, origin: str) -> None:
+                 annotator: str | None, origin: str) -> ImportedSpan | None:
     """A span of one of INCEpTION's built-in layers: its value the label (its type's name
     when it has none, e.g. a named entity without a value), its other set features attributes."""
     layer, feature = builtin
@@ -274,9 +421,10 @@ def _add_builtin(document: ReadDocument, annotation: Any, type_: Any, builtin: t
     start, end = annotation.begin, annotation.end
     if not (0 <= start < end <= len(document.text)):
         document.not_carried[f"{NOT_READ}\t{type_.name.rsplit('.', 1)[-1]} (empty or outside the text)"] += 1
-        return
+        return None
     attributes = _primitive_features(annotation, type_, feature)
     document.spans.append(ImportedSpan(start, end, label, layer, annotator, attributes))
+    return document.spans[-1]
 
 
 def _is_subtype(type_: Any, name: str) -> bool:
@@ -289,7 +437,8 @@ def _is_subtype(type_: Any, name: str) -> bool:
 
 
 def _add_annotation(document: ReadDocument, annotation: Any, type_: Any, annotator: str | None,
-                    origin: str) -> None:
+                    origin: str) -> ImportedSpan | None:
+    """A span or document label of a custom layer (ours, or another tool's); returns the span."""
     description = type_.description or ""
     ours = description.startswith(LAYER_MARK)
     layer = description[len(LAYER_MARK):] if ours else type_.name.rsplit(".", 1)[1]
@@ -307,7 +456,7 @@ def _add_annotation(document: ReadDocument, annotation: Any, type_: Any, annotat
         label = annotation.get(named) if named else layer  # a layer without features: its name
         attributes = _primitive_features(annotation, type_, named)
     if not label:
-        return
+        return None
     who = (annotation.get("annotator") if ours else None) or annotator
     ident = annotation.get("annotationId") if ours else None
     note = (annotation.get("note") if ours else None) or ""
@@ -316,5 +465,6 @@ def _add_annotation(document: ReadDocument, annotation: Any, type_: Any, annotat
         if not (0 <= start < end <= len(document.text)):
             raise BadInputError(origin, f"annotation {start}–{end} ({label}) is outside the text or empty")
         document.spans.append(ImportedSpan(start, end, str(label), layer, who, attributes, note, ident))
-    else:
-        document.labels.append(ImportedLabel(str(label), layer, who, attributes, note, ident))
+        return document.spans[-1]
+    document.labels.append(ImportedLabel(str(label), layer, who, attributes, note, ident))
+    return None

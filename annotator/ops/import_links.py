@@ -4,7 +4,9 @@ A reader names a relation's ends by the ids it gave the spans it read; the impor
 span under that id, or finds it stored already (by id or by content) under another. Here the
 ends are mapped to the stored annotations, and what cannot be stored is counted for the
 report instead of refusing the file: native JSONL relations are checked strictly by
-RelationStore.insert_imported, another tool's are carried where they can be.
+RelationStore.insert_imported, another tool's (brat R lines, XMI relation layers) are carried
+where they can be: a type added with --add-labels takes the attributes its relations carry,
+typed from their values; attributes an existing type lacks or refuses are counted and dropped.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..model import RelationType
+from ..errors import AnnotationError
+from ..model import AttributeDef, AttributeType, RelationType
 from ..project import Project
+from ..project.relations import check_relation_attributes
 
 
 def stored_id(project: Project, row: dict[str, Any]) -> str:
@@ -48,11 +52,41 @@ def storable_links(project: Project, links: list[dict[str, Any]], stored_as: dic
             if not add_labels:
                 not_carried[f"{what} of a type the codebook lacks (--add-labels adds it): {link['type']}"] += 1
                 continue
-            project.codebook.add_relation_type(RelationType(link["type"]))
+            project.codebook.add_relation_type(RelationType(link["type"], attributes=_carried(links, link["type"])))
             added.append(f"relation type {link['type']}")
         source, target = project.annotations.get(ends[0]), project.annotations.get(ends[1])
         if project.relations.refusal(link["type"], source, target) is not None:
             not_carried[f"{what} the codebook's rule for their type forbids"] += 1
             continue
-        kept.append({**link, "from": ends[0], "to": ends[1]})
+        attributes = _fitting(project.codebook.relation(link["type"]), link.get("attributes") or {}, what,
+                              not_carried)
+        kept.append({**link, "from": ends[0], "to": ends[1], "attributes": attributes})
+    return kept
+
+
+def _carried(links: list[dict[str, Any]], kind: str) -> tuple[AttributeDef, ...]:
+    """The attributes the relations of a type the codebook lacks carry, typed from their values."""
+    found: dict[str, AttributeType] = {}
+    for link in links:
+        if link.get("lenient") and link["type"] == kind:
+            for name, value in (link.get("attributes") or {}).items():
+                typed: AttributeType = ("bool" if isinstance(value, bool) else "int" if isinstance(value, int)
+                                        else "text")
+                found[name] = typed if found.get(name, typed) == typed else "text"
+    return tuple(AttributeDef(name, typed) for name, typed in found.items())
+
+
+def _fitting(kind: RelationType, values: dict[str, Any], what: str, not_carried: Counter[str]) -> dict[str, Any]:
+    """The attribute values the type defines and accepts; the others counted as not carried."""
+    kept: dict[str, Any] = {}
+    for name, value in values.items():
+        if kind.attribute(name) is None:
+            not_carried[f"attributes of {what} their codebook type lacks: {name}"] += 1
+            continue
+        try:
+            check_relation_attributes(kind, {name: value})
+        except AnnotationError:
+            not_carried[f"attributes of {what} their codebook type refuses: {name}"] += 1
+            continue
+        kept[name] = value
     return kept
