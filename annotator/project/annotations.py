@@ -87,10 +87,13 @@ class AnnotationStore:
 
     def _annotation(self, row: Sequence[Any]) -> Annotation:
         layer, label = self._codebook.label_name(row[4])
-        try:
-            attributes = json.loads(row[7])
-        except (TypeError, ValueError):
-            attributes = None
+        if row[7] == "{}":  # most annotations have no attributes: no JSON parse for them
+            attributes: Any = {}
+        else:
+            try:
+                attributes = json.loads(row[7])
+            except (TypeError, ValueError):
+                attributes = None
         if not isinstance(attributes, dict):
             raise self._documents.damaged(f"annotation {row[0]}: attributes that are not a JSON object")
         start, end = row[5], row[6]
@@ -106,11 +109,12 @@ class AnnotationStore:
         """Annotations matching `where`, each checked to lie inside its text (a span past the
         end can only come from outside the program: ProjectDamagedError). The text's stored
         length comes with each row in the same statement (no second query on the hot path);
-        with `document_id`, the loaded text itself is compared too."""
-        sql = (f"SELECT {_COLUMNS}, (SELECT length FROM documents WHERE documents.id = annotations.document_id) "
-               f"FROM annotations WHERE {where} ORDER BY document_id, span_start, span_end, id")
-        found = []
+        with `document_id` (every row of that document) the loaded text's length is used instead."""
         loaded = len(self._documents.text(document_id)) if document_id is not None else None
+        length_of = "NULL" if loaded is not None else \
+            "(SELECT length FROM documents WHERE documents.id = annotations.document_id)"
+        sql = f"SELECT {_COLUMNS}, {length_of} FROM annotations WHERE {where} ORDER BY document_id, span_start, span_end, id"
+        found = []
         for row in self._db.execute(sql, params):
             item = self._annotation(row)
             length = loaded if loaded is not None and item.document_id == document_id else row[-1]

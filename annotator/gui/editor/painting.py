@@ -38,10 +38,16 @@ class PaintingMixin:
         return TextGeometry(self.view.document(), self._offsets, shift)
 
     def _visible_range(self) -> tuple[int, int]:
-        viewport = self.view.viewport()
-        top = self.view.cursorForPosition(QPoint(0, 0)).position()
-        bottom = self.view.cursorForPosition(QPoint(viewport.width(), viewport.height())).position()
-        return self._offsets.to_py(top), self._offsets.to_py(bottom) + 1
+        """Code-point range of the text on screen. Asks the document layout directly: the view's
+        cursorForPosition gives the same positions but costs milliseconds per call while the text
+        is still being laid out, as it is in the first paints after a document opens."""
+        view = self.view
+        viewport = view.viewport()
+        layout = view.document().documentLayout()
+        x, y = view.horizontalScrollBar().value(), view.verticalScrollBar().value()
+        top = layout.hitTest(QPointF(x, y), Qt.HitTestAccuracy.FuzzyHit)
+        bottom = layout.hitTest(QPointF(x + viewport.width(), y + viewport.height()), Qt.HitTestAccuracy.FuzzyHit)
+        return self._offsets.to_py(max(top, 0)), self._offsets.to_py(max(bottom, 0)) + 1
 
     def paint_overlay(self, painter: QPainter, area: Any) -> None:
         """Underlines of other layers and of other annotators, find hits, the selected span."""
