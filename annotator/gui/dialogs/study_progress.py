@@ -1,14 +1,17 @@
 """Analyze → Study progress…: how far a reliability study has come, and how each coder holds
 to the gold set.
 
-Three parts, read through the same operations as the command line: done / assigned per
-annotator and the overlap the double-coding sample has reached (ops/assignments.py), the
-rounds with their frozen codebook version and state (ops/rounds.py) — both re-read live
-whenever a change touches assignments, statuses or rounds, since they are a few counts — and
-drift against gold (ops/drift.py, `annotator drift`), computed on request as a table and a
-line chart of F1 per period, with an "out of date" banner once the project changes after it
-was computed (as the agreement dashboard does). matplotlib is imported when the first chart is
-drawn, never with the main window.
+Read through the same operations as the command line: done / assigned per annotator and the
+overlap the double-coding sample has reached (ops/assignments.py), the rounds with their frozen
+codebook version and state (ops/rounds.py) — both re-read live whenever a change touches
+assignments, statuses or rounds, since they are a few counts — with a "Methods report…" button
+writing the selected round's report as `annotator report` does (ops/methods_report.py; a project
+file or one kept beside it is refused). Two tabs computed on request: drift against gold
+(ops/drift.py, `annotator drift`) as a table and a line chart of F1 per period, with an "out of
+date" banner once the project changes after it was computed (as the agreement dashboard does);
+and alpha per label round by round with "reliability reached" at a chosen threshold, as
+`annotator round table` gives it. matplotlib is imported when the first chart is drawn, never
+with the main window.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -30,13 +36,14 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ...errors import AnnotatorError
 from ...ops.assignments import latest_design, progress
-from ...ops.rounds import list_rounds
+from ...ops.rounds import DEFAULT_THRESHOLD, TENTATIVE_THRESHOLD, list_rounds
 from ...project.changes import ChangeSet
 
 if TYPE_CHECKING:
@@ -46,6 +53,9 @@ if TYPE_CHECKING:
 STUDY_TABLES = frozenset({"assignments", "assignment_draws", "rounds"})
 DRIFT_TABLES = frozenset({"annotations", "curation_log", "rounds"})
 STALE_TEXT = "<b>Drift figures are out of date</b> — the project changed after they were computed."
+ALPHA_STALE = "Out of date — the project changed after this table was computed; press Show α by round again."
+REPORT_SUFFIXES = (".md", ".markdown", ".html", ".htm")
+PASSED, FAILED = QColor("#dff0d8"), QColor("#f8dcdc")
 DRIFT_COLUMNS = ("Annotator", "Period", "Docs", "Precision", "Recall", "F1", "κ")
 
 
@@ -102,8 +112,19 @@ class StudyProgressWindow(QDialog):
         box_layout.addWidget(self.overlap_label)
         rounds_box = QGroupBox("Rounds", self)
         self.rounds_table = _table(rounds_box, ("Round", "Documents", "Codebook version", "State"), "rounds_table")
+        self.report_button = QPushButton("&Methods report…", rounds_box)
+        self.report_button.setToolTip("Write the methods report of the selected round (or the latest) as Markdown "
+                                      "or HTML, as annotator report does")
+        self.report_button.clicked.connect(self.write_report)
+        self.report_message = QLabel("Select a round, then write its methods report.", rounds_box)
+        self.report_message.setWordWrap(True)
+        self.report_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        report_row = QHBoxLayout()
+        report_row.addWidget(self.report_message, 1)
+        report_row.addWidget(self.report_button)
         rounds_layout = QVBoxLayout(rounds_box)
         rounds_layout.addWidget(self.rounds_table)
+        rounds_layout.addLayout(report_row)
         top = QHBoxLayout()
         top.addWidget(progress_box, 1)
         top.addWidget(rounds_box, 1)
@@ -156,14 +177,52 @@ class StudyProgressWindow(QDialog):
         drift_layout.addWidget(self.drift_message)
         drift_layout.addWidget(split, 1)
 
+        self.tabs = QTabWidget(self)
+        drift_box.setTitle("")
+        drift_box.setFlat(True)
+        self.tabs.addTab(drift_box, "&Drift against the gold set")
+        self.tabs.addTab(self._alpha_tab(), "α per label by rou&nd")
         layout = QVBoxLayout(self)
         layout.addWidget(self.design_label)
         layout.addLayout(top, 2)
-        layout.addWidget(drift_box, 3)
+        layout.addWidget(self.tabs, 3)
         self.resize(980, 720)
         self._fill_choices()
         self.refresh()
         context.events.sig_changed.connect(self._project_changed)
+
+    def _alpha_tab(self) -> QWidget:
+        """Krippendorff's alpha per label, round by round, as `annotator round table` gives it."""
+        tab = QWidget(self)
+        self.alpha_layer_box = QComboBox(tab)
+        self.alpha_layer_box.setAccessibleName("Layer")
+        self.threshold_box = QComboBox(tab)
+        self.threshold_box.setAccessibleName("Threshold")
+        self.threshold_box.addItem(f"α ≥ {DEFAULT_THRESHOLD:g} (reliable)", DEFAULT_THRESHOLD)
+        self.threshold_box.addItem(f"α ≥ {TENTATIVE_THRESHOLD:g} (tentative conclusions)", TENTATIVE_THRESHOLD)
+        self.alpha_button = QPushButton("&Show α by round", tab)
+        self.alpha_button.clicked.connect(self.compute_alpha_table)
+        controls = QHBoxLayout()
+        for text, widget in (("Layer:", self.alpha_layer_box), ("Reached at:", self.threshold_box)):
+            label = QLabel(text, tab)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(self.alpha_button)
+        self.alpha_message = QLabel("Krippendorff's alpha of each label (present or absent on the unit) on each "
+                                    "round's documents, and whether every label reached the threshold "
+                                    "(Krippendorff 2004).", tab)
+        self.alpha_message.setWordWrap(True)
+        self.alpha_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.alpha_table = _table(tab, ("Label",), "alpha_table")
+        self.alpha_table.horizontalHeader().setStretchLastSection(False)
+        self.alpha_result: dict[str, Any] | None = None
+        layout = QVBoxLayout(tab)
+        layout.addLayout(controls)
+        layout.addWidget(self.alpha_message)
+        layout.addWidget(self.alpha_table, 1)
+        return tab
 
     # ----- reading ---------------------------------------------------------------------
 
@@ -178,11 +237,14 @@ class StudyProgressWindow(QDialog):
         project = self._project()
         if project is None:
             return
-        layer, chosen_round = self.layer_box.currentText(), self.round_box.currentData()
-        self.layer_box.clear()
-        self.layer_box.addItems([layer.name for layer in project.codebook.get().layers])
-        if layer:
-            self.layer_box.setCurrentText(layer)
+        chosen_round = self.round_box.currentData()
+        layers = [layer.name for layer in project.codebook.get().layers]
+        for box in (self.layer_box, self.alpha_layer_box):
+            chosen = box.currentText()
+            box.clear()
+            box.addItems(layers)
+            if chosen:
+                box.setCurrentText(chosen)
         self.round_box.clear()
         self.round_box.addItem("all documents with gold", None)
         for each in list_rounds(project):
@@ -217,6 +279,110 @@ class StudyProgressWindow(QDialog):
             (r.name, str(len(r.documents)), f"{r.codebook_version} ({r.codebook_fingerprint})",
              "open: codebook frozen" if r.is_open else f"closed {r.closed_at[:10]}")
             for r in list_rounds(project)])
+        self.report_button.setEnabled(self.rounds_table.rowCount() > 0)
+
+    # ----- the methods report and alpha across rounds ----------------------------------
+
+    def _chosen_round(self) -> str | None:
+        """The round selected in the rounds table, or the latest one (None: no rounds)."""
+        rows = self.rounds_table.selectionModel().selectedRows()
+        row = rows[0].row() if rows else self.rounds_table.rowCount() - 1
+        item = self.rounds_table.item(row, 0) if row >= 0 else None
+        return item.text() if item is not None else None
+
+    def write_report(self) -> Path | None:
+        """Ask for a .md or .html file and write the chosen round's methods report to it, as
+        `annotator report` does; a project file or one kept beside it is refused."""
+        project = self._project()
+        name = self._chosen_round()
+        if project is None or name is None:
+            return None
+        safe = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-").lower() or "round"
+        suggested = self.project_path.with_name(f"{self.project_path.stem}-methods-{safe}.md")
+        chosen, _ = QFileDialog.getSaveFileName(self, f'Methods report of round "{name}"', str(suggested),
+                                                "Markdown (*.md);;Web page (*.html)")
+        if not chosen:
+            return None
+        path = Path(chosen)
+        from ...ops.methods_report import methods_report, render_html, render_markdown
+        from ...store.files import refuse_project_output
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            refuse_project_output(path, (self.project_path,), "report")
+            if path.suffix.lower() not in REPORT_SUFFIXES:
+                raise AnnotatorError(f"{path}: name a .md or .html file")
+            with project.read_snapshot():
+                report = methods_report(project, name)
+            html = path.suffix.lower() in (".html", ".htm")
+            path.write_text(render_html(report) if html else render_markdown(report), encoding="utf-8")
+        except AnnotatorError as error:
+            self._report_said(str(error), error=True)
+            return None
+        except OSError as error:
+            self._report_said(f"{path}: cannot write ({error.strerror or error})", error=True)
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._report_said(f'Methods report of round "{name}" written to {path}.')
+        return path
+
+    def _report_said(self, text: str, error: bool = False) -> None:
+        from html import escape
+
+        said = escape(text, quote=False)
+        self.report_message.setText(f"<span style='color:#a02020'>{said}</span>" if error else said)
+
+    def compute_alpha_table(self) -> None:
+        """Alpha per label round by round for the chosen layer and threshold (ops/rounds.py)."""
+        project = self._project()
+        layer = self.alpha_layer_box.currentText()
+        if project is None or not layer:
+            return
+        from ...ops.rounds import rounds_table
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            with project.read_snapshot():
+                result = rounds_table(project, layer, self.threshold_box.currentData())
+        except AnnotatorError as error:
+            self.alpha_result = None
+            self.alpha_table.setRowCount(0)
+            self.alpha_message.setText(str(error)[:1].upper() + str(error)[1:] + ".")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.alpha_result = result
+        self._fill_alpha(result)
+
+    def _fill_alpha(self, result: dict[str, Any]) -> None:
+        """One row per label, then pooled, codebook version and reached; one column per round."""
+        rounds, threshold = result["rounds"], result["threshold"]
+        self.alpha_table.clear()
+        self.alpha_table.setColumnCount(1 + len(rounds))
+        self.alpha_table.setHorizontalHeaderLabels(["Label", *(r["name"] for r in rounds)])
+        rows: list[tuple[str, list[Any]]] = [
+            (label, [r["alpha_per_label"].get(label, "unused") for r in rounds]) for label in result["labels"]]
+        rows += [("pooled α", [r["alpha"] for r in rounds]),
+                 ("codebook version", [str(r["codebook_version"]) for r in rounds]),
+                 (f"reliability reached (α ≥ {threshold:g})", ["yes" if r["reached"] else "no" for r in rounds])]
+        self.alpha_table.setRowCount(len(rows))
+        for r, (name, values) in enumerate(rows):
+            self.alpha_table.setItem(r, 0, QTableWidgetItem(name))
+            for c, value in enumerate(values, 1):
+                text = value if isinstance(value, str) else _number(value) if value is not None else "undefined"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if isinstance(value, float) and r < len(result["labels"]):
+                    item.setBackground(QBrush(PASSED if value >= threshold else FAILED))
+                elif text in ("yes", "no"):
+                    item.setBackground(QBrush(PASSED if text == "yes" else FAILED))
+                self.alpha_table.setItem(r, c, item)
+        if not rounds:
+            self.alpha_message.setText("No rounds yet: start one with annotator round start PROJECT NAME.")
+        else:
+            rule = result["rule"][:1].upper() + result["rule"][1:]
+            self.alpha_message.setText(f'Layer "{result["layer"]}", unit: {rounds[0]["unit"]}. {rule}.')
 
     # ----- drift -----------------------------------------------------------------------
 
@@ -289,3 +455,6 @@ class StudyProgressWindow(QDialog):
         if self.drift_result is not None and (changes.reset or changes.annotations or changes.curation
                                               or changes.codebook or tables & DRIFT_TABLES):
             self._set_stale(True)
+        if self.alpha_result is not None and (changes.reset or changes.annotations or changes.codebook
+                                              or changes.statuses or "rounds" in tables):
+            self.alpha_message.setText(f"<b>{ALPHA_STALE}</b>")
