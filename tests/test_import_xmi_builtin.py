@@ -1,6 +1,7 @@
 """INCEpTION XMI with its built-in layers (named entity, part of speech), custom span and
-document layers, a layer without features, a relation layer and tokens/sentences, written as
-INCEpTION writes a CAS (UTF-16 offsets, CRLF and an emoji in the text): every span lands at
+document layers, a layer without features, a relation layer (read as relations) and
+tokens/sentences, written as INCEpTION writes a CAS (UTF-16 offsets, CRLF and an emoji in
+the text): every span lands at
 its text, CRLF is normalised with offsets moved, and every type not read is named with its
 count in one line of the report."""
 
@@ -78,9 +79,10 @@ def test_document_layer_label(imported: tuple[Path, dict, str]) -> None:
 def test_types_not_read_are_named_with_counts_in_one_line(imported: tuple[Path, dict, str]) -> None:
     _, report, text = imported
     assert report["not_carried"] == {"XMI types not read: Token": 15, "XMI types not read: Sentence": 2,
-                                     "XMI types not read: Supports": 1, "XMI types not read: Dependency": 1}
+                                     "XMI types not read: Dependency": 1}
+    assert "relation type Supports" in report["added_labels"]  # a relation layer between spans: relations
     lines = [line for line in text.splitlines() if "XMI types not read" in line]
-    assert lines == ["  XMI types not read: Token 15, Sentence 2, Supports 1, Dependency 1"]
+    assert lines == ["  XMI types not read: Token 15, Sentence 2, Dependency 1"]
 
 
 def test_without_add_labels_the_missing_layer_is_named(cli, tmp_path: Path) -> None:
