@@ -27,7 +27,8 @@ IMPORT_FORMATS = ("txt", "md", "html", "docx", "csv", "tsv", "jsonl", "brat", "x
 # Commands kept in modules of their own (annotator/cli/<module>.py). Each module has
 # `add_parsers(commands)`, adding its subparsers, and `HANDLERS` {command: handler}; a module
 # imports nothing heavy at the top, so that `--help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("meta", "train", "analyze", "suggest", "assign", "round", "report", "drift")
+COMMAND_MODULES: tuple[str, ...] = ("meta", "train", "analyze", "suggest", "assign", "round", "report", "drift", "relabel",
+                                    "upgrade")
 CORE_COMMANDS = ("new", "import", "info", "export", "merge", "agreement")
 EXIT_BAD_INPUT = 2
 
@@ -60,9 +61,18 @@ def _output_path(value: str) -> Path:
     return path
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors in one line ("annotator assign: argument --sample: …"), not a usage block."""
+
+    def error(self, message: str) -> Any:  # argparse's type is NoReturn
+        """Print the problem in one line naming the command, and exit with status 2."""
+        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command (also used by the tests to check --help texts)."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="annotator",
         description="Discourse Annotator: tag framing, stance and rhetorical devices in news articles. "
         "Without a command, starts the desktop app: `annotator [PROJECT] [--demo] [--annotator NAME]` "

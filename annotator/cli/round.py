@@ -62,15 +62,16 @@ def add_parsers(commands: Any) -> None:
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Start, close, list or tabulate rounds."""
-    from ..ops.rounds import close_round, format_rounds_table, list_rounds, rounds_table, start_round
+    from ..ops.rounds import close_round, format_rounds_table, rounds_table, start_round
     from ..project import Project
 
     if args.round_action in ("list", "table"):
         with reading_project(args.project), Project.open(args.project, readonly=True) as project:
-            if args.round_action == "list":
-                rounds = list_rounds(project)
-                _print([r.as_dict() for r in rounds], args.json,
-                       "\n".join(r.describe() for r in rounds) or "no rounds yet (annotator round start NAME)")
+            if args.round_action == "list":  # with the label migrations between rounds (ops/relabel.py)
+                from ..ops.relabel import round_listing
+
+                data, text = round_listing(project)
+                _print(data, args.json, text)
                 return 0
             with project.read_snapshot():
                 table = rounds_table(project, args.layer, args.threshold, args.unit,
