@@ -118,6 +118,12 @@ def print_section(name: str, r: dict[str, Any]) -> None:
               f"{ms(r['assign_s'])}   [< 1000 ms]")
         print(f"  CPU time of that draw                   {ms(r['assign_cpu_s'])}   (wall clock counts other load)")
         print(f"  the same, drawn again (--replace)       {ms(r['assign_again_s'])}")
+        if "rounds" in r:
+            rounds = r["rounds"]
+            print(f"rounds table, 5 rounds (alpha per label)  {ms(rounds['rounds_table_s'])}   [< 5000 ms]   "
+                  f"CPU {ms(rounds['rounds_table_cpu_s'])}")
+            print(f"  full agreement report per round, x 5    {ms(rounds['agreement_per_round_s'])}   "
+                  f"CPU {ms(rounds['agreement_per_round_cpu_s'])}")
     elif name == "analysis":
         print(f"analysis of a {r['documents']:,}-document, {r['annotations']:,}-annotation project (wall, CPU)")
         rows = (
