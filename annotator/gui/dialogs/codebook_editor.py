@@ -1,10 +1,13 @@
-"""The codebook editor: labels and layers edited in place, each change saved at once."""
+"""The codebook editor: labels and layers edited in place. Names, keys and colours are saved as
+they change; descriptions, guidelines and patterns with their Save button, or when the user
+chooses another item or closes the editor (every edit is undoable: nothing typed is dropped)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -12,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QInputDialog,
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QTreeWidget,
@@ -37,6 +42,14 @@ from .codebook_suggestions import PatternsBox, shared_suggestions_box
 
 EMPTY_PAGE, LAYER_PAGE, LABEL_PAGE = 0, 1, 2
 UNDO_HINT = "You can bring it all back with Edit\u00a0→\u00a0Undo."  # kept on one line
+INTRO = ("Every change is saved in the project: names, keys and colours as you change them; descriptions, "
+         "guidelines and patterns when you click Save, choose another item or close the editor. "
+         "Edit\u00a0→\u00a0Undo takes any change back. Annotations follow renamed labels.")
+
+
+def lines_high(box: QPlainTextEdit, lines: int) -> int:
+    """The height of a text box showing this many lines of its font."""
+    return box.fontMetrics().lineSpacing() * lines + 2 * box.frameWidth() + 8
 
 
 def _count(number: int, noun: str) -> str:
@@ -219,7 +232,7 @@ class CodebookEditorDialog(QDialog):
         self.examples_box.setPlaceholderText("One example per line")
         for box in (self.description_box, self.include_box, self.exclude_box, self.examples_box):
             box.setTabChangesFocus(True)
-            box.setMaximumHeight(70)
+            box.setMinimumHeight(lines_high(box, 3))
         save = QPushButton("Save guidelines", self)
         save.clicked.connect(self.save_guidelines)
         self.patterns_box = PatternsBox(self)
@@ -248,6 +261,10 @@ class CodebookEditorDialog(QDialog):
         self.layer_description_box.setTabChangesFocus(True)
         self.attributes_label = QLabel(self)
         self.attributes_label.setWordWrap(True)
+        policy = self.attributes_label.sizePolicy()  # no height-for-width: the settings would then be sized
+        policy.setHeightForWidth(False)  # by the text boxes' large size hints and always scroll
+        self.attributes_label.setSizePolicy(policy)
+        self.attributes_label.setMinimumHeight(self.attributes_label.fontMetrics().lineSpacing() * 2)
         save_layer = QPushButton("Save description", self)
         save_layer.clicked.connect(self.save_layer_description)
         add_attribute = QPushButton("Add attribute…", self)
@@ -268,8 +285,13 @@ class CodebookEditorDialog(QDialog):
         self.pages.addWidget(QLabel("Select a layer or a label.", self))
         self.pages.addWidget(layer_page)
         self.pages.addWidget(label_page)
+        scroller = QScrollArea(self)  # a small screen scrolls the settings instead of squashing them
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setWidget(self.pages)
         details = QGroupBox("Settings", self)
-        QVBoxLayout(details).addWidget(self.pages)
+        QVBoxLayout(details).addWidget(scroller)
 
         buttons = QHBoxLayout()
         for button in (self.add_layer_button, self.delete_layer_button, self.add_label_button, self.up_button,
@@ -277,17 +299,21 @@ class CodebookEditorDialog(QDialog):
             buttons.addWidget(button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
         close.rejected.connect(self.reject)
+        self._shown: tuple[str | None, str | None] = (None, None)  # whose settings the page shows
+        self._refused: tuple[object, ...] | None = None  # the typing last refused on leaving
         body = QHBoxLayout()
-        body.addWidget(self.tree, 1)
-        body.addWidget(details, 1)
+        body.addWidget(self.tree, 2)
+        body.addWidget(details, 3)
         layout = QVBoxLayout(self)
-        intro = "Every change is saved in the project at once. Annotations follow renamed labels."
-        layout.addWidget(QLabel(intro, self))
+        intro = QLabel(INTRO, self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.intro = intro
         layout.addLayout(body)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(close)
-        self.resize(860, 560)
+        self.resize(980, 760)
         self.reload()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
@@ -328,6 +354,78 @@ class CodebookEditorDialog(QDialog):
             self.tree.setCurrentItem(chosen)
         self._selected(self.tree.currentItem())
 
+    def _reselect(self, layer: str | None, label: str | None) -> None:
+        """Select an item again without refilling the page (it still shows the typing refused)."""
+        for index in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(index)
+            items = [top] + [top.child(number) for number in range(top.childCount())]
+            for item in items:
+                if item.data(0, LAYER_ROLE) == layer and item.data(0, LABEL_ROLE) == label:
+                    self.tree.blockSignals(True)
+                    self.tree.setCurrentItem(item)
+                    self.tree.blockSignals(False)
+                    return
+
+    def pending_edits(self, with_name: bool = True) -> list[tuple[str, Callable[[], object]]]:
+        """The edits the settings page holds typed but not saved, as (what, edit), in saving order."""
+        layer_name, label_name = self._shown
+        book = self.project.codebook.get()
+        layer = book.layer(layer_name) if layer_name else None
+        if layer is None or not layer_name:
+            return []
+        actor, project = self.actor, self.project
+        edits: list[tuple[str, Callable[[], object]]] = []
+        if not label_name:
+            text = self.layer_description_box.toPlainText()
+            if text != layer.description:
+                edits.append(("description", lambda: edit.set_layer_description(project, layer_name, text, actor)))
+            new = self.layer_name_box.text().strip()
+            if with_name and new and new != layer_name:
+                edits.append(("name", lambda: edit.rename_layer(project, layer_name, new, actor)))
+            return edits
+        label = layer.label(label_name)
+        if label is None:
+            return []
+        texts = (self.description_box.toPlainText(), self.include_box.toPlainText(), self.exclude_box.toPlainText())
+        examples = [line for line in self.examples_box.toPlainText().splitlines() if line.strip()]
+        if texts != (label.description, label.include, label.exclude) or examples != list(label.examples):
+            edits.append(("guidelines", lambda: edit.set_label_guidelines(
+                project, layer_name, label_name, *texts, examples, actor)))
+        patterns = self.patterns_box.patterns()
+        if patterns != list(label.patterns):
+            edits.append(("patterns", lambda: edit.set_label_patterns(project, layer_name, label_name, patterns, actor)))
+        new = self.name_box.text().strip()
+        if with_name and new and new != label_name:
+            edits.append(("name", lambda: edit.rename_label(project, layer_name, label_name, new, actor)))
+        return edits
+
+    def save_typed(self, with_name: bool = True) -> bool:
+        """Save what is typed and not saved yet; False (the reason shown in red) when an edit is
+        refused, unless the same typing was refused just before: then it is left unsaved."""
+        edits = self.pending_edits(with_name)
+        saved = False
+        for what, run in edits:
+            try:
+                run()
+            except AnnotatorError as error:
+                typed = (self._shown, what, self.patterns_box.text.toPlainText(), self.name_box.text(),
+                         self.layer_name_box.text())
+                if saved:
+                    self.sig_codebook_changed.emit()
+                if self._refused == typed:  # the second try: the user leaves it unsaved
+                    self._refused = None
+                    self.message.clear()
+                    return True
+                self._refused = typed
+                self.message.setText(f"Not saved: {error}. Fix it, or do the same again to leave it unsaved.")
+                return False
+            saved = True
+        self._refused = None
+        if saved:
+            self.message.clear()
+            self.sig_codebook_changed.emit()
+        return True
+
     def select(self, layer: str, label: str | None = None) -> None:
         """Select a layer or label in the tree."""
         self.reload(layer, label)
@@ -339,8 +437,25 @@ class CodebookEditorDialog(QDialog):
             return None, None
         return item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)
 
-    def _selected(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None = None) -> None:
+    def reject(self) -> None:
+        """Close, after saving what is typed and not saved yet (a refused edit keeps the editor open once)."""
+        try:
+            saved = self.save_typed()
+        except sqlite3.ProgrammingError:  # the project was closed under the editor: nothing to save into
+            saved = True
+        if saved:
+            super().reject()
+
+    def _selected(self, item: QTreeWidgetItem | None, previous: QTreeWidgetItem | None = None) -> None:
         layer_name, label_name = (item.data(0, LAYER_ROLE), item.data(0, LABEL_ROLE)) if item else (None, None)
+        if not self.save_typed(with_name=False):  # stay on what was being edited, so the reason can be acted on
+            if previous is not None and previous is not item:
+                keys = self._shown
+                QTimer.singleShot(0, self, lambda: self._reselect(*keys))
+                return
+            if (layer_name, label_name) == self._shown:
+                return
+        self._shown = (layer_name, label_name)
         for button in (self.up_button, self.down_button, self.delete_button):
             button.setEnabled(bool(label_name))
         self.add_label_button.setEnabled(bool(layer_name))
@@ -394,7 +509,7 @@ class CodebookEditorDialog(QDialog):
         """Rename the selected label to the name typed."""
         layer, label = self.current()
         new = self.name_box.text().strip()
-        if layer and label and new and new != label:
+        if layer and label and new and new != label and self.save_typed(with_name=False):
             self._run(lambda: edit.rename_label(self.project, layer, label, new, self.actor), layer, new)
 
     def set_key(self, key: str) -> None:
@@ -460,6 +575,7 @@ class CodebookEditorDialog(QDialog):
             self.message.setText(f'"{label}" has no examples yet: add some above and save the guidelines.')
             return
         patterns = self.patterns_box.with_examples(found.examples)
+        self.patterns_box.set_patterns(patterns)  # shown first: the page then holds nothing unsaved
         self._run(lambda: edit.set_label_patterns(self.project, layer, label, patterns, self.actor), layer, label)
 
     def set_shared_suggestions(self, shared: bool) -> None:
@@ -512,7 +628,7 @@ class CodebookEditorDialog(QDialog):
         """Rename the selected layer to the name typed."""
         layer, label = self.current()
         new = self.layer_name_box.text().strip()
-        if layer and not label and new and new != layer:
+        if layer and not label and new and new != layer and self.save_typed(with_name=False):
             self._run(lambda: edit.rename_layer(self.project, layer, new, self.actor), new, None)
 
     def save_layer_description(self) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPlainTextEdit, QPushButto
 
 PATTERNS_HINT = ('One pattern a line: a phrase, matched on whole words ignoring case (cost of living), '
                  'or a spaCy token pattern in JSON ([{"LOWER": "tax"}, {"LOWER": {"IN": ["cut", "cuts"]}}])')
+PATTERN_LINES = 7  # lines the patterns box shows without scrolling
 SHARED_TEXT = "Suggest from models trained on others' or gold coding"
 SHARED_TIP = ("Off (the default) keeps coding blind: an annotator sees model suggestions only from a model "
               "trained on their own coding. On: everyone coding this layer sees the suggestions of the "
@@ -23,7 +24,7 @@ class PatternsBox(QWidget):
         self.text.setPlaceholderText(PATTERNS_HINT)
         self.text.setToolTip(PATTERNS_HINT)
         self.text.setTabChangesFocus(True)
-        self.text.setMaximumHeight(70)
+        self.text.setMinimumHeight(self.text.fontMetrics().lineSpacing() * PATTERN_LINES + 12)
         self.save_button = QPushButton("Save patterns", self)
         self.examples_button = QPushButton("Use examples as phrases", self)
         self.examples_button.setToolTip("Add each of the label's examples as a phrase pattern, and save")
