@@ -40,14 +40,26 @@ class PaintingMixin:
     def _visible_range(self) -> tuple[int, int]:
         """Code-point range of the text on screen. Asks the document layout directly: the view's
         cursorForPosition gives the same positions but costs milliseconds per call while the text
-        is still being laid out, as it is in the first paints after a document opens."""
+        is still being laid out, as it is in the first paints after a document opens.
+
+        While the text below the screen is not laid out yet, the layout's answer for the top
+        of the screen can be a position far below it (the first screen then lost its underlines
+        and stripes until the next paint): the top is then found from the bottom, walking up
+        the few blocks on screen, which are laid out."""
         view = self.view
         viewport = view.viewport()
-        layout = view.document().documentLayout()
+        document = view.document()
+        layout = document.documentLayout()
         x, y = view.horizontalScrollBar().value(), view.verticalScrollBar().value()
         top = layout.hitTest(QPointF(x, y), Qt.HitTestAccuracy.FuzzyHit)
-        bottom = layout.hitTest(QPointF(x + viewport.width(), y + viewport.height()), Qt.HitTestAccuracy.FuzzyHit)
-        return self._offsets.to_py(max(top, 0)), self._offsets.to_py(max(bottom, 0)) + 1
+        bottom = max(layout.hitTest(QPointF(x + viewport.width(), y + viewport.height()),
+                                    Qt.HitTestAccuracy.FuzzyHit), 0)
+        if not 0 <= top <= bottom:
+            block = document.findBlock(bottom)
+            while block.previous().isValid() and layout.blockBoundingRect(block).top() > y:
+                block = block.previous()
+            top = block.position()
+        return self._offsets.to_py(top), self._offsets.to_py(bottom) + 1
 
     def paint_overlay(self, painter: QPainter, area: Any) -> None:
         """Underlines of other layers and of other annotators, find hits, the selected span."""
