@@ -78,6 +78,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         self._index = SpanIndex([0], 0)
         self._highlighter: SpanHighlighter | None = None
         self._document: QTextDocument | None = None  # the one this editor made and owns
+        self._loaded: str | None = None  # the id of the document whose text is shown
         self._blank = QTextDocument(self)  # shown while the next document is prepared
         self._selected: str | None = None
         self._quiet = 0  # >0 while the editor itself moves the text selection
@@ -203,6 +204,8 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
 
     def _load_document(self, document_id: str | None) -> None:
         project = self._project
+        again = document_id is not None and document_id == self._loaded  # the same text shown again
+        position = self._reading_position() if again else None
         if self.attribute_editor.annotation_id and not self._readonly:
             self.attribute_editor.save()  # keep what was typed before leaving the document
         self.attribute_editor.close_form()
@@ -252,6 +255,9 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._quiet -= 1
         self._highlighter = highlighter
         self._document = document
+        self._loaded = document_id
+        if position is not None:
+            self._restore_reading_position(*position)
         if old is not None:
             old.deleteLater()
         if text:
@@ -260,6 +266,28 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._find(self.find_bar.field.text())
         self.sig_annotation_selected.emit("")
         self._refresh_suggestions()
+
+    def _reading_position(self) -> tuple[int, int, int, int]:
+        """Where the reader is: the scroll offsets, the text cursor's anchor and position."""
+        cursor = self.view.textCursor()
+        return (self.view.verticalScrollBar().value(), self.view.horizontalScrollBar().value(),
+                cursor.anchor(), cursor.position())
+
+    def _restore_reading_position(self, top: int, left: int, anchor: int, position: int) -> None:
+        """Put the reader back where they were in the same text (shown again after a change)."""
+        document = self.view.document()
+        document.documentLayout().documentSize()  # lays the text out: the scroll range is known
+        last = max(0, document.characterCount() - 1)
+        cursor = QTextCursor(document)
+        cursor.setPosition(min(anchor, last))
+        cursor.setPosition(min(position, last), QTextCursor.MoveMode.KeepAnchor)
+        self._quiet += 1
+        try:
+            self.view.setTextCursor(cursor)
+        finally:
+            self._quiet -= 1
+        self.view.verticalScrollBar().setValue(top)
+        self.view.horizontalScrollBar().setValue(left)
 
     def _warm_up_layout(self, document: QTextDocument) -> None:
         """While the user reads: pay Qt's one-time cost of the first partial relayout, so that
@@ -346,9 +374,16 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         events.sig_changed.connect(self._project_changed)
 
     def _project_changed(self, changes: ChangeSet) -> None:
-        if changes.codebook or changes.reset:
+        if changes.reset:
             if self._project is not None:
-                self.set_project(self._project)  # new colours and keys; the window shows the document again
+                self.set_project(self._project)  # the window shows the document again
+        elif changes.codebook:
+            if self._project is not None:  # new colours and keys on the same text, read where it was
+                book = self._project.codebook.get()
+                if not self._active_layer or book.layer(self._active_layer) is None:
+                    spans = [layer.name for layer in book.layers if layer.kind == "span"]
+                    self._active_layer = spans[0] if spans else ""
+                self.refresh_codebook()
         else:
             self.apply_changes(changes)
             self._suggestions_follow(changes)

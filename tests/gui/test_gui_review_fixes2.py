@@ -1,0 +1,146 @@
+"""Second round of findings from a reviewer on a real screen: the codebook editor keeps what is
+typed (and the reading position), tables fit their contents, Document → Properties' key column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+
+from annotator.gui.dialogs.codebook_editor import CodebookEditorDialog
+from annotator.project import Project
+from tests.gui.conftest import on_modal, stored
+
+GUIDELINES_SQL = ("SELECT description FROM labels WHERE name = ? "
+                  "AND layer_id = (SELECT id FROM layers WHERE name = ?)")
+PATTERNS_SQL = "SELECT patterns FROM labels WHERE name = ? AND layer_id = (SELECT id FROM layers WHERE name = ?)"
+SHOTS = Path("/tmp/review_fixes2")
+
+
+def shoot(widget, name: str) -> None:
+    """Keep a picture of a widget to look at (never asserted)."""
+    SHOTS.mkdir(exist_ok=True)
+    widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def click(qtbot, button: QPushButton) -> None:
+    """A left click on a button that a user can see and press."""
+    assert button.isEnabled() and button.isVisible(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def close_button(dialog) -> QPushButton:
+    """The Close button at the bottom of the codebook editor."""
+    return dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+
+
+def open_editor(qtbot, project: Project, layer: str, label: str | None = None) -> CodebookEditorDialog:
+    dialog = CodebookEditorDialog(project, "ada")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.select(layer, label)
+    return dialog
+
+
+def type_into(qtbot, box, text: str) -> None:
+    """Click at the end of a text box and type."""
+    box.setFocus()
+    box.moveCursor(box.textCursor().MoveOperation.End)
+    qtbot.keyClicks(box, text)
+
+
+# ----- A. codebook editor -----------------------------------------------------------------
+
+
+def test_closing_the_codebook_editor_saves_typed_guidelines_and_patterns(qtbot, project: Project) -> None:
+    dialog = open_editor(qtbot, project, "Framing", "Morality")
+    type_into(qtbot, dialog.description_box, " Also duties to strangers.")
+    type_into(qtbot, dialog.patterns_box.text, "duty of care")
+    click(qtbot, close_button(dialog))
+    assert not dialog.isVisible()
+    assert stored(project.path, GUIDELINES_SQL, ("Morality", "Framing"))[0][0].endswith("Also duties to strangers.")
+    assert json.loads(stored(project.path, PATTERNS_SQL, ("Morality", "Framing"))[0][0]) == ["duty of care"]
+
+
+def test_escape_and_choosing_another_item_save_the_typing_too(qtbot, project: Project) -> None:
+    dialog = open_editor(qtbot, project, "Framing")
+    type_into(qtbot, dialog.layer_description_box, " Typed, never saved by a button.")
+    stance = next(dialog.tree.topLevelItem(n) for n in range(dialog.tree.topLevelItemCount())
+                  if dialog.tree.topLevelItem(n).text(0).startswith("Stance"))
+    dialog.tree.scrollToItem(stance)
+    qtbot.mouseClick(dialog.tree.viewport(), Qt.MouseButton.LeftButton, pos=dialog.tree.visualItemRect(stance).center())
+    assert dialog.current() == ("Stance", None)
+    assert stored(project.path, "SELECT description FROM layers WHERE name = 'Framing'")[0][0].endswith(
+        "Typed, never saved by a button.")
+    type_into(qtbot, dialog.layer_description_box, " Stance too.")
+    qtbot.keyClick(dialog.layer_description_box, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert stored(project.path, "SELECT description FROM layers WHERE name = 'Stance'")[0][0].endswith("Stance too.")
+
+
+def test_a_pattern_that_cannot_be_saved_keeps_the_editor_open_once(qtbot, project: Project) -> None:
+    dialog = open_editor(qtbot, project, "Framing", "Morality")
+    type_into(qtbot, dialog.patterns_box.text, '[{"LOWER": "tidal"')
+    before = project.path.read_bytes()
+    click(qtbot, close_button(dialog))
+    assert dialog.isVisible()  # the reason is shown where it can be fixed
+    assert dialog.message.text().startswith('Not saved: label "Morality", line 1 of its patterns')
+    assert "do the same again to leave it unsaved" in dialog.message.text()
+    click(qtbot, close_button(dialog))  # the second time: the user leaves it unsaved
+    assert not dialog.isVisible()
+    assert project.path.read_bytes() == before
+
+
+def test_the_header_tells_how_changes_are_saved_and_the_patterns_box_is_tall(qtbot, project: Project) -> None:
+    dialog = open_editor(qtbot, project, "Rhetorical device", "Metaphor")
+    assert "Every change is saved in the project at once" not in dialog.intro.text()
+    assert "when you click Save, choose another item or close the editor" in dialog.intro.text()
+    line = dialog.patterns_box.text.fontMetrics().lineSpacing()
+    qtbot.wait(50)
+    assert dialog.patterns_box.text.height() >= 6 * line
+    shoot(dialog, "codebook_editor")
+    dialog.resize(1000, 600)  # a 1024×640 screen
+    qtbot.wait(50)
+    assert dialog.patterns_box.text.height() >= 6 * line  # the settings scroll instead
+    shoot(dialog, "codebook_editor_small")
+
+
+@pytest.fixture
+def long_document(project: Project, tmp_path: Path) -> str:
+    """A third document, long enough to scroll; its id."""
+    from annotator.ops.importing import import_paths
+
+    folder = tmp_path / "long"
+    folder.mkdir()
+    text = "\n\n".join(f"Paragraph {n}: the council debated the congestion charge once more." for n in range(120))
+    (folder / "long.txt").write_text(text, encoding="utf-8")
+    report = import_paths(project, [folder])
+    return report.imported[0]
+
+
+def test_closing_the_codebook_editor_keeps_the_reading_position(qtbot, long_document: str, window) -> None:
+    window.documents_panel.select_document(long_document)
+    view = window.editor.view
+    view.setFocus()
+    for _ in range(4):
+        qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    qtbot.wait(50)
+    scrolled, cursor = view.verticalScrollBar().value(), view.textCursor().position()
+    assert scrolled > 0
+
+    def edit_and_close(dialog: CodebookEditorDialog) -> None:
+        dialog.select("Framing", "Morality")
+        type_into(qtbot, dialog.description_box, " Edited.")
+        click(qtbot, close_button(dialog))
+
+    on_modal(CodebookEditorDialog, edit_and_close)
+    window.actions_by_name["codebook_editor"].trigger()
+    qtbot.wait(50)
+    assert stored(window.project.path, GUIDELINES_SQL, ("Morality", "Framing"))[0][0].endswith("Edited.")
+    assert window.editor.document_id == long_document
+    assert view.verticalScrollBar().value() == scrolled
+    assert view.textCursor().position() == cursor
