@@ -30,9 +30,14 @@ class TextGeometry:
             where = self._layout.blockBoundingRect(block).topLeft() + self._shift
             text_layout = block.layout()
             base = block.position()
-            for number in range(text_layout.lineCount()):
+            # From the line holding `first` (not the paragraph's first line) to the one past `last`.
+            first_line = text_layout.lineForTextPosition(first - base) if first > base else text_layout.lineAt(0)
+            for number in range(max(first_line.lineNumber(), 0) if first_line.isValid() else 0,
+                                text_layout.lineCount()):
                 line = text_layout.lineAt(number)
                 line_start = base + line.textStart()
+                if line_start >= last:
+                    break
                 line_end = line_start + line.textLength()
                 left, right = max(first, line_start), min(last, line_end)
                 if left >= right:
