@@ -1,7 +1,7 @@
 """WebAnno TSV 3.3 (INCEpTION's text format): a file in the shape INCEpTION writes imports
 with every span at its text (UTF-16 offsets converted, stacked and multi-token spans,
-sub-tokens, escapes, built-in and custom layers; relations counted), and an export comes back
-whole: same texts, spans, labels, attributes and annotators."""
+sub-tokens, escapes, built-in and custom layers; its relation layer over a span layer gives
+relations), and an export comes back whole: same texts, spans, labels, attributes and annotators."""
 
 from __future__ import annotations
 
@@ -26,13 +26,16 @@ def test_inception_tsv_imports_every_span_at_its_text(cli, tmp_path: Path) -> No
     result = cli("import", str(project), str(tmp_path / "in" / "okafor.tsv"), "--add-labels", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert report["not_carried"] == {"WebAnno TSV layers not read: Attack (relations)": 1}
+    assert report["not_carried"] == {}
+    assert "relation type Attack" in report["added_labels"]
     with Project.open(project, readonly=True) as opened:
         document = opened.documents.list()[0]
         text = opened.documents.text(document.id)
         rows = opened.db.execute(
             "SELECT l.name, b.name, a.span_start, a.span_end, a.attributes FROM annotations a "
             "JOIN layers l ON l.id = a.layer_id JOIN labels b ON b.id = a.label_id").fetchall()
+        links = [(relation.type, opened.annotations.get(relation.source), opened.annotations.get(relation.target))
+                 for relation in opened.relations.all()]
     assert text == "Dr Okafor 🚀 says rents fell.\nLandlords dispute it\tstrongly."
     assert sorted((layer, label, text[s:e], json.loads(a)) for layer, label, s, e, a in rows) == sorted([
         ("Named entity", "PER", "Dr Okafor", {}),
@@ -41,6 +44,9 @@ def test_inception_tsv_imports_every_span_at_its_text(cli, tmp_path: Path) -> No
         ("Claim", "high", "rents fell", {"claimType": "factual"}),
         ("Claim", "Claim", "dispute it\tstrongly", {"claimType": "counter_claim"}),  # escaped "_"
     ])
+    # the relation on "rents" names its governor's token and ids: 2-2[4_2], the dependent the stacked [2]
+    assert [(kind, text[a.start:a.end], text[b.start:b.end], b.label) for kind, a, b in links] == [
+        ("Attack", "dispute it\tstrongly", "rents fell", "high")]
 
 
 def test_tsv_is_told_from_a_table_by_its_first_line(tmp_path: Path, project: Project) -> None:

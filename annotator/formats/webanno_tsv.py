@@ -18,19 +18,28 @@ each; a sentence starting right after the previous one's end takes that line bre
 a gap before a sentence is filled with spaces). INCEpTION's built-in span layers (named
 entity…) become layers named as for XMI, `webanno.custom.*` layers layers named after the
 type, the `label` feature (or the first feature with a value, or the type's name) the label,
-other features attributes. Relations (`#T_RL`), chains (`#T_CH`) and slot features are
-counted for the import report, not read.
+other features attributes. A relation layer (`#T_RL=type|features…|BT_<span layer>`) over a
+span layer read gives relations (issue 16): each written on its dependent's first token line,
+the last column naming the governor's token (`1-3`, and `[gov_dep]` disambiguation ids when
+an end is stacked or covers several tokens), the features attributes; the import adds a type the
+codebook lacks with --add-labels, else counts it (ops/import_links.py). Relations between
+tokens, chains (`#T_CH`) and slot features are counted for the import report, not read.
 
 Written: one file per document and annotator, `<annotator>/NNNN-title.tsv`, with a
-README.txt naming the annotators. The project's tokens are cut where a span edge falls
-inside one, so every span starts and ends on a token; each TSV "sentence" runs up to the
-next one, so the text comes back exactly.
+README.txt naming the annotators (and the layer, relation type and attribute behind each
+UIMA name, so our own export comes back under its names). The project's tokens are cut where
+a span edge falls inside one, so every span starts and ends on a token; each TSV "sentence"
+runs up to the next one, so the text comes back exactly. A relation type whose rule joins
+spans of one span layer becomes a relation layer attached to it, as in INCEpTION; relations
+of other types (and relation notes and ids) are counted in the export report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections import Counter, defaultdict
+import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +52,6 @@ from annotator.formats.interchange import (
     ExportContext,
     ExportDocument,
     OutputFiles,
-    covering_pieces,
-    safe_name,
-    unique_names,
     utf16_offsets,
 )
 from annotator.formats.text_io import (
@@ -56,7 +62,7 @@ from annotator.formats.text_io import (
     normalise_with_offsets,
     read_file_bytes,
 )
-from annotator.formats.xmi import BUILTIN_SPAN_LAYERS, _feature_names, _type_names
+from annotator.formats.xmi import BUILTIN_SPAN_LAYERS
 
 FORMAT_LINE = "#FORMAT=WebAnno TSV 3.3"
 MARKER = f"Written by {PROGRAM}"
@@ -66,6 +72,8 @@ _VALUE_ESCAPES = (("\\", "\\\\"), ("[", "\\["), ("]", "\\]"), ("|", "\\|"), ("_"
 _TEXT_ESCAPES = {"\\t": "\t", "\\n": "\n", "\\f": "\f", "\\r": "\r", "\\b": "\b", "\\\\": "\\"}
 _STACK = re.compile(r"(?<!\\)\|")
 _ID_SUFFIX = re.compile(r"^(.*?)\[(\d+)\]$", re.S)
+_REFERENCE = re.compile(r"(\d+-\d+(?:\.\d+)?)(?:\[(\d+)_(\d+)\])?")
+RELATIONS = "WebAnno TSV relations"
 
 
 def escape_value(value: str) -> str:
@@ -123,6 +131,49 @@ class _Annotation:
     begin: int
     end: int
     values: dict[str, str | None] = field(default_factory=dict)
+    read: ImportedSpan | None = None  # the span it became
+
+
+@dataclass(slots=True)
+class _Link:
+    """A relation being read: on the line of its dependent's first token, its governor's token
+    address (with `[gov_dep]` ids) and its feature values."""
+
+    line: int
+    type_name: str
+    attached: str  # the span layer (type) both ends belong to
+    unit: str  # the dependent's token
+    reference: str
+    values: dict[str, str | None]
+
+
+@dataclass(slots=True)
+class _Read:
+    """What the token lines hold: span annotations by key, the keys at each (type, token), the
+    relations, and the token addresses seen."""
+
+    found: dict[tuple[Any, ...], _Annotation] = field(default_factory=dict)
+    at_unit: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(list))
+    links: list[_Link] = field(default_factory=list)
+    units: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Names:
+    """The names behind the UIMA names of a folder this program exported (its README.txt)."""
+
+    annotator: str | None = None
+    layers: dict[str, str] = field(default_factory=dict)
+    relations: dict[str, str] = field(default_factory=dict)
+    features: dict[str, str] = field(default_factory=dict)  # "type|feature" -> attribute
+
+
+@dataclasses.dataclass(slots=True)
+class TsvDocument(ReadDocument):
+    """A TSV file read: a ReadDocument with the relations its relation layers give between its
+    spans (ends by the spans' ids; "lenient": the import counts what it cannot store)."""
+
+    relations: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def read_webanno_tsv(path: Path, options: ReadOptions | None = None) -> list[ReadDocument]:
@@ -134,8 +185,10 @@ def read_webanno_tsv(path: Path, options: ReadOptions | None = None) -> list[Rea
     if not lines[0].startswith("#FORMAT=WebAnno TSV 3"):
         raise BadInputError(path, 'is not WebAnno TSV 3 (its first line is not "#FORMAT=WebAnno TSV 3.x")', line=1)
     columns, number = _schema(path, lines)
-    document = ReadDocument(text="", origin=str(path))
-    annotations = _content(path, lines, number, columns, document)
+    document = TsvDocument(text="", origin=str(path))
+    state = _content(path, lines, number, columns, document)
+    annotations = list(state.found.values())
+    names = _exported_names(path)
     units = utf16_offsets(document.text)
     position = {unit: index for index, unit in enumerate(units)}
     text = document.text
@@ -150,12 +203,14 @@ def read_webanno_tsv(path: Path, options: ReadOptions | None = None) -> list[Rea
         if start >= end:
             document.not_carried["WebAnno TSV zero-width annotations: not carried"] += 1
             continue
-        spans.append(_span(item, start, end, label_features.get(item.type_name, "")))
+        item.read = _span(item, start, end, label_features.get(item.type_name, ""), names)
+        spans.append(item.read)
+    _relations(path, state, document, names)
     document.text, document.spans = normalise_with_offsets(text, spans)
     if not document.text.strip():
         raise BadInputError(path, "has no text")
     check_length(document.text, path)
-    annotator = options.default_annotator or _exported_annotator(path)
+    annotator = options.default_annotator or names.annotator
     for span in document.spans:
         span.annotator = span.annotator or annotator
     document.title = first_line_title(document.text)
@@ -181,13 +236,14 @@ def _schema(path: Path, lines: list[str]) -> tuple[list[_Column], int]:
 
 
 def _content(path: Path, lines: list[str], number: int, columns: list[_Column],
-             document: ReadDocument) -> list[_Annotation]:
-    """Rebuild the text (UTF-16 offsets as INCEpTION counts them) and collect the span annotations."""
+             document: ReadDocument) -> _Read:
+    """Rebuild the text (UTF-16 offsets as INCEpTION counts them) and collect the span
+    annotations and relations."""
     parts: list[str] = []
     length = 0  # of the text so far, in UTF-16 code units
     pending: list[str] = []
     previous = "space"
-    found: dict[tuple[Any, ...], _Annotation] = {}
+    state = _Read()
     for index in range(number, len(lines)):
         line = lines[index]
         if line.startswith("#") and previous in ("space", "header"):
@@ -226,23 +282,29 @@ def _content(path: Path, lines: list[str], number: int, columns: list[_Column],
         previous = "token"
         if not begin <= end <= length:
             raise BadInputError(path, f"token offsets {begin}-{end} lie outside its sentence's text", line=index + 1)
-        _annotations(fields, columns, begin, end, fields[0], found, document)
+        state.units.add(fields[0])
+        _annotations(fields, columns, begin, end, index + 1, state, document)
     document.text = "".join(parts)
-    return list(found.values())
+    return state
 
 
-def _annotations(fields: list[str], columns: list[_Column], begin: int, end: int, unit: str,
-                 found: dict[tuple[Any, ...], _Annotation], document: ReadDocument) -> None:
-    """Add the values of one token line to the annotations they belong to."""
+def _annotations(fields: list[str], columns: list[_Column], begin: int, end: int, line: int, state: _Read,
+                 document: ReadDocument) -> None:
+    """Add the values of one token line to the annotations and relations they belong to."""
+    unit = fields[0]
+    relation_values: dict[str, dict[str, list[str]]] = defaultdict(dict)  # type -> feature -> stacked
     for position, column in enumerate(columns):
         raw = fields[position + 3]
         if raw == "_" or raw == "":
             continue
         stacked = _STACK.split(raw)
+        if column.kind == "RL":
+            relation_values[column.type_name][column.feature] = stacked
+            continue
         if column.kind != "SP" or column.slot:
-            if column.feature.startswith("BT_") or column.kind == "CH" and column.feature == "referenceType" \
+            if column.kind == "CH" and column.feature == "referenceType" \
                     or column.slot and column.feature.startswith("ROLE_"):
-                what = {"RL": "relations", "CH": "chain links"}.get(column.kind, "slot features (links)")
+                what = "chain links" if column.kind == "CH" else "slot features (links)"
                 short = column.type_name.rsplit(".", 1)[-1]
                 document.not_carried[f"{NOT_READ}\t{short} ({what})"] += len(stacked)
             continue
@@ -252,12 +314,24 @@ def _annotations(fields: list[str], columns: list[_Column], begin: int, end: int
             if matched and not value.endswith("\\]"):
                 value, ident = matched.group(1), int(matched.group(2))
             key = (column.type_name, ident) if ident is not None else (column.type_name, unit, stack)
-            item = found.get(key)
+            item = state.found.get(key)
             if item is None:
-                item = found[key] = _Annotation(column.type_name, begin, end)
+                item = state.found[key] = _Annotation(column.type_name, begin, end)
             item.begin, item.end = min(item.begin, begin), max(item.end, end)
+            if key not in state.at_unit[column.type_name, unit]:
+                state.at_unit[column.type_name, unit].append(key)
             if column.feature:
                 item.values[column.feature] = None if value == "*" else unescape_value(value)
+    for type_name, values in relation_values.items():
+        reference = next((name for name in reversed(values) if name.startswith("BT_")), None)  # the last column
+        if reference is None:
+            continue
+        for stack, address in enumerate(values[reference]):
+            features = {name: (stacked[stack] if stack < len(stacked) else None)
+                        for name, stacked in values.items() if name != reference}
+            state.links.append(_Link(line, type_name, reference[3:], unit, address, {
+                name: None if value in ("*", "_", None) else unescape_value(value)
+                for name, value in features.items()}))
 
 
 def _label_features(columns: list[_Column], annotations: list[_Annotation]) -> dict[str, str]:
@@ -277,139 +351,82 @@ def _label_features(columns: list[_Column], annotations: list[_Annotation]) -> d
     return chosen
 
 
-def _span(item: _Annotation, start: int, end: int, feature: str) -> ImportedSpan:
-    """The span of an annotation: layer as for XMI, label from `feature` (the type's name when
-    it has no value there), the other features attributes."""
+def _span(item: _Annotation, start: int, end: int, feature: str, names: _Names) -> ImportedSpan:
+    """The span of an annotation: layer as for XMI (or as our README names it), label from
+    `feature` (the type's name when it has no value there), the other features attributes."""
     short = item.type_name.rsplit(".", 1)[-1]
     layer = BUILTIN_SPAN_LAYERS[item.type_name][0] if item.type_name in BUILTIN_SPAN_LAYERS else short
     label = item.values.get(feature) if feature else None
-    attributes = {name: value for name, value in item.values.items() if name != feature and value}
-    return ImportedSpan(start, end, label or short, layer, None, attributes)
+    attributes = {names.features.get(f"{item.type_name}|{name}", name): value
+                  for name, value in item.values.items() if name != feature and value}
+    return ImportedSpan(start, end, label or short, names.layers.get(item.type_name, layer), None, attributes)
 
 
-def _exported_annotator(path: Path) -> str | None:
-    """The annotator of a file in a folder this program exported (`<annotator>/NNNN-title.tsv`)."""
+def _relations(path: Path, state: _Read, document: TsvDocument, names: _Names) -> None:
+    """The relations between the spans read (ends by the spans' ids, given here); a relation
+    layer over tokens, or a relation whose end is not at the token it names, is counted."""
+    span_types = {type_name for type_name, _ in state.at_unit}
+    for link in state.links:
+        matched = _REFERENCE.fullmatch(link.reference)
+        if matched is None:
+            raise BadInputError(path, f"relation reference {link.reference[:40]!r} is not a token address "
+                                      "(like 1-3 or 1-3[1_2])", line=link.line)
+        if matched.group(1) not in state.units:
+            raise BadInputError(path, f"a relation names token {matched.group(1)}, which the file does not hold",
+                                line=link.line)
+        short = link.type_name.rsplit(".", 1)[-1]
+        if link.attached not in span_types:
+            what = "relations between tokens" if link.attached.endswith(".Token") else "relations over no span read"
+            document.not_carried[f"{NOT_READ}\t{short} ({what})"] += 1
+            continue
+        governor = _end(state, link.attached, matched.group(1), int(matched.group(2) or 0))
+        dependent = _end(state, link.attached, link.unit, int(matched.group(3) or 0))
+        if governor is None or dependent is None:
+            document.not_carried[f"{NOT_READ}\t{short} (relations whose end is not at the token named)"] += 1
+            continue
+        if governor.read is None or dependent.read is None:
+            document.not_carried[f"{NOT_READ}\t{short} (relations with a zero-width end)"] += 1
+            continue
+        for end in (governor.read, dependent.read):
+            end.id = end.id or str(uuid.uuid4())
+        attributes = {names.features.get(f"{link.type_name}|{name}", name): value
+                      for name, value in link.values.items() if value is not None}
+        document.relations.append({
+            "type": names.relations.get(link.type_name, short), "from": governor.read.id, "to": dependent.read.id,
+            "attributes": attributes, "note": "", "number": link.line, "lenient": RELATIONS})
+
+
+def _end(state: _Read, type_name: str, unit: str, ident: int) -> _Annotation | None:
+    """The annotation of `type_name` at token `unit` a relation names: the one with disambiguation
+    id `ident`, or for 0 the only one there (None when absent or ambiguous)."""
+    keys = state.at_unit.get((type_name, unit), [])
+    if ident:
+        return state.found[type_name, ident] if (type_name, ident) in keys else None
+    return state.found[keys[0]] if len(keys) == 1 else None
+
+
+def _exported_names(path: Path) -> _Names:
+    """The annotator, layer, relation type and attribute names behind a file in a folder this
+    program exported (`<annotator>/NNNN-title.tsv`, README.txt beside the folders)."""
     readme = path.parent.parent / "README.txt"
     try:
         if not readme.is_file() or readme.stat().st_size > 1_000_000:
-            return None
+            return _Names()
         content = readme.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return None
+        return _Names()
     if MARKER not in content:
-        return None
-    names = dict(re.findall(r"^annotator (\S+) = (.+)$", content, flags=re.M))
-    return names.get(path.parent.name, path.parent.name)
-
-
-# ----- writing ----------------------------------------------------------------------------------
+        return _Names()
+    found: dict[str, dict[str, str]] = {kind: dict(re.findall(rf"^{kind} (\S+) = (.+)$", content, flags=re.M))
+                                        for kind in ("annotator", "layer", "relation", "attribute")}
+    return _Names(found["annotator"].get(path.parent.name, path.parent.name), found["layer"], found["relation"],
+                  found["attribute"])
 
 
 def write_webanno_tsv(documents: Iterator[ExportDocument], context: ExportContext, out: Path,
                       files: OutputFiles) -> None:
-    """Write the folder `out`: `<annotator>/NNNN-title.tsv` per document, and README.txt."""
-    folder = files.folder(out)
-    layers = tuple(layer for layer in context.layers if layer.kind == "span")
-    types = _type_names(layers)
-    features = {layer.name: _feature_names(layer) for layer in layers}
-    header = [FORMAT_LINE] + [
-        f"#T_SP={types[layer.name]}|label" + "".join(f"|{features[layer.name][a.name]}" for a in layer.attributes)
-        for layer in layers]
-    folders = unique_names([a.name for a in context.annotators], safe_name)
-    for number, item in enumerate(documents, start=1):
-        stem = f"{number:04d}-{safe_name(item.document.title, fallback='document')[:40]}"
-        context.not_carried("document-level labels (WebAnno TSV has no document annotations)", len(item.labels))
-        context.not_carried("notes and annotation ids of spans", sum(1 for span in item.spans if span.note))
-        for annotator in context.annotators:
-            spans = [span for span in item.spans if span.annotator == annotator.name]
-            target = folder / folders[annotator.name]
-            target.mkdir(exist_ok=True)
-            body = _document_lines(item, spans, layers, features, context)
-            (target / f"{stem}.tsv").write_text("\n".join(header) + "\n\n" + body, encoding="utf-8", newline="\n")
-    readme = [f"WebAnno TSV 3.3 files, one per document and annotator. {MARKER}.",
-              *(f"annotator {name} = {person}" for person, name in folders.items())]
-    (folder / "README.txt").write_text("\n".join(readme) + "\n", encoding="utf-8", newline="\n")
+    """Write the folder `out`: `<annotator>/NNNN-title.tsv` per document, and README.txt
+    (annotator/formats/webanno_tsv_writer.py)."""
+    from annotator.formats.webanno_tsv_writer import write_folder
 
-
-def _document_lines(item: ExportDocument, spans: list[Any], layers: tuple[Any, ...],
-                    features: dict[str, dict[str, str]], context: ExportContext) -> str:
-    """The sentences and token lines of one document as one annotator coded it."""
-    text = item.text
-    assert item.segmentation is not None
-    starts = {span.start for span in spans}
-    ends = {span.end for span in spans}
-    pieces = [(a, b) for a, b in covering_pieces(text, item.segmentation.tokens, starts | ends)
-              if text[a:b].strip() or a in starts or b in ends]
-    if not pieces:
-        context.not_carried("documents of white space only", 1)
-        return ""
-    if text[:pieces[0][0]].strip(" "):
-        context.not_carried("line breaks before the first word (written as spaces)", 1)
-    units16 = utf16_offsets(text)
-    sentence_starts = sorted({pieces[0][0], *(start for start, _ in item.segmentation.sentences)})
-    groups: list[list[tuple[int, int]]] = []
-    cursor = 0
-    for start, end in pieces:
-        while cursor + 1 < len(sentence_starts) and sentence_starts[cursor + 1] <= start:
-            cursor += 1
-            groups.append([])
-        if not groups:
-            groups.append([])
-        groups[-1].append((start, end))
-    groups = [group for group in groups if group]
-    covering = _covering(pieces, spans)
-    ids = _disambiguation_ids(covering)
-    out: list[str] = []
-    for number, group in enumerate(groups, start=1):
-        begin = group[0][0]
-        finish = groups[number][0][0] if number < len(groups) else len(text)
-        out.append("")
-        out += [f"#Text={escape_text(line)}" for line in text[begin:finish].split("\n")]
-        for index, (start, end) in enumerate(group, start=1):
-            form = re.sub(r"[\t\n\r]", " ", text[start:end])
-            cells = [f"{number}-{index}", f"{units16[start]}-{units16[end]}", form]
-            for layer in layers:
-                here = [span for span in covering.get((start, end), []) if span.layer == layer.name]
-                names = ["label", *(a.name for a in layer.attributes)]
-                for name in names:
-                    if not here:
-                        cells.append("_")
-                        continue
-                    values = []
-                    for span in here:
-                        raw = span.label if name == "label" else span.attributes.get(name)
-                        word = "*" if raw is None or raw == "" else escape_value(
-                            ("true" if raw else "false") if isinstance(raw, bool) else str(raw))
-                        values.append(word + (f"[{ids[span.id]}]" if span.id in ids else ""))
-                    cells.append("|".join(values))
-            out.append("\t".join(cells) + "\t")
-    return "\n".join(out) + "\n"
-
-
-def _covering(pieces: list[tuple[int, int]], spans: list[Any]) -> dict[tuple[int, int], list[Any]]:
-    """The spans covering each token, in a stable stacking order."""
-    covering: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for span in sorted(spans, key=lambda s: (s.start, -s.end, s.label, s.id)):
-        for piece in pieces:
-            if span.start <= piece[0] and piece[1] <= span.end:
-                covering[piece].append(span)
-    return covering
-
-
-def _disambiguation_ids(covering: dict[tuple[int, int], list[Any]]) -> dict[str, int]:
-    """By annotation id, a number for every span over several tokens or stacked with another
-    of its layer, as INCEpTION writes them."""
-    tokens: Counter[str] = Counter()
-    stacked: set[str] = set()
-    for here in covering.values():
-        per_layer: Counter[str] = Counter(span.layer for span in here)
-        for span in here:
-            tokens[span.id] += 1
-            if per_layer[span.layer] > 1:
-                stacked.add(span.id)
-    ids: dict[str, int] = {}
-    for piece in sorted(covering):
-        for span in covering[piece]:
-            if span.id not in ids and (tokens[span.id] > 1 or span.id in stacked):
-                ids[span.id] = len(ids) + 1
-    return ids
+    write_folder(documents, context, out, files)

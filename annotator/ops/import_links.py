@@ -1,10 +1,11 @@
-"""Relations another tool's file gives between its spans (brat R lines), made storable by the import.
+"""Relations another tool's file gives between its spans (brat R lines, XMI and WebAnno TSV
+relation layers), made storable by the import.
 
 A reader names a relation's ends by the ids it gave the spans it read; the import stores a
 span under that id, or finds it stored already (by id or by content) under another. Here the
 ends are mapped to the stored annotations, and what cannot be stored is counted for the
 report instead of refusing the file: native JSONL relations are checked strictly by
-RelationStore.insert_imported, another tool's (brat R lines, XMI relation layers) are carried
+RelationStore.insert_imported, another tool's (brat R lines, XMI and TSV relation layers) are carried
 where they can be: a type added with --add-labels takes the attributes its relations carry,
 typed from their values; attributes an existing type lacks or refuses are counted and dropped.
 """
