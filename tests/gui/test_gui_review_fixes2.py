@@ -144,3 +144,48 @@ def test_closing_the_codebook_editor_keeps_the_reading_position(qtbot, long_docu
     assert window.editor.document_id == long_document
     assert view.verticalScrollBar().value() == scrolled
     assert view.textCursor().position() == cursor
+
+
+# ----- B. layout --------------------------------------------------------------------------
+
+
+def header_fits(header, column: int) -> bool:
+    """Whether a column is wide enough for its header text and sort arrow."""
+    text = header.model().headerData(column, Qt.Orientation.Horizontal)
+    return header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(text) + 20
+
+
+def show_column_from_menu(panel, title: str) -> None:
+    """Tick a column in the header's right-click menu, as a user does."""
+    menu = panel.column_menu()
+    action = next(a for a in menu.actions() if a.text() == title)
+    action.trigger()
+    menu.deleteLater()
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 640)])
+def test_documents_table_columns_fit_their_contents_and_the_title_keeps_room(qtbot, window, size) -> None:
+    from annotator.gui.panels.documents import COLUMNS, TITLE
+
+    window.resize(*size)
+    qtbot.wait(50)
+    panel = window.documents_panel
+    header = panel.view.horizontalHeader()
+    show_column_from_menu(panel, "Date")
+    panel.view.setFocus()
+    qtbot.wait(100)
+    metrics = panel.view.fontMetrics()
+    shown = [c for c in range(len(COLUMNS)) if not header.isSectionHidden(c)]
+    assert COLUMNS.index("Date") in shown
+    for column in shown:
+        if column != TITLE:
+            assert header_fits(header, column), COLUMNS[column]
+    date = COLUMNS.index("Date")
+    assert header.sectionSize(date) >= metrics.horizontalAdvance("2018-07-16") + 8
+    assert header.sectionSize(TITLE) >= metrics.averageCharWidth() * 14  # "Trump meets Put…", not "Tr…"
+    # Every column is on screen or reachable: the last one is not cut by the panel's edge.
+    last = max(shown, key=header.visualIndex)
+    right = header.sectionViewportPosition(last) + header.sectionSize(last)
+    scroll = panel.view.horizontalScrollBar()
+    assert right <= panel.view.viewport().width() or scroll.maximum() > 0
+    shoot(window, f"documents_{size[0]}")

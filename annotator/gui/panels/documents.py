@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,18 +37,17 @@ from ...queries.documents import DocumentRow, curators, document_ids, document_r
 from ..events import ProjectEvents
 from ..settings import AppSettings
 from .date_cell import DateCellDelegate
+from .documents_columns import fit_columns, fit_title
 
 PAGE_SIZE = 200
 COLUMNS = ("Title", "Source", "Date", "Length", "My status", "Mine", "Adjudicated")
-TITLE = 0  # always shown; stretches to fill the width
+TITLE, SOURCE = 0, 1  # the title is always shown and stretches to fill the width
 # Cells edited in place (a click on the selected document's cell): the document field each one sets.
 EDITABLE = {0: "title", 1: "source", 2: "date"}
 HIDDEN_AT_FIRST = (2, 3)  # date and length: shown from the header's context menu
 ADJUDICATED = 6  # shown once the project has a curator (a gold set), unless the user hid it
 DEFAULT_WIDTHS = {1: 100, 2: 78, 3: 50, 4: 76, 5: 40, ADJUDICATED: 82}
 MIN_WIDTH, MAX_WIDTH = 32, 4000  # a restored width outside these is taken for a damaged state
-TITLE_SHARE = 0.35  # the title keeps at least this share of the table's width when it is narrow
-SHRUNK_WIDTH = 40  # how narrow the other columns may become to make that room
 TABLE_NAME = "documents"  # its key in the app settings
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
 
@@ -277,6 +276,7 @@ class DocumentsPanel(QWidget):
         self.setMinimumWidth(MIN_PANEL_WIDTH)  # titles stay readable however small the window was
         self._settings = settings
         self._restoring = False
+        self._fitting = False  # True while the title's width is being fitted (it resizes sections)
         self._adjudicated_wanted = True  # False once the user hides that column themselves
         self.model = DocumentTableModel(self)
         self.filter_box = QLineEdit(self)
@@ -310,6 +310,7 @@ class DocumentsPanel(QWidget):
             header.resizeSection(column, width)
         for column in (*HIDDEN_AT_FIRST, ADJUDICATED):
             header.hideSection(column)
+        fit_columns(self.view, floors=DEFAULT_WIDTHS)  # a header never clipped ("ly statu")
         self.model.sig_gold_set.connect(self._gold_set_changed)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_column_menu)
@@ -331,11 +332,26 @@ class DocumentsPanel(QWidget):
             header.sectionResized.connect(self._save_layout)
             header.sectionMoved.connect(self._save_layout)
             header.sortIndicatorChanged.connect(self._save_layout)
+        header.sectionResized.connect(self._fit_title)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """The title takes the width the other columns leave."""
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self, *_changed: object) -> None:
+        if not self._fitting:
+            self._fitting = True
+            try:
+                fit_title(self, self.view, MIN_PANEL_WIDTH)
+            finally:
+                self._fitting = False
 
     def set_project(self, project: Project | None, annotator: str) -> None:
         """Show a project's documents for an annotator, keeping the current document."""
         current = self._current
         self.model.set_project(project, annotator)
+        fit_columns(self.view, [SOURCE], only_narrower=True)  # this project's outlets
         self._update_queue_box()
         if current is not None and project is not None:
             self.select_document(current, emit=False)
@@ -434,6 +450,7 @@ class DocumentsPanel(QWidget):
                 header.setSectionHidden(column, column in HIDDEN_AT_FIRST)
             for column, width in DEFAULT_WIDTHS.items():
                 header.resizeSection(column, width)
+            fit_columns(self.view, floors=DEFAULT_WIDTHS)
             self._adjudicated_wanted = True
             header.setSectionHidden(ADJUDICATED, not self.model.has_curator)
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -452,10 +469,9 @@ class DocumentsPanel(QWidget):
             return
         header = self.view.horizontalHeader()
         header.setSectionHidden(column, not shown)
-        if shown and header.sectionSize(column) < header.minimumSectionSize():
-            header.resizeSection(column, DEFAULT_WIDTHS[column])
-        if shown:  # in a narrow panel the title was squeezed to a letter by the column shown
-            self._keep_title_room()
+        if shown:  # it fits its header and contents; the title keeps its room
+            fit_columns(self.view, [column], floors=DEFAULT_WIDTHS)
+            self._fit_title()
         if column == ADJUDICATED:
             self._adjudicated_wanted = shown
             if self._settings is not None:
@@ -475,6 +491,7 @@ class DocumentsPanel(QWidget):
             if state is not None and not (header.restoreState(state) and self._header_is_usable()):
                 header.restoreState(defaults)
             self._apply_header_rules()
+            fit_columns(self.view, only_narrower=True)  # a width saved when headers were cut is widened
             self._adjudicated_wanted = self._settings.table_column_wanted(TABLE_NAME, COLUMNS[ADJUDICATED])
             header.setSectionHidden(ADJUDICATED, not (self.model.has_curator and self._adjudicated_wanted))
             title, descending = self._settings.table_sort(TABLE_NAME)
@@ -528,23 +545,9 @@ class DocumentsPanel(QWidget):
         appears = shown and header.isSectionHidden(ADJUDICATED)
         header.setSectionHidden(ADJUDICATED, not shown)
         if appears:  # the column comes by itself with the first decision: make room for it
-            self._keep_title_room()
+            fit_columns(self.view, [ADJUDICATED], floors=DEFAULT_WIDTHS)
+            self._fit_title()
         self._save_layout()
-
-    def _keep_title_room(self) -> None:
-        """Narrow the other shown columns (never below SHRUNK_WIDTH) until the stretching
-        title has TITLE_SHARE of the width: in a narrow panel the title was squeezed to a
-        letter once the Adjudicated column appeared by itself."""
-        header = self.view.horizontalHeader()
-        available = self.view.viewport().width()
-        others = [c for c in range(len(COLUMNS)) if c != TITLE and not header.isSectionHidden(c)]
-        excess = sum(header.sectionSize(c) for c in others) + int(available * TITLE_SHARE) - available
-        room = {c: header.sectionSize(c) - SHRUNK_WIDTH for c in others if header.sectionSize(c) > SHRUNK_WIDTH}
-        total = sum(room.values())
-        if excess <= 0 or total <= 0:
-            return
-        for column, spare in room.items():
-            header.resizeSection(column, header.sectionSize(column) - min(spare, -(-excess * spare // total)))
 
     def _show_column_menu(self, point: QPoint) -> None:
         menu = self.column_menu()
