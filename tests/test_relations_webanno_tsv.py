@@ -224,3 +224,11 @@ def test_a_bad_relation_reference_refuses_the_file_naming_the_line(
     report = import_paths(project, [bad], add_labels=True)
     assert report.failed == [(str(bad), f"line 18: {problem}")]
     assert project.path.read_bytes() == before
+
+
+def test_importing_the_file_again_adds_no_relation_twice(tmp_path: Path) -> None:
+    (tmp_path / "inception.tsv").write_text(INCEPTION, encoding="utf-8")
+    with Project.create(tmp_path / "r.annot") as project:
+        import_paths(project, [tmp_path / "inception.tsv"], add_labels=True)
+        import_paths(project, [tmp_path / "inception.tsv"], add_labels=True)
+        assert project.relations.count() == 3

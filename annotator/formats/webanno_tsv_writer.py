@@ -182,7 +182,8 @@ def _relations_by_line(covering: dict[tuple[int, int], list[Any]], address: dict
     for piece in {piece for piece, _ in here}:
         row: list[str] = []
         for kind in spec.kinds:
-            stacked = here.get((piece, kind.name), [])
+            stacked = sorted(here.get((piece, kind.name), []),  # in text order of their governors
+                             key=lambda link: (first[link["from"]], ids.get(link["from"], 0), link["id"]))
             for attribute in kind.attributes:
                 row.append("|".join(_relation_value(link["attributes"].get(attribute.name)) for link in stacked)
                            or "_")

@@ -59,10 +59,25 @@ def storable_links(project: Project, links: list[dict[str, Any]], stored_as: dic
         if project.relations.refusal(link["type"], source, target) is not None:
             not_carried[f"{what} the codebook's rule for their type forbids"] += 1
             continue
-        attributes = _fitting(project.codebook.relation(link["type"]), link.get("attributes") or {}, what,
-                              not_carried)
+        kind = project.codebook.relation(link["type"])
+        if not link.get("id") and _linked(project, kind, ends[0], ends[1], kept):
+            continue  # the same link imported before (the file again), or twice in the file: stored once
+        attributes = _fitting(kind, link.get("attributes") or {}, what, not_carried)
         kept.append({**link, "from": ends[0], "to": ends[1], "attributes": attributes})
     return kept
+
+
+def _linked(project: Project, kind: RelationType, source: str, target: str, kept: list[dict[str, Any]]) -> bool:
+    """True when a relation of `kind` already joins the two spans (either way for an undirected
+    type), stored or among the links about to be stored."""
+    pairs = [(source, target)] + ([] if kind.directed else [(target, source)])
+    for one, other in pairs:
+        if any(link["type"] == kind.name and link["from"] == one and link["to"] == other for link in kept):
+            return True
+        if project.db.execute("SELECT 1 FROM relations WHERE type_id = ? AND source_id = ? AND target_id = ?",
+                              [kind.id, one, other]).fetchone() is not None:
+            return True
+    return False
 
 
 def _carried(links: list[dict[str, Any]], kind: str) -> tuple[AttributeDef, ...]:
