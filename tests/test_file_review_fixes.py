@@ -226,3 +226,43 @@ def _import_refused(cli: Cli, study: Path, source: Path) -> str:
     assert ran.returncode == 1 and "Traceback" not in ran.stderr, (ran.stdout, ran.stderr)
     assert study.read_bytes() == before
     return next(line for line in ran.stdout.splitlines() if line.strip().startswith("failed: /"))
+
+
+# ----- 8. a regular expression that never ends; Ctrl-C on a command that changes nothing ------
+
+@pytest.fixture
+def backtracking(study: Path, tmp_path: Path, cli: Cli) -> Path:
+    """The study with an article of 40 a's and a b: '(a+)+$' backtracks on it for hours."""
+    (tmp_path / "aaa.txt").write_text("a" * 40 + "b", encoding="utf-8")
+    assert cli("import", str(study), str(tmp_path / "aaa.txt")).returncode == 0
+    return study
+
+
+def test_a_catastrophic_regex_stops_at_the_time_limit_in_one_line(cli: Cli, backtracking: Path) -> None:
+    import time
+
+    started = time.perf_counter()
+    line = _refused(cli, backtracking, "analyze", "kwic", str(backtracking), "--regex", "(a+)+$", "--timeout", "0.5")
+    assert time.perf_counter() - started < 10
+    assert line == ("annotator analyze: the regular expression took longer than 0.5 s (catastrophic "
+                    "backtracking?); simplify it")
+
+
+def test_ctrl_c_on_a_command_that_changes_nothing_says_so(cli: Cli, backtracking: Path) -> None:
+    import signal
+
+    before = backtracking.read_bytes()
+
+    def ctrl_c(signum: int, frame: object) -> None:  # as Python's SIGINT handler does
+        raise KeyboardInterrupt
+
+    # A Ctrl-C after half a second of the search's CPU time (a thread could not run during the match).
+    previous = signal.signal(signal.SIGVTALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_VIRTUAL, 0.5)
+    try:
+        ran = cli("analyze", "kwic", str(backtracking), "--regex", "(a+)+$", "--timeout", "30")
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+    assert (ran.returncode, ran.stderr.strip()) == (130, "annotator analyze: interrupted; nothing was changed")
+    assert backtracking.read_bytes() == before

@@ -13,14 +13,57 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import secrets
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import AnnotatorError
+
+
+def _seconds(value: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"{value}: give a number of seconds above 0")
+    return number
+
+
+class _Expired(BaseException):
+    """The time limit of a search ran out (a BaseException: no `except Exception` swallows it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float, message: str) -> Iterator[None]:
+    """Stop the block after `seconds` with AnnotatorError(message). A timer signal (SIGALRM) does
+    it, since Python's regular expression engine checks for signals mid-match and holds the GIL
+    (a thread could not step in). Where there is no such signal (Windows) or off the main thread
+    the block runs unbounded."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    except _Expired:
+        raise AnnotatorError(message) from None
 
 
 def _path(value: str) -> Path:
@@ -71,6 +114,9 @@ def add_parsers(commands: Any) -> None:
     kwic.add_argument("--sort", default="document", choices=("left", "left2", "right", "right2", "document", "date"),
                       help="order of the hits (default document)")
     kwic.add_argument("--limit", type=int, metavar="N", help="print at most N hits (the total counts every hit)")
+    kwic.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                      help="stop a search still running after this long (default 60): a regular expression that "
+                      "backtracks catastrophically, such as (a+)+$, would otherwise run for hours")
     _scope_options(kwic)
 
     freq = kinds.add_parser("frequencies", help="how often each label occurs, per group",
@@ -170,7 +216,11 @@ def _kwic(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise AnnotatorError(f"--limit takes 0 or more, not {args.limit}")
     scope = _scope(args)
-    with _opened(args) as project:
+    limit = f"{args.timeout:g} s"
+    message = (f"the regular expression took longer than {limit} (catastrophic backtracking?); simplify it"
+               if args.regex is not None else f"the concordance took longer than {limit}; narrow it or give a "
+               "longer --timeout")
+    with _opened(args) as project, _time_limit(args.timeout, message):
         result = kwic(project, query=args.query, regex=args.regex, label=_code(args.label, "--label"),
                       overlapping=_code(args.overlapping, "--overlapping"),
                       not_overlapping=_code(args.not_overlapping, "--not-overlapping"), scope=scope,
