@@ -189,3 +189,37 @@ def test_documents_table_columns_fit_their_contents_and_the_title_keeps_room(qtb
     scroll = panel.view.horizontalScrollBar()
     assert right <= panel.view.viewport().width() or scroll.maximum() > 0
     shoot(window, f"documents_{size[0]}")
+
+
+def names_are_readable(grid, cap_rows: int = 300, cap_columns: int = 150) -> None:
+    """Row names get the room they need (up to a cap); column names too; a longer one ends in
+    "…" (never cut on both sides) and is whole in its tooltip."""
+    rows, columns = grid.verticalHeader(), grid.horizontalHeader()
+    for header in (rows, columns):
+        assert header.textElideMode() == Qt.TextElideMode.ElideRight
+    labels = [grid.verticalHeaderItem(r).text() for r in range(grid.rowCount())]
+    widest = max(rows.fontMetrics().horizontalAdvance(text) for text in labels)
+    assert rows.width() >= min(widest + 8, cap_rows), (rows.width(), widest)
+    for column in range(grid.columnCount()):
+        item = grid.horizontalHeaderItem(column)
+        assert item.toolTip() == item.text()
+        need = columns.fontMetrics().horizontalAdvance(item.text()) + 8
+        assert columns.sectionSize(column) >= min(need, cap_columns), item.text()
+
+
+def test_frequencies_and_cooccurrence_show_whole_label_names(qtbot, demo_window) -> None:
+    from tests.gui.test_analysis_cooccurrence_window import open_cooccurrence
+    from tests.gui.test_analysis_frequencies_window import open_frequencies
+
+    frequencies = open_frequencies(qtbot, demo_window)
+    labels = [frequencies.grid.verticalHeaderItem(r).text() for r in range(frequencies.grid.rowCount())]
+    assert "Legality, constitutionality and jurisprudence" in labels
+    names_are_readable(frequencies.grid)
+    shoot(frequencies, "frequencies")
+    frequencies.close()
+    cooccurrence = open_cooccurrence(qtbot, demo_window)
+    names_are_readable(cooccurrence.grid)
+    shoot(cooccurrence, "cooccurrence")
+    cooccurrence.resize(1000, 600)
+    qtbot.wait(50)
+    shoot(cooccurrence, "cooccurrence_small")

@@ -34,7 +34,8 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import CooccurrencePair, CooccurrenceTable, KwicHit, Scope, cooccurrence, cooccurring_segments
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, code_name, fit_headers, show_in_text, write_csv
+from .common import MessageLine, StaleBanner, code_name, show_in_text, write_csv
+from .frequencies import readable_headers
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -327,7 +328,7 @@ class CooccurrenceWindow(QDialog):
                                     f"{pair.documents:,} document(s); Jaccard {pair.jaccard:.3f}; "
                                     f"observed/expected {expected}. Click to list the segments.")
                 grid.setItem(r, c, item)
-        fit_headers(grid)
+        readable_headers(grid)
 
     def draw(self) -> None:
         """Draw the heatmap coloured by the chosen figure (and fill the table's second figure)."""

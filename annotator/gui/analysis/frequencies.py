@@ -75,6 +75,19 @@ def time_axis(groups: list[str], by: str) -> list[str]:
     return periods + [g for g in groups if not pattern.fullmatch(g)]
 
 
+
+COLUMN_HEADER_WIDTH = 170  # a column's name beyond this width ends in "…" (whole in its tooltip)
+ROW_HEADER_WIDTH = 330  # as wide as the codebook's longer label names ("Legality, constitutionality…")
+
+
+def readable_headers(grid: QTableWidget) -> None:
+    """Columns fit their contents and names up to COLUMN_HEADER_WIDTH, row names up to
+    ROW_HEADER_WIDTH; a longer name is elided at its end (never cut on both sides) and whole
+    in its tooltip."""
+    fit_headers(grid, widest=COLUMN_HEADER_WIDTH, row_header=ROW_HEADER_WIDTH)
+    for header in (grid.horizontalHeader(), grid.verticalHeader()):
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a header's default is to cut the text
+
 class FrequenciesWindow(QDialog):
     """Non-modal window: label counts as a table and a chart."""
 
@@ -292,7 +305,7 @@ class FrequenciesWindow(QDialog):
                 if not value:
                     item.setForeground(grey)
                 grid.setItem(r, c, item)
-        fit_headers(grid)
+        readable_headers(grid)
         total = sum(row.count for row in table.rows)
         self._set_exports(bool(table.groups and table.labels))
         if not table.rows:
