@@ -27,6 +27,7 @@ SECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "analysis": ("analysis", "bench_analysis", ("documents", "annotations")),
     "study": ("study", "bench_study", ("documents",)),
     "relations": ("relations", "bench_relations", ()),
+    "scale": ("scale", "bench_scale", ("documents", "annotations")),
 }
 
 
@@ -151,6 +152,13 @@ def print_section(name: str, r: dict[str, Any]) -> None:
               f"      [<= 3]")
         print(f"  add one annotation (key to highlight)   {ms(r['add_annotation_s'])} {ms(r['add_annotation_cpu_s'])}"
               f"   [< 16 ms]  noise {r['add_noise']:.0%}")
+    elif name == "scale":
+        print(f"steps in a {r['documents']:,}-document, {r['annotations']:,}-annotation project (median, p90, max)")
+        for text, key in (("scroll the documents table a page", "table_scroll"),
+                          ("switch the editor to the next document", "document_switch")):
+            step = r[key]
+            print(f"  {text:<40} {ms(step['median_s'])} {ms(step['p90_s'])} {ms(step['max_s'])}   [< 16 ms]"
+                  f"  {step['over_one_frame']} of {step['steps']} over one frame")
     else:
         print(f"{name}:")
         for key, value in _flat("", r):

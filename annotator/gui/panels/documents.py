@@ -50,6 +50,15 @@ DEFAULT_WIDTHS = {1: 100, 2: 78, 3: 50, 4: 76, 5: 40, ADJUDICATED: 82}
 MIN_WIDTH, MAX_WIDTH = 32, 4000  # a restored width outside these is taken for a damaged state
 TABLE_NAME = "documents"  # its key in the app settings
 _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status.NOT_STARTED: "#757575"}
+# Roles as the plain ints Qt passes to data() (a table asks each cell for several roles on every
+# paint: comparing ints, not enum members, keeps scrolling within a frame).
+_DISPLAY, _EDIT, _TOOLTIP, _ALIGNMENT, _FOREGROUND, _USER = (int(role.value) for role in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.UserRole))
+_ROLES = frozenset((_DISPLAY, _EDIT, _TOOLTIP, _ALIGNMENT, _FOREGROUND, _USER))
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter.value)
+_EDITABLE_FLAGS: dict[Qt.ItemFlag, Qt.ItemFlag] = {}
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -71,6 +80,7 @@ class DocumentTableModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._pages: dict[int, dict[str, DocumentRow]] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}  # each loaded row's shown texts, made once
         self._filter = ""
         self._queue_only = False  # only the annotator's queue (assigned to them, not done)
         self._sort: tuple[int | None, bool] = (None, False)
@@ -115,6 +125,7 @@ class DocumentTableModel(QAbstractTableModel):
                                      self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
+        self._cells.clear()
         self.endResetModel()
         self._check_curator()
 
@@ -131,7 +142,9 @@ class DocumentTableModel(QAbstractTableModel):
             row = self._row_of.get(ident)
             if row is None:
                 continue
-            self._pages.pop(row // PAGE_SIZE, None)
+            self._cells.pop(ident, None)
+            for reread in self._pages.pop(row // PAGE_SIZE, {}):
+                self._cells.pop(reread, None)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ----- reading -------------------------------------------------------------------
@@ -188,35 +201,36 @@ class DocumentTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell contents, loaded lazily."""
-        if not index.isValid():
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole, Qt.ItemDataRole.EditRole):
-            return None
-        if role == Qt.ItemDataRole.UserRole:
+        if role == _USER:
             return self.document_id(index.row())
         row = self.row_data(index.row())
         if row is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == _ALIGNMENT:
             if column in (3, 5):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                return _RIGHT
             if column == ADJUDICATED:
-                return int(Qt.AlignmentFlag.AlignCenter)
+                return _CENTRE
             return None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if column == ADJUDICATED:
                 return QBrush(QColor(_STATUS_COLOURS[Status.DONE if row.adjudicated else Status.IN_PROGRESS]))
             return QBrush(QColor(_STATUS_COLOURS[row.status])) if column == 4 else None
         curated = row.adjudication
-        if role == Qt.ItemDataRole.ToolTipRole and column == ADJUDICATED:
+        if role == _TOOLTIP and column == ADJUDICATED:
             return curated.tooltip() if curated is not None else "No curator decision on this document yet"
-        values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
-                  curated.text() if curated is not None else "")
-        if role == Qt.ItemDataRole.ToolTipRole:
+        values = self._cells.get(row.id)
+        if values is None:
+            values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
+                      curated.text() if curated is not None else "")
+            self._cells[row.id] = values
+        if role == _TOOLTIP:
             return row.title if column == 0 else values[column]
-        if role == Qt.ItemDataRole.EditRole:
+        if role == _EDIT:
             return values[column] if column in EDITABLE else None
         return values[column]
 
@@ -224,7 +238,10 @@ class DocumentTableModel(QAbstractTableModel):
         """Title, source and date cells are editable while the project may be changed."""
         flags = super().flags(index)
         if index.isValid() and index.column() in EDITABLE and self._project is not None and not self._project.readonly:
-            flags |= Qt.ItemFlag.ItemIsEditable
+            editable = _EDITABLE_FLAGS.get(flags)
+            if editable is None:  # combined once: enum arithmetic on every cell of every paint is not free
+                editable = _EDITABLE_FLAGS[flags] = flags | Qt.ItemFlag.ItemIsEditable
+            return editable
         return flags
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -253,6 +270,7 @@ class DocumentTableModel(QAbstractTableModel):
                                      self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
+        self._cells.clear()
         moved = []
         for index, ident in zip(persistent, kept):
             row = self._row_of.get(ident) if ident is not None else None
