@@ -266,3 +266,51 @@ def test_ctrl_c_on_a_command_that_changes_nothing_says_so(cli: Cli, backtracking
         signal.signal(signal.SIGVTALRM, previous)
     assert (ran.returncode, ran.stderr.strip()) == (130, "annotator analyze: interrupted; nothing was changed")
     assert backtracking.read_bytes() == before
+
+
+# ----- 7. analysis and agreement CSVs are safe to open in a spreadsheet ----------------------
+
+@pytest.fixture
+def formulas(tmp_path: Path, cli: Cli) -> Path:
+    """Two articles whose titles a spreadsheet would run as formulas, coded by ada and ben."""
+    lines = [json.dumps({"text": "The council voted for the toll.", "meta": {"title": "=HYPERLINK(\"x\")"}}),
+             json.dumps({"text": "Critics called the toll a tax.", "meta": {"title": "@SUM(A1)"}})]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = tmp_path / "f.annot"
+    assert cli("new", str(path)).returncode == 0
+    assert cli("import", str(path), str(tmp_path / "f.jsonl")).returncode == 0
+    with Project.open(path) as project:
+        project.annotators.ensure("ada")
+        project.annotators.ensure("ben")
+        for n, doc in enumerate(project.documents.ids()):
+            project.annotations.add(doc, "ada", "Framing", "Economic", 0, 3)
+            project.annotations.add(doc, "ben", "Framing", "Economic" if n else "Political", 0, 3)
+    return path
+
+
+def _cells(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_analysis_csv_cells_that_start_a_formula_are_neutralised(cli: Cli, formulas: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kwic.csv"
+    assert cli("analyze", "kwic", str(formulas), "--query", "toll", "--csv", str(out)).returncode == 0
+    titles = {row[1] for row in _cells(out)[1:]}
+    assert titles == {"'=HYPERLINK(\"x\")", "'@SUM(A1)"}
+
+
+def test_agreement_csv_cells_that_start_a_formula_are_neutralised_numbers_kept(cli: Cli, formulas: Path,
+                                                                                tmp_path: Path) -> None:
+    out = tmp_path / "agreement.csv"
+    ran = cli("agreement", str(formulas), "--layer", "Framing", "--annotators", "ada,ben", "--csv", str(out))
+    assert ran.returncode == 0, ran.stderr
+    rows = _cells(out)
+    column = rows[0].index("title")
+    titles = {row[column] for row in rows[1:] if row[column]}
+    assert titles == {"'=HYPERLINK(\"x\")", "'@SUM(A1)"}
+    values = [row[rows[0].index("value")] for row in rows[1:] if row[rows[0].index("value")]]
+    assert all(not v.startswith("'") for v in values)
+    assert any(v.startswith("-") for v in values)  # a negative figure stays a number

@@ -181,10 +181,12 @@ def _opened(args: argparse.Namespace) -> Iterator[Any]:
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     """Write the CSV under a temporary name beside `path`, then move it into place whole."""
+    from ..formats.csv_export import neutralise_cell  # the formula guard of `export --format csv`
+
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralise_cell(cell) for cell in header])
+    writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
     try:
         temporary.write_text(buffer.getvalue(), encoding="utf-8", newline="")

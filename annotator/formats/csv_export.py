@@ -29,6 +29,18 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def neutralise_cell(value: Any) -> Any:
+    """As `neutralise`, but text that is a number ("-0.25", "+3") is kept as it is: for tables of
+    figures (analysis, agreement) whose numbers are written as text with every digit."""
+    if isinstance(value, str) and value.startswith(("-", "+")):
+        try:
+            float(value)
+        except ValueError:
+            return neutralise(value)
+        return value
+    return neutralise(value)
+
+
 def matrix_path(out: Path) -> Path:
     """Where the document x label matrix of an export to `out` goes."""
     return out.with_name(f"{out.stem}.matrix.csv")

@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
 
+from ...formats.csv_export import neutralise_cell
 from ...store.files import refuse_project_output
 from ..editor.suggestions import centre_selection
 from ..editor.view import TextView
@@ -105,8 +106,8 @@ def write_csv(path: str | Path, columns: Sequence[str], rows: Iterable[Sequence[
     path = Path(path)
     with replaced_whole(path, what) as handle:
         writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([neutralise_cell(cell) for cell in columns])  # export --format csv's formula guard
+        writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
     return path
 
 

@@ -8,11 +8,26 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from ...formats.csv_export import neutralise_cell
 from ...stats import Figure
 from .report import FIGURE_NAMES, AgreementReport, exact, rounded, settings_text
 from ...store.files import refuse_project_output
+
+class _GuardedWriter(csv.DictWriter):
+    """A DictWriter whose text cells cannot run as spreadsheet formulas (the guard of
+    `export --format csv`; numbers, negative ones included, are kept as they are)."""
+
+    def writerow(self, rowdict: Any) -> Any:
+        """Write one row, each cell guarded."""
+        return super().writerow({key: neutralise_cell(value) for key, value in rowdict.items()})
+
+    def writerows(self, rowdicts: Any) -> None:
+        """Write rows, each cell guarded."""
+        for row in rowdicts:
+            self.writerow(row)
+
 
 CSV_COLUMNS = (
     "table", "document", "title", "label", "annotator_a", "annotator_b", "value_a", "value_b",
@@ -156,7 +171,7 @@ def write_csv(report: AgreementReport, path: str | Path, scope: list[dict[str, o
     path = Path(path)
     refuse_project_output(path, what="agreement CSV")
     with _replaced_whole(path) as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer = _GuardedWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         writer.writerows(scope_rows(report) if scope is None else scope)
         writer.writerows(suggestion_rows(report))
