@@ -223,3 +223,33 @@ def test_frequencies_and_cooccurrence_show_whole_label_names(qtbot, demo_window)
     cooccurrence.resize(1000, 600)
     qtbot.wait(50)
     shoot(cooccurrence, "cooccurrence_small")
+
+
+def test_add_key_opens_the_new_key_for_typing_in_a_readable_column(qtbot, window) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    window.actions_by_name["document_properties"].trigger()
+    dialog = window.dialog
+    qtbot.waitExposed(dialog)
+    table = dialog.meta_table
+    metrics = table.fontMetrics()
+    assert table.columnWidth(0) >= metrics.horizontalAdvance("publication") + 16
+    assert table.columnWidth(1) >= table.columnWidth(0)  # the value keeps the larger part
+    dialog.activateWindow()
+    click(qtbot, dialog.add_button)
+    editor = dialog.focusWidget()
+    assert isinstance(editor, QLineEdit) and table.isAncestorOf(editor)
+    assert editor.width() >= metrics.horizontalAdvance("publication")
+    assert not table.selectionModel().isSelected(table.model().index(table.currentRow(), 1))  # only the key looks chosen
+    shoot(dialog, "properties_add_key")
+    qtbot.keyClicks(editor, "section")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)  # on to the value
+    qtbot.wait(20)
+    assert isinstance(dialog.focusWidget(), QLineEdit) and table.isAncestorOf(dialog.focusWidget())
+    qtbot.keyClicks(dialog.focusWidget(), "Politics")
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    qtbot.wait(20)  # the delegate commits the typed value from the event loop
+    assert ("section", "Politics") in dialog.meta_rows()
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    document = window.project.documents.get(window.document_id)
+    assert document.meta.get("section") == "Politics"

@@ -41,6 +41,9 @@ FIELD_LABELS = {"title": "&Title:", "source": "&Source (outlet):", "author": "&A
 DATE_ORDERS = (("Order not stated", None), ("Day first", True), ("Month first", False))
 
 
+USUAL_KEY = "publication date"  # the key column fits at least this
+KEY_WIDTH = 240  # and at most this: a longer key is elided, the value keeps the room
+
 class DocumentPropertiesDialog(QDialog):
     """Edit one document's metadata; OK stores every change as one step of the annotator's undo."""
 
@@ -84,9 +87,9 @@ class DocumentPropertiesDialog(QDialog):
         self.meta_table.setObjectName("meta_table")
         self.meta_table.setHorizontalHeaderLabels(["Key", "Value"])
         self.meta_table.verticalHeader().setVisible(False)
-        self.meta_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.meta_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.meta_table.horizontalHeader().setStretchLastSection(True)
-        self.meta_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.meta_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)  # the cell typed in, not its row
         if not editable:
             self.meta_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for key, value in self._stored_meta.items():
@@ -123,6 +126,7 @@ class DocumentPropertiesDialog(QDialog):
         layout.addWidget(facts)
         layout.addWidget(self.buttons)
         self.resize(560, 460)
+        self._fit_key_column()
 
     # ----- free keys -------------------------------------------------------------------
 
@@ -132,6 +136,14 @@ class DocumentPropertiesDialog(QDialog):
         self.meta_table.setItem(row, 0, QTableWidgetItem(key))
         self.meta_table.setItem(row, 1, QTableWidgetItem(value))
         return row
+
+    def _fit_key_column(self) -> None:
+        """Keys get room for a usual key ("publication date") or the longest one, up to KEY_WIDTH;
+        the value takes the rest (the user may still drag the border)."""
+        table = self.meta_table
+        table.resizeColumnToContents(0)
+        usual = table.fontMetrics().horizontalAdvance(USUAL_KEY) + 24
+        table.setColumnWidth(0, min(max(table.columnWidth(0), usual), KEY_WIDTH))
 
     def add_key(self) -> None:
         """A new empty row, its key cell open for typing."""
