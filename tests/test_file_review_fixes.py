@@ -314,3 +314,24 @@ def test_agreement_csv_cells_that_start_a_formula_are_neutralised_numbers_kept(c
     values = [row[rows[0].index("value")] for row in rows[1:] if row[rows[0].index("value")]]
     assert all(not v.startswith("'") for v in values)
     assert any(v.startswith("-") for v in values)  # a negative figure stays a number
+
+
+# ----- 5. a round reports the draw it was started from ---------------------------------------
+
+def test_a_round_reports_its_own_draw_and_a_redraw_waits_until_it_is_closed(cli: Cli, study: Path,
+                                                                             tmp_path: Path) -> None:
+    def assign(seed: str, *more: str):
+        return cli("assign", str(study), "--sample", "2", "--annotators", "ada,ben", "--seed", seed, *more)
+
+    assert assign("7").returncode == 0
+    assert cli("round", "start", str(study), "pilot").returncode == 0
+    line = _refused(cli, study, "assign", str(study), "--sample", "3", "--annotators", "ada,ben", "--seed", "9",
+                    "--replace")
+    assert 'round "pilot" is open' in line and "annotator round close" in line
+    assert cli("round", "close", str(study), "pilot").returncode == 0
+    assert assign("9", "--replace").returncode == 0
+    out = tmp_path / "methods.md"
+    ran = cli("report", str(study), "--round", "pilot", "--out", str(out), "--bootstrap", "0")
+    assert ran.returncode == 0, ran.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "seed 7" in text and "seed 9" not in text

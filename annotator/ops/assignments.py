@@ -144,6 +144,13 @@ def draw_assignments(
     if existing and not replace:
         raise AnnotatorError(f"the project already has {existing} assignments; "
                              "draw again with --replace (one undo step takes it back)")
+    if existing:
+        from .rounds import open_round
+
+        current = open_round(project)
+        if current is not None:  # its documents and its report's design are this draw's
+            raise AnnotatorError(f'round "{current.name}" is open on the current draw; close it first '
+                                 f"(annotator round close {current.name}), then draw again")
     strata_of = _stratum(project, by) if by else {d: "" for d in documents}
     if by and all(value == NO_VALUE for value in strata_of.values()):
         raise AnnotatorError(f'no document has a value for "{by}"; stratify by a key the documents have '
@@ -267,6 +274,20 @@ def latest_design(project: Project) -> dict[str, Any] | None:
     row = project.db.execute(
         "SELECT design FROM assignment_draws WHERE EXISTS (SELECT 1 FROM assignments) "
         "ORDER BY at DESC, rowid DESC LIMIT 1").fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def latest_draw_id(project: Project) -> str | None:
+    """The id of the draw the current assignments come from (None if none)."""
+    row = project.db.execute(
+        "SELECT id FROM assignment_draws WHERE EXISTS (SELECT 1 FROM assignments) "
+        "ORDER BY at DESC, rowid DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def draw_design(project: Project, draw_id: str) -> dict[str, Any] | None:
+    """The design of one draw, by id (None if the project has no such draw)."""
+    row = project.db.execute("SELECT design FROM assignment_draws WHERE id = ?", [draw_id]).fetchone()
     return json.loads(row[0]) if row else None
 
 

@@ -19,7 +19,7 @@ from ..errors import AnnotatorError
 from ..project import Project
 from .agreement import AgreementRequest, compute_agreement
 from .agreement.report import FIGURE_NAMES, rounded, settings_text
-from .assignments import latest_design, progress
+from .assignments import draw_design, latest_design, progress
 from .relabel import describe_migration, rounds_with_migrations
 from .rounds import get_round, round_request
 
@@ -83,7 +83,8 @@ def methods_report(project: Project, round_name: str, layers: tuple[str, ...] = 
     figures = progress(project)
     overlap = {"sampled": figures.sampled, "coders": figures.coders, "overlap_done": figures.overlap_done,
                "per_annotator": {n: {"done": d, "assigned": a} for n, (d, a) in figures.per_annotator.items()}}
-    made = MethodsReport(info, chosen.codebook, latest_design(project), overlap, results,
+    design = (draw_design(project, chosen.draw_id) if chosen.draw_id else None) or latest_design(project)
+    made = MethodsReport(info, chosen.codebook, design, overlap, results,
                          migrations=_migrations_before(project, chosen.name))
     made.paragraph = _paragraph(made)
     return made

@@ -40,7 +40,7 @@ DEFAULT_THRESHOLD = 0.8
 TENTATIVE_THRESHOLD = 0.667
 SCOPES = ("sample", "all")
 _COLUMNS = ("name", "scope", "documents", "codebook_version", "codebook_fingerprint", "codebook", "started_at",
-            "started_by", "closed_at", "closed_by")
+            "started_by", "closed_at", "closed_by", "draw_id")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Round:
     started_by: str
     closed_at: str = ""
     closed_by: str = ""
+    draw_id: str = ""  # the draw of the assignments it was started from ('' if none)
 
     @property
     def is_open(self) -> bool:
@@ -68,7 +69,8 @@ class Round:
         return {"name": self.name, "scope": self.scope, "documents": list(self.documents),
                 "codebook_version": self.codebook_version, "codebook_fingerprint": self.codebook_fingerprint,
                 "codebook": self.codebook, "started_at": self.started_at, "started_by": self.started_by,
-                "closed_at": self.closed_at, "closed_by": self.closed_by, "open": self.is_open}
+                "closed_at": self.closed_at, "closed_by": self.closed_by, "open": self.is_open,
+                "draw_id": self.draw_id}
 
     def describe(self) -> str:
         """One line: name, documents, codebook version, open or closed."""
@@ -172,8 +174,10 @@ def start_round(project: Project, name: str, scope: str = "sample", actor: str =
             raise AnnotatorError("the project has no documents")
     who = actor or "round"
     at = now()
+    from .assignments import latest_draw_id
+
     made = Round(name, scope, tuple(documents), codebook_version(project), codebook_fingerprint(project),
-                 _codebook_copy(project), at, who)
+                 _codebook_copy(project), at, who, draw_id=latest_draw_id(project) or "")
     changes = [RowChange("rounds", (name,), None, _row(made))]
     previous = open_round(project)
     if previous is not None:
