@@ -89,6 +89,14 @@ class AppSettings:
         """Remember whom the review compares in this project (a ReviewScope's text)."""
         self._qt.setValue(f"review_scope/{_project_key(project)}", scope)
 
+    def train_source_for(self, project: Path) -> str:
+        """The "Learn from" source last chosen in Train suggestions for this project ('' if never)."""
+        return str(self._qt.value(f"train_source/{_project_key(project)}", "") or "")
+
+    def set_train_source_for(self, project: Path, value: str) -> None:
+        """Remember the "Learn from" source chosen in Train suggestions for this project."""
+        self._qt.setValue(f"train_source/{_project_key(project)}", value)
+
     def import_folder(self) -> Path:
         """Where the file dialogs of an import start: the folder the last import was chosen in,
         else (never chosen, or gone since) the user's home, never the app's working folder."""

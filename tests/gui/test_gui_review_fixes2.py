@@ -253,3 +253,34 @@ def test_add_key_opens_the_new_key_for_typing_in_a_readable_column(qtbot, window
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     document = window.project.documents.get(window.document_id)
     assert document.meta.get("section") == "Politics"
+
+
+# ----- settings: the "Learn from" of Train suggestions, through the public API -------------
+
+
+def test_learn_from_is_remembered_per_project_through_the_settings_api(qtbot, window, settings) -> None:
+    from annotator.gui.dialogs.train_dialog import TrainDialog
+
+    def open_train() -> TrainDialog:
+        window.actions_by_name["train_model"].trigger()
+        dialog = window.findChild(TrainDialog, "train_dialog")
+        assert dialog is not None and dialog.isVisible()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    dialog = open_train()
+    box = dialog.source
+    assert settings.train_source_for(window.project.path) == ""
+    wanted = box.findData("ben")
+    assert wanted >= 0
+    box.setFocus()
+    while box.currentIndex() != wanted:  # arrow keys, as a user would
+        qtbot.keyClick(box, Qt.Key.Key_Down if box.currentIndex() < wanted else Qt.Key.Key_Up)
+    assert settings.train_source_for(window.project.path) == "ben"
+    dialog.close()
+    dialog.deleteLater()
+    qtbot.wait(10)
+    again = open_train()
+    assert again.source.currentData() == "ben"
+    settings.set_train_source_for(window.project.path, "ada")
+    assert settings.train_source_for(window.project.path) == "ada"

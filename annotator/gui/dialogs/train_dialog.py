@@ -34,7 +34,6 @@ from ...model import Role
 from ...nlp.training import MIN_EXAMPLES, TrainingCancelled
 from ...ops.models import GOLD, ModelInfo, list_models, prepare, quality_floor, store_model
 from ...project import ChangeSet, Project
-from ..settings import _project_key
 from ..workers import TaskRunner, TaskWorker
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,18 +141,12 @@ class TrainDialog(QDialog):
 
     # ----- the "Learn from" remembered per project ------------------------------------
 
-    def _settings_key(self) -> str:
-        return f"train_source/{_project_key(Path(self.project_path))}"
-
     def _remembered_source(self) -> str:
         """The "Learn from" chosen last with this project (app settings; '' if never)."""
-        store = getattr(self.context.settings, "_qt", None)  # AppSettings has no public per-project value
-        return str(store.value(self._settings_key(), "")) if store is not None else ""
+        return self.context.settings.train_source_for(Path(self.project_path))
 
     def _remember_source(self) -> None:
-        store = getattr(self.context.settings, "_qt", None)
-        if store is not None:
-            store.setValue(self._settings_key(), str(self.source.currentData()))
+        self.context.settings.set_train_source_for(Path(self.project_path), str(self.source.currentData()))
 
     # ----- the quality table ----------------------------------------------------------
 
