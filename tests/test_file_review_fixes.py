@@ -335,3 +335,11 @@ def test_a_round_reports_its_own_draw_and_a_redraw_waits_until_it_is_closed(cli:
     assert ran.returncode == 0, ran.stderr
     text = out.read_text(encoding="utf-8")
     assert "seed 7" in text and "seed 9" not in text
+
+
+# ----- 9. a round name is one printable line ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["pilot\nround", "pilot\x1b[2J", "pilot\u202e"])
+def test_a_round_name_with_a_newline_or_control_character_is_refused(cli: Cli, study: Path, name: str) -> None:
+    line = _refused(cli, study, "round", "start", str(study), name, "--documents", "all")
+    assert line.startswith("annotator round: ") and "round name" in line

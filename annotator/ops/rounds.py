@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -155,6 +156,9 @@ def start_round(project: Project, name: str, scope: str = "sample", actor: str =
     name = name.strip()
     if not name:
         raise AnnotatorError("a round needs a name (e.g. pilot, round-1)")
+    if not name.isprintable() or any(unicodedata.category(c) in ("Cf", "Zl", "Zp") for c in name) or len(name) > 200:
+        raise AnnotatorError(f"the round name {name!r} is not one line of printable text (no line breaks, control "
+                             "or direction characters; at most 200 characters)")
     if scope not in SCOPES:
         raise AnnotatorError(f"--documents {scope}: use sample or all")
     found = project.db.execute("SELECT closed_at FROM rounds WHERE name = ?", [name]).fetchone()
