@@ -518,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt as stop:  # an import's (ImportInterrupted) says how many files it stored
-        print(f"annotator {args.command}: {str(stop) or 'interrupted; every file finished before stays imported'}",
-              file=sys.stderr)
+        said = "interrupted; every file finished before stays imported" if args.command == "import" else \
+            "interrupted; nothing was changed"  # every other command writes in one transaction, or only reads
+        print(f"annotator {args.command}: {str(stop) or said}", file=sys.stderr)
         return 130

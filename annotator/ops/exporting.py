@@ -611,6 +611,10 @@ def import_native_jsonl(project_path: str | Path, jsonl: str | Path, **import_op
         result = import_paths(project, [jsonl], "jsonl", atomic=True, **import_options)
         if result.failed:
             raise BadInputError(jsonl, "; ".join(reason for _, reason in result.failed))
+        if result.conflicts:  # a fresh project holds nothing to conflict with: the file repeats an id or clashes
+            raise AnnotatorError(result.conflicts[0].replace("; kept the project's", "").replace(
+                "differs from the one in the project", "repeats the id of an earlier annotation of the file with "
+                "other content") + "; the project was not created")
     except BaseException:
         project.close()
         Path(project_path).unlink(missing_ok=True)

@@ -275,6 +275,9 @@ _V2 = [
     "CREATE INDEX relations_by_source ON relations (source_id)",
     "CREATE INDEX relations_by_target ON relations (target_id)",
     "CREATE INDEX relations_by_type ON relations (type_id)",
+    # The draw (assignment_draws.id) a round was started from, so that its methods report
+    # states that draw's sample and seed after a later re-draw ('' for a round without one).
+    "ALTER TABLE rounds ADD COLUMN draw_id TEXT NOT NULL DEFAULT ''",
 ]
 
 MIGRATIONS: list[list[str]] = [_V1, _V2]
