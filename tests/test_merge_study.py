@@ -72,7 +72,11 @@ def test_assignments_and_rounds_arrive_matched_by_text_and_name(files: dict[str,
         theirs = {name: sorted(_by_text(coder)[d] for d in assigned_documents(coder, name)) for name in ("ada", "ben")}
         their_rounds = {r.name: sorted(_by_text(coder)[d] for d in r.documents) for r in list_rounds(coder)}
         their_design = latest_design(coder)
+        their_draws = dict(coder.db.execute("SELECT name, draw_id FROM rounds").fetchall())
     report = merge_project(fresh, files["coder"])
+    # each round keeps the draw it was started from (the methods report states that draw)
+    assert dict(fresh.db.execute("SELECT name, draw_id FROM rounds").fetchall()) == their_draws
+    assert all(their_draws.values())
     texts = _by_text(fresh)
     assert {name: sorted(texts[d] for d in assigned_documents(fresh, name)) for name in ("ada", "ben")} == theirs
     assert report.assignments.added == sum(len(ids) for ids in theirs.values()) == 6

@@ -71,7 +71,7 @@ def copy_assignments(merger: Merger) -> None:
 
 
 _ROUND_COLUMNS = ("name", "scope", "documents", "codebook_version", "codebook_fingerprint", "codebook", "started_at",
-                  "started_by", "closed_at", "closed_by")
+                  "started_by", "closed_at", "closed_by", "draw_id")
 
 
 def copy_rounds(merger: Merger) -> None:
@@ -114,7 +114,8 @@ def copy_rounds(merger: Merger) -> None:
                                             "here; added closed"))
         values = {**theirs, "documents": json.dumps(mapped), "closed_at": closed, "closed_by": by,
                   "scope": as_text(theirs["scope"]), "codebook_fingerprint": as_text(theirs["codebook_fingerprint"]),
-                  "started_by": as_text(theirs["started_by"])}
+                  "started_by": as_text(theirs["started_by"]),
+                  "draw_id": as_text(theirs["draw_id"])}  # draws keep their ids in a merge
         db.execute(f"INSERT INTO rounds ({columns}) VALUES ({', '.join('?' * len(_ROUND_COLUMNS))})",
                    [values[c] for c in _ROUND_COLUMNS])
         ours[name] = values
