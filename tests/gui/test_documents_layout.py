@@ -265,7 +265,7 @@ def test_a_well_formed_foreign_state_cannot_take_sorting_or_the_stretching_title
     assert header.sectionSize(SOURCE) == 140  # its widths are usable, so they are kept
     # the title keeps the rest of the width (stretching), or in a narrow panel a readable share of it
     assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch or \
-        header.sectionSize(0) >= 0.35 * window.documents_panel.view.viewport().width()
+        header.sectionSize(0) >= int(0.35 * window.documents_panel.view.viewport().width())
     click_header(qtbot, header, SOURCE)
     assert header.sortIndicatorSection() == SOURCE
     first_source = window.documents_panel.model.index(0, SOURCE).data()

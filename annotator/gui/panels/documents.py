@@ -7,8 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     Qt,
@@ -351,11 +353,20 @@ class DocumentsPanel(QWidget):
             header.sectionMoved.connect(self._save_layout)
             header.sortIndicatorChanged.connect(self._save_layout)
         header.sectionResized.connect(self._fit_title)
+        # The visible width of the table changes without the panel resizing (a scroll bar
+        # comes or goes, the window is laid out after a saved layout was restored).
+        self.view.viewport().installEventFilter(self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """The title takes the width the other columns leave."""
         super().resizeEvent(event)
         self._fit_title()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Refit the title when the table's visible width changes."""
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_title()
+        return super().eventFilter(watched, event)
 
     def _fit_title(self, *_changed: object) -> None:
         if not self._fitting:
@@ -510,6 +521,7 @@ class DocumentsPanel(QWidget):
                 header.restoreState(defaults)
             self._apply_header_rules()
             fit_columns(self.view, only_narrower=True)  # a width saved when headers were cut is widened
+            self._fit_title()  # a saved title width never replaces the title's share of the table
             self._adjudicated_wanted = self._settings.table_column_wanted(TABLE_NAME, COLUMNS[ADJUDICATED])
             header.setSectionHidden(ADJUDICATED, not (self.model.has_curator and self._adjudicated_wanted))
             title, descending = self._settings.table_sort(TABLE_NAME)
