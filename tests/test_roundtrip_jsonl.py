@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from annotator.errors import BadInputError
-from annotator.ops.exporting import export_project, import_native_jsonl, read_jsonl_header
+from annotator.ops.exporting import export_project
+from annotator.ops.native_jsonl import import_native_jsonl, read_jsonl_header
 from annotator.project import Project
 from test_export_fixtures import CODEBOOK, annotation_keys, build_project
 

@@ -206,7 +206,7 @@ def test_the_origin_travels_through_the_exports_and_back(study: Project, tmp_pat
     with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as handle:
         origins = {row["annotation_id"]: row["origin"] for row in csv.DictReader(handle)}
     assert origins == {accepted: "rule:Economic:tax", typed: ""}
-    from annotator.ops.exporting import import_native_jsonl
+    from annotator.ops.native_jsonl import import_native_jsonl
 
     copy = tmp_path / "copy.annot"
     import_native_jsonl(copy, tmp_path / "out.jsonl").close()

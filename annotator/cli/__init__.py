@@ -248,7 +248,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from ..project import Project
 
     if args.from_jsonl is not None:
-        from ..ops.exporting import import_native_jsonl
+        from ..ops.native_jsonl import import_native_jsonl
 
         with import_native_jsonl(args.project, args.from_jsonl) as project:
             info = project.info()

@@ -312,7 +312,7 @@ def test_empty_and_folder_paths_are_one_line(project: Project, cli: Cli, args: t
     monkeypatch.chdir(path.parent)
     ran = cli(*(arg.replace("{project}", str(path)) for arg in args))
     assert ran.returncode == 2
-    last = ran.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"annotator {args[0]}: error: ") and says in last, ran.stderr
+    lines = ran.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"annotator {args[0]}: ") and says in lines[0], ran.stderr
     assert "Traceback" not in ran.stderr
     assert _digest(path) == before
