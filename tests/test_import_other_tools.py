@@ -66,7 +66,7 @@ def test_doccano_both_shapes_into_a_new_layer_with_layer_and_add_labels(cli, stu
     report = json.loads(result.stdout)
     assert report["imported"] == 2 and report["annotations"] == 7
     assert report["created_layers"] == ["Entities (span, character granularity, overlap allowed)"]
-    assert report["not_carried"] == {"relations (not supported yet)": 1}
+    assert report["not_carried"] == {"doccano relations (not read: native JSONL, brat, XMI and TSV relations are)": 1}
     assert _layer(study, "Entities") == ("span", "character", "allow")
     assert _spans(study) == sorted([
         ("Entities", "PER", "Ana Ruiz"), ("Entities", "PER", "Mayor Ana Ruiz"), ("Entities", "ORG", "Acme Corp"),
@@ -80,7 +80,7 @@ def test_add_labels_alone_creates_a_layer_named_in_the_report(cli, study: Path) 
     result = cli("import", str(study), str(FIXTURES / "doccano_ner.jsonl"), "--add-labels")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "layers created: Imported labels (span, character granularity, overlap allowed)" in result.stdout
-    assert "relations (not supported yet): 1" in result.stdout
+    assert "doccano relations (not read: native JSONL, brat, XMI and TSV relations are): 1" in result.stdout
     assert ("Imported labels", "PER", "Mayor Ana Ruiz") in _spans(study)
 
 
@@ -229,7 +229,7 @@ def test_import_dialog_layer_choice_and_add_labels(qtbot, study: Path) -> None:
     assert dialog.outcome == "imported", dialog.results.toPlainText()
     shown = dialog.results.toPlainText()
     assert "Layers created: People and places (span, character granularity, overlap allowed)" in shown
-    assert "relations (not supported yet): 1" in shown
+    assert "doccano relations (not read: native JSONL, brat, XMI and TSV relations are): 1" in shown
     assert ("People and places", "PER", "Mayor Ana Ruiz") in _spans(study)
 
 

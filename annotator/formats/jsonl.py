@@ -9,7 +9,7 @@ The dialect is told apart line by line:
   (no offsets: a document label), whose user is the annotator ("user_name", else "doccano
   user N"); a label given by its id alone (older exports) is refused, as its name is not in
   the file. Every other key except "text", "id" and "relations" is metadata.
-  doccano's "relations" are counted as not carried (relations are not supported yet).
+  doccano's "relations" are counted as not carried (they are not read yet).
 - Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …); the
   annotator is `_annotator_id` (else `_session_id`) as Prodigy writes it, dataset prefix and
   all ("news_ner-ada": the dataset's name is not in the file, and a session name may hold a
@@ -172,7 +172,7 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
                                relations=links) if links else
                 ReadDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status))
     if relations:
-        document.not_carried["relations (not supported yet)"] += relations
+        document.not_carried["doccano relations (not read: native JSONL, brat, XMI and TSV relations are)"] += relations
     assign_metadata(document, meta)
     _assign_id(document, record.get("id"))
     document.title = document.title or first_line_title(text)
