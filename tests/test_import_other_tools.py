@@ -66,7 +66,8 @@ def test_doccano_both_shapes_into_a_new_layer_with_layer_and_add_labels(cli, stu
     report = json.loads(result.stdout)
     assert report["imported"] == 2 and report["annotations"] == 7
     assert report["created_layers"] == ["Entities (span, character granularity, overlap allowed)"]
-    assert report["not_carried"] == {"doccano relations (not read: native JSONL, brat, XMI and TSV relations are)": 1}
+    assert report["not_carried"] == {}
+    assert "relation type criticises" in report["added_labels"]  # doccano's relation between two entities
     assert _layer(study, "Entities") == ("span", "character", "allow")
     assert _spans(study) == sorted([
         ("Entities", "PER", "Ana Ruiz"), ("Entities", "PER", "Mayor Ana Ruiz"), ("Entities", "ORG", "Acme Corp"),
@@ -74,13 +75,17 @@ def test_doccano_both_shapes_into_a_new_layer_with_layer_and_add_labels(cli, stu
         ("Entities", "PER", "Crème brûlée vendors")])
     with Project.open(study, readonly=True) as project:  # CRLF normalised before the offsets were stored
         assert all("\r" not in project.documents.text(d.id) for d in project.documents.list())
+        [link] = project.relations.all()
+        ends = [project.annotations.get(end) for end in (link.source, link.target)]
+        text = project.documents.text(ends[0].document_id)
+        assert (link.type, [text[a.start:a.end] for a in ends]) == ("criticises", ["Ana Ruiz", "Acme Corp"])
 
 
 def test_add_labels_alone_creates_a_layer_named_in_the_report(cli, study: Path) -> None:
     result = cli("import", str(study), str(FIXTURES / "doccano_ner.jsonl"), "--add-labels")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "layers created: Imported labels (span, character granularity, overlap allowed)" in result.stdout
-    assert "doccano relations (not read: native JSONL, brat, XMI and TSV relations are): 1" in result.stdout
+    assert "relation type criticises" in result.stdout
     assert ("Imported labels", "PER", "Mayor Ana Ruiz") in _spans(study)
 
 
@@ -229,7 +234,7 @@ def test_import_dialog_layer_choice_and_add_labels(qtbot, study: Path) -> None:
     assert dialog.outcome == "imported", dialog.results.toPlainText()
     shown = dialog.results.toPlainText()
     assert "Layers created: People and places (span, character granularity, overlap allowed)" in shown
-    assert "doccano relations (not read: native JSONL, brat, XMI and TSV relations are): 1" in shown
+    assert "relation type criticises" in shown
     assert ("People and places", "PER", "Mayor Ana Ruiz") in _spans(study)
 
 

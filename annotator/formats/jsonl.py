@@ -9,7 +9,8 @@ The dialect is told apart line by line:
   (no offsets: a document label), whose user is the annotator ("user_name", else "doccano
   user N"); a label given by its id alone (older exports) is refused, as its name is not in
   the file. Every other key except "text", "id" and "relations" is metadata.
-  doccano's "relations" are counted as not carried (they are not read yet).
+  doccano's "relations" ({"from_id", "to_id", "type"} between its entities) become relations
+  (the import counts those it cannot store; see ops/import_links.py).
 - Prodigy: an "answer" or keys starting with "_" (`_input_hash`, `_task_hash`, …); the
   annotator is `_annotator_id` (else `_session_id`) as Prodigy writes it, dataset prefix and
   all ("news_ner-ada": the dataset's name is not in the file, and a session name may hold a
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -143,8 +145,8 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
     links: list[dict[str, Any]] = []
     relations = 0
     if _is_doccano(record):
-        spans, labels, meta = _doccano_parts(record, place)
-        relations = len(record["relations"]) if isinstance(record.get("relations"), list) else 0
+        spans, labels, meta, doccano_ids = _doccano_parts(record, place)
+        links, relations = _doccano_relations(record.get("relations"), doccano_ids, place)
     elif _is_prodigy(record):
         spans = _spans(record.get("spans"), place, native=False)
         labels = _prodigy_labels(record, place)
@@ -172,7 +174,7 @@ def _read_record(record: Any, place: _Place, options: ReadOptions) -> ReadDocume
                                relations=links) if links else
                 ReadDocument(text=text, origin=place.origin, spans=spans, labels=labels, status=status))
     if relations:
-        document.not_carried["doccano relations (not read: native JSONL, brat, XMI and TSV relations are)"] += relations
+        document.not_carried["doccano relations naming an entity the record lacks"] += relations
     assign_metadata(document, meta)
     _assign_id(document, record.get("id"))
     document.title = document.title or first_line_title(text)
@@ -244,6 +246,7 @@ def _doccano_parts(
     """Spans, document labels and metadata of a doccano record."""
     spans: list[ImportedSpan] = []
     labels: list[ImportedLabel] = []
+    doccano_ids: dict[Any, ImportedSpan] = {}
     for number, entry in enumerate(record.get("label") or [], start=1):
         if isinstance(entry, str):
             labels.append(ImportedLabel(label=_label_name(entry, f"label {number}", place)))
@@ -256,8 +259,11 @@ def _doccano_parts(
         if isinstance(entry, list) and len(entry) == 3:  # intent detection: [start, end, "LABEL"]
             spans.append(_new_span(*entry, f"span {number}", place))
         elif isinstance(entry, dict):
-            spans.append(_new_span(entry.get("start_offset"), entry.get("end_offset"), entry.get("label"),
-                                   f"span {number}", place))
+            span = _new_span(entry.get("start_offset"), entry.get("end_offset"), entry.get("label"),
+                             f"span {number}", place)
+            if isinstance(entry.get("id"), (int, str)) and not isinstance(entry.get("id"), bool):
+                doccano_ids[entry["id"]] = span  # relations name it by doccano's id
+            spans.append(span)
         else:
             raise place.error(f'span {number} is neither {{"start_offset", "end_offset", "label"}} '
                               'nor [start, end, "LABEL"]')
@@ -267,7 +273,28 @@ def _doccano_parts(
         _doccano_annotation(entry, number, place, spans, labels)
     meta = {key: value for key, value in record.items() if key not in _DOCCANO_NOT_META}
     meta.update(_object(record.get("meta"), "meta", place))
-    return spans, labels, meta
+    return spans, labels, meta, doccano_ids
+
+
+def _doccano_relations(value: Any, ids: dict[Any, ImportedSpan], place: _Place) -> tuple[list[dict[str, Any]], int]:
+    """doccano's relations ({"id", "from_id", "to_id", "type"}) between its entities, ends by the
+    ids the spans were given; the import carries what it can (lenient) and counts the rest. A
+    relation naming an entity the record lacks is counted here."""
+    links: list[dict[str, Any]] = []
+    unread = 0
+    for number, entry in enumerate(_array(value, "relations", place), start=1):
+        if not isinstance(entry, dict):
+            raise place.error(f"relation {number} is not a JSON object")
+        kind = entry.get("type")
+        ends = [ids.get(entry.get("from_id")), ids.get(entry.get("to_id"))]
+        if not isinstance(kind, str) or not kind.strip() or ends[0] is None or ends[1] is None:
+            unread += 1
+            continue
+        for span in ends:  # an end gets an id of ours, under which the import stores it
+            span.id = span.id or str(uuid.uuid4())
+        links.append({"type": kind.strip(), "from": ends[0].id, "to": ends[1].id, "attributes": {}, "note": "",
+                      "number": number, "lenient": "doccano relations"})
+    return links, unread
 
 
 def _doccano_annotation(entry: Any, number: int, place: _Place, spans: list[ImportedSpan],
