@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
+
+from ...errors import AnnotatorError
 
 from ...formats.csv_export import neutralise_cell
 from ...store.files import refuse_project_output
@@ -117,6 +128,28 @@ def save_with(path: str | Path, what: str, save: Callable[[IO], None]) -> Path:
     with replaced_whole(path, what, binary=True) as handle:
         save(handle)
     return path
+
+
+def export_file(window: QWidget, message: MessageLine, path: str | Path | None, title: str, suggested: Path,
+                file_filter: str, write: Callable[[str | Path], Path], written_text: str) -> Path | None:
+    """An export of a window: ask for a file name when `path` is None (Cancel: None), write it
+    with `write(path)`, and say in the window's message line what was written, or why not
+    (`written_text` names what was written: "Chart written to {path}.")."""
+    if path is None:
+        chosen, _ = QFileDialog.getSaveFileName(window, title, str(suggested), file_filter)
+        if not chosen:
+            return None
+        path = chosen
+    try:
+        written = write(path)
+    except AnnotatorError as error:
+        message.error(str(error))
+        return None
+    except OSError as error:
+        message.error(f"Cannot write {path}: {error.strerror or error}")
+        return None
+    message.say(written_text.format(path=written))
+    return written
 
 
 def fit_headers(grid: QTableWidget, widest: int = 110, row_header: int = 190) -> None:

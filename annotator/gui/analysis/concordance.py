@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QSho
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -33,7 +32,7 @@ from ...ops.concordance_coding import code_hits
 from ...project.changes import ChangeSet
 from ...queries.analysis import KwicResult, Scope, kwic
 from ...queries.analysis.scope import resolve
-from .common import MessageLine, StaleBanner, code_name, find_data, show_in_text
+from .common import MessageLine, StaleBanner, code_name, export_file, find_data, show_in_text
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
@@ -527,22 +526,9 @@ class ConcordanceWindow(QDialog):
         """Write the rows as CSV (asks for a file name when `path` is None)."""
         if self.result is None:
             return None
-        if path is None:
-            suggested = self.project_path.with_name(f"{self.project_path.stem}-concordance.csv")
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the concordance", str(suggested), "CSV (*.csv)")
-            if not chosen:
-                return None
-            path = chosen
-        try:
-            written = self.view.kwic.write_csv(path)
-        except AnnotatorError as error:
-            self.message.error(str(error))
-            return None
-        except OSError as error:
-            self.message.error(f"Cannot write {path}: {error.strerror or error}")
-            return None
-        self.message.say(f"{len(self.view.kwic.hits):,} rows written to {written}.")
-        return written
+        suggested = self.project_path.with_name(f"{self.project_path.stem}-concordance.csv")
+        return export_file(self, self.message, path, "Export the concordance", suggested, "CSV (*.csv)",
+                           self.view.kwic.write_csv, f"{len(self.view.kwic.hits):,} rows written to {{path}}.")
 
     # ----- life cycle ----------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +33,7 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import CooccurrencePair, CooccurrenceTable, KwicHit, Scope, cooccurrence, cooccurring_segments
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, code_name, show_in_text, write_csv
+from .common import MessageLine, StaleBanner, code_name, export_file, show_in_text, write_csv
 from .frequencies import readable_headers
 from .kwic_table import KwicView
 from .scope_bar import ScopeBar
@@ -431,47 +430,19 @@ class CooccurrenceWindow(QDialog):
         """Write the heatmap as PNG, SVG or PDF (asks for a file name when `path` is None)."""
         if self.table is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the heatmap", str(self._suggested("png")),
-                                                    EXPORT_FILTER)
-            if not chosen:
-                return None
-            path = chosen
-        try:
-            written = self.heatmap.export(path)
-        except AnnotatorError as error:
-            self.message.error(str(error))
-            return None
-        except OSError as error:
-            self.message.error(f"Cannot write {path}: {error.strerror or error}")
-            return None
-        self.message.say(f"Heatmap written to {written}.")
-        return written
+        return export_file(self, self.message, path, "Export the heatmap", self._suggested("png"), EXPORT_FILTER,
+                           self.heatmap.export, "Heatmap written to {path}.")
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
         """Write the non-zero cells as CSV (asks for a file name when `path` is None)."""
         table = self.table
         if table is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the matrix", str(self._suggested("csv")),
-                                                    "CSV (*.csv)")
-            if not chosen:
-                return None
-            path = chosen
         rows = ((p.a, p.b, table.within, p.count, p.documents, p.jaccard,
                  "" if p.observed_expected is None else p.observed_expected) for p in table.pairs)
-        try:
-            written = write_csv(path, ("a", "b", "within", "count", "documents", "jaccard", "observed_expected"),
-                                rows, "co-occurrence CSV")
-        except AnnotatorError as error:
-            self.message.error(str(error))
-            return None
-        except OSError as error:
-            self.message.error(f"Cannot write {path}: {error.strerror or error}")
-            return None
-        self.message.say(f"Matrix written to {written}.")
-        return written
+        columns = ("a", "b", "within", "count", "documents", "jaccard", "observed_expected")
+        return export_file(self, self.message, path, "Export the matrix", self._suggested("csv"), "CSV (*.csv)",
+                           lambda out: write_csv(out, columns, rows, "co-occurrence CSV"), "Matrix written to {path}.")
 
     # ----- life cycle ----------------------------------------------------------------------
 

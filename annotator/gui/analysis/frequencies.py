@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,7 +33,7 @@ from ...errors import AnnotatorError
 from ...project.changes import ChangeSet
 from ...queries.analysis import FrequencyTable, Scope, cell_scope, frequencies, meta_keys
 from .charts import EXPORT_FILTER, ChartCanvas
-from .common import MessageLine, StaleBanner, fit_headers, write_csv
+from .common import MessageLine, StaleBanner, export_file, fit_headers, write_csv
 from .scope_bar import ScopeBar
 from .worker import AnalysisRunner
 
@@ -390,47 +389,19 @@ class FrequenciesWindow(QDialog):
         """Write the chart as PNG, SVG or PDF (asks for a file name when `path` is None)."""
         if self.table is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the chart", str(self._suggested("png")),
-                                                    EXPORT_FILTER)
-            if not chosen:
-                return None
-            path = chosen
-        try:
-            written = self.chart.export(path)
-        except AnnotatorError as error:
-            self.message.error(str(error))
-            return None
-        except OSError as error:
-            self.message.error(f"Cannot write {path}: {error.strerror or error}")
-            return None
-        self.message.say(f"Chart written to {written}.")
-        return written
+        return export_file(self, self.message, path, "Export the chart", self._suggested("png"), EXPORT_FILTER,
+                           self.chart.export, "Chart written to {path}.")
 
     def export_csv(self, path: str | Path | None = None) -> Path | None:
         """Write the table as CSV, one row per cell (asks for a file name when `path` is None)."""
         table = self.table
         if table is None:
             return None
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export the table", str(self._suggested("csv")),
-                                                    "CSV (*.csv)")
-            if not chosen:
-                return None
-            path = chosen
         rows = ((table.layer, group, label, table.count, self.value(group, label))
                 for group in table.groups for label in table.labels)
-        try:
-            written = write_csv(path, ("layer", table.by if table.by != "label" else "group", "label", "count_of",
-                                       "count"), rows, "frequency CSV")
-        except AnnotatorError as error:
-            self.message.error(str(error))
-            return None
-        except OSError as error:
-            self.message.error(f"Cannot write {path}: {error.strerror or error}")
-            return None
-        self.message.say(f"Table written to {written}.")
-        return written
+        columns = ("layer", table.by if table.by != "label" else "group", "label", "count_of", "count")
+        return export_file(self, self.message, path, "Export the table", self._suggested("csv"), "CSV (*.csv)",
+                           lambda out: write_csv(out, columns, rows, "frequency CSV"), "Table written to {path}.")
 
     # ----- life cycle ----------------------------------------------------------------------
 
