@@ -26,7 +26,7 @@ from ..project import Project
 from ..project.history import now
 
 if TYPE_CHECKING:
-    from .importing import ImportReport
+    from .import_report import ImportReport
 
 DEFAULT_SPAN_LAYER = "Imported labels"
 DEFAULT_DOCUMENT_LAYER = "Imported document labels"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
-TITLE, SOURCE = 0, 1
+from .document_table import SOURCE, TITLE
 # The widest value each column can show (the rows on screen may not hold it yet).
 WIDEST = {2: "2024-12-31", 3: "999,999", 4: "in progress", 5: "999", 6: "999"}
 SOURCE_CHARS = (8, 22)  # the source column shows at least / at most this many average characters
