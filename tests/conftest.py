@@ -42,6 +42,24 @@ def project(tmp_path: Path) -> Project:
     created.close()
 
 
+def project_from_records(folder: Path, records: list[dict], annotators: tuple[str, ...] = ("ada", "ben")) -> Path:
+    """A project built the way a user would: `annotator new`, then `annotator import` of
+    `records` written as native JSONL, with `annotators` added; returns its path (closed)."""
+    import json
+
+    from annotator.cli import main
+
+    (folder / "docs.jsonl").write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
+                                       encoding="utf-8")
+    path = folder / "study.annot"
+    assert main(["new", str(path)]) == 0
+    assert main(["import", str(path), str(folder / "docs.jsonl")]) == 0
+    with Project.open(path) as project:
+        for name in annotators:
+            project.annotators.ensure(name)
+    return path
+
+
 @dataclass(frozen=True)
 class Ran:
     """What one command printed and the exit status it ended with."""

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from annotator.cli import main
 from annotator.ops.assignments import draw_assignments, progress, queue
 from annotator.project import Project
-from tests.conftest import Cli
+from tests.conftest import Cli, project_from_records
 
 # 20 short articles: 10 from the Herald, 6 from the Post, 4 from the Ledger (one with an emoji).
 SOURCES = ["Herald"] * 10 + ["Post"] * 6 + ["Ledger"] * 4
@@ -23,17 +22,10 @@ SOURCES = ["Herald"] * 10 + ["Post"] * 6 + ["Ledger"] * 4
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project of 20 documents with a source each, and annotators ada and ben."""
     folder = tmp_path_factory.mktemp("assign")
-    lines = [json.dumps({"id": f"d{n}", "text": f"Article {n} on the council vote \U0001F5F3. It passed.",
-                         "meta": {"source": source, "desk": "city" if n % 2 else ""}})
-             for n, source in enumerate(SOURCES)]
-    (folder / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path = folder / "study.annot"
-    assert main(["new", str(path)]) == 0
-    assert main(["import", str(path), str(folder / "docs.jsonl")]) == 0
-    with Project.open(path) as project:
-        project.annotators.ensure("ada")
-        project.annotators.ensure("ben")
-    return path
+    records = [{"id": f"d{n}", "text": f"Article {n} on the council vote \U0001F5F3. It passed.",
+                "meta": {"source": source, "desk": "city" if n % 2 else ""}}
+               for n, source in enumerate(SOURCES)]
+    return project_from_records(folder, records)
 
 
 @pytest.fixture

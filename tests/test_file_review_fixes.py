@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.cli import main
 from annotator.project import Project
-from tests.conftest import Cli
+from tests.conftest import Cli, project_from_records
 
 TEXTS = ["The mayor defended the toll. Critics called it a tax \U0001F621.",
          "A second short article on the council vote.",
@@ -23,16 +22,9 @@ TEXTS = ["The mayor defended the toll. Critics called it a tax \U0001F621.",
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project of four short articles and the annotators ada and ben."""
     folder = tmp_path_factory.mktemp("file_review")
-    lines = [json.dumps({"id": f"d{n}", "text": text, "meta": {"source": "Herald"}}, ensure_ascii=False)
-             for n, text in enumerate(TEXTS)]
-    (folder / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path = folder / "study.annot"
-    assert main(["new", str(path)]) == 0
-    assert main(["import", str(path), str(folder / "docs.jsonl")]) == 0
-    with Project.open(path) as project:
-        project.annotators.ensure("ada")
-        project.annotators.ensure("ben")
-    return path
+    records = [{"id": f"d{n}", "text": text, "meta": {"source": "Herald"}}
+               for n, text in enumerate(TEXTS)]
+    return project_from_records(folder, records)
 
 
 @pytest.fixture

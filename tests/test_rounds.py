@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from annotator.cli import main
 from annotator.errors import CodebookError
 from annotator.ops import codebook_edit
 from annotator.project import Project
-from tests.conftest import Cli
+from tests.conftest import Cli, project_from_records
 
 LAYER = "Dominant frame"
 
@@ -22,16 +21,9 @@ LAYER = "Dominant frame"
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Six articles (one with an emoji); ada and ben exist."""
     folder = tmp_path_factory.mktemp("rounds")
-    lines = [json.dumps({"id": f"d{n}", "text": f"Article {n}: the council \U0001F3DB voted on rents. It passed."})
-             for n in range(6)]
-    (folder / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path = folder / "study.annot"
-    assert main(["new", str(path)]) == 0
-    assert main(["import", str(path), str(folder / "docs.jsonl")]) == 0
-    with Project.open(path) as project:
-        project.annotators.ensure("ada")
-        project.annotators.ensure("ben")
-    return path
+    records = [{"id": f"d{n}", "text": f"Article {n}: the council \U0001F3DB voted on rents. It passed."}
+               for n in range(6)]
+    return project_from_records(folder, records)
 
 
 @pytest.fixture
