@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Bytecode caches (in __pycache__, ignored by git) even where the shell sets
+# PYTHONDONTWRITEBYTECODE: without them each of the two workers rewrites every test module and
+# each of the suite's child processes compiles the package from source again (~25 s a run).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -25,21 +31,45 @@ SAMPLE_TEXT = (
 SECOND_TEXT = "A short second article.\n\nIt has two paragraphs and no annotations."
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """A new project with the default codebook and two imported documents."""
+def write_sample_texts(folder: Path) -> Path:
+    """`folder/in` with the two sample articles as a.txt and b.txt."""
+    (folder / "in").mkdir()
+    (folder / "in" / "a.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    (folder / "in" / "b.txt").write_text(SECOND_TEXT, encoding="utf-8")
+    return folder / "in"
+
+
+@pytest.fixture(scope="session")
+def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `project` fixture's file, made once per worker as a user would: a new project, the
+    two sample articles imported, annotators ada and ben (closed, so a plain copy is whole)."""
     from annotator.ops.importing import import_paths
 
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
-    (tmp_path / "in" / "b.txt").write_text(SECOND_TEXT, encoding="utf-8")
-    created = Project.create(tmp_path / "study.annot")
-    report = import_paths(created, [tmp_path / "in"])
-    assert len(report.imported) == 2, report
-    created.annotators.ensure("ada")
-    created.annotators.ensure("ben")
-    yield created
-    created.close()
+    folder = tmp_path_factory.mktemp("template")
+    with Project.create(folder / "study.annot") as created:
+        report = import_paths(created, [write_sample_texts(folder)])
+        assert len(report.imported) == 2, report
+        created.annotators.ensure("ada")
+        created.annotators.ensure("ben")
+    leftovers = sorted(item.name for item in folder.iterdir() if item.name not in {"in", "study.annot", "study.annot.lock"})
+    assert not leftovers, f"the template project left {leftovers} beside it"
+    return folder / "study.annot"
+
+
+@pytest.fixture
+def project(tmp_path: Path, project_template: Path) -> Project:
+    """A new project with the default codebook and two imported documents (tmp_path/in has
+    them as a.txt and b.txt): a copy of the session's template, opened for writing."""
+    import shutil
+
+    write_sample_texts(tmp_path)
+    shutil.copyfile(project_template, tmp_path / "study.annot")
+    # As after `create`: no rolling backup beside a project made a moment ago.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANNOTATOR_BACKUP", "0")
+        opened = Project.open(tmp_path / "study.annot")
+    yield opened
+    opened.close()
 
 
 def project_from_records(folder: Path, records: list[dict], annotators: tuple[str, ...] = ("ada", "ben")) -> Path:
