@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reliability_support import Worker
 
 
 @pytest.fixture
@@ -22,3 +23,21 @@ def shared_folder() -> Iterator[Path]:
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def plain_user() -> Iterator[Worker]:
+    """Another process, obeying file permissions as a user does, that runs `annotator` commands
+    and snippets on request (one per pytest worker)."""
+    worker = Worker(plain_user=True)
+    yield worker
+    worker.close()
+
+
+@pytest.fixture(scope="session")
+def other_process() -> Iterator[Worker]:
+    """Another process of this program (as this test's user), running commands and snippets on
+    request: another running Annotator (one per pytest worker)."""
+    worker = Worker(plain_user=False)
+    yield worker
+    worker.close()

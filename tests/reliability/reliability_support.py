@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import selectors
 import shutil
 import subprocess
 import sys
@@ -16,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child Python that imports this checkout's `annotator`."""
+    # Bytecode is cached (as on a user's machine): each child compiling the package afresh
+    # cost more than the test it served.
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir(),
-           "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+           "QT_QPA_PLATFORM": "offscreen"}
     env.update(extra)
     return env
 
@@ -50,6 +54,111 @@ def run_cli(*args: str, preexec_fn=None, plain_user: bool = False, **env: str) -
     prefix = as_plain_user() if plain_user else []
     return subprocess.run([*prefix, sys.executable, "-m", "annotator", *args], capture_output=True, text=True,
                           cwd=ROOT, env=child_env(**env), preexec_fn=preexec_fn, timeout=300)
+
+
+# The other process a test talks to: it runs `annotator ARGS` (as `python -m annotator` would,
+# through `main`) or a snippet (as `python -c` would: a traceback and status 1 on an error) on
+# request, one JSON line each way. One per pytest worker (and kind of user) instead of a new
+# Python per command: starting one costs ~0.4 s of CPU, its imports most of it.
+WORKER = r"""
+import contextlib, io, json, os, sys, traceback
+from annotator.cli import main
+from annotator.store.files import open_project_files
+protocol = os.fdopen(os.dup(1), "w")
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+kept = {}  # what a snippet keeps between requests (a project it holds open)
+for line in sys.stdin:
+    request = json.loads(line)
+    saved = dict(os.environ)
+    os.environ.update(request["env"])
+    out, err = io.StringIO(), io.StringIO()
+    before = open_project_files()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                if "cli" in request:
+                    code = main(request["cli"])
+                else:
+                    sys.argv = ["-c", *request["args"]]
+                    exec(request["code"], {"__name__": "__main__", "kept": kept})
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+                if isinstance(stop.code, str):
+                    print(stop.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    left = sorted(str(path) for path in open_project_files() - before)
+    protocol.write(json.dumps({"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
+                               "left_open": left}) + "\n")
+    protocol.flush()
+"""
+
+
+class Worker:
+    """Another Python process of this venv (a plain user's if asked) that runs commands and
+    snippets on request, so a test pays for one process start, not one per command."""
+
+    def __init__(self, plain_user: bool) -> None:
+        self.plain_user = plain_user
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = b""
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id (started if it was not running)."""
+        return self._started().pid
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            prefix = as_plain_user() if self.plain_user else []
+            self._proc = subprocess.Popen([*prefix, sys.executable, "-c", WORKER], cwd=ROOT, env=child_env(),
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                          bufsize=0)
+            self._buffer = b""
+        return self._proc
+
+    def _ask(self, request: dict, timeout: float, keep_open: bool) -> subprocess.CompletedProcess[str]:
+        proc = self._started()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(request).encode() + b"\n")
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                if not selector.select(timeout):
+                    self.close()
+                    raise TimeoutError(f"the worker did not answer {request} within {timeout} s")
+                chunk = os.read(proc.stdout.fileno(), 1 << 16)
+                if not chunk:
+                    self.close()
+                    raise RuntimeError(f"the worker ended while running {request}")
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        answer = json.loads(line)
+        if not keep_open:
+            assert answer["left_open"] == [], f"{request} left {answer['left_open']} open"
+        return subprocess.CompletedProcess(request.get("cli", ["-c"]), answer["returncode"], answer["stdout"],
+                                           answer["stderr"])
+
+    def cli(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        """`annotator ARGS` in the worker: its exit status and what it printed."""
+        return self._ask({"cli": list(args), "env": env}, timeout, keep_open=False)
+
+    def python(self, code: str, *args: str, keep_open: bool = False, timeout: float = 120,
+               **env: str) -> subprocess.CompletedProcess[str]:
+        """`python -c CODE ARGS` in the worker (a dict `kept` survives between snippets)."""
+        return self._ask({"code": code, "args": list(args), "env": env}, timeout, keep_open)
+
+    def close(self) -> None:
+        """End the worker (a new one starts on the next request)."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
 
 
 def our_locks(path: Path) -> list[str]:

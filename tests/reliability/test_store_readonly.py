@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_support import run_cli, run_python
+from reliability_support import Worker, run_python
 
 from annotator.ops.importing import import_paths
 from annotator.project import Project
@@ -35,7 +36,10 @@ print(json.dumps(result))
 """
 
 
-def _make(folder: Path) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's project, made once: two articles, one span each by ada and ben (closed)."""
+    folder = tmp_path_factory.mktemp("readonly-template")
     path = folder / "study.annot"
     (folder / "in").mkdir()
     (folder / "in" / "a.txt").write_text("The council voted for the charge.", encoding="utf-8")
@@ -47,8 +51,13 @@ def _make(folder: Path) -> Path:
         doc = project.documents.ids()[0]
         project.annotations.add(doc, "ada", "Framing", "Economic", 0, 3)
         project.annotations.add(doc, "ben", "Framing", "Economic", 0, 3)
-    path.with_name("study.annot.lock").unlink(missing_ok=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["in", "study.annot", "study.annot.lock"]
     return path
+
+
+def _make(folder: Path, template: Path) -> Path:
+    """A copy of the module's project in `folder` (no lock file beside it)."""
+    return Path(shutil.copyfile(template, folder / "study.annot"))
 
 
 def _listing(folder: Path) -> list[str]:
@@ -65,11 +74,11 @@ def out_folder(shared_folder: Path) -> Path:
 
 
 @pytest.fixture(params=["read-only folder", "read-only file", "another user's file"])
-def unwritable(request: pytest.FixtureRequest, shared_folder: Path) -> Iterator[tuple[Path, str]]:
+def unwritable(request: pytest.FixtureRequest, shared_folder: Path, template: Path) -> Iterator[tuple[Path, str]]:
     """A project this test's child processes cannot write, and the reason they should give."""
     folder = shared_folder / "p"
     folder.mkdir()
-    path = _make(folder)
+    path = _make(folder, template)
     if request.param == "read-only folder":
         folder.chmod(0o555)
         reason = "the folder is read-only"
@@ -87,28 +96,28 @@ def unwritable(request: pytest.FixtureRequest, shared_folder: Path) -> Iterator[
 
 
 def test_reading_commands_work_on_a_project_that_cannot_be_written(
-    unwritable: tuple[Path, str], out_folder: Path
+    unwritable: tuple[Path, str], out_folder: Path, plain_user: Worker
 ) -> None:
     path, _ = unwritable
     before = _listing(path.parent)
     data = path.read_bytes()
-    info = run_cli("info", str(path), "--json", plain_user=True)
+    info = plain_user.cli("info", str(path), "--json")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["annotations"] == 2
-    export = run_cli("export", str(path), "--out", str(out_folder / "all.jsonl"), plain_user=True)
+    export = plain_user.cli("export", str(path), "--out", str(out_folder / "all.jsonl"))
     assert export.returncode == 0, export.stderr
     assert len((out_folder / "all.jsonl").read_text(encoding="utf-8").splitlines()) == 2
-    agreement = run_cli("agreement", str(path), "--layer", "Framing", "--json", plain_user=True)
+    agreement = plain_user.cli("agreement", str(path), "--layer", "Framing", "--json")
     assert agreement.returncode == 0, agreement.stderr
     if path.parent.stat().st_mode & 0o200 == 0:
         assert _listing(path.parent) == before  # nothing created beside it
     assert path.read_bytes() == data
 
 
-def test_open_allow_readonly_says_why_and_leaves_no_lock(unwritable: tuple[Path, str]) -> None:
+def test_open_allow_readonly_says_why_and_leaves_no_lock(unwritable: tuple[Path, str], plain_user: Worker) -> None:
     path, reason = unwritable
     before = _listing(path.parent)
-    result = run_python(OPEN_BOTH_WAYS, str(path), plain_user=True)
+    result = plain_user.python(OPEN_BOTH_WAYS, str(path))
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["plain"] == f"{path}: cannot be written ({reason}); it can be opened read-only"
@@ -126,11 +135,13 @@ def test_a_writable_project_opens_for_writing_with_no_reason(project: Project) -
     project.db = sqlite3.connect(":memory:")  # type: ignore[assignment]
 
 
-def test_a_read_only_folder_with_unsaved_changes_in_the_wal_is_read_with_them(shared_folder: Path) -> None:
+def test_a_read_only_folder_with_unsaved_changes_in_the_wal_is_read_with_them(
+    shared_folder: Path, template: Path, plain_user: Worker
+) -> None:
     """A copy of a project and its -wal/-shm (a crashed session) on a read-only stick."""
     folder = shared_folder / "stick"
     folder.mkdir()
-    path = _make(folder)
+    path = _make(folder, template)
     writer = run_python(
         "import os, sys\nfrom annotator.project import Project\np = Project.open(sys.argv[1])\n"
         "d = p.documents.ids()[1]\np.annotations.add(d, 'ada', 'Framing', 'Economic', 0, 3)\nos._exit(0)",
@@ -138,18 +149,19 @@ def test_a_read_only_folder_with_unsaved_changes_in_the_wal_is_read_with_them(sh
     assert writer.returncode == 0, writer.stderr
     assert path.with_name("study.annot-wal").stat().st_size > 0
     folder.chmod(0o555)
-    info = run_cli("info", str(path), "--json", plain_user=True)
+    info = plain_user.cli("info", str(path), "--json")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["annotations"] == 3
 
 
-def test_a_read_only_file_system(shared_folder: Path, out_folder: Path) -> None:
+def test_a_read_only_file_system(shared_folder: Path, out_folder: Path, template: Path,
+                                 other_process: Worker) -> None:
     """A read-only bind mount (as a CD or a write-protected share): the commands read it."""
     if os.geteuid() != 0:
         pytest.skip("a read-only mount needs root")
     source = shared_folder / "src"
     source.mkdir()
-    path = _make(source)
+    path = _make(source, template)
     mount = shared_folder / "ro"
     mount.mkdir()
     done = subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True)
@@ -160,12 +172,12 @@ def test_a_read_only_file_system(shared_folder: Path, out_folder: Path) -> None:
         if done.returncode != 0:
             pytest.skip(f"cannot remount read-only: {done.stderr.decode().strip()}")
         mounted = mount / path.name
-        info = run_cli("info", str(mounted), "--json")  # as root: only the mount stops writing
+        info = other_process.cli("info", str(mounted), "--json")  # as root: only the mount stops writing
         assert info.returncode == 0, info.stderr
         assert json.loads(info.stdout)["annotations"] == 2
-        export = run_cli("export", str(mounted), "--out", str(out_folder / "ro.jsonl"))
+        export = other_process.cli("export", str(mounted), "--out", str(out_folder / "ro.jsonl"))
         assert export.returncode == 0, export.stderr
-        result = run_python(OPEN_BOTH_WAYS, str(mounted))
+        result = other_process.python(OPEN_BOTH_WAYS, str(mounted))
         found = json.loads(result.stdout)
         assert found["plain"] == f"{mounted}: cannot be written (the disk is read-only); it can be opened read-only"
         assert (found["readonly"], found["reason"]) == (True, "the disk is read-only")
