@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from reliability_support import ROOT, as_plain_user, child_env, run_cli, run_python
+from reliability_support import ROOT, Worker, as_plain_user, child_env, run_python
 
 from annotator.cli import main
 from annotator.errors import ProjectFileError
@@ -50,7 +51,10 @@ print("closed", flush=True)
 """
 
 
-def _make(folder: Path) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's project, made once: two articles, one span by ada (closed, nothing beside it)."""
+    folder = tmp_path_factory.mktemp("side-files-template")
     path = folder / "p.annot"
     (folder / "in").mkdir()
     (folder / "in" / "a.txt").write_text("The council voted for the charge.", encoding="utf-8")
@@ -60,7 +64,13 @@ def _make(folder: Path) -> Path:
         project.annotators.ensure("ada")
         project.annotators.ensure("ben")
         project.annotations.add(project.documents.ids()[0], "ada", "Framing", "Economic", 0, 3)
+    assert _side(path) == {}
     return path
+
+
+def _make(folder: Path, template: Path) -> Path:
+    """A copy of the module's project in `folder`."""
+    return Path(shutil.copyfile(template, folder / "p.annot"))
 
 
 def _side(path: Path) -> dict[str, int]:
@@ -74,12 +84,12 @@ def _side(path: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def read_only_file(shared_folder: Path) -> Path:
+def read_only_file(shared_folder: Path, template: Path) -> Path:
     """A project file with mode 444 in a folder its user may write."""
     folder = shared_folder / "p"
     folder.mkdir()
     folder.chmod(0o777)
-    path = _make(folder)
+    path = _make(folder, template)
     path.chmod(0o444)
     return path
 
@@ -88,24 +98,24 @@ def read_only_file(shared_folder: Path) -> Path:
 
 
 def test_reading_a_read_only_file_leaves_no_side_files_and_it_is_writable_after_chmod(
-    read_only_file: Path, shared_folder: Path
+    read_only_file: Path, shared_folder: Path, plain_user: Worker
 ) -> None:
     path = read_only_file
-    info = run_cli("info", str(path), "--json", plain_user=True)
+    info = plain_user.cli("info", str(path), "--json")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["annotations"] == 1
     out = shared_folder / "out.jsonl"
-    export = run_cli("export", str(path), "--out", str(out), plain_user=True)
+    export = plain_user.cli("export", str(path), "--out", str(out))
     assert export.returncode == 0, export.stderr
     assert _side(path) == {}
     path.chmod(0o644)  # the user makes the project writable again
-    added = run_python(ADD_ONE, str(path), plain_user=True, ANNOTATOR_BACKUP="0")
+    added = plain_user.python(ADD_ONE, str(path), ANNOTATOR_BACKUP="0")
     assert added.returncode == 0, added.stderr
     assert added.stdout.split() == ["2"]
 
 
 def test_empty_read_only_side_files_of_a_killed_reader_are_cleared_when_opening_for_writing(
-    read_only_file: Path,
+    read_only_file: Path, plain_user: Worker
 ) -> None:
     path = read_only_file
     killed = run_python(KILLED_READER, str(path), plain_user=True)
@@ -113,16 +123,17 @@ def test_empty_read_only_side_files_of_a_killed_reader_are_cleared_when_opening_
     assert _side(path) == {"p.annot-wal": 0o444, "p.annot-shm": 0o444}  # what it leaves
     assert path.with_name("p.annot-wal").stat().st_size == 0
     path.chmod(0o644)
-    added = run_python(ADD_ONE, str(path), plain_user=True, ANNOTATOR_BACKUP="0")
+    added = plain_user.python(ADD_ONE, str(path), ANNOTATOR_BACKUP="0")
     assert added.returncode == 0, added.stderr
     assert added.stdout.split() == ["2"]
 
 
-def test_a_read_only_wal_holding_changes_is_never_removed(shared_folder: Path) -> None:
+def test_a_read_only_wal_holding_changes_is_never_removed(shared_folder: Path, template: Path,
+                                                          plain_user: Worker) -> None:
     folder = shared_folder / "p"
     folder.mkdir()
     folder.chmod(0o777)
-    path = _make(folder)
+    path = _make(folder, template)
     crashed = run_python(ADD_ONE.replace("print(project.annotations.count())", "import os; os._exit(0)"),
                          str(path), ANNOTATOR_BACKUP="0")
     assert crashed.returncode == 0, crashed.stderr
@@ -131,28 +142,29 @@ def test_a_read_only_wal_holding_changes_is_never_removed(shared_folder: Path) -
     assert len(held) > 0
     wal.chmod(0o444)
     path.with_name("p.annot-shm").chmod(0o444)
-    refused = run_python(ADD_ONE, str(path), plain_user=True, ANNOTATOR_BACKUP="0")
+    refused = plain_user.python(ADD_ONE, str(path), ANNOTATOR_BACKUP="0")
     assert refused.returncode != 0
     assert f"{path}: cannot be written (p.annot-wal beside it is read-only)" in refused.stderr
-    info = run_cli("info", str(path), "--json", plain_user=True)
+    info = plain_user.cli("info", str(path), "--json")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["annotations"] == 2  # the change in the -wal is read
     assert wal.read_bytes() == held
     assert _side(path) == {"p.annot-wal": 0o444, "p.annot-shm": 0o444}
 
 
-def test_side_files_another_reader_uses_are_kept_until_the_last_one_closes(read_only_file: Path) -> None:
+def test_side_files_another_reader_uses_are_kept_until_the_last_one_closes(read_only_file: Path,
+                                                                          plain_user: Worker) -> None:
     path = read_only_file
     reader = subprocess.Popen([*as_plain_user(), sys.executable, "-c", WAITING_READER, str(path)], cwd=ROOT,
                               env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         assert reader.stdout.readline().strip() == "ready", reader.stderr.read()
-        info = run_cli("info", str(path), "--json", plain_user=True)  # opens and closes meanwhile
+        info = plain_user.cli("info", str(path), "--json")  # opens and closes meanwhile
         assert info.returncode == 0, info.stderr
         assert _side(path) == {"p.annot-wal": 0o444, "p.annot-shm": 0o444}
         path.chmod(0o644)
-        refused = run_python(ADD_ONE, str(path), plain_user=True, ANNOTATOR_BACKUP="0")
+        refused = plain_user.python(ADD_ONE, str(path), ANNOTATOR_BACKUP="0")
         assert "p.annot-wal beside it is read-only" in refused.stderr  # in use: not ours to remove
         reader.stdin.write("\n")
         reader.stdin.flush()
@@ -161,12 +173,12 @@ def test_side_files_another_reader_uses_are_kept_until_the_last_one_closes(read_
     finally:
         reader.kill()
     assert _side(path) == {}  # the reader that made them removed them, last
-    added = run_python(ADD_ONE, str(path), plain_user=True, ANNOTATOR_BACKUP="0")
+    added = plain_user.python(ADD_ONE, str(path), ANNOTATOR_BACKUP="0")
     assert added.returncode == 0, added.stderr
 
 
-def test_a_writable_project_read_alone_is_left_with_no_side_files(tmp_path: Path) -> None:
-    path = _make(tmp_path)
+def test_a_writable_project_read_alone_is_left_with_no_side_files(tmp_path: Path, template: Path) -> None:
+    path = _make(tmp_path, template)
     assert _side(path) == {}
     with Project.open(path, readonly=True) as reader:
         assert len(reader.documents) == 2
@@ -195,9 +207,9 @@ def test_a_second_open_in_this_program_says_it_is_open_here(project: Project) ->
                                 "use that window, or close the project there first"
 
 
-def test_a_project_held_by_another_process_still_names_it(project: Project) -> None:
-    result = run_python("from annotator.project import Project; import sys; Project.open(sys.argv[1])",
-                        str(project.path))
+def test_a_project_held_by_another_process_still_names_it(project: Project, other_process: Worker) -> None:
+    result = other_process.python("from annotator.project import Project; import sys; Project.open(sys.argv[1])",
+                                  str(project.path))
     assert f"is open in another running Annotator (process {os.getpid()}); close it there first" in result.stderr
 
 
