@@ -148,8 +148,9 @@ def test_a_text_file_is_refused_with_a_clear_message(qtbot, window, tmp_path: Pa
     assert not dialog.merge_button.isEnabled()
 
 
-def _large_colleague_file(path: Path, n_documents: int = 3000, per_document: int = 10) -> Path:
-    """A colleague's project big enough that a merge takes a noticeable time: generated
+def _large_colleague_file(path: Path, n_documents: int = 1000, per_document: int = 10) -> Path:
+    """A colleague's project big enough that a merge takes a noticeable time (well over the moment
+    the window needs to see its first phase and press Cancel): generated
     texts and token offsets written straight into the file (no spaCy), "cy" coding each."""
     import uuid
 
@@ -214,5 +215,5 @@ def test_cancelling_a_running_merge_keeps_nothing_and_a_later_merge_works(qtbot,
     dialog._progressed = original
     merge(qtbot, dialog)
     assert dialog.outcome == "merged"
-    assert stored(ours, "SELECT COUNT(*) FROM documents") == [(3002,)]
-    assert stored(ours, "SELECT COUNT(*) FROM annotations") == [(30000,)]
+    assert stored(ours, "SELECT COUNT(*) FROM documents") == [(1002,)]
+    assert stored(ours, "SELECT COUNT(*) FROM annotations") == [(10000,)]
