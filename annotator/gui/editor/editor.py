@@ -25,10 +25,13 @@ from .relations import RelationsMixin
 from .selecting import LINE_HEIGHT_PERCENT, SelectionMixin
 from .spans import Mark, SpanIndex
 from .suggestions import SuggestionsMixin
-from .view import TextView
+from .view import READING_WIDTH_CHARS, TextView
 
 PARAGRAPH_SPACING = 2
 LAYOUT_WARM_UP_MS = 120  # after opening a document, when the reader has not acted yet
+FIRST_SCREENS = 2  # screens of text formatted before the first paint (the rest right after it)
+MORE_CHARACTERS = 4000  # formatted per turn of the event loop after the first paint (~2 ms)
+MORE_AFTER_MS = 16  # the rest starts a frame after the first paint, so as not to delay it
 READING_FONTS = ("Source Serif 4", "Source Serif Pro", "Charter", "Georgia", "Literata", "Noto Serif",
                  "DejaVu Serif", "Liberation Serif", "Times New Roman")
 
@@ -77,6 +80,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         self._segmentation: Segmentation | None = None
         self._index = SpanIndex([0], 0)
         self._highlighter: SpanHighlighter | None = None
+        self._highlight_later: SpanHighlighter | None = None  # blocks left to format after the first paint
         self._document: QTextDocument | None = None  # the one this editor made and owns
         self._loaded: str | None = None  # the id of the document whose text is shown
         self._blank = QTextDocument(self)  # shown while the next document is prepared
@@ -249,7 +253,10 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self.view.update_margin()
             self.view.fit_reading_width(document)
             highlighter = SpanHighlighter(document, index, self._offsets)
-            highlighter.rehighlight(relayout=False)  # not laid out yet: Qt lays it out once, below
+            if position is None:  # not laid out yet: Qt lays it out once, below
+                highlighter.highlight_top(self._first_screens_length())
+            else:  # shown again where the reader was, perhaps far down: all of it
+                highlighter.rehighlight(relayout=False)
             self.view.setDocument(document)
         finally:
             self._quiet -= 1
@@ -260,6 +267,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._restore_reading_position(*position)
         if old is not None:
             old.deleteLater()
+        self._highlight_later = highlighter if highlighter.waiting else None
         if text:
             QTimer.singleShot(LAYOUT_WARM_UP_MS, self, lambda: self._warm_up_layout(document))
         if self.find_bar.isVisible():
@@ -288,6 +296,31 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._quiet -= 1
         self.view.verticalScrollBar().setValue(top)
         self.view.horizontalScrollBar().setValue(left)
+
+    def _first_screens_length(self) -> int:
+        """About how many characters FIRST_SCREENS screens of the reading column hold."""
+        lines = max(self.view.viewport().height(), 600) / max(self.view.fontMetrics().lineSpacing(), 1)
+        return int(FIRST_SCREENS * lines * READING_WIDTH_CHARS)
+
+    def painted(self) -> None:
+        """Called after each paint of the text: a frame after the first one of a newly opened
+        document, start formatting the blocks below its first screens."""
+        highlighter, self._highlight_later = self._highlight_later, None
+        if highlighter is not None:
+            QTimer.singleShot(MORE_AFTER_MS, self, lambda: self._highlight_more(highlighter))
+
+    def _highlight_more(self, highlighter: SpanHighlighter) -> None:
+        """Format the next blocks of the open document (those on screen first), then come back
+        on the next turn of the event loop until every block is formatted."""
+        if highlighter is not self._highlighter or not highlighter.waiting:
+            return
+        document = self.view.document()
+        first, last = self._visible_range() if self._text else (0, 0)
+        on_screen = range(document.findBlock(self._offsets.to_qt(first)).blockNumber(),
+                          document.findBlock(self._offsets.to_qt(min(last, len(self._text)))).blockNumber() + 1)
+        highlighter.highlight_more(MORE_CHARACTERS, on_screen)
+        if highlighter.waiting:
+            QTimer.singleShot(0, self, lambda: self._highlight_more(highlighter))
 
     def _warm_up_layout(self, document: QTextDocument) -> None:
         """While the user reads: pay Qt's one-time cost of the first partial relayout, so that

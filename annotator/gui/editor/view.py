@@ -153,6 +153,7 @@ class TextView(QTextEdit):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.controller.paint_overlay(painter, event.rect())
         painter.end()
+        self.controller.painted()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 - Qt's name
         """Scroll the stripes with the text."""
