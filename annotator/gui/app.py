@@ -17,8 +17,9 @@ from typing import Any
 # The Qt-free modules the main window needs are imported before PySide6: once PySide6 is loaded,
 # its __feature__ import hook reads the source of every module imported after it (looking for
 # "PySide6" in it), about a tenth of the start-up time for these ~200 modules (store,
-# sqlite-utils, numpy, model, project, queries). A module missing here is only read, not broken.
-for _core in ("dates", "model", "project", "span_rules", "ops.curation", "ops.metadata", "ops.suggesting",
+# sqlite-utils, model, project, queries). A module missing here is only read, not broken. The store
+# comes first: it imports sqlite-utils without numpy, which the first window does not need.
+for _core in ("store.database", "dates", "model", "project", "span_rules", "ops.curation", "ops.metadata", "ops.suggesting",
               "queries.disagreements", "queries.documents", "queries.review_scope"):
     importlib.import_module(f"..{_core}", __package__)
 

@@ -6,9 +6,11 @@ import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import lt
 from typing import Any
 
-import numpy as np
+# No numpy here: opening a document decodes its blobs, and the desktop app's first window must
+# not wait for numpy (~0.1 s to import) to check a few thousand offsets.
 
 
 def blob_problem(blob: object, length: int | None, what: str) -> str | None:
@@ -18,21 +20,46 @@ def blob_problem(blob: object, length: int | None, what: str) -> str | None:
     Reading a project checks every blob it decodes: a blob damaged outside the program
     must be named as damage, not fail later inside spaCy or an agreement measure.
     """
+    return _decoded(blob, length, what)[0]
+
+
+def _decoded(blob: object, length: int | None, what: str) -> tuple[str | None, array, array]:
+    """(why `blob` is not a stored segmentation or None, its starts, its ends)."""
     if not isinstance(blob, bytes):
-        return f"{what} stored as {type(blob).__name__}, not as a blob"
+        return f"{what} stored as {type(blob).__name__}, not as a blob", array("I"), array("I")
     if len(blob) % 8:
-        return f"{what} blob of {len(blob)} bytes, not whole (start, end) pairs"
-    if not blob:
-        return None
-    pairs = np.frombuffer(blob, dtype="<u4")
-    starts, ends = pairs[0::2], pairs[1::2]
-    if not (starts < ends).all():
-        return f"an empty or reversed {what[:-1]} in the {what} blob"
-    if not (starts[1:] >= ends[:-1]).all():
-        return f"{what} out of order or overlapping"
-    if length is not None and int(ends[-1]) > length:
-        return f"{what} reaching character {int(ends[-1])}, past the end of the text ({length})"
-    return None
+        return f"{what} blob of {len(blob)} bytes, not whole (start, end) pairs", array("I"), array("I")
+    pairs = _pairs(blob)
+    if blob and not _goes_up(blob):  # say what is wrong, value by value
+        flat = pairs.tolist()
+        if not all(map(lt, flat[0::2], flat[1::2])):
+            return f"an empty or reversed {what[:-1]} in the {what} blob", array("I"), array("I")
+        if flat != sorted(flat):  # each start is before its end: the pairs overlap or are out of order
+            return f"{what} out of order or overlapping", array("I"), array("I")
+    if length is not None and blob and pairs[-1] > length:
+        return f"{what} reaching character {pairs[-1]}, past the end of the text ({length})", array("I"), array("I")
+    return None, pairs[0::2], pairs[1::2]
+
+
+def _goes_up(blob: bytes) -> bool:
+    """Whether the little-endian uint32 values start, end, start, end … of `blob` go up as they
+    must (each start before its end, each end at or before the next start) — False also when a
+    value is 2**31 or more, left to the caller to judge value by value.
+
+    All values are compared at once, as 32-bit lanes of one Python integer X: lane k of
+    (X >> 32) + 2**31 - X - (1 under each start) is 2**31 + x[k+1] - x[k] (- 1 after a start),
+    whose top bit is set exactly when that step goes up as it must; with every value below 2**31
+    each lane stays between 0 and 2**32, so no lane borrows from its neighbour.
+    """
+    count = len(blob) // 4
+    values = int.from_bytes(blob, "little")
+    under_starts = int.from_bytes(b"\1\0\0\0\0\0\0\0" * (count // 2), "little")  # 1 in each start's lane
+    tops = (under_starts << 31) | (under_starts << 63)  # 2**31 in every lane
+    if values & tops:
+        return False
+    steps = (values >> 32) + tops - values - under_starts
+    checked = tops ^ (1 << (32 * count - 1))  # not the last lane: the last value has no next one
+    return steps & checked == checked
 
 
 def _pack(starts: array, ends: array) -> bytes:
@@ -44,12 +71,13 @@ def _pack(starts: array, ends: array) -> bytes:
     return pairs.tobytes()
 
 
-def _unpack(blob: bytes) -> tuple[array, array]:
+def _pairs(blob: bytes) -> array:
+    """The stored little-endian uint32 values start, end, start, end …"""
     pairs = array("I")
     pairs.frombytes(blob)
     if sys.byteorder == "big":  # pragma: no cover
         pairs.byteswap()
-    return pairs[0::2], pairs[1::2]
+    return pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +117,12 @@ class Segmentation:
     def from_blobs(cls, tokens: bytes, sentences: bytes, length: int | None = None) -> Segmentation:
         """Decode the two blobs stored in the project file (of a text of `length` characters,
         when given); ValueError saying what is wrong if either is damaged."""
-        problem = blob_problem(tokens, length, "tokens") or blob_problem(sentences, length, "sentences")
+        problem, token_starts, token_ends = _decoded(tokens, length, "tokens")
+        if problem is None:
+            problem, sentence_starts, sentence_ends = _decoded(sentences, length, "sentences")
         if problem is not None:
             raise ValueError(problem)
-        return cls(*_unpack(tokens), *_unpack(sentences))
+        return cls(token_starts, token_ends, sentence_starts, sentence_ends)
 
     def token_blob(self) -> bytes:
         """Tokens as stored: uint32 (start, end) pairs, little endian."""

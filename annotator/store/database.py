@@ -7,14 +7,26 @@ import os
 import re
 import sqlite3
 import stat
+import sys
 import time
 from pathlib import Path
-
-import sqlite_utils
 
 from ..errors import ProjectDamagedError, ProjectFileError
 from .files import open_project_files, open_project_member
 from .schema import APPLICATION_ID, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
+
+# sqlite-utils imports numpy and pandas only to map their scalar types to column types when it
+# creates or alters a table from Python values; ours are made by SQL (schema.py) and written with
+# db.execute. So it is imported with both left out if they are not loaded yet (numpy alone is
+# ~0.1 s of the desktop app's start); afterwards they import normally (agreement, spaCy, export).
+_LEFT_OUT = [name for name in ("numpy", "pandas") if name not in sys.modules]
+sys.modules.update(dict.fromkeys(_LEFT_OUT))  # type: ignore[arg-type]  # meanwhile: ImportError
+try:
+    import sqlite_utils
+finally:
+    for _name in _LEFT_OUT:
+        if _name in sys.modules and sys.modules[_name] is None:
+            del sys.modules[_name]
 
 BACKUP_SUFFIX = ".bak"
 BACKUP_MAX_AGE_S = 24 * 3600
