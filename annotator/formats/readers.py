@@ -107,14 +107,24 @@ def looks_like_conll(path: Path) -> bool:
     lines = sample.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").split("\n")
     if len(sample) == _SNIFF_BYTES:
         lines = lines[:-1]  # cut short by the sample
-    rows = [line.split() for line in lines[:_SNIFF_LINES] if line.strip()]
-    if not rows:
-        return False
-    if rows[0][0] == "-DOCSTART-" or rows[0][:2] == ["#", "global.columns"]:
-        return True
-    rows = [row for row in rows if not row[0].startswith("#")]
-    return (len(rows) >= 3 and all(2 <= len(row) <= 16 and _CONLL_TAG.match(row[-1]) for row in rows)
-            and any(row[-1] != "O" for row in rows))
+    # Line by line, stopping at the first row that is not columns: an article's headline
+    # says "no" at once (this runs for every .txt file imported).
+    first, rows, tagged = True, 0, False
+    for line in lines[:_SNIFF_LINES]:
+        row = line.split()
+        if not row:
+            continue
+        if first:
+            first = False
+            if row[0] == "-DOCSTART-" or row[:2] == ["#", "global.columns"]:
+                return True
+        if row[0].startswith("#"):
+            continue
+        if not (2 <= len(row) <= 16 and _CONLL_TAG.match(row[-1])):
+            return False
+        rows += 1
+        tagged = tagged or row[-1] != "O"
+    return rows >= 3 and tagged
 
 
 def detect_format(path: Path) -> str:

@@ -28,7 +28,7 @@ from .import_links import storable_links, stored_id
 from .import_report import INDEX_STEP, ImportCancelled, ImportInterrupted, ImportReport, ImportStopped
 from .import_resolver import Resolver, check_document, off_boundaries, store_status
 from ..store.database import as_project_error
-from ..store.files import open_project_member, project_file_family
+from ..store.files import open_project_files, project_file_family
 
 Progress = Callable[[int, int, str], None]
 DEFAULT_ANNOTATOR = "imported"
@@ -326,11 +326,29 @@ def _record_failure(report: ImportReport, path: Path, error: AnnotatorError) -> 
 def _refuse_project_files(project: Project, files: list[Path], report: ImportReport) -> list[Path]:
     """Drop (as failed) any input that is this project's file, one of the files SQLite keeps
     beside it, or another project file open in this process: reading one with Python's
-    open() and closing it would drop SQLite's locks on it (and it is not an article)."""
+    open() and closing it would drop SQLite's locks on it (and it is not an article).
+
+    Matched as open_project_member does (by resolved path, or for files that exist by device
+    and inode: a link of any kind), with the project files looked up once for the whole
+    import: one stat() per input instead of a dozen system calls."""
     own = set(project_file_family(project.path))
+    members = {member for root in open_project_files() for member in project_file_family(root)} | own
+    inodes: dict[tuple[int, int], Path] = {}
+    for member in members:
+        try:
+            found = os.stat(member)
+        except OSError:
+            continue
+        inodes.setdefault((found.st_dev, found.st_ino), member)
     kept = []
     for path in files:
-        member = open_project_member(path)  # by path, link or inode (a hard link too)
+        try:
+            found = os.stat(path)
+        except (OSError, ValueError):  # not there: only its resolved path can name a member
+            real = Path(os.path.realpath(path))
+            member = real if real in members else None
+        else:  # a file that is a member (by any name) shares its inode
+            member = inodes.get((found.st_dev, found.st_ino))
         if member in own:
             report.failed.append((str(path), "is the project file itself (or a file SQLite keeps beside it); "
                                              "not imported"))
