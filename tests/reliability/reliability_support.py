@@ -59,14 +59,55 @@ def run_cli(*args: str, preexec_fn=None, plain_user: bool = False, **env: str) -
 # The other process a test talks to: it runs `annotator ARGS` (as `python -m annotator` would,
 # through `main`) or a snippet (as `python -c` would: a traceback and status 1 on an error) on
 # request, one JSON line each way. One per pytest worker (and kind of user) instead of a new
-# Python per command: starting one costs ~0.4 s of CPU, its imports most of it.
+# Python per command: starting one costs ~0.4 s of CPU, its imports most of it. A snippet that
+# must be a process of its own (killed, crashing, racing others) runs in processes forked from
+# it: separate processes, with their own locks and exit status, that need no imports of their own.
 WORKER = r"""
-import contextlib, io, json, os, sys, traceback
+import contextlib, io, json, os, sys, tempfile, traceback
 from annotator.cli import main
+from annotator.project import Project
 from annotator.store.files import open_project_files
 protocol = os.fdopen(os.dup(1), "w")
 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
 kept = {}  # what a snippet keeps between requests (a project it holds open)
+
+def status_of(stop):
+    if isinstance(stop.code, str):
+        print(stop.code, file=sys.stderr)
+    return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+
+def forked(code, args, copies):
+    children = []
+    for _ in range(copies):
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        pid = os.fork()
+        if pid == 0:  # the child: its own process from here on, ending with the snippet's status
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            sys.stdout = open(1, "w", buffering=1, closefd=False)
+            sys.stderr = open(2, "w", buffering=1, closefd=False)
+            sys.argv = ["-c", *args]
+            status = 0
+            try:
+                exec(code, {"__name__": "__main__"})
+            except SystemExit as stop:
+                status = status_of(stop)
+            except BaseException:
+                traceback.print_exc()
+                status = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+        children.append((pid, out, err))
+    done = []
+    for pid, out, err in children:
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        out.seek(0)
+        err.seek(0)
+        done.append({"returncode": status, "stdout": out.read().decode(), "stderr": err.read().decode()})
+        out.close()
+        err.close()
+    return done
 for line in sys.stdin:
     request = json.loads(line)
     saved = dict(os.environ)
@@ -74,18 +115,19 @@ for line in sys.stdin:
     out, err = io.StringIO(), io.StringIO()
     before = open_project_files()
     code = 0
+    children = []
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 if "cli" in request:
                     code = main(request["cli"])
+                elif "copies" in request:
+                    children = forked(request["code"], request["args"], request["copies"])
                 else:
                     sys.argv = ["-c", *request["args"]]
                     exec(request["code"], {"__name__": "__main__", "kept": kept})
             except SystemExit as stop:
-                code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-                if isinstance(stop.code, str):
-                    print(stop.code, file=sys.stderr)
+                code = status_of(stop)
             except BaseException:
                 traceback.print_exc()
                 code = 1
@@ -94,7 +136,7 @@ for line in sys.stdin:
         os.environ.update(saved)
     left = sorted(str(path) for path in open_project_files() - before)
     protocol.write(json.dumps({"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue(),
-                               "left_open": left}) + "\n")
+                               "left_open": left, "children": children}) + "\n")
     protocol.flush()
 """
 
@@ -122,7 +164,7 @@ class Worker:
             self._buffer = b""
         return self._proc
 
-    def _ask(self, request: dict, timeout: float, keep_open: bool) -> subprocess.CompletedProcess[str]:
+    def _ask(self, request: dict, timeout: float, keep_open: bool) -> dict:
         proc = self._started()
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(json.dumps(request).encode() + b"\n")
@@ -141,17 +183,28 @@ class Worker:
         answer = json.loads(line)
         if not keep_open:
             assert answer["left_open"] == [], f"{request} left {answer['left_open']} open"
-        return subprocess.CompletedProcess(request.get("cli", ["-c"]), answer["returncode"], answer["stdout"],
-                                           answer["stderr"])
+        return answer
 
     def cli(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
         """`annotator ARGS` in the worker: its exit status and what it printed."""
-        return self._ask({"cli": list(args), "env": env}, timeout, keep_open=False)
+        answer = self._ask({"cli": list(args), "env": env}, timeout, keep_open=False)
+        return subprocess.CompletedProcess(list(args), answer["returncode"], answer["stdout"], answer["stderr"])
 
     def python(self, code: str, *args: str, keep_open: bool = False, timeout: float = 120,
                **env: str) -> subprocess.CompletedProcess[str]:
         """`python -c CODE ARGS` in the worker (a dict `kept` survives between snippets)."""
-        return self._ask({"code": code, "args": list(args), "env": env}, timeout, keep_open)
+        answer = self._ask({"code": code, "args": list(args), "env": env}, timeout, keep_open)
+        return subprocess.CompletedProcess(["-c"], answer["returncode"], answer["stdout"], answer["stderr"])
+
+    def processes(self, code: str, *args: str, copies: int = 1, timeout: float = 120,
+                  **env: str) -> list[subprocess.CompletedProcess[str]]:
+        """`python -c CODE ARGS` in `copies` processes of their own at once (forked from the
+        worker, the package already imported), each ended by the snippet's exit or a crash;
+        returns how each ended and what each printed."""
+        answer = self._ask({"code": code, "args": list(args), "env": env, "copies": copies}, timeout, False)
+        assert answer["returncode"] == 0, answer["stderr"]
+        return [subprocess.CompletedProcess(["-c"], child["returncode"], child["stdout"], child["stderr"])
+                for child in answer["children"]]
 
     def close(self) -> None:
         """End the worker (a new one starts on the next request)."""

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability_support import ROOT, child_env, our_locks, run_python
+from reliability_support import ROOT, Worker, child_env, our_locks
 
 from annotator.cli import main
 from annotator.project import Project
@@ -107,7 +107,15 @@ def test_pre_migration_backup_holds_changes_a_reader_keeps_in_the_wal(
     seg = project.documents.segmentation(doc)
     for n in range(4):
         project.annotations.add(doc, "ada", "Framing", "Economic", seg.token_starts[n], seg.token_ends[n])
+    # The closing checkpoint cannot pass the reader's snapshot: it would wait the whole busy
+    # timeout (3 s) for it and then leave the changes in the WAL all the same. That they stay
+    # in the WAL is what this test needs (asserted below), not the wait.
+    project.db.execute("PRAGMA busy_timeout = 20")
     project.close()
+    assert path.with_name(path.name + "-wal").stat().st_size > 0, "the changes are in the WAL, not the file"
+    with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True) as file_only:
+        assert file_only.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0, "the file alone lacks them"
+    file_only.close()
     project.db = sqlite3.connect(":memory:")  # type: ignore[assignment]
     from annotator.store import database, schema
 
@@ -117,6 +125,7 @@ def test_pre_migration_backup_holds_changes_a_reader_keeps_in_the_wal(
     try:
         with Project.open(path) as upgraded:
             assert upgraded.annotations.count() == 4
+            reader.close()  # the backup is written; the upgraded project's close need not wait for it
     finally:
         reader.close()
     backup = sqlite3.connect(path.with_name(f"{path.name}.v{schema.SCHEMA_VERSION}.bak"))
@@ -135,6 +144,7 @@ while held < wanted and time.time() < until:
         project = Project.open(path)
     except ProjectFileError:
         refused += 1
+        time.sleep(0.001)  # as a person retrying would: not spinning keeps the holder on a CPU
         continue
     start = time.monotonic_ns()
     time.sleep(0.001)
@@ -147,17 +157,20 @@ print(held, refused)
 """
 
 
-def test_processes_cycling_open_and_close_never_hold_the_project_together(tmp_path: Path) -> None:
+def test_processes_cycling_open_and_close_never_hold_the_project_together(tmp_path: Path,
+                                                                         other_process: Worker) -> None:
     path = tmp_path / "busy.annot"
     Project.create(path).close()
     log = tmp_path / "held.log"
     # Each process holds the project 12 times (a deadline only against a hang), so a loaded
-    # machine makes the test slower, never too short to mean anything.
+    # machine makes the test slower, never too short to mean anything. The four are forked
+    # together from a process that has imported the package: they race from the first moment,
+    # rather than one by one as each finishes its imports.
     until = time.time() + 90
-    procs = [subprocess.Popen([sys.executable, "-c", CYCLER, str(path), str(log), str(until), "12"], cwd=ROOT,
-                              env=child_env(ANNOTATOR_BACKUP="0"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(4)]
-    outputs = [proc.communicate(timeout=120) for proc in procs]
+    procs = other_process.processes(CYCLER, str(path), str(log), str(until), "12", copies=4, ANNOTATOR_BACKUP="0")
+    outputs = [(proc.stdout, proc.stderr) for proc in procs]
+    assert len({pid for *_, pid in (line.split() for line in log.read_text().splitlines())}) == 4, \
+        "four processes of their own held the project"
     assert all(proc.returncode == 0 for proc in procs), outputs
     intervals = sorted(tuple(map(int, line.split())) for line in log.read_text().splitlines())
     assert len(intervals) == 48, outputs
@@ -166,9 +179,9 @@ def test_processes_cycling_open_and_close_never_hold_the_project_together(tmp_pa
     assert path.with_name("busy.annot.lock").exists()
 
 
-def test_a_project_in_use_elsewhere_is_refused_naming_the_process(project: Project) -> None:
-    result = run_python("from annotator.project import Project; import sys; Project.open(sys.argv[1])",
-                        str(project.path))
+def test_a_project_in_use_elsewhere_is_refused_naming_the_process(project: Project, other_process: Worker) -> None:
+    result = other_process.python("from annotator.project import Project; import sys; Project.open(sys.argv[1])",
+                                  str(project.path))
     assert "open in another running Annotator" in result.stderr
     import os
 
