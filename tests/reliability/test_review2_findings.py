@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from reliability_support import child_env
+from reliability_support import Worker, child_env
 
 from annotator.ops.exporting import export_project
 from annotator.project import Project
@@ -46,21 +46,21 @@ def test_export_never_replaces_another_closed_project(project: Project, cli: Cli
     assert not other.with_name("other.annot.report.txt").exists()
 
 
-def test_export_never_replaces_a_project_open_in_another_process(project: Project, cli: Cli) -> None:
+def test_export_never_replaces_a_project_open_in_another_process(project: Project, cli: Cli,
+                                                                  other_process: Worker) -> None:
     other = _other_project(project.path.parent)
-    child = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom annotator.project import Project\n"
-                              "p = Project.open(sys.argv[1]); print('open', flush=True); sys.stdin.read(); p.close()",
-                              str(other)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env=child_env(ANNOTATOR_BACKUP="0"))
+    opened = other_process.python("import sys\nfrom annotator.project import Project\n"
+                                  "kept['other'] = Project.open(sys.argv[1]); print('open')",
+                                  str(other), keep_open=True, ANNOTATOR_BACKUP="0")
     try:
-        assert child.stdout.readline().strip() == "open"
+        assert (opened.returncode, opened.stdout.strip()) == (0, "open"), opened.stderr
         path = project.path
         project.close()
         ran = cli("export", str(path), "--out", str(other))
         assert ran.returncode == 2 and "is an SQLite database" in ran.stderr, ran.stderr
     finally:
-        child.communicate("", timeout=30)
-    assert child.returncode == 0
+        closed = other_process.python("kept.pop('other').close()")
+    assert closed.returncode == 0, closed.stderr
     Project.open(other, readonly=True).close()  # still a project
 
 
@@ -147,10 +147,11 @@ import sys, time
 from annotator.project import Project
 from annotator.model import Label
 from annotator.ops import codebook_edit as ce
+import os
 p = Project.open(sys.argv[1]); p.annotators.ensure("x"); d = p.documents.ids()
 print("ready", flush=True)
-end = time.time() + float(sys.argv[2]); i = 0
-while time.time() < end:
+stop, i = sys.argv[2], 0
+while not os.path.exists(stop):
     ce.add_label(p, "Framing", Label(f"K{i}"))
     for j, doc in enumerate(d):
         p.annotations.add(doc, "x", "Framing", f"K{i}", j * 3, j * 3 + 2)
@@ -164,14 +165,17 @@ p.close(); print("iterations", i)
 def test_export_and_agreement_while_another_process_edits_never_say_damaged(project: Project, cli: Cli) -> None:
     path, folder = project.path, project.path.parent
     project.close()
-    child = subprocess.Popen([sys.executable, "-c", CHURN, str(path), "6"], stdout=subprocess.PIPE, text=True,
+    stop = folder / "stop-editing"
+    child = subprocess.Popen([sys.executable, "-c", CHURN, str(path), str(stop)], stdout=subprocess.PIPE, text=True,
                              env=child_env(ANNOTATOR_BACKUP="0"))
     failures: list[str] = []
     runs = 0
     try:
         assert child.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and runs < 200:
+        # The editor keeps editing until told to stop, so every export and agreement below
+        # runs during its edits (each of its rounds is a dozen transactions).
+        deadline = time.monotonic() + 1.5
+        while (time.monotonic() < deadline or runs < 12) and runs < 200:
             for fmt in ("jsonl", "csv", "conll"):
                 ran = cli("export", str(path), "--format", fmt, "--out", str(folder / f"out.{fmt}"))
                 runs += 1
@@ -181,9 +185,11 @@ def test_export_and_agreement_while_another_process_edits_never_say_damaged(proj
             if ran.returncode != 0:
                 failures.append(ran.stderr.strip())
     finally:
+        stop.touch()
         out, _ = child.communicate(timeout=60)
     assert child.returncode == 0 and out.startswith("iterations"), out
-    assert runs >= 6
+    assert int(out.split()[1]) >= 2, f"the other process edited while the exports ran: {out}"
+    assert runs >= 12
     assert failures == []
 
 
