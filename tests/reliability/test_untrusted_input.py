@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import struct
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from reliability_support import Worker
 
 from annotator.cli import main
 from annotator.errors import BadInputError, ProjectFileError
@@ -44,21 +44,27 @@ def make_project(path: Path, text: str, annotator: str) -> None:
         project.annotations.add(document, annotator, "Framing", "Economic", start, start + 6)
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Our project and the colleague's, each made once for the module (closed; copied per test)."""
+    folder = tmp_path_factory.mktemp("untrusted-templates")
+    made = {"ours": folder / "ours.annot", "theirs": folder / "colleague.annot"}
+    make_project(made["ours"], OUR_TEXT, "ada")
+    make_project(made["theirs"], THEIR_TEXT, "ben")
+    return made
+
+
 @pytest.fixture
-def ours(tmp_path: Path) -> Path:
+def ours(tmp_path: Path, made: dict[str, Path]) -> Path:
     """Our closed project file."""
-    path = tmp_path / "ours.annot"
-    make_project(path, OUR_TEXT, "ada")
-    return path
+    return Path(shutil.copyfile(made["ours"], tmp_path / "ours.annot"))
 
 
 @pytest.fixture
-def theirs(tmp_path: Path) -> Path:
+def theirs(tmp_path: Path, made: dict[str, Path]) -> Path:
     """The colleague's closed project file: another article, ben's span on it."""
     (tmp_path / "mail").mkdir()
-    path = tmp_path / "mail" / "colleague.annot"
-    make_project(path, THEIR_TEXT, "ben")
-    return path
+    return Path(shutil.copyfile(made["theirs"], tmp_path / "mail" / "colleague.annot"))
 
 
 def alter(path: Path, *statements: tuple[str, list[object]]) -> None:
@@ -187,56 +193,57 @@ def test_a_well_formed_colleague_file_still_merges(
 # ----- merge: never touching an open project file with anything but SQLite -------------
 
 
-def _locks_held(path: Path) -> bool:
+def _locks_held(path: Path, other_process: Worker) -> bool:
     """True if some process holds a POSIX lock on `path` (asked from another process)."""
     probe = (
         "import fcntl, os, struct, sys\n"
         "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
         "lock = struct.pack('hhqqi', fcntl.F_WRLCK, 0, 0, 0, 0)\n"
         "print(struct.unpack('hhqqi', fcntl.fcntl(fd, fcntl.F_GETLK, lock))[0] != fcntl.F_UNLCK)\n"
+        "os.close(fd)\n"
     )
-    run = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True)
+    run = other_process.python(probe, str(path))
+    assert run.returncode == 0, run.stderr
     return run.stdout.strip() == "True"
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX advisory locks")
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
 def test_choosing_a_project_file_open_here_is_refused_and_its_locks_stay(
-    ours: Path, theirs: Path, suffix: str
+    ours: Path, theirs: Path, suffix: str, other_process: Worker
 ) -> None:
     with Project.open(ours) as project, Project.open(theirs) as colleague:
         project.documents.ids(), colleague.documents.ids()
-        assert _locks_held(ours) and _locks_held(theirs)
+        assert _locks_held(ours, other_process) and _locks_held(theirs, other_process)
         for chosen in (ours, theirs):
             path = chosen.with_name(chosen.name + suffix)
             assert path.exists()
             for attempt in (read_other, lambda p: unknown_labels(project, p), lambda p: merge_project(project, p)):
                 with pytest.raises(ProjectFileError, match="open in this app|this project itself"):
                     attempt(path)
-        assert _locks_held(ours) and _locks_held(theirs), "SQLite's locks were dropped"
+        assert _locks_held(ours, other_process) and _locks_held(theirs, other_process), \
+            "SQLite's locks were dropped"
         assert project.annotations.count() == 1
 
 
 def test_a_colleague_file_open_in_another_running_app_is_merged_with_its_latest_changes(
-    ours: Path, theirs: Path, capsys: pytest.CaptureFixture[str]
+    ours: Path, theirs: Path, capsys: pytest.CaptureFixture[str], other_process: Worker
 ) -> None:
     script = (
-        "import sys, time\n"
+        "import sys\n"
         "from annotator.project import Project\n"
-        "project = Project.open(sys.argv[1])\n"
+        "project = kept['app'] = Project.open(sys.argv[1])\n"
         "[doc] = project.documents.ids()\n"
         "project.annotations.add(doc, 'ben', 'Framing', 'Political', 0, 4)\n"
-        "print('ready', flush=True)\n"
-        "sys.stdin.readline()\n"
-        "project.close()\n"
+        "print('ready')\n"
     )
-    app = subprocess.Popen([sys.executable, "-c", script, str(theirs)], stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    app = other_process.python(script, str(theirs), keep_open=True)  # the other app keeps it open
     try:
-        assert app.stdout is not None and app.stdout.readline().strip() == "ready"
+        assert (app.returncode, app.stdout.strip()) == (0, "ready"), app.stderr
         assert main(["merge", str(ours), str(theirs)]) == 0, capsys.readouterr().err
     finally:
-        app.communicate("\n", timeout=60)
+        closed = other_process.python("kept.pop('app').close()")
+    assert closed.returncode == 0, closed.stderr
     with Project.open(ours) as project:
         assert project.annotations.count() == 3  # ada's, ben's, and ben's latest (still in their WAL)
 
