@@ -236,7 +236,7 @@ def test_the_next_export_removes_a_killed_exports_part_file(
     left = _parts(tmp_path)
     assert len(left) == 1 and left[0].startswith(f".{out.name}.")
     # Not ours to remove: another output's, a name we do not make, a live process's.
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    sleeper = subprocess.Popen(["sleep", "60"])  # any live process (a Python would take longer to start)
     try:
         keep = [tmp_path / f".other.jsonl.{os.getpid() + 10**8}-abcdefgh.part",
                 tmp_path / f".{out.name}.notes.part",

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability_support import build_project, run_cli
+from reliability_support import Worker, build_project
 
 from annotator.cli import main
 from annotator.errors import ProjectDamagedError
@@ -78,7 +78,8 @@ def test_flipped_bytes_give_the_damaged_message_or_a_complete_export(
     assert path.read_bytes() == damaged
 
 
-def test_200_flipped_bytes_are_caught_on_open_for_writing(pristine: Path, tmp_path: Path) -> None:
+def test_200_flipped_bytes_are_caught_on_open_for_writing(pristine: Path, tmp_path: Path,
+                                                          other_process: Worker) -> None:
     path = _copy(pristine, tmp_path)
     _flip(path, 200, 1)
     damaged = path.read_bytes()
@@ -86,7 +87,7 @@ def test_200_flipped_bytes_are_caught_on_open_for_writing(pristine: Path, tmp_pa
         Project.open(path)
     assert path.read_bytes() == damaged
     assert not path.with_name("corpus.annot.bak").exists()  # no backup made of a damaged file
-    assert run_cli("merge", str(path), str(pristine)).stderr.strip().startswith(f"annotator merge: {path}: the project file is damaged")
+    assert other_process.cli("merge", str(path), str(pristine)).stderr.strip().startswith(f"annotator merge: {path}: the project file is damaged")
 
 
 def test_sqlites_report_over_several_lines_is_said_in_one_line(pristine: Path, tmp_path: Path) -> None:
@@ -133,7 +134,7 @@ def test_undecodable_values_give_the_damaged_message(
         assert _damaged_line(capsys.readouterr().err, path)
 
 
-def test_agreement_on_a_damaged_project_is_one_line(project: Project) -> None:
+def test_agreement_on_a_damaged_project_is_one_line(project: Project, other_process: Worker) -> None:
     doc = project.documents.ids()[0]
     for who in ("ada", "ben"):
         project.annotations.add(doc, who, "Framing", "Economic", 0, 3)
@@ -141,7 +142,7 @@ def test_agreement_on_a_damaged_project_is_one_line(project: Project) -> None:
     project.close()
     project.db = sqlite3.connect(":memory:")  # type: ignore[assignment]
     _corrupt_values(path, "UPDATE labels SET name = CAST(x'45ff6f' AS TEXT) WHERE name = 'Economic'")
-    result = run_cli("agreement", str(path), "--layer", "Framing")
+    result = other_process.cli("agreement", str(path), "--layer", "Framing")
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stderr.startswith(f"annotator agreement: {path}: the project file is damaged"), result.stderr
