@@ -40,6 +40,9 @@ APP_ID = "org.example.DiscourseAnnotator"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 # Set by packaging/pyinstaller/smoke_test.py: report and quit this many ms after the window is shown.
 SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
+# What the first window does without: the analysis charts, the Parquet export, the suggestion
+# models (spaCy's training, thinc) and numpy load when their windows or commands are used.
+LOADED_ONLY_WHEN_USED = ("matplotlib", "pyarrow", "duckdb", "spacy", "thinc", "numpy")
 EXIT_NO_DISPLAY = 2
 # What Qt's xcb platform plugin (X11) loads, with the Debian/Ubuntu package that has it;
 # the first four are the ones a minimal desktop most often lacks (see the README).
@@ -262,4 +265,6 @@ def _smoke_exit(app: QApplication, window: MainWindow) -> None:
     icons = len(app.windowIcon().availableSizes())
     print(f"annotator: visible={window.isVisible()} icons={icons} title={window.windowTitle()!r} "
           f"project={project_path}", file=sys.stderr, flush=True)
+    loaded = [name for name in LOADED_ONLY_WHEN_USED if name in sys.modules]
+    print(f"annotator: loaded at start: {', '.join(loaded) or '-'}", file=sys.stderr, flush=True)
     app.quit()

@@ -30,6 +30,10 @@ DEFAULT_DIST = ROOT / "dist" / "annotator"
 TIMEOUT = 60
 SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
 SHOWN = re.compile(r"annotator: visible=(\w+) icons=(\d+) title='(.*)' project=(.*)")
+LOADED = re.compile(r"annotator: loaded at start: (.*)")
+# Modules the frozen app must carry for features the smoke test cannot click: the analysis
+# windows' charts (matplotlib with its Qt backend, PDF export) and the Parquet export.
+BUNDLED_MODULES = ("matplotlib.backends.backend_qtagg", "matplotlib.backends.backend_pdf", "pyarrow.parquet")
 ICON_SIZES = 9  # resources/icons/discourse-annotator-{16,22,24,32,48,64,128,256,512}.png
 # The languages the New-project dialog offers (annotator/gui/dialogs/new_project.py), all
 # blank spaCy pipelines; tests/test_packaging.py checks that the two lists agree.
@@ -285,6 +289,8 @@ def open_window(binary: Path, args: list[str], env: dict[str, str], cwd: Path) -
         for line in child.stderr:
             if SHOWN.match(line) and not report:
                 shown_at, report = time.monotonic() - started, line.strip()
+            elif LOADED.match(line):
+                report += "\n" + line.strip()
             else:
                 errors.append(line)
         status = child.wait(timeout=TIMEOUT)
@@ -310,7 +316,36 @@ def check_demo_window(binary: Path, env: dict[str, str], cwd: Path) -> tuple[flo
     visible, icons, title, project = match.groups()
     if visible != "True" or Path(project) != demo or not title.startswith(demo.name) or int(icons) != ICON_SIZES:
         raise SmokeFailure(f"the demo window is not what it should be: {report}")
+    loaded = LOADED.search(report)
+    if loaded is None or loaded.group(1) != "-":
+        raise SmokeFailure(f"the first window loaded what only some windows and commands need: {report}")
     return shown, exited
+
+
+def check_parquet(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """`export --format parquet` (pyarrow, trimmed in the spec) writes tables pyarrow reads back."""
+    project = cwd / "studie.annot"  # made by check_import
+    out = cwd / "parquet"
+    out.mkdir()
+    run(binary, ["export", str(project), "--format", "parquet", "--out", str(out / "studie")], env, cwd)
+    import pyarrow.parquet as pq  # the building Python has the project's dependencies
+
+    documents = pq.read_table(out / "studie" / "documents.parquet")
+    annotations = pq.read_table(out / "studie" / "annotations.parquet")
+    if documents.num_rows != 5 or annotations.num_rows != 1:  # what check_import stored
+        raise SmokeFailure(f"the Parquet export holds {documents.num_rows} documents, {annotations.num_rows} annotations")
+
+
+def check_bundled_modules(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """The chart backend and pyarrow.parquet are in the frozen app's module archive."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    archive = CArchiveReader(str(binary))
+    pyz = next((name for name in archive.toc if name.endswith(".pyz")), None)
+    names: set[str] = set(archive.open_embedded_archive(pyz).toc) if pyz else set()
+    missing = [module for module in BUNDLED_MODULES if module not in names]
+    if missing:
+        raise SmokeFailure(f"not in the frozen app: {', '.join(missing)}")
 
 
 def check_open_project(binary: Path, env: dict[str, str], cwd: Path) -> None:
@@ -360,12 +395,14 @@ def main(argv: list[str] | None = None) -> int:
                      ("licence texts in licenses/ (Qt, spaCy, numpy)", check_licences), ("--version", check_version),
                      ("new --lang (every offered language)", check_languages),
                      ("import .txt .html .md .docx .jsonl, info, export", check_import),
-                     ("import segmented in a worker process (--segment-worker)", check_import_worker)]
+                     ("import segmented in a worker process (--segment-worker)", check_import_worker),
+                     ("export --format parquet (pyarrow)", check_parquet),
+                     ("chart backend and pyarrow.parquet bundled", check_bundled_modules)]
             for name, step in steps:
                 step(binary, env, work)
                 print(f"ok   {name}")
             first_shown, first_exited = check_demo_window(binary, env, work)
-            print(f"ok   --demo offscreen (first start builds the demo: shown {first_shown:.2f} s, "
+            print(f"ok   --demo offscreen, nothing heavy loaded (first start builds the demo: shown {first_shown:.2f} s, "
                   f"exited {first_exited:.2f} s)")
             check_open_project(binary, env, work)
             print("ok   open a project file made by the frozen command line")
