@@ -98,3 +98,32 @@ def test_an_add_and_its_undo_far_below_the_first_screen_are_coloured_right(long_
     assert background_at(long_window, word) is None
     assert background_at(long_window, text.rindex("harbour")) == framing_colour(long_window)
     assert len(long_window.project.annotations.for_document(editor.document_id)) == 3
+
+
+def test_a_paragraph_separator_inside_a_line_still_colours_the_right_words(qtbot: Any, tmp_path: Path) -> None:
+    from annotator.gui.editor import AnnotationEditor
+
+    source = tmp_path / "separator.txt"
+    source.write_text("First \U0001F621 line\u2029still the first line?\nThe council voted.\nA harbour here.",
+                      encoding="utf-8")
+    with Project.create(tmp_path / "separator.annot") as project:
+        import_paths(project, [source])
+        (document_id,) = project.documents.ids()
+        project.annotators.ensure("ada")
+        text = project.documents.text(document_id)
+        where = text.index("harbour")
+        label = project.codebook.layer("Framing").labels[0]
+        project.annotations.add(document_id, "ada", "Framing", label.name, where, where + len("harbour"))
+        editor = AnnotationEditor()
+        qtbot.addWidget(editor)
+        editor.resize(900, 600)
+        editor.set_project(project)
+        editor.set_document(document_id, "ada")
+        editor.show()
+        qtbot.waitExposed(editor)
+        window = type("Shown", (), {"editor": editor})
+        colour = QColor(blend([label.colour.lower()]))
+        assert background_at(window, where) == colour
+        assert background_at(window, where + len("harbour") - 1) == colour
+        assert background_at(window, where - 1) is None
+        assert background_at(window, where + len("harbour")) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from html import escape
 
@@ -27,6 +28,7 @@ from .spans import Mark, SpanIndex
 from .suggestions import SuggestionsMixin
 from .view import READING_WIDTH_CHARS, TextView
 
+_LINE_BREAK = re.compile("\n")
 PARAGRAPH_SPACING = 2
 LAYOUT_WARM_UP_MS = 120  # after opening a document, when the reader has not acted yet
 FIRST_SCREENS = 2  # screens of text formatted before the first paint (the rest right after it)
@@ -228,12 +230,7 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
         self._segmentation = segmentation
         self._offsets = OffsetMap(text)
         document = self._new_document(text)
-        block_starts = []
-        block = document.begin()
-        while block.isValid():
-            block_starts.append(self._offsets.to_py(block.position()))
-            block = block.next()
-        index = SpanIndex(block_starts or [0], len(text))
+        index = SpanIndex(self._block_starts(text, document), len(text))
         if project is not None:
             index.set_codebook(project.codebook.get())
         index.annotator = self._annotator
@@ -274,6 +271,21 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._find(self.find_bar.field.text())
         self.sig_annotation_selected.emit("")
         self._refresh_suggestions()
+
+    def _block_starts(self, text: str, document: QTextDocument) -> list[int]:
+        """Code-point offset where each of the document's blocks starts. Qt starts a block after
+        each line break of the text: found in the string when the counts agree (far quicker than
+        asking 1,000 blocks), else asked of the blocks (a text with other separators)."""
+        starts = [0]
+        starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+        if len(starts) == document.blockCount():
+            return starts
+        starts = []
+        block = document.begin()
+        while block.isValid():
+            starts.append(self._offsets.to_py(block.position()))
+            block = block.next()
+        return starts or [0]
 
     def _reading_position(self) -> tuple[int, int, int, int]:
         """Where the reader is: the scroll offsets, the text cursor's anchor and position."""

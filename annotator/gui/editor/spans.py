@@ -155,13 +155,13 @@ class SpanIndex:
 
     def set_codebook(self, codebook: Codebook) -> None:
         """Take label colours from the codebook."""
-        self._colours = {(layer.name, label.name): label.colour for layer in codebook.layers for label in layer.labels}
+        self._colours = {(layer.name, label.name): label.colour.lower() if len(label.colour) == 7 else "#bbbbbb"
+                         for layer in codebook.layers for label in layer.labels}
         self._marks = None
 
     def colour(self, layer: str, label: str) -> str:
         """The label's colour ('#rrggbb'), grey for a label no longer in the codebook."""
-        colour = self._colours.get((layer, label), "#bbbbbb")
-        return colour.lower() if len(colour) == 7 else "#bbbbbb"
+        return self._colours.get((layer, label), "#bbbbbb")
 
     def invalidate(self) -> None:
         """Forget the computed marks (after a change of active layer, visibility or colours)."""
@@ -182,11 +182,25 @@ class SpanIndex:
     def reset(self, annotations: Iterable[Annotation]) -> None:
         """Replace every span with `annotations` (document labels are ignored)."""
         self._marks = None
-        self._spans.clear()
-        self._blocks.clear()
-        for annotation in annotations:
-            self.put(annotation)
-        self._marks = None
+        spans, blocks, starts = self._spans, self._blocks, self._block_starts
+        spans.clear()
+        blocks.clear()
+        for annotation in annotations:  # put() without its bookkeeping: nothing is drawn yet
+            start, end = annotation.start, annotation.end
+            if start is None or end is None:
+                continue
+            ident = annotation.id
+            if ident in spans:
+                self.remove(ident)
+            spans[ident] = annotation
+            first = bisect_right(starts, start) - 1
+            last = bisect_right(starts, max(start, end - 1)) - 1
+            for block in range(max(first, 0), max(last, 0) + 1):
+                found = blocks.get(block)
+                if found is None:
+                    blocks[block] = {ident}
+                else:
+                    found.add(ident)
 
     def put(self, annotation: Annotation) -> set[int]:
         """Add or replace one span; returns the blocks whose drawing changes."""
@@ -247,10 +261,16 @@ class SpanIndex:
             roles: dict[str, str] = {}
             stripe_order: list[LaneKey] = []
             under_order: list[LaneKey] = []
-            for ident, a in self._spans.items():
-                role = self.role(a)
-                if role is None:
+            hidden, me, others, active = self.hidden_layers, self.annotator, self.show_others, self.active_layer
+            for ident, a in self._spans.items():  # self.role(a), inline: it runs for every span
+                if a.layer in hidden:
                     continue
+                if a.annotator != me:
+                    if not others:
+                        continue
+                    role = OTHERS
+                else:
+                    role = BACKGROUND if a.layer == active else UNDERLINE
                 roles[ident] = role
                 key = (a.start or 0, -(a.end or 0), ident)
                 stripe_order.append(key)
@@ -263,7 +283,13 @@ class SpanIndex:
             _greedy(under_order, self._under_lanes)
             self._stripe_order, self._under_order = stripe_order, under_order
             self._marks_for = self._drawing()
-            self._marks = {ident: self._mark(self._spans[ident], role) for ident, role in roles.items()}
+            spans, colour, under, stripe = self._spans, self.colour, self._under_lanes, self._stripe_lanes
+            marks: dict[str, Mark] = {}
+            for ident, role in roles.items():
+                a = spans[ident]
+                marks[ident] = Mark(a, role, colour(a.layer, a.label), under.get(ident, 0), stripe[ident],
+                                    a.start or 0, a.end or 0)
+            self._marks = marks
         return self._marks
 
     def _mark(self, annotation: Annotation, role: str) -> Mark:
