@@ -53,25 +53,71 @@ def direct_report(window, **options):
     return compute_agreement(window.project, AgreementRequest(**options))
 
 
-def test_overview_shows_the_alpha_compute_agreement_gives(framing, demo_window) -> None:
+def test_the_computed_dashboard_reads_as_compute_agreement_exports_and_a_confusion_cell_opens_a_place(
+        qtbot, framing, demo_window, tmp_path: Path) -> None:
+    """One computed dashboard (Framing, token), each part once a test of its own: the overview
+    shows the alpha compute_agreement gives; the per-document table lists the worst document
+    first; export writes a CSV with rows and a PNG of the charts; the menu raises the same
+    dashboard; a confusion cell lists its documents and opens one."""
+    # --- the overview shows the alpha compute_agreement gives
     report = direct_report(demo_window, layer="Framing", unit="token", annotators=("ada", "ben"))
     alpha = report.figure("alpha").value
-    assert framing.overview.value_text("alpha") == f"{alpha:.3f}"
-    assert framing.overview.value_text("fleiss") == f"{report.figure('fleiss').value:.3f}"
+    assert framing.overview.value_text("alpha") == f"{alpha:.3f}", "overview: alpha"
+    assert framing.overview.value_text("fleiss") == f"{report.figure('fleiss').value:.3f}", "overview: Fleiss"
     heading = framing.overview.heading.text()
-    assert report.unit_description in heading
+    assert report.unit_description in heading, "overview: the unit in the heading"
     definitions = framing.overview.definitions.toPlainText()
-    assert "Krippendorff's (2011) alpha" in definitions
-    assert framing.pairwise.cell_text("ada", "ben") == f"{report.pair('ada', 'ben').figures['cohen'].value:.3f}"
+    assert "Krippendorff's (2011) alpha" in definitions, "overview: the definition cited"
+    assert framing.pairwise.cell_text("ada", "ben") == f"{report.pair('ada', 'ben').figures['cohen'].value:.3f}", \
+        "overview: the pairwise kappa"
 
-
-def test_per_document_table_lists_the_worst_document_first(framing) -> None:
+    # --- the per-document table lists the worst document first
     model = framing.documents.model
     alphas = [row.figures["alpha"].value for row in model.rows]
-    assert model.rowCount() == 5
-    assert alphas[0] == min(alphas)
+    assert model.rowCount() == 5, "per document: five rows"
+    assert alphas[0] == min(alphas), "per document: the worst first"
     shown = model.index(0, model.columns().index("Krippendorff's alpha")).data()
-    assert shown == f"{min(alphas):.3f}"
+    assert shown == f"{min(alphas):.3f}", "per document: the alpha shown"
+
+    # --- export writes a CSV with rows and a PNG of the charts
+    table = framing.export_csv(tmp_path / "agreement.csv")
+    image = framing.export_image(tmp_path / "agreement.png")
+    with open(table, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    pooled = {r["measure"]: r for r in rows if r["table"] == "pooled"}
+    assert float(pooled["alpha"]["value"]) == pytest.approx(framing.report.figure("alpha").value), "export: alpha"
+    assert {r["table"] for r in rows} >= {"pooled", "pairwise", "per_label", "per_document", "confusion"}, \
+        "export: every table"
+    assert image.stat().st_size > 10_000, "export: a PNG of some size"
+    picture = QImage(str(image))
+    assert picture.width() >= 1000 and picture.height() > 1000, "export: the PNG's size"
+    colours = {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)}
+    assert len(colours) > 20, "export: bars and heatmap cells, not a blank page"
+
+    # --- opening the menu again raises the same dashboard
+    demo_window.actions_by_name["agreement"].trigger()
+    assert demo_window.findChildren(AgreementDashboard) == [framing], "menu again: the same dashboard"
+    assert framing.report is not None, "menu again: its result kept"
+
+    # --- a confusion cell lists its documents and opens one
+    framing.tabs.setCurrentWidget(framing.confusion)
+    report = framing.report
+    categories = [str(c) for c in report.categories]
+    row, column = categories.index("Economic"), categories.index("none")
+    heatmap = framing.confusion.heatmap
+    qtbot.mouseClick(heatmap, Qt.MouseButton.LeftButton, pos=heatmap.cell_centre(row, column))
+    places = framing.confusion.places
+    assert places.count() >= 1, "confusion: places listed"
+    counts = [int(places.item(i).text().split(" ×")[0]) for i in range(places.count())]
+    assert sum(counts) == report.pair("ada", "ben").confusion[row, column] > 0, "confusion: the cell's count"
+    item = places.item(0)
+    document_id, start, end = item.data(Qt.ItemDataRole.UserRole)
+    double_click(qtbot, places.viewport(), places.visualItemRect(item).center())
+    assert demo_window.document_id == document_id, "confusion: the place's document"
+    assert demo_window.editor.selection() == (start, end), "confusion: the place selected"
+    codes = demo_window.editor.codes_at(start)
+    assert "Framing: Economic" in codes, "confusion: ada's own span"
+    assert not any(c.startswith("Framing") and c.endswith("(ben)") for c in codes), "confusion: ben has none there"
 
 
 def test_double_clicking_a_document_opens_it_at_the_first_disagreement(qtbot, framing, demo_window) -> None:
@@ -89,42 +135,6 @@ def test_double_clicking_a_document_opens_it_at_the_first_disagreement(qtbot, fr
     ada = {c for c in codes if c.startswith("Framing") and not c.endswith("(ben)")}
     ben = {c.removesuffix(" (ben)") for c in codes if c.startswith("Framing") and c.endswith("(ben)")}
     assert ada != ben  # the two annotators' codes differ right where the selection starts
-
-
-def test_clicking_a_confusion_cell_lists_its_documents_and_opens_one(qtbot, framing, demo_window) -> None:
-    framing.tabs.setCurrentWidget(framing.confusion)
-    report = framing.report
-    categories = [str(c) for c in report.categories]
-    row, column = categories.index("Economic"), categories.index("none")
-    heatmap = framing.confusion.heatmap
-    qtbot.mouseClick(heatmap, Qt.MouseButton.LeftButton, pos=heatmap.cell_centre(row, column))
-    places = framing.confusion.places
-    assert places.count() >= 1
-    counts = [int(places.item(i).text().split(" ×")[0]) for i in range(places.count())]
-    assert sum(counts) == report.pair("ada", "ben").confusion[row, column] > 0
-    item = places.item(0)
-    document_id, start, end = item.data(Qt.ItemDataRole.UserRole)
-    double_click(qtbot, places.viewport(), places.visualItemRect(item).center())
-    assert demo_window.document_id == document_id
-    assert demo_window.editor.selection() == (start, end)
-    codes = demo_window.editor.codes_at(start)
-    assert "Framing: Economic" in codes  # ada's own span
-    assert not any(c.startswith("Framing") and c.endswith("(ben)") for c in codes)  # ben: none
-
-
-def test_export_writes_a_csv_with_rows_and_a_png_of_the_charts(framing, tmp_path: Path) -> None:
-    table = framing.export_csv(tmp_path / "agreement.csv")
-    image = framing.export_image(tmp_path / "agreement.png")
-    with open(table, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    pooled = {r["measure"]: r for r in rows if r["table"] == "pooled"}
-    assert float(pooled["alpha"]["value"]) == pytest.approx(framing.report.figure("alpha").value)
-    assert {r["table"] for r in rows} >= {"pooled", "pairwise", "per_label", "per_document", "confusion"}
-    assert image.stat().st_size > 10_000
-    picture = QImage(str(image))
-    assert picture.width() >= 1000 and picture.height() > 1000
-    colours = {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)}
-    assert len(colours) > 20  # bars and heatmap cells, not a blank page
 
 
 def test_cancel_leaves_no_result_and_computing_again_works(qtbot, demo_window) -> None:
@@ -190,12 +200,6 @@ def test_document_layer_shows_each_annotators_label(qtbot, demo_window) -> None:
     first = direct.per_document[0]
     column = model.columns().index("ben's label")
     assert model.index(0, column).data() == (first.values["ben"] or "—")
-
-
-def test_opening_the_menu_again_raises_the_same_dashboard(qtbot, framing, demo_window) -> None:
-    demo_window.actions_by_name["agreement"].trigger()
-    assert demo_window.findChildren(AgreementDashboard) == [framing]
-    assert framing.report is not None
 
 
 def test_three_annotators_get_a_kappa_for_every_pair(qtbot, window, project: Project) -> None:
