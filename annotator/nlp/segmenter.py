@@ -31,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .spacy_pipeline import Parsed, Segmented, finish, segment_items
+from .spacy_pipeline import Parsed, Segmented, finish, finish_many, segment_items
 
 PROTOCOL = 2
 WORKER_FLAG = "--segment-worker"
@@ -72,7 +72,9 @@ class Segmenter:
     def result(self, ticket: int) -> list[Segmented]:
         if ticket not in self._done:
             waiting, self._waiting = self._waiting, []
-            results = iter(segment_items([item for _, items in waiting for item in items], self.model))
+            texts = [item for _, items in waiting for item in items]
+            # Offsets for the whole batch at once: per text, numpy's calls cost more than their work.
+            results = iter(finish_many(segment_items(texts, self.model), [text for _, text in texts]))
             for waiting_ticket, items in waiting:
                 self._done[waiting_ticket] = (items, [next(results) for _ in items])
         items, results = self._done.pop(ticket)
@@ -169,6 +171,7 @@ class ProcessSegmenter(Segmenter):
             self._worker_finishes = idle > WORKER_IDLE_SECONDS
             self.worker_batches += 1
             _WORKER_CPU[0] += cpu
+        results = finish_many(results, [text for _, (_, text) in entries])  # the batch's offsets at once
         self._sent.popleft()
         for (ticket, _), result in zip(entries, results):
             self._results[ticket].append(result)

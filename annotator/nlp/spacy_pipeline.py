@@ -7,6 +7,7 @@ import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AnnotatorError
@@ -116,49 +117,76 @@ def token_rows(doc: Any, exact_space: bool = False) -> bytes:
 def segment_blobs(rows: bytes, text: str, exact_space: bool = False) -> tuple[bytes, bytes]:
     """Token and sentence offsets of `text` from its token_rows, as the two blobs the
     project stores (see Segmentation): whitespace tokens left out, every sentence from its
-    first to its last other token.
+    first to its last other token. (One text of segment_blobs_many.)"""
+    return segment_blobs_many([rows], [text], exact_space)[0]
 
-    Done on whole arrays with few numpy calls, since it runs once per imported document:
-    a token ends where the next begins, less its trailing space (SPACY). spaCy's
-    rule-based tokenizer splits the text wherever whitespace meets other characters
-    (str.isspace), so a token is whitespace if its first character is; with
-    `exact_space` the rows carry spaCy's IS_SPACE instead.
+
+def segment_blobs_many(rows: Sequence[bytes], texts: Sequence[str],
+                       exact_space: bool = False) -> list[tuple[bytes, bytes]]:
+    """segment_blobs of several texts, computed together.
+
+    Done on whole arrays with few numpy calls for the whole batch, since each call costs
+    more than the work it does for one short text: a token ends where the next begins
+    (the text's end for its last), less its trailing space (SPACY). spaCy's rule-based
+    tokenizer splits the text wherever whitespace meets other characters (str.isspace),
+    so a token is whitespace if its first character is; with `exact_space` the rows carry
+    spaCy's IS_SPACE instead. Each text's first token starts a sentence, so no sentence
+    runs from one text into the next.
     """
     import numpy as np
 
     global _WHITESPACE
-    table = np.frombuffer(rows, dtype=np.int32).reshape(-1, 4 if exact_space else 3)
+    width = 4 if exact_space else 3
+    table = np.frombuffer(b"".join(rows), dtype=np.int32).reshape(-1, width)
+    counts = np.array([len(r) // (4 * width) for r in rows], dtype=np.int64)
     if not len(table):
-        return b"", b""
+        return [(b"", b"")] * len(rows)
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    firsts_of_text = np.cumsum(counts) - counts  # each text's first row
+    has_rows = counts > 0
+    document = np.repeat(np.arange(len(rows)), counts)  # the text of every row
     starts = table[:, 0].astype(np.int64)
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:]
-    ends[-1] = len(text)
+    ends[(firsts_of_text + counts - 1)[has_rows]] = lengths[has_rows]  # a text's last token ends with it
     ends -= table[:, 1]
     if exact_space:
         keep = (table[:, 3] == 0) & (ends > starts)
     else:
         if _WHITESPACE is None:
             _WHITESPACE = _whitespace_table()
-        code_points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-        first_chars = code_points.take(np.minimum(starts, len(code_points) - 1))
+        code_points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
+        text_base = np.cumsum(lengths) - lengths  # where each text starts in code_points
+        first_chars = code_points.take(text_base[document] + np.minimum(starts, lengths[document] - 1))
         keep = ~_WHITESPACE.take(np.minimum(first_chars, 0x3001)) & (ends > starts)
     sentence = table[:, 2] == 1
-    sentence[0] = True
+    sentence[firsts_of_text[has_rows]] = True
     sentence = sentence.cumsum()[keep]  # sentence number of every kept token
+    kept_document = document[keep]
     count = len(sentence)
-    if not count:
-        return b"", b""
     tokens = np.empty((count, 2), dtype="<u4")
     tokens[:, 0] = starts[keep]
     tokens[:, 1] = ends[keep]
-    firsts = np.flatnonzero(sentence[1:] != sentence[:-1]) + 1  # where each later sentence starts
-    sentences = np.empty((len(firsts) + 1, 2), dtype="<u4")
-    sentences[0, 0] = tokens[0, 0]
-    sentences[1:, 0] = tokens[firsts, 0]
-    sentences[:-1, 1] = tokens[firsts - 1, 1]
-    sentences[-1, 1] = tokens[-1, 1]
-    return tokens.tobytes(), sentences.tobytes()
+    if count:
+        later = np.flatnonzero(sentence[1:] != sentence[:-1]) + 1  # where each later sentence starts
+        sentences = np.empty((len(later) + 1, 2), dtype="<u4")
+        sentences[0, 0] = tokens[0, 0]
+        sentences[1:, 0] = tokens[later, 0]
+        sentences[:-1, 1] = tokens[later - 1, 1]
+        sentences[-1, 1] = tokens[-1, 1]
+        sentence_document = kept_document[np.concatenate(([0], later))]
+    else:
+        sentences = np.empty((0, 2), dtype="<u4")
+        sentence_document = kept_document
+    token_bytes, sentence_bytes = tokens.tobytes(), sentences.tobytes()
+    token_ends = np.cumsum(np.bincount(kept_document, minlength=len(rows))) * 8
+    sentence_ends = np.cumsum(np.bincount(sentence_document, minlength=len(rows))) * 8
+    out = []
+    token_start = sentence_start = 0
+    for token_end, sentence_end in zip(token_ends.tolist(), sentence_ends.tolist()):
+        out.append((token_bytes[token_start:token_end], sentence_bytes[sentence_start:sentence_end]))
+        token_start, sentence_start = token_end, sentence_end
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +250,7 @@ def segment_items(
                 except Exception as error:  # noqa: BLE001
                     results[places[k]] = f"spaCy cannot segment it ({type(error).__name__}: {error})"
     if finished:
-        return [finish(result, text) for result, (_, text) in zip(results, items)]
+        return list(finish_many(results, [text for _, text in items]))
     return results
 
 
@@ -234,3 +262,15 @@ def finish(result: Parsed | Segmented | str, text: str) -> Segmented:
         return Segmented(b"", b"", "", result)
     rows, described, exact = result
     return Segmented(*segment_blobs(rows, text, exact), described)
+
+
+def finish_many(results: Sequence[Parsed | Segmented | str], texts: Sequence[str]) -> list[Segmented]:
+    """finish for several texts, their offsets computed together (segment_blobs_many)."""
+    done: list[Segmented | None] = [r if isinstance(r, Segmented) else None for r in results]
+    for exact in (False, True):
+        places = [i for i, r in enumerate(results) if isinstance(r, tuple) and r[2] is exact]
+        if places:
+            blobs = segment_blobs_many([results[i][0] for i in places], [texts[i] for i in places], exact)
+            for i, (tokens, sentences) in zip(places, blobs):
+                done[i] = Segmented(tokens, sentences, results[i][1])
+    return [d if d is not None else finish(r, t) for d, r, t in zip(done, results, texts)]
