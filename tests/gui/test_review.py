@@ -17,16 +17,42 @@ GOLD_SQL = (
 )
 
 
-def test_review_compares_two_annotators_in_lanes(review, demo_window) -> None:
-    assert review.document_id == demo_window.document_id
-    assert review.text_view.lanes == ["ada", "ben"]
+def test_review_compares_in_lanes_refuses_a_reject_without_reason_and_keys_move_the_selection(
+        qtbot, review, demo_window, demo_file: Path) -> None:
+    """One review window, nothing decided in it (each part once a test of its own): ada and ben
+    compared in lanes; Reject without a reason refused; N, Alt+Down and P move the selection."""
+    # --- two annotators compared in lanes
+    assert review.document_id == demo_window.document_id, "lanes: the main window's document"
+    assert review.text_view.lanes == ["ada", "ben"], "lanes: ada and ben"
     count = review.disagreement_list.topLevelItemCount()
-    assert count > 0
-    assert f"<b>{count}</b> of {count} disagreement(s) unresolved" in review.progress_label.text()
+    assert count > 0, "lanes: disagreements listed"
+    assert f"<b>{count}</b> of {count} disagreement(s) unresolved" in review.progress_label.text(), "lanes: progress"
     current = review.document_list.currentItem()
-    assert current.text().startswith(f"{count} open — ")
+    assert current.text().startswith(f"{count} open — "), "lanes: the document's open count"
     kinds = {review.disagreement_list.topLevelItem(n).text(3) for n in range(count)}
-    assert kinds <= {"label differs", "boundaries differ", "missing"} and len(kinds) >= 2
+    assert kinds <= {"label differs", "boundaries differ", "missing"} and len(kinds) >= 2, f"lanes: kinds {kinds}"
+
+    # --- reject without a reason is refused
+    assert review.current_row() == 0, "the first unresolved disagreement is selected on opening"
+    assert review.selected_source() is not None, "reject: a source selected"
+    qtbot.mouseClick(review.reject_button, Qt.MouseButton.LeftButton)
+    assert stored(demo_file, "SELECT COUNT(*) FROM curation_log") == [(0,)], "reject without reason: nothing logged"
+    assert "reason" in review.statusBar().currentMessage(), "reject without reason: said"
+
+    # --- next and previous keys move the selection
+    review.activateWindow()
+    qtbot.waitUntil(review.isActiveWindow)
+    click_row(qtbot, review.disagreement_list, 0)
+    assert review.current_row() == 0, "keys: the clicked row"
+    QTest.keyClick(review.disagreement_list, Qt.Key.Key_N)
+    assert review.current_row() == 1, "keys: N"
+    QTest.keyClick(review.disagreement_list, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert review.current_row() == 2, "keys: Alt+Down"
+    QTest.keyClick(review.disagreement_list, Qt.Key.Key_P)
+    assert review.current_row() == 1, "keys: P"
+    selected = review.selected_disagreement()
+    assert review.text_view.extraSelections()[-1].cursor.hasSelection(), "keys: the selection shown in the text"
+    assert selected.start is not None, "keys: a span selected"
 
 
 def test_accepting_a_source_puts_it_in_gold_and_resolves_it(qtbot, review, demo_file: Path) -> None:
@@ -58,14 +84,6 @@ def test_reject_with_reason_is_logged(qtbot, review, demo_file: Path) -> None:
     assert review.reason_field.text() == ""
 
 
-def test_reject_without_reason_is_refused(qtbot, review, demo_file: Path) -> None:
-    assert review.current_row() == 0  # the first unresolved disagreement is selected on opening
-    assert review.selected_source() is not None
-    qtbot.mouseClick(review.reject_button, Qt.MouseButton.LeftButton)
-    assert stored(demo_file, "SELECT COUNT(*) FROM curation_log") == [(0,)]
-    assert "reason" in review.statusBar().currentMessage()
-
-
 def test_accept_all_agreeing_lowers_the_unresolved_count(qtbot, review, demo_window, demo_file: Path) -> None:
     before = review.unresolved()
     assert before > 0
@@ -83,22 +101,6 @@ def test_accept_all_agreeing_lowers_the_unresolved_count(qtbot, review, demo_win
     assert model.index(model.row_of(review.document_id), column).data() == "✓"
     other = model.document_id(1)
     assert model.index(model.row_of(other), column).data() == ""
-
-
-def test_next_and_previous_keys_move_the_selection(qtbot, review) -> None:
-    review.activateWindow()
-    qtbot.waitUntil(review.isActiveWindow)
-    click_row(qtbot, review.disagreement_list, 0)
-    assert review.current_row() == 0
-    QTest.keyClick(review.disagreement_list, Qt.Key.Key_N)
-    assert review.current_row() == 1
-    QTest.keyClick(review.disagreement_list, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
-    assert review.current_row() == 2
-    QTest.keyClick(review.disagreement_list, Qt.Key.Key_P)
-    assert review.current_row() == 1
-    selected = review.selected_disagreement()
-    assert review.text_view.extraSelections()[-1].cursor.hasSelection()
-    assert selected.start is not None
 
 
 def test_comment_shows_in_the_thread_and_the_file(qtbot, review, demo_file: Path) -> None:
