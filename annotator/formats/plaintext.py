@@ -24,6 +24,7 @@ from annotator.formats.text_io import (
 )
 
 HEADLINE_MAX_CHARS = 120
+_LONE_HYPHEN = re.compile(r"(?<!\d)-|-(?!\d)")  # a hyphen not between two digits
 
 
 def read_plaintext(path: Path, options: ReadOptions | None = None) -> list[ImportedDocument]:
@@ -52,7 +53,7 @@ def looks_like_headline(line: str) -> bool:
 def readable_name(path: Path) -> str:
     """A file name as a title: no extension, "_" and "-" as spaces (a hyphen between digits,
     as in a date, is kept), runs of spaces collapsed, the first letter in capitals."""
-    stem = Path(path).stem.replace("_", " ")
-    stem = re.sub(r"(?<!\d)-|-(?!\d)", " ", stem)
+    stem = (path if isinstance(path, Path) else Path(path)).stem.replace("_", " ")
+    stem = _LONE_HYPHEN.sub(" ", stem)
     stem = " ".join(stem.split())
     return stem[:1].upper() + stem[1:]
