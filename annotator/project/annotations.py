@@ -152,9 +152,11 @@ class AnnotationStore:
         return found[0]
 
     def for_document(
-        self, document_id: str, annotator: str | None = None, layer: str | None = None
+        self, document_id: str, annotator: str | None = None, layer: str | None = None, spans: bool | None = None
     ) -> list[Annotation]:
-        """A document's annotations, optionally of one annotator and/or layer."""
+        """A document's annotations, optionally of one annotator and/or layer; `spans=False` only
+        its document labels (no span records made: a view of the labels reads a few rows, not 1,000),
+        `spans=True` only its spans."""
         where, params = ["document_id = ?"], [document_id]
         if annotator is not None:
             where.append("annotator_id = ?")
@@ -162,6 +164,8 @@ class AnnotationStore:
         if layer is not None:
             where.append("layer_id = ?")
             params.append(self._codebook.layer_id(layer))
+        if spans is not None:
+            where.append("span_start IS NOT NULL" if spans else "span_start IS NULL")
         return self._select(" AND ".join(where), params, document_id)
 
     def by_annotator(self, annotator: str) -> list[Annotation]:

@@ -320,9 +320,8 @@ class DocumentLabelsPanel(QWidget):
             return found
         if self._project.annotators.get(self._annotator) is None:
             return found
-        for annotation in self._project.annotations.for_document(self._document, self._annotator):
-            if not annotation.is_span:
-                found.setdefault(annotation.layer, []).append((annotation.label, annotation.id))
+        for annotation in self._project.annotations.for_document(self._document, self._annotator, spans=False):
+            found.setdefault(annotation.layer, []).append((annotation.label, annotation.id))
         return found
 
     def _refresh(self) -> None:
