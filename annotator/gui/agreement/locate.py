@@ -57,23 +57,17 @@ class DisagreementIndex:
         attribute = resolve_attribute(request, layer)
         corpus = collect(project, request, labels)
         tick()
-        if unit == "char":
-            empty = np.zeros(0, dtype=np.int64)
-            return cls(corpus, unit, None, empty, empty)
-        table = build_units(project, corpus, unit, attribute, tick)
+        table = build_units(project, corpus, unit, attribute, tick) if unit != "char" else None
+        return cls.from_units(corpus, unit, table)
+
+    @classmethod
+    def from_units(cls, corpus: Corpus, unit: str, table: UnitTable | None) -> DisagreementIndex:
+        """The index of units already built (compute_with_units hands them back with the report)."""
         empty = np.zeros(0, dtype=np.int64)
-        if unit == "document":
+        if table is None or unit == "document" or table.unit_starts is None or table.unit_ends is None:
             return cls(corpus, unit, table, empty, empty)
-        starts, ends = [], []
-        for document in corpus.documents:
-            segmentation = project.documents.segmentation(document.id)
-            first, last = ((segmentation.sentence_starts, segmentation.sentence_ends) if unit == "sentence"
-                           else (segmentation.token_starts, segmentation.token_ends))
-            starts.append(np.asarray(first, dtype=np.int64))
-            ends.append(np.asarray(last, dtype=np.int64))
-            tick()
-        return cls(corpus, unit, table, np.concatenate(starts) if starts else empty,
-                   np.concatenate(ends) if ends else empty)
+        shift = corpus.offsets[table.document_of_unit]  # back to offsets inside each document
+        return cls(corpus, unit, table, table.unit_starts - shift, table.unit_ends - shift)
 
     def _coder(self, name: str) -> int:
         return self.corpus.annotators.index(name)

@@ -8,11 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from ...errors import AnnotatorError
-from ...ops.agreement import AgreementCancelled, AgreementRequest, compute_agreement
+from ...ops.agreement import AgreementCancelled, AgreementRequest
+from ...ops.agreement.compute import compute_with_units
 from ...project import Project
 from .locate import DisagreementIndex
-
-INDEX_SHARE = 10  # per cent of the progress bar kept for building the disagreement index
 
 
 class AgreementWorker(QObject):
@@ -35,13 +34,19 @@ class AgreementWorker(QObject):
         self.project_path = project_path
         self.request = request
         self._cancel = threading.Event()
+        self._shown = -1
 
     def cancel(self) -> None:
         """Ask the computation to stop at its next step."""
         self._cancel.set()
 
     def _progress(self, done: int, total: int) -> None:
-        self.sig_progress.emit(int((100 - INDEX_SHARE) * done / max(total, 1)), 100)
+        """Report progress when the bar moves (a whole per cent), not after each of the thousands
+        of steps: every signal wakes the GUI thread, which then competes for the GIL."""
+        percent = int(100 * done / max(total, 1))
+        if percent != self._shown:
+            self._shown = percent
+            self.sig_progress.emit(percent, 100)
 
     @Slot()
     def run(self) -> None:
@@ -52,10 +57,12 @@ class AgreementWorker(QObject):
             self.sig_failed.emit(str(error))
             return
         try:
-            with project.read_snapshot():  # the report and its index see one state of the file
-                report = compute_agreement(project, self.request, self._progress, self._cancel.is_set)
-                index = DisagreementIndex.build(project, self.request, self._cancel.is_set)
-            self.sig_progress.emit(100, 100)
+            with project.read_snapshot():  # one state of the file
+                computed = compute_with_units(project, self.request, self._progress, self._cancel.is_set)
+            # The index keeps the units the report was computed from: the same units, read once.
+            report = computed.report
+            index = DisagreementIndex.from_units(computed.corpus, report.unit, computed.table)
+            self._progress(1, 1)
         except AgreementCancelled:
             self.sig_cancelled.emit()
         except AnnotatorError as error:

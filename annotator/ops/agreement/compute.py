@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -70,6 +71,17 @@ class _Steps:
         self.tick()
 
 
+@dataclass(frozen=True)
+class Computed:
+    """A report with the corpus and unit table it was computed from (None for the character
+    continuum), so that a caller needing the units too (the dashboard's disagreement index)
+    does not read and project the layer a second time."""
+
+    report: AgreementReport
+    corpus: Corpus
+    table: UnitTable | None
+
+
 def compute_agreement(
     project: Project,
     request: AgreementRequest,
@@ -83,6 +95,16 @@ def compute_agreement(
     AgreementCancelled), so the GUI can run this off its thread.  Raises AnnotatorError
     (one line a user can act on) for a request the layer cannot satisfy.
     """
+    return compute_with_units(project, request, progress, cancelled).report
+
+
+def compute_with_units(
+    project: Project,
+    request: AgreementRequest,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Computed:
+    """compute_agreement, also handing back the corpus and unit table behind the report."""
     started = time.perf_counter()
     steps = _Steps(progress, cancelled)
     layer = project.codebook.layer(request.layer)
@@ -161,7 +183,7 @@ def compute_agreement(
     if request.bootstrap and "alpha" in figures:
         notes.append(f"bootstrap ({request.bootstrap_method}): {request.bootstrap} resamples, seed {request.seed}; "
                      + figures["alpha"].details.get("bootstrap_definition", ""))
-    return AgreementReport(
+    report = AgreementReport(
         layer=layer.name, layer_kind=layer.kind, unit=unit, unit_description=unit_name,
         level=request.level, attribute=attribute.name if attribute else None, measures=measures,
         annotators=corpus.annotators, labels=labels,
@@ -171,6 +193,7 @@ def compute_agreement(
         sort_measure=sort_measure, notes=notes, seconds=time.perf_counter() - started,
         suggestions=corpus.suggestions.to_dict() if corpus.suggestions is not None else {},
     )
+    return Computed(report, corpus, table)
 
 
 def _continuum_name(corpus: Corpus) -> str:
