@@ -250,6 +250,48 @@ def time_add_annotation(
         _dispose(editor)
 
 
+def time_adds_in_window(project: Project, document_id: str, annotator: str, runs: int,
+                        layer: str = "Framing") -> tuple[list[float], list[float]]:
+    """(wall, CPU) seconds of `runs` label keys in the main window, from the key to every view that
+    follows the change (editor, annotations list, document labels, codebook counts, documents
+    table, toolbar) painted; each add is undone before the next. Closing the window closes
+    `project`: call it last."""
+    from annotator.gui.main_window import MainWindow
+    from annotator.gui.settings import AppSettings
+
+    app = _application()
+    walls, cpus = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        window = MainWindow(AppSettings(Path(folder) / "settings.ini"))
+        try:
+            window.resize(1400, 900)
+            if not window.set_project(project, annotator=annotator):
+                raise RuntimeError("the main window did not open the project")
+            window.show_document(document_id)
+            window.show()
+            editor = window.editor
+            editor.set_active_layer(layer)
+            _settle(0.4)
+            text = editor.text
+            label = project.codebook.layer(layer).labels[-1].name
+            for run in range(runs):
+                start = text.index(" ", len(text) // 3 + 40 * run) + 1
+                editor.set_selection(start, text.index(" ", start + 20))
+                _settle(0.05)
+                started, started_cpu = time.perf_counter(), time.process_time()
+                editor.apply_label(label)
+                app.processEvents()
+                walls.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - started_cpu)
+                project.history.undo()
+                _settle(0.05)
+        finally:
+            window.close()
+            window.deleteLater()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return walls, cpus
+
+
 def distinct_spans(annotator: str, count: int, seed: int = 11) -> SpanMaker:
     """`count` different spans of one annotator on the first document, random labels of every span layer."""
     rng = random.Random(seed)
@@ -333,6 +375,7 @@ def bench_gui(runs: int = 7) -> dict[str, float]:
                                            lambda: time_open_document(project, document_id, "ada", cpu=True))
             adds = [time_add_annotation(project, document_id, "ada") for _ in range(runs)]
             adds_cpu = [time_add_annotation(project, document_id, "ada", cpu=True) for _ in range(runs)]
+            window_adds, window_adds_cpu = time_adds_in_window(project, document_id, "ada", runs)
         finally:
             project.close()
     start_wall = [w for w, _ in starts]
@@ -355,4 +398,7 @@ def bench_gui(runs: int = 7) -> dict[str, float]:
         "add_annotation_s": statistics.median(adds),
         "add_annotation_cpu_s": statistics.median(adds_cpu),
         "add_noise": _spread(adds),
+        "add_in_window_s": statistics.median(window_adds),
+        "add_in_window_cpu_s": statistics.median(window_adds_cpu),
+        "add_in_window_noise": _spread(window_adds),
     }
