@@ -12,8 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.agreement import bench_layer
-from benchmarks.run import SECTIONS
+from benchmarks.run import SECTIONS, main
 from benchmarks.synthetic import Span, build_project, make_articles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +85,17 @@ def test_python_m_benchmarks_shows_its_help_from_the_checkout() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: python -m benchmarks")
     assert all(name in done.stdout for name in SECTIONS)
+    # The README's benchmark test runs each start-up command once: the option says so honestly.
+    assert re.search(r"--samples N\s+fresh processes per command of the startup section,\s+the median printed "
+                     r"\(default 5\)", done.stdout), done.stdout
+
+
+def test_samples_below_one_is_refused_with_exit_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """(That --samples 1 runs each command once is checked by the README's benchmark test.)"""
+    with pytest.raises(SystemExit) as stop:
+        main(["--only", "startup", "--samples", "0"])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and "--samples: at least 1" in err and out == "", err
 
 
 def test_an_unknown_section_is_named_with_exit_status_2() -> None:
