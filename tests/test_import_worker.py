@@ -9,8 +9,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -174,29 +174,44 @@ def test_the_command_line_serves_as_a_worker_the_way_the_frozen_app_does(tmp_pat
     assert worker.wait(timeout=30) == 0
 
 
-KILLER = textwrap.dedent(
-    """
-    import os, signal, sys
-    from pathlib import Path
-    from annotator.nlp import segmenter
-    from annotator.project import Project
-    from annotator.project.documents import DocumentStore
-    from annotator.ops.importing import import_paths
+def _import_with_a_worker_then_die(path: Path, pid_file: Path, folder: Path, log: Path) -> None:
+    """In the forked child: import `folder` into `path` through a worker of its own, writing
+    the worker's pid to `pid_file` and SIGKILLing itself once the 41st file's row is written
+    (its transaction not committed). Never returns to pytest."""
+    try:
+        with log.open("w", encoding="utf-8") as err:
+            os.dup2(err.fileno(), 2)
+        from annotator.project.documents import DocumentStore
 
-    original = DocumentStore.insert
-    calls = 0
-    def insert(self, *args):
-        global calls
-        calls += 1
-        original(self, *args)
-        if calls == 41:  # the 41st file is written, its transaction not committed
-            Path(sys.argv[2]).write_text(str(segmenter.worker_pid()))
-            os.kill(os.getpid(), signal.SIGKILL)
-    DocumentStore.insert = insert
-    project = Project.open(sys.argv[1])
-    import_paths(project, [sys.argv[3]], segment_worker=True)
-    """
-)
+        original = DocumentStore.insert
+        calls = [0]
+
+        def insert(self, *args):
+            calls[0] += 1
+            original(self, *args)
+            if calls[0] == 41:
+                pid_file.write_text(str(segmenter.worker_pid()))
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        DocumentStore.insert = insert  # the child's own copy of the class
+        import_paths(Project.open(path), [folder], segment_worker=True)
+    except BaseException:  # noqa: BLE001 - the parent reports it
+        traceback.print_exc()
+    finally:
+        os._exit(70)  # only when the kill never came
+
+
+def _wait_for_death(pid: int, log: Path) -> None:
+    """Wait (at most 120 s) for the forked child `pid`; fail unless SIGKILL ended it."""
+    deadline = time.monotonic() + 120
+    while (ended := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if ended[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the importing child neither died nor ended in 120 s")
+    assert os.WIFSIGNALED(ended[1]) and os.WTERMSIG(ended[1]) == signal.SIGKILL, (
+        f"the child was not killed mid-import (wait status {ended[1]}): {log.read_text(encoding='utf-8')}")
 
 
 def _gone(pid: int) -> bool:
@@ -207,18 +222,19 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # ended; a zombie waits only for its new parent to reap it
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the worker end")
+@pytest.mark.skipif(not Path("/proc").is_dir() or not hasattr(os, "fork"),
+                    reason="forks the importing process and reads /proc to see its worker end")
 def test_a_killed_import_keeps_finished_files_and_leaves_no_worker(folder: Path, tmp_path: Path) -> None:
+    """The importing process is a child forked from this one (a real process, killed for real,
+    without a fresh interpreter's start-up); its worker is a process of its own."""
     path = tmp_path / "study.annot"
     Project.create(path).close()
-    script = tmp_path / "killer.py"
-    script.write_text(KILLER, encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        [sys.executable, str(script), str(path), str(tmp_path / "worker.pid"), str(folder)],
-        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == -9, result.stderr
+    log = tmp_path / "child-stderr.txt"
+    segmenter.stop_worker()  # the child starts a worker of its own, never this process's
+    child = os.fork()
+    if child == 0:
+        _import_with_a_worker_then_die(path, tmp_path / "worker.pid", folder, log)
+    _wait_for_death(child, log)
     pid = int((tmp_path / "worker.pid").read_text())
     deadline = time.monotonic() + 10
     while not _gone(pid) and time.monotonic() < deadline:
