@@ -33,7 +33,8 @@ SHOWN = re.compile(r"annotator: visible=(\w+) icons=(\d+) title='(.*)' project=(
 LOADED = re.compile(r"annotator: loaded at start: (.*)")
 # Modules the frozen app must carry for features the smoke test cannot click: the analysis
 # windows' charts (matplotlib with its Qt backend, PDF export) and the Parquet export.
-BUNDLED_MODULES = ("matplotlib.backends.backend_qtagg", "matplotlib.backends.backend_pdf", "pyarrow.parquet")
+BUNDLED_MODULES = ("matplotlib.backends.backend_qtagg", "matplotlib.backends.backend_pdf",
+                   "matplotlib.backends.backend_svg", "pyarrow.parquet")
 ICON_SIZES = 9  # resources/icons/discourse-annotator-{16,22,24,32,48,64,128,256,512}.png
 # The languages the New-project dialog offers (annotator/gui/dialogs/new_project.py), all
 # blank spaCy pipelines; tests/test_packaging.py checks that the two lists agree.
