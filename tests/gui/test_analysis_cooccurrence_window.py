@@ -39,7 +39,12 @@ def test_the_matrix_names_its_unit_and_association_a_cell_lists_its_segments_and
     association, a cell in the table or the heatmap lists its segments, a double click shows the
     place; then, with everyone's codes, the screenshots of the windows at 1200×800 and 1024×640
     (saved to ANALYSIS_SHOTS when set, for the README). Each part once had a window of its own."""
+    from tests.gui.test_gui_review_fixes2 import names_are_readable, shoot
+
     cooccurrence = open_cooccurrence(qtbot, demo_window)
+    # whole label names (a review finding, once in test_gui_review_fixes2.py)
+    names_are_readable(cooccurrence.grid)
+    shoot(cooccurrence, "cooccurrence")
     heading = cooccurrence.heading.text()
     assert "Framing × Rhetorical device: co-occurrences within the same sentence — ada's codes" in heading, heading
     assert "Jaccard = sentences with both / with either" in heading, heading
@@ -96,6 +101,7 @@ def test_the_matrix_names_its_unit_and_association_a_cell_lists_its_segments_and
             assert image.width() >= width - 1 and not image.isNull(), f"screenshot: {name} at {width}×{height}"
             suffix = "" if width == 1200 else "-1024"
             assert image.save(str(folder / f"analysis-{name}{suffix}.png")), f"screenshot: {name}{suffix} saved"
+    shoot(cooccurrence, "cooccurrence_small")  # a picture to look at (never asserted), at 1024×640
 
 
 def test_a_change_makes_the_matrix_out_of_date_bad_input_is_said_and_one_layer_against_itself(

@@ -55,7 +55,14 @@ def test_counts_by_source_exports_and_a_cell_or_bar_opens_the_concordance(qtbot,
     """One frequencies window, read only: the counts (overall, then by source) are the stored
     annotations; the chart and table export, never over the project; a cell and a bar open the
     concordance on their segments. (Each part once had a window of its own: same checks.)"""
+    from tests.gui.test_gui_review_fixes2 import names_are_readable, shoot
+
     frequencies = open_frequencies(qtbot, demo_window)
+    # --- whole label names (a review finding, once in test_gui_review_fixes2.py)
+    labels = [frequencies.grid.verticalHeaderItem(r).text() for r in range(frequencies.grid.rowCount())]
+    assert "Legality, constitutionality and jurisprudence" in labels, "names: a long label listed"
+    names_are_readable(frequencies.grid)
+    shoot(frequencies, "frequencies")
     # --- the counts are the stored annotations
     assert frequencies.layer.currentText() == "Framing" and not frequencies.message.is_error
     expected = Counter(stored(Path(demo_window.project.path), SPANS, ("ada", "Framing")))

@@ -207,22 +207,10 @@ def names_are_readable(grid, cap_rows: int = 300, cap_columns: int = 150) -> Non
         assert columns.sectionSize(column) >= min(need, cap_columns), item.text()
 
 
-def test_frequencies_and_cooccurrence_show_whole_label_names(qtbot, demo_window) -> None:
-    from tests.gui.test_analysis_cooccurrence_window import open_cooccurrence
-    from tests.gui.test_analysis_frequencies_window import open_frequencies
-
-    frequencies = open_frequencies(qtbot, demo_window)
-    labels = [frequencies.grid.verticalHeaderItem(r).text() for r in range(frequencies.grid.rowCount())]
-    assert "Legality, constitutionality and jurisprudence" in labels
-    names_are_readable(frequencies.grid)
-    shoot(frequencies, "frequencies")
-    frequencies.close()
-    cooccurrence = open_cooccurrence(qtbot, demo_window)
-    names_are_readable(cooccurrence.grid)
-    shoot(cooccurrence, "cooccurrence")
-    cooccurrence.resize(1000, 600)
-    qtbot.wait(50)
-    shoot(cooccurrence, "cooccurrence_small")
+# Whole label names in the frequencies and co-occurrence tables (names_are_readable above) are
+# checked in the windows those modules' tests already open: test_analysis_frequencies_window.py::
+# test_counts_by_source_exports_and_a_cell_or_bar_opens_the_concordance and
+# test_analysis_cooccurrence_window.py::test_the_matrix_names_its_unit_and_association_a_cell_lists_its_segments_and_screenshots.
 
 
 def test_add_key_opens_the_new_key_for_typing_in_a_readable_column(qtbot, window) -> None:
