@@ -33,7 +33,7 @@ PARAGRAPH_SPACING = 2
 LAYOUT_WARM_UP_MS = 120  # after opening a document, when the reader has not acted yet
 FIRST_SCREENS = 2  # screens of text formatted before the first paint (the rest right after it)
 MORE_CHARACTERS = 4000  # formatted per turn of the event loop after the first paint (~2 ms)
-MORE_AFTER_MS = 16  # the rest starts a frame after the first paint, so as not to delay it
+MORE_AFTER_MS = 30  # the rest starts two frames after the first paint, so as not to delay it
 READING_FONTS = ("Source Serif 4", "Source Serif Pro", "Charter", "Georgia", "Literata", "Noto Serif",
                  "DejaVu Serif", "Liberation Serif", "Times New Roman")
 
