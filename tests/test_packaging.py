@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import os
@@ -118,13 +119,34 @@ def spec_loops() -> dict[str, list[str]]:
     return loops
 
 
+def installed_package(name: str) -> bool:
+    """Whether a (dotted) package is installed, found as the import system would find it but
+    without importing its parents (importlib.util.find_spec("spacy.lang") imports all of spaCy)."""
+    top, *parts = name.split(".")
+    spec = importlib.util.find_spec(top)
+    for depth in range(1, len(parts) + 1):
+        if spec is None or spec.submodule_search_locations is None:
+            return False
+        spec = importlib.machinery.PathFinder.find_spec(".".join([top, *parts[:depth]]),
+                                                        list(spec.submodule_search_locations))
+    return spec is not None
+
+
+def test_a_package_is_found_without_importing_its_parents() -> None:
+    spacy_loaded = "spacy" in sys.modules
+    assert installed_package("spacy.lang") and installed_package("annotator.formats")
+    assert not installed_package("spacy.no_such_part") and not installed_package("no_such_top.lang")
+    assert not installed_package("annotator.errors.inner")  # a module, not a package: nothing below it
+    assert ("spacy" in sys.modules) == spacy_loaded
+
+
 def test_packages_and_distributions_the_spec_collects_are_installed() -> None:
     loops = spec_loops()
     assert set(loops) == {"package", "distribution"}
     assert {"spacy.lang", "annotator", "trafilatura", "cassis"} <= set(loops["package"])
     assert "spacy-legacy" in loops["distribution"]
     for package in loops["package"]:
-        assert importlib.util.find_spec(package) is not None, f"the spec collects {package}, not installed"
+        assert installed_package(package), f"the spec collects {package}, not installed"
     for distribution in loops["distribution"]:
         assert importlib.metadata.distribution(distribution).version
 
