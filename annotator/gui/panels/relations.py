@@ -93,7 +93,8 @@ class RelationsPanel(QWidget):
         who = None if self._showing_others() else self._context.annotator
         links = project.relations.for_document(document, who, None if kind == ALL_TYPES else kind)
         text = project.documents.text(document)
-        spans = {a.id: a for a in project.annotations.for_document(document, who)}
+        # Its ends, read only when there is a relation to show (a document has 1,000 spans, often no relation).
+        spans = {a.id: a for a in project.annotations.for_document(document, who, spans=True)} if links else {}
         colours = {k.name: k.colour for k in project.codebook.get().relations}
         for link in links:
             source, target = spans.get(link.source), spans.get(link.target)
