@@ -11,8 +11,9 @@ that this list and README.md agree):
    tests/test_repository.py::test_ci_runs_exactly_the_readmes_test_command). Running it from
    here would start this test suite inside itself.
 3. Benchmark: `.venv/bin/python -m benchmarks` (benchmarks/ in the checkout, not installed
-   with the package), run with `--only startup` added (its quickest section: ten `annotator`
-   commands in fresh processes) by test_benchmark_block_runs_in_the_fresh_venv.
+   with the package), run with `--only startup --samples 1` added (its quickest section, each
+   of its two `annotator` commands once in a fresh process) by
+   test_benchmark_block_runs_in_the_fresh_venv.
 4. Building a desktop application, two lines, run one after the other as typed:
    - `.venv/bin/pip install pyinstaller && bash packaging/pyinstaller/build.sh`, with
      `--check` added (choose the Python, check the project, collect the licences, stop
@@ -34,7 +35,8 @@ tracked files (no .venv, dist or build), with no virtual environment active and 
 rest unpacks about 650 MB (a minute on two cores), more than this suite can spend, so by
 default the project's *dependencies* are borrowed: PYTHONPATH points at a folder of links to
 exactly the installed distributions the project needs (its run-time closure, read from this
-test environment by packaging/collect_licenses.py), and pip counts them as installed. The
+test environment by packaging/collect_licenses.py), and pip counts them as installed (its
+closing conflict check, a warning about that borrowed environment, is turned off). The
 *project itself* is not borrowed: only the README's `.venv/bin/pip install .` puts
 discourse-annotator into the fresh venv (the test checks it is there, in that venv), so the
 build script's "lacks the project" check is not satisfied by anything but the README's
@@ -237,6 +239,10 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> FreshClone:
             or python3_version(env) != str(sys.version_info[:2]))
     if not full:
         env["PYTHONPATH"] = str(borrowed_dependencies(base / "dependencies"))
+        # pip's closing check that the installed distributions' requirements agree only warns, and
+        # over borrowed dependencies it checks this test environment, not the fresh venv: it would
+        # re-parse every borrowed requirement (about a second of each pip command here).
+        env["PIP_NO_WARN_CONFLICTS"] = "1"
     # The app asks who is annotating at its first start: answer as the packaging smoke test does.
     code = ("import sys; from pathlib import Path; from annotator.gui.settings import AppSettings; "
             "from annotator.ops.demo import DEMO_NAME, data_dir; demo = data_dir() / DEMO_NAME; "
