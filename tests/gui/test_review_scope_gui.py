@@ -87,21 +87,58 @@ def settings_file(tmp_path: Path) -> Path:
     return tmp_path / "settings.ini"
 
 
-def test_by_default_only_the_annotators_who_coded_a_document_are_compared(
-        qtbot, settings_file: Path, demo_path: Path) -> None:
+def test_coders_compared_by_default_and_a_hand_ticked_choice_remembered_for_that_file_only(
+        qtbot, settings_file: Path, demo_path: Path, tmp_path: Path) -> None:
+    """One series of runs of the app (each part once a test of its own): by default only the
+    annotators who coded a document are compared; annotators ticked by hand are remembered
+    across review windows and runs; the choice belongs to that project file only."""
+    import shutil
+
+    other = tmp_path / "copy" / "demo.annot"  # a copy of the project, made before any choice
+    other.parent.mkdir()
+    shutil.copy2(demo_path, other)
+    # --- by default only the annotators who coded a document are compared
     main = open_main(qtbot, settings_file, demo_path)
     review = open_review(qtbot, main)
-    assert counts(review) == CODERS_COUNTS  # was EVERYONE_COUNTS: zoe "missing" everything
-    assert review.document_list.item(0).text().startswith("7 open — Council narrowly backs")
-    assert "<b>7</b> of 7 disagreement(s) unresolved" in review.progress_label.text()
-    assert ticked(review) == ["ada", "ben"]
-    assert review.text_view.lanes == ["ada", "ben"]
-    assert review.coders_box.isChecked()
-    assert review.coders_box.text() == "Compare the annotators who coded each document"
-    assert "zoe" not in {n for d in review.found for n in d.missing}
+    assert counts(review) == CODERS_COUNTS, "default: was EVERYONE_COUNTS: zoe 'missing' everything"
+    assert review.document_list.item(0).text().startswith("7 open — Council narrowly backs"), "default: first row"
+    assert "<b>7</b> of 7 disagreement(s) unresolved" in review.progress_label.text(), "default: progress"
+    assert ticked(review) == ["ada", "ben"], "default: the coders ticked"
+    assert review.text_view.lanes == ["ada", "ben"], "default: their lanes"
+    assert review.coders_box.isChecked(), "default: the box ticked"
+    assert review.coders_box.text() == "Compare the annotators who coded each document", "default: the box's words"
+    assert "zoe" not in {n for d in review.found for n in d.missing}, "default: zoe not missing anything"
     choose_document(qtbot, review, 2)
-    assert ticked(review) == ["ada", "ben"]
-    assert "<b>10</b> of 10 disagreement(s) unresolved" in review.progress_label.text()
+    assert ticked(review) == ["ada", "ben"], "default: on another document too"
+    assert "<b>10</b> of 10 disagreement(s) unresolved" in review.progress_label.text(), "default: its progress"
+
+    # --- annotators ticked by hand are remembered across windows and runs
+    click_tick(qtbot, review, "zoe")  # the reviewer wants zoe's (empty) coding compared too
+    assert ticked(review) == ["ada", "ben", "zoe"], "by hand: zoe ticked"
+    assert not review.coders_box.isChecked(), "by hand: the box unticked"
+    qtbot.waitUntil(lambda: not review.counts_pending())
+    assert counts(review) == EVERYONE_COUNTS, "by hand: everyone's counts"
+    choose_document(qtbot, review, 3)
+    assert ticked(review) == ["ada", "ben", "zoe"], "by hand: the choice holds on every document"
+
+    review.close()  # the review window reopened
+    review = open_review(qtbot, main)
+    assert ticked(review) == ["ada", "ben", "zoe"] and not review.coders_box.isChecked(), "by hand: window reopened"
+    assert counts(review) == EVERYONE_COUNTS, "by hand: window reopened, counts"
+    main.close()
+
+    again = open_main(qtbot, settings_file, demo_path)  # the app restarted, same settings
+    review = open_review(qtbot, again)
+    assert ticked(review) == ["ada", "ben", "zoe"] and not review.coders_box.isChecked(), "by hand: app restarted"
+    assert counts(review) == EVERYONE_COUNTS, "by hand: app restarted, counts"
+    assert "<b>19</b> of 19 disagreement(s) unresolved" in review.progress_label.text(), "by hand: progress"
+    again.close()
+
+    # --- the choice belongs to one project file: the copy made before it opens with the default
+    elsewhere = open_main(qtbot, settings_file, other)
+    review = open_review(qtbot, elsewhere)
+    assert review.coders_box.isChecked() and ticked(review) == ["ada", "ben"], "another file: the default"
+    elsewhere.close()
 
 
 def test_a_document_coded_by_one_annotator_says_so_and_follows_new_coding(
@@ -119,32 +156,6 @@ def test_a_document_coded_by_one_annotator_says_so_and_follows_new_coding(
     assert ticked(review) == ["ada"]
     assert review.progress_label.text() == (
         "Only ada coded this document: nothing to compare. Tick annotators to compare others.")
-
-
-def test_annotators_ticked_by_hand_are_remembered_across_windows_and_runs(
-        qtbot, settings_file: Path, demo_path: Path) -> None:
-    main = open_main(qtbot, settings_file, demo_path)
-    review = open_review(qtbot, main)
-    click_tick(qtbot, review, "zoe")  # the reviewer wants zoe's (empty) coding compared too
-    assert ticked(review) == ["ada", "ben", "zoe"]
-    assert not review.coders_box.isChecked()
-    qtbot.waitUntil(lambda: not review.counts_pending())
-    assert counts(review) == EVERYONE_COUNTS
-    choose_document(qtbot, review, 3)
-    assert ticked(review) == ["ada", "ben", "zoe"]  # the choice holds on every document
-
-    review.close()  # the review window reopened
-    review = open_review(qtbot, main)
-    assert ticked(review) == ["ada", "ben", "zoe"] and not review.coders_box.isChecked()
-    assert counts(review) == EVERYONE_COUNTS
-    main.close()
-
-    again = open_main(qtbot, settings_file, demo_path)  # the app restarted, same settings
-    review = open_review(qtbot, again)
-    assert ticked(review) == ["ada", "ben", "zoe"] and not review.coders_box.isChecked()
-    assert counts(review) == EVERYONE_COUNTS
-    assert "<b>19</b> of 19 disagreement(s) unresolved" in review.progress_label.text()
-    again.close()
 
 
 def test_the_checkbox_brings_the_default_back_and_it_is_remembered(
@@ -167,22 +178,6 @@ def test_the_checkbox_brings_the_default_back_and_it_is_remembered(
     assert review.coders_box.isChecked() and ticked(review) == ["ada", "ben"]
     assert counts(review) == CODERS_COUNTS
     again.close()
-
-
-def test_the_choice_belongs_to_one_project_file(qtbot, settings_file: Path, demo_path: Path, tmp_path: Path) -> None:
-    import shutil
-
-    other = tmp_path / "copy" / "demo.annot"
-    other.parent.mkdir()
-    shutil.copy2(demo_path, other)
-    main = open_main(qtbot, settings_file, demo_path)
-    review = open_review(qtbot, main)
-    click_tick(qtbot, review, "zoe")
-    main.close()
-    elsewhere = open_main(qtbot, settings_file, other)
-    review = open_review(qtbot, elsewhere)
-    assert review.coders_box.isChecked() and ticked(review) == ["ada", "ben"]
-    elsewhere.close()
 
 
 # ----- the review's Undo takes back the curator's decisions, not the annotator's steps --------------
