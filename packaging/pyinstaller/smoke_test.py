@@ -317,10 +317,7 @@ def check_demo_window(binary: Path, env: dict[str, str], cwd: Path) -> tuple[flo
     visible, icons, title, project = match.groups()
     if visible != "True" or Path(project) != demo or not title.startswith(demo.name) or int(icons) != ICON_SIZES:
         raise SmokeFailure(f"the demo window is not what it should be: {report}")
-    loaded = LOADED.search(report)
-    if loaded is None or loaded.group(1) != "-":
-        raise SmokeFailure(f"the first window loaded what only some windows and commands need: {report}")
-    return shown, exited
+    return shown, exited  # this first start imported the demo's articles with spaCy: no check of what loaded
 
 
 def check_parquet(binary: Path, env: dict[str, str], cwd: Path) -> None:
@@ -356,6 +353,9 @@ def check_open_project(binary: Path, env: dict[str, str], cwd: Path) -> None:
     _, _, report = open_window(binary, [str(project)], env, cwd)
     if f"project={project}" not in report:
         raise SmokeFailure(f"the project window is not what it should be: {report}")
+    loaded = LOADED.search(report)
+    if loaded is None or loaded.group(1) != "-":
+        raise SmokeFailure(f"the first window loaded what only some windows and commands need: {report}")
 
 
 def timings(binary: Path, env: dict[str, str], cwd: Path, runs: int) -> dict[str, float]:
@@ -403,10 +403,11 @@ def main(argv: list[str] | None = None) -> int:
                 step(binary, env, work)
                 print(f"ok   {name}")
             first_shown, first_exited = check_demo_window(binary, env, work)
-            print(f"ok   --demo offscreen, nothing heavy loaded (first start builds the demo: shown {first_shown:.2f} s, "
+            print(f"ok   --demo offscreen (first start builds the demo: shown {first_shown:.2f} s, "
                   f"exited {first_exited:.2f} s)")
             check_open_project(binary, env, work)
-            print("ok   open a project file made by the frozen command line")
+            print("ok   open a project file made by the frozen command line, loading no matplotlib, pyarrow, "
+                  "spaCy, thinc or numpy")
             if args.runs > 0:
                 figures = timings(binary, env, work, args.runs)
                 print(f"time --version {figures['version']:.2f} s; demo window shown {figures['demo_shown']:.2f} s, "
