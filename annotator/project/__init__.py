@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
 from ..store.database import (
@@ -29,6 +27,8 @@ from ..store.database import (
 )
 from ..store.backup import RollingBackup
 from ..store.files import register_open, unregister_open
+
+import sqlite_utils  # noqa: E402,I001  after store.database, which imports it without numpy's type mapping
 from .annotations import AnnotationStore
 from .annotators import AnnotatorStore
 from .changes import ChangeBus, ChangeSet
