@@ -41,6 +41,7 @@ from .fast import (
     nominal_alpha_by_group,
     overlap_f1,
     percent_by_group,
+    presence_patterns_by_label,
     weighted_alpha,
 )
 from .units import UnitTable, build_units
@@ -357,11 +358,18 @@ def _per_label(corpus: Corpus, table: UnitTable | None, alpha_u: Figure | None,
     counts = {label: dict(zip(corpus.annotators, used[k].tolist())) for k, label in enumerate(corpus.labels)}
     per_category = dict(alpha_u.details.get("per_category", {})) if alpha_u is not None else {}
     unit_text = table.name if table is not None else ""
+    grouped = None
+    if table is not None and table.span_ranges is not None and table.missing is not None:
+        grouped = presence_patterns_by_label(table.span_ranges, table.missing, len(table.labels), table.n_units)
     result = []
     for label in corpus.labels:
         row = LabelRow(label, counts[label])
         if table is not None and (label in table.presence or table.span_ranges is not None):
-            patterns, weights, group = compress(table.presence_of(label))
+            if grouped is not None and label not in table.presence:
+                patterns, weights = grouped[table.labels.index(label)]
+                group = np.zeros(len(weights), dtype=np.int64)
+            else:
+                patterns, weights, group = compress(table.presence_of(label))
             note = {"unit": unit_text, "values": "present/absent of this label"}
             row.figures["alpha"] = weighted_alpha(patterns, weights, "nominal", [0.0, 1.0]).with_details(**note)
             row.figures["percent"] = percent_by_group(patterns, weights, group, 1)[0].with_details(**note)

@@ -112,6 +112,49 @@ def presence_row(first: np.ndarray, stop: np.ndarray, n_units: int) -> np.ndarra
     return (np.cumsum(edges[:-1]) > 0).astype(float)
 
 
+def presence_patterns_by_label(span_ranges: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                               missing: np.ndarray, n_labels: int, n_units: int,
+                               block: int = 4_000_000) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """compress(presence matrix of label k)[:2] for every label k, in one pass over the units.
+
+    Each coder's value on a unit is 0 (missing), 1 (absent) or 2 (present), so a unit's pattern
+    is a base-3 number read coder by coder: counting those numbers per label gives the patterns
+    in compress's (lexicographic) order with its counts, without a coders x units matrix and a
+    sort per label.  Labels go a block at a time (at most `block` label x unit cells).  None when
+    the patterns would not fit in an integer key (very many coders): use compress then.
+    """
+    n_coders = len(span_ranges)
+    n_patterns = 3**n_coders
+    if n_coders == 0 or n_units == 0 or n_patterns * max(n_labels, 1) >= 2**40:
+        return None
+    place = [3 ** (n_coders - 1 - i) for i in range(n_coders)]
+    missing_code = np.zeros(n_units, dtype=np.int64)
+    for i in range(n_coders):
+        missing_code += np.where(missing[i], 0, place[i])  # absent until a span says present
+    counts = np.zeros((n_labels, n_patterns), dtype=np.int64)
+    step = max(1, block // (n_units + 1))
+    for low in range(0, n_labels, step):
+        high = min(n_labels, low + step)
+        code = np.broadcast_to(missing_code, (high - low, n_units)).copy()
+        for i, (first, stop, label) in enumerate(span_ranges):
+            mine = (label >= low) & (label < high)
+            where = (label[mine] - low) * (n_units + 1)
+            edges = (np.bincount(where + first[mine], minlength=(high - low) * (n_units + 1))
+                     - np.bincount(where + stop[mine], minlength=(high - low) * (n_units + 1)))
+            covered = np.cumsum(edges.reshape(high - low, n_units + 1)[:, :-1], axis=1) > 0
+            code += (covered & ~missing[i]) * place[i]
+        offset = np.arange(high - low, dtype=np.int64)[:, None] * n_patterns
+        counts[low:high] = np.bincount((code + offset).ravel(), minlength=(high - low) * n_patterns).reshape(
+            high - low, n_patterns)
+    digits = np.asarray([(np.arange(n_patterns) // p) % 3 for p in place])
+    values = np.where(digits == 0, np.nan, digits - 1.0)
+    result = []
+    for k in range(n_labels):
+        used = np.flatnonzero(counts[k])
+        result.append((values[:, used], counts[k, used]))
+    return result
+
+
 def exact_f1(first: tuple[np.ndarray, np.ndarray, np.ndarray],
              second: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Figure:
     """Span F1 with exact matching of (start, end, label) arrays (as stats.span_agreement)."""
