@@ -4,7 +4,6 @@ as packed numbers, the units shared with the dashboard's disagreement index."""
 from __future__ import annotations
 
 import sqlite3
-import struct
 from pathlib import Path
 
 import pytest
