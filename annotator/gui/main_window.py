@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QFont
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
 
 from ..errors import AnnotatorError
@@ -73,13 +73,23 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, Analys
         font = self.settings.font()
         if font is not None:
             self.editor.set_font(font)
-        self.show_welcome()
+        self._show_start_page()  # the welcome screen itself is built when first shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Build and fill the welcome screen if the window appears with no project open."""
+        if self.project is None and self._welcome is None:
+            self.welcome.set_recent(self.settings.recent_projects())
+        super().showEvent(event)
 
     # ----- projects ----------------------------------------------------------------------
 
     def show_welcome(self) -> None:
         """Show the start page (no project open)."""
         self.welcome.set_recent(self.settings.recent_projects())
+        self._show_start_page()
+
+    def _show_start_page(self) -> None:
+        """Put the window in its no-project state: the welcome page, no docks, no toolbar."""
         self.pages.setCurrentIndex(WELCOME_PAGE)
         if not self._hidden_for_welcome:
             self._hidden_for_welcome = [dock for dock in self.docks.values() if dock.isVisibleTo(self)]

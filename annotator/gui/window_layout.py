@@ -8,10 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from ..queries.documents import done_count
-from .dialogs.welcome import WelcomeScreen
 from .editor import AnnotationEditor
 from .file_safety import banner_above
 from .panels.annotations import AnnotationsPanel
@@ -36,11 +35,7 @@ class WindowLayoutMixin(WindowState):
     """Builds the widgets and docks of the main window and fills its status bar."""
 
     def _build_widgets(self) -> None:
-        self.welcome = WelcomeScreen(self)
-        self.welcome.sig_new.connect(self.new_project)
-        self.welcome.sig_open.connect(self.choose_project)
-        self.welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
-        self.welcome.sig_demo.connect(self.open_demo)
+        self._welcome = None
         self.editor = AnnotationEditor(self)
         self.editor.sig_changed.connect(self._editor_changed)
         self.editor.sig_annotation_selected.connect(self._editor_selected)
@@ -48,7 +43,9 @@ class WindowLayoutMixin(WindowState):
         self.editor.font_changed.connect(self.settings.set_font)
         self.editor.sig_write_failed.connect(self.show_write_failure)
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.welcome)
+        # The welcome screen's place: it is built only when first shown (`welcome`), which a
+        # start that opens a project straight away never does.
+        self.pages.addWidget(QWidget(self.pages))
         self.pages.addWidget(self.editor)
         self.readonly_banner = banner_above(self, self.pages, "readonly_banner")
 
@@ -102,6 +99,26 @@ class WindowLayoutMixin(WindowState):
             self.docks[name].installEventFilter(self)
         self.resize(1400, 900)
         self.fit_docks()
+
+    @property
+    def welcome(self) -> WelcomeScreen:
+        """The welcome screen (page 0 of the window), built the first time it is asked for."""
+        if self._welcome is None:
+            from .dialogs.welcome import WelcomeScreen
+
+            welcome = WelcomeScreen(self)
+            welcome.sig_new.connect(self.new_project)
+            welcome.sig_open.connect(self.choose_project)
+            welcome.sig_open_path.connect(lambda path: self.open_project(Path(path)))
+            welcome.sig_demo.connect(self.open_demo)
+            current = self.pages.currentIndex()
+            placeholder = self.pages.widget(0)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages.insertWidget(0, welcome)
+            self.pages.setCurrentIndex(current)
+            self._welcome = welcome
+        return self._welcome
 
     # ----- panels that keep their share of the window ----------------------------------------
     # Docked panels are not in a QSplitter, so there are no stretch factors: a window made

@@ -30,7 +30,7 @@ class WindowState:
     message_box: QMessageBox | None
     close_error: AnnotatorError | None
     dialog: QWidget | None
-    welcome: WelcomeScreen
+    _welcome: WelcomeScreen | None  # built when first shown: see WindowLayoutMixin.welcome
     editor: AnnotationEditor
     pages: QStackedWidget
     readonly_banner: QLabel
