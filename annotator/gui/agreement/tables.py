@@ -161,6 +161,7 @@ class DocumentTableModel(QAbstractTableModel):
         self.keys: list[str] = []
         self.annotators: list[str] = []
         self.show_values = False
+        self._cells: dict[int, list[list[Any]]] = {}
 
     def set_report(self, report: AgreementReport) -> None:
         """Show the report's documents."""
@@ -169,7 +170,32 @@ class DocumentTableModel(QAbstractTableModel):
         self.keys = [k for k in DOCUMENT_KEYS if any(k in r.figures for r in self.rows)]
         self.annotators = list(report.annotators)
         self.show_values = any(r.values is not None for r in self.rows)
+        self._cells = self._fill_cells()
         self.endResetModel()
+
+    def _fill_cells(self) -> dict[int, list[list[Any]]]:
+        """Text, colours and alignment of every cell, made once per report: sizing the columns to
+        their contents asks for each of them (8 roles x every row), and a lookup answers that
+        faster than working each one out again."""
+        display, foreground, background, alignment = [], [], [], []
+        right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        n_values = len(self.annotators) if self.show_values else 0
+        for number, row in enumerate(self.rows, 1):
+            figures = [row.figures.get(key) for key in self.keys]
+            shown = [("" if figure is None else rounded(figure.value) if figure.value is not None else "undefined")
+                     for figure in figures]
+            values = [(row.values or {}).get(name) for name in self.annotators[:n_values]]
+            display.append([number, row.title, f"{row.n_units:,}", *shown,
+                            *(value if value is not None else "—" for value in values)])
+            foreground.append([None, None, None, *(UNDEFINED_COLOUR if figure is not None and figure.value is None
+                                                   else None for figure in figures), *[None] * n_values])
+            background.append([None, None, None, *(shade(figure.value) if figure is not None and figure.value is not None
+                                                   else None for figure in figures), *[None] * n_values])
+            alignment.append([right, None, right, *[right] * len(figures), *[None] * n_values])
+        return {int(Qt.ItemDataRole.DisplayRole.value): display,
+                int(Qt.ItemDataRole.ForegroundRole.value): foreground,
+                int(Qt.ItemDataRole.BackgroundRole.value): background,
+                int(Qt.ItemDataRole.TextAlignmentRole.value): alignment}
 
     def columns(self) -> list[str]:
         """Column titles."""
@@ -182,7 +208,7 @@ class DocumentTableModel(QAbstractTableModel):
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         """Number of columns."""
-        return 0 if parent.isValid() else len(self.columns())
+        return 0 if parent.isValid() else 3 + len(self.keys) + (len(self.annotators) if self.show_values else 0)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         """Column titles."""
@@ -198,22 +224,12 @@ class DocumentTableModel(QAbstractTableModel):
         """Cell text, colours and tooltips."""
         if not index.isValid():
             return None
+        cells = self._cells.get(role)
+        if cells is not None:
+            return cells[index.row()][index.column()]
         row, column = self.rows[index.row()], index.column()
         figure_column = column - 3
         figure = row.figures.get(self.keys[figure_column]) if 0 <= figure_column < len(self.keys) else None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return index.row() + 1
-            if column == 1:
-                return row.title
-            if column == 2:
-                return f"{row.n_units:,}"
-            if 0 <= figure_column < len(self.keys):
-                if figure is None:
-                    return ""
-                return rounded(figure.value) if figure.value is not None else "undefined"
-            value = (row.values or {}).get(self.annotators[column - 3 - len(self.keys)])
-            return value if value is not None else "—"
         if role == Qt.ItemDataRole.ToolTipRole:
             if figure is not None and figure.value is None:
                 return f"undefined: {figure.undefined_reason}"
@@ -221,12 +237,6 @@ class DocumentTableModel(QAbstractTableModel):
                 return exact(figure.value)
             if column == 1:
                 return f"{row.title}\nannotators: {', '.join(row.annotators)}\ndouble-click to open it"
-        if role == Qt.ItemDataRole.ForegroundRole and figure is not None and figure.value is None:
-            return UNDEFINED_COLOUR
-        if role == Qt.ItemDataRole.BackgroundRole and figure is not None and figure.value is not None:
-            return shade(figure.value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and (0 <= figure_column < len(self.keys) or column in (0, 2)):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
