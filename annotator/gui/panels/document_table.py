@@ -41,10 +41,17 @@ _STATUS_COLOURS = {Status.DONE: "#2E7D32", Status.IN_PROGRESS: "#B26A00", Status
 _DISPLAY, _EDIT, _TOOLTIP, _ALIGNMENT, _FOREGROUND, _USER = (int(role.value) for role in (
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole,
     Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.UserRole))
-_ROLES = frozenset((_DISPLAY, _EDIT, _TOOLTIP, _ALIGNMENT, _FOREGROUND, _USER))
+# A loaded row's answers, made once: per column, the value of each role below _ROLE_SLOTS (display,
+# decoration, edit, tooltip, status tip, what's this, font, alignment, background, foreground) in
+# one tuple indexed by the role. A paint asks ~7 roles of every cell: each is then one lookup.
+_ROLE_SLOTS = int(Qt.ItemDataRole.CheckStateRole.value)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 _CENTRE = int(Qt.AlignmentFlag.AlignCenter.value)
-_EDITABLE_FLAGS: dict[Qt.ItemFlag, Qt.ItemFlag] = {}
+_ALIGNMENTS = {3: _RIGHT, 5: _RIGHT, ADJUDICATED: _CENTRE}
+_BRUSHES: dict[str, QBrush] = {}  # one brush per status colour (a cell's value is copied out by Qt)
+# What QAbstractTableModel.flags gives a valid cell, and that plus editable (combined once: enum
+# arithmetic on every cell of every paint is not free).
+_CELL_FLAGS: list[Qt.ItemFlag] = []
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -66,7 +73,7 @@ class DocumentTableModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._pages: dict[int, dict[str, DocumentRow]] = {}
-        self._cells: dict[str, tuple[str, ...]] = {}  # each loaded row's shown texts, made once
+        self._shown: dict[int, tuple[tuple[Any, ...], ...]] = {}  # row -> its cells' answers (see _ROLE_SLOTS)
         self._filter = ""
         self._queue_only = False  # only the annotator's queue (assigned to them, not done)
         self._sort: tuple[int | None, bool] = (None, False)
@@ -111,7 +118,7 @@ class DocumentTableModel(QAbstractTableModel):
                                      self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
-        self._cells.clear()
+        self._shown.clear()
         self.endResetModel()
         self._check_curator()
 
@@ -128,9 +135,10 @@ class DocumentTableModel(QAbstractTableModel):
             row = self._row_of.get(ident)
             if row is None:
                 continue
-            self._cells.pop(ident, None)
-            for reread in self._pages.pop(row // PAGE_SIZE, {}):
-                self._cells.pop(reread, None)
+            page = row // PAGE_SIZE
+            self._pages.pop(page, None)  # the page is read again, each of its rows made again
+            for reread in range(page * PAGE_SIZE, (page + 1) * PAGE_SIZE):
+                self._shown.pop(reread, None)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ----- reading -------------------------------------------------------------------
@@ -187,48 +195,64 @@ class DocumentTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell contents, loaded lazily."""
+        row = index.row()
+        cells = self._shown.get(row)
+        if cells is None:
+            if not index.isValid():
+                return None
+            cells = self._shape(row)
+            if cells is None:
+                return self.document_id(row) if int(role) == _USER else None
         role = int(role)
-        if role not in _ROLES or not index.isValid():
-            return None
-        if role == _USER:
-            return self.document_id(index.row())
-        row = self.row_data(index.row())
+        if role < _ROLE_SLOTS:
+            return cells[index.column()][role]
+        return self._ids[row] if role == _USER else None
+
+    def _shape(self, row_number: int) -> tuple[tuple[Any, ...], ...] | None:
+        """Every answer of a row's cells (None if the row is not there), kept until the row is re-read."""
+        row = self.row_data(row_number)
         if row is None:
             return None
-        column = index.column()
-        if role == _ALIGNMENT:
-            if column in (3, 5):
-                return _RIGHT
-            if column == ADJUDICATED:
-                return _CENTRE
-            return None
-        if role == _FOREGROUND:
-            if column == ADJUDICATED:
-                return QBrush(QColor(_STATUS_COLOURS[Status.DONE if row.adjudicated else Status.IN_PROGRESS]))
-            return QBrush(QColor(_STATUS_COLOURS[row.status])) if column == 4 else None
         curated = row.adjudication
-        if role == _TOOLTIP and column == ADJUDICATED:
-            return curated.tooltip() if curated is not None else "No curator decision on this document yet"
-        values = self._cells.get(row.id)
-        if values is None:
-            values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
-                      curated.text() if curated is not None else "")
-            self._cells[row.id] = values
-        if role == _TOOLTIP:
-            return row.title if column == 0 else values[column]
-        if role == _EDIT:
-            return values[column] if column in EDITABLE else None
-        return values[column]
+        values = (row.title, row.source, row.date, f"{row.length:,}", row.status.value, str(row.annotations),
+                  curated.text() if curated is not None else "")
+        colours = {4: _STATUS_COLOURS[row.status],
+                   ADJUDICATED: _STATUS_COLOURS[Status.DONE if row.adjudicated else Status.IN_PROGRESS]}
+        cells = []
+        for column, value in enumerate(values):
+            answers: list[Any] = [None] * _ROLE_SLOTS
+            answers[_DISPLAY] = value
+            answers[_EDIT] = value if column in EDITABLE else None
+            if column == 0:
+                answers[_TOOLTIP] = row.title
+            elif column == ADJUDICATED:
+                answers[_TOOLTIP] = (curated.tooltip() if curated is not None
+                                     else "No curator decision on this document yet")
+            else:
+                answers[_TOOLTIP] = value
+            answers[_ALIGNMENT] = _ALIGNMENTS.get(column)
+            colour = colours.get(column)
+            if colour is not None:
+                brush = _BRUSHES.get(colour)
+                if brush is None:
+                    brush = _BRUSHES[colour] = QBrush(QColor(colour))
+                answers[_FOREGROUND] = brush
+            cells.append(tuple(answers))
+        shaped = self._shown[row_number] = tuple(cells)
+        return shaped
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         """Title, source and date cells are editable while the project may be changed."""
-        flags = super().flags(index)
-        if index.isValid() and index.column() in EDITABLE and self._project is not None and not self._project.readonly:
-            editable = _EDITABLE_FLAGS.get(flags)
-            if editable is None:  # combined once: enum arithmetic on every cell of every paint is not free
-                editable = _EDITABLE_FLAGS[flags] = flags | Qt.ItemFlag.ItemIsEditable
-            return editable
-        return flags
+        if not _CELL_FLAGS:
+            if not index.isValid():
+                return super().flags(index)
+            plain = super().flags(index)
+            _CELL_FLAGS.extend((plain, plain | Qt.ItemFlag.ItemIsEditable))
+        column = index.column()
+        if column < 0:  # an invalid index
+            return super().flags(index)
+        project = self._project
+        return _CELL_FLAGS[column in EDITABLE and project is not None and not project.readonly]
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """Store a typed title, source or date as one undoable edit by the annotator (the row
@@ -256,7 +280,7 @@ class DocumentTableModel(QAbstractTableModel):
                                      self._queue_only)
         self._row_of = {ident: row for row, ident in enumerate(self._ids)}
         self._pages.clear()
-        self._cells.clear()
+        self._shown.clear()
         moved = []
         for index, ident in zip(persistent, kept):
             row = self._row_of.get(ident) if ident is not None else None
