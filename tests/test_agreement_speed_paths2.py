@@ -159,3 +159,28 @@ def test_per_document_cells_show_the_report_they_were_filled_from_and_the_next_o
     assert "sentence" in dashboard.report.unit_description
     _cells_match_the_report(dashboard)
     dashboard.stop()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_unit_labels_of_singly_and_multiply_covered_units_follow_the_tie_rule(seed: int) -> None:
+    """Random tokens and spans that often overlap, touch and tie: each unit's label is
+    stats.unit_labels' (the published cover and tie rules)."""
+    from annotator.ops.agreement.fast import unit_label_codes
+    from annotator.stats import unit_labels
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 6, 200)
+    starts = np.concatenate(([0], np.cumsum(lengths + rng.integers(0, 2, 200))[:-1]))
+    ends = starts + lengths
+    n = int(rng.integers(1, 120))
+    span_start = rng.integers(0, int(ends[-1]) - 1, n)
+    span_end = np.minimum(span_start + rng.integers(1, 25, n), int(ends[-1]))
+    span_label = rng.integers(0, 4, n)
+    labels = ["A", "B", "C", "D"]
+    expected = unit_labels(starts, ends, {"x": [(int(s), int(e), labels[k]) for s, e, k in
+                                                zip(span_start, span_end, span_label)]}, labels)
+    got = unit_label_codes(starts, ends, span_start, span_end, span_label, 4)
+    assert got.tolist() == expected.values[0].tolist()
+    covered = np.bincount(np.concatenate([np.arange(len(starts))[(starts < e) & (ends > s)]
+                                          for s, e in zip(span_start, span_end)]), minlength=len(starts))
+    assert (covered == 1).any() and (covered > 1).any()  # both kinds of unit are there

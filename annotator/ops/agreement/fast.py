@@ -271,6 +271,12 @@ def unit_label_codes(unit_starts: np.ndarray, unit_ends: np.ndarray, span_starts
     row = np.full(len(unit_starts), float(none_code))
     if not len(unit):
         return row
+    # A unit only one span covers takes its label; the tie rule sorts the units several cover.
+    alone = np.bincount(unit, minlength=len(unit_starts))[unit] == 1
+    row[unit[alone]] = span_labels[span[alone]]
+    unit, span = unit[~alone], span[~alone]
+    if not len(unit):
+        return row
     shared = np.minimum(unit_ends[unit], span_ends[span]) - np.maximum(unit_starts[unit], span_starts[span])
     order = np.lexsort((span_labels[span], span_starts[span], -shared, unit))
     unit, span = unit[order], span[order]
