@@ -478,8 +478,12 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
             self._highlighter.rehighlight()
         else:
             self._highlighter.rehighlight_blocks(blocks)
-        self.view.update_margin()
-        self.view.viewport().update()
+        area = None if blocks is None else self.blocks_area(blocks)
+        self.view.update_margin(area)
+        if area is None:
+            self.view.viewport().update()
+        elif not area.isEmpty():
+            self.view.viewport().update(area)
 
     @property
     def blocks_highlighted(self) -> int:

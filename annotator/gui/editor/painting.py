@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
 from ..offsets import OffsetMap
@@ -17,6 +16,9 @@ MAX_UNDERLINE_LANES = 4
 MAX_STRIPE_LANES = 12  # as many as the margin makes room for (view.margin_width)
 FIND_COLOUR = "#e66100"
 SELECTED_COLOUR = "#1a1a1a"
+# Pixels above and below a block repainted with it: the underline lanes under its last line, the
+# selected span's outline around its first (a repaint of the touched blocks must cover them).
+REPAINT_PAD = 16
 
 
 class PaintingMixin:
@@ -33,12 +35,32 @@ class PaintingMixin:
 
     # ----- painting (called by the view and the margin) ------------------------------
 
+    def blocks_area(self, blocks: set[int]) -> QRect | None:
+        """The viewport band the blocks' text, underlines and outlines fill (empty when off
+        screen); None when a block is not laid out yet (then everything is repainted)."""
+        document = self.view.document()
+        layout = document.documentLayout()
+        top = bottom = None
+        for number in blocks:
+            block = document.findBlockByNumber(number)
+            rect = layout.blockBoundingRect(block) if block.isValid() else None
+            if rect is None or not block.layout().lineCount():
+                return None
+            top = rect.top() if top is None else min(top, rect.top())
+            bottom = rect.bottom() if bottom is None else max(bottom, rect.bottom())
+        if top is None or bottom is None:
+            return QRect()
+        viewport = self.view.viewport()
+        shift = self.view.verticalScrollBar().value()
+        return QRect(0, int(top - shift) - REPAINT_PAD, viewport.width(),
+                     int(bottom - top) + 2 * REPAINT_PAD + 1).intersected(viewport.rect())
+
     def _geometry(self) -> TextGeometry:
         shift = QPointF(-self.view.horizontalScrollBar().value(), -self.view.verticalScrollBar().value())
         return TextGeometry(self.view.document(), self._offsets, shift)
 
-    def _visible_range(self) -> tuple[int, int]:
-        """Code-point range of the text on screen. Asks the document layout directly: the view's
+    def _visible_range(self, area: QRect | None = None) -> tuple[int, int]:
+        """Code-point range of the text on screen (of the lines in `area` of the viewport, if given). Asks the document layout directly: the view's
         cursorForPosition gives the same positions but costs milliseconds per call while the text
         is still being laid out, as it is in the first paints after a document opens.
 
@@ -51,8 +73,11 @@ class PaintingMixin:
         document = view.document()
         layout = document.documentLayout()
         x, y = view.horizontalScrollBar().value(), view.verticalScrollBar().value()
+        height = viewport.height()
+        if area is not None:  # a band of the screen: from the line at its top to the line at its bottom
+            y, height = y + max(area.top(), 0), min(area.bottom() + 1, height) - max(area.top(), 0)
         top = layout.hitTest(QPointF(x, y), Qt.HitTestAccuracy.FuzzyHit)
-        bottom = max(layout.hitTest(QPointF(x + viewport.width(), y + viewport.height()),
+        bottom = max(layout.hitTest(QPointF(x + viewport.width(), y + height),
                                     Qt.HitTestAccuracy.FuzzyHit), 0)
         if not 0 <= top <= bottom:
             block = document.findBlock(bottom)
@@ -61,12 +86,13 @@ class PaintingMixin:
             top = block.position()
         return self._offsets.to_py(top), self._offsets.to_py(bottom) + 1
 
-    def paint_overlay(self, painter: QPainter, area: Any) -> None:
-        """Underlines of other layers and of other annotators, find hits, the selected span."""
+    def paint_overlay(self, painter: QPainter, area: QRect | None = None) -> None:
+        """Underlines of other layers and of other annotators, find hits, the selected span (of
+        the lines in `area`, the part of the viewport being painted; all on screen if None)."""
         if not self._text:
             return
         geometry = self._geometry()
-        first, last = self._visible_range()
+        first, last = self._visible_range(self._padded(area))
         for mark in self._index.marks_between(first, last):
             if mark.role == BACKGROUND:
                 continue
@@ -95,19 +121,26 @@ class PaintingMixin:
                 painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 3, 3)
         self.paint_relations(painter, geometry)  # type: ignore[attr-defined]
 
-    def _stripe_geometry(self) -> list[tuple[Mark, QRectF]]:
+    def _padded(self, area: QRect | None) -> QRect | None:
+        """`area` grown by the decorations' reach above and below a line (None: the whole screen)."""
+        if area is None or area.contains(self.view.viewport().rect()):
+            return None
+        return area.adjusted(0, -REPAINT_PAD, 0, REPAINT_PAD)
+
+    def _stripe_geometry(self, area: QRect | None = None) -> list[tuple[Mark, QRectF]]:
         """Each visible span's bar: in its lane, from its first line to its last.
 
         Spans in one lane never overlap in the text, but two of them can sit on one line
         ("council" and "voted" both coded Framing): there the line is shared, in text order
         from top to bottom, so each keeps a bar of its own instead of the later one
-        hiding the earlier. Only the visible spans are measured, so the cost follows the
-        screen, not the document.
+        hiding the earlier. Only the visible spans are measured (those on the lines in `area`
+        when given: every span sharing such a line is among them, so their bars are the same),
+        so the cost follows the screen, not the document.
         """
         if not self._text:
             return []
         geometry = self._geometry()
-        first, last = self._visible_range()
+        first, last = self._visible_range(self._padded(area))
         height = self.view.viewport().height()
         placed: list[tuple[Mark, int, tuple[float, float], tuple[float, float]]] = []
         on_line: dict[tuple[int, float], list[Mark]] = {}
@@ -135,10 +168,11 @@ class PaintingMixin:
             found.append((mark, QRectF(x, top + inset, STRIPE_WIDTH, max(bottom - top - 2 * inset, 2.0))))
         return found
 
-    def paint_stripes(self, painter: QPainter, width: int) -> None:
-        """Draw one bar per visible span in its label colour, in its lane."""
+    def paint_stripes(self, painter: QPainter, width: int, area: QRect | None = None) -> None:
+        """Draw one bar per visible span in its label colour, in its lane (those on the lines in
+        `area` of the margin, if given)."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for mark, rect in self._stripe_geometry():
+        for mark, rect in self._stripe_geometry(area):
             colour = QColor(mark.colour)
             if mark.role == OTHERS:
                 painter.setPen(QPen(colour.darker(120), 1))

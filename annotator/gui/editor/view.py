@@ -46,7 +46,7 @@ class StripesMargin(QWidget):
         """Draw the stripes of the visible part of the text."""
         painter = QPainter(self)
         painter.fillRect(event.rect(), self.palette().window())
-        self._view.controller.paint_stripes(painter, self.width())
+        self._view.controller.paint_stripes(painter, self.width(), event.rect())
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         """Clicking a stripe selects its annotation."""
@@ -111,14 +111,19 @@ class TextView(QTextEdit):
         lanes = max(2, min(self.controller.stripe_lane_count(), 12))
         return 10 + lanes * (STRIPE_WIDTH + STRIPE_GAP)
 
-    def update_margin(self) -> None:
-        """Resize the stripes margin to the lanes in use and repaint it."""
+    def update_margin(self, area: QRect | None = None) -> None:
+        """Resize the stripes margin to the lanes in use and repaint it (only the band `area` of
+        the viewport, when given and the lanes still fit)."""
         width = self.margin_width()
         if width != self.viewportMargins().left():
             self.setViewportMargins(width, 0, 0, 0)
+            area = None
         rect = self.contentsRect()
         self.margin.setGeometry(QRect(rect.left(), rect.top(), width, rect.height()))
-        self.margin.update()
+        if area is None:
+            self.margin.update()
+        elif not area.isEmpty():
+            self.margin.update(QRect(0, area.top(), width, area.height()))
 
     def fit_reading_width(self, document: QTextDocument | None = None) -> None:
         """Centre the text in a column of comfortable width (relayouts only when it changes)."""
@@ -136,6 +141,7 @@ class TextView(QTextEdit):
         frame.setTopMargin(TOP_MARGIN)
         frame.setBottomMargin(BOTTOM_MARGIN)
         document.rootFrame().setFrameFormat(frame)
+        self.margin.update()  # the text reflowed: its lines, so the bars beside them, moved
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """Keep the margin and the reading column in place."""
