@@ -178,7 +178,7 @@ def two_coders(draw: st.DrawFn) -> tuple[list[int], list[int], int]:
     ), k
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(two_coders())
 def test_cohen_and_weighted_kappa_match_sklearn(case: tuple[list[int], list[int], int]) -> None:
     a, b, k = case

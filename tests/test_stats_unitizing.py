@@ -298,7 +298,7 @@ def _one_by_one(bounds: list[tuple[int, int]], n_coders: int, rows: list[Row], c
     ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(corpora(), st.sampled_from([None, [2, 0, 7]]), st.sampled_from([None, NAMES]))
 def test_many_continua_at_once_equal_one_call_per_continuum(
     corpus: tuple[list[tuple[int, int]], int, list[Row]], categories: list[int] | None,
