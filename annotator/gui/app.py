@@ -40,6 +40,10 @@ APP_ID = "org.example.DiscourseAnnotator"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 # Set by packaging/pyinstaller/smoke_test.py: report and quit this many ms after the window is shown.
 SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
+# Also set by the smoke test: before quitting, open Analyze → Frequencies and save its chart as
+# frequencies.png/.svg/.pdf in this folder (the frozen app's matplotlib, Pillow and fontTools at work).
+SMOKE_CHARTS_ENV = "ANNOTATOR_SMOKE_CHARTS"
+SMOKE_CHART_WAIT = 30.0  # seconds the frequencies window may take to draw its chart
 # What the first window does without: the analysis charts, the Parquet export, the suggestion
 # models (spaCy's training, thinc) and numpy load when their windows or commands are used.
 LOADED_ONLY_WHEN_USED = ("matplotlib", "pyarrow", "duckdb", "spacy", "thinc", "numpy")
@@ -267,4 +271,33 @@ def _smoke_exit(app: QApplication, window: MainWindow) -> None:
           f"project={project_path}", file=sys.stderr, flush=True)
     loaded = [name for name in LOADED_ONLY_WHEN_USED if name in sys.modules]
     print(f"annotator: loaded at start: {', '.join(loaded) or '-'}", file=sys.stderr, flush=True)
+    charts = os.environ.get(SMOKE_CHARTS_ENV, "")
+    if charts and window.project is not None:
+        print(f"annotator: charts: {_smoke_charts(app, window, Path(charts))}", file=sys.stderr, flush=True)
     app.quit()
+
+
+def _smoke_charts(app: QApplication, window: MainWindow, folder: Path) -> str:
+    """Open Analyze → Frequencies through its menu action, wait for its chart and save it as PNG,
+    SVG and PDF in `folder`; the names saved, or what went wrong (for the packaging smoke test)."""
+    import time
+
+    from .analysis.charts import ChartCanvas
+
+    window.actions_by_name["frequencies"].trigger()
+    deadline = time.monotonic() + SMOKE_CHART_WAIT
+    chart = None
+    while time.monotonic() < deadline:
+        app.processEvents()
+        shown = [widget for top in app.topLevelWidgets() if top.isVisible()
+                 for widget in top.findChildren(ChartCanvas, "frequency_chart")]
+        if shown and shown[0].title:
+            chart = shown[0]
+            break
+        time.sleep(0.01)
+    if chart is None:
+        return f"no frequency chart drawn within {SMOKE_CHART_WAIT:.0f} s"
+    try:
+        return ", ".join(chart.export(folder / f"frequencies{suffix}").name for suffix in (".png", ".svg", ".pdf"))
+    except Exception as error:  # noqa: BLE001 (the smoke test shows whatever failed)
+        return f"failed: {type(error).__name__}: {error}"

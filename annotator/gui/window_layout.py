@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QResizeEvent
@@ -19,6 +20,9 @@ from .panels.document_labels import DocumentLabelsPanel
 from .panels.documents import DocumentsPanel
 from .panels.relations import RelationsPanel
 from .window_state import WindowState
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialogs.welcome import WelcomeScreen  # imported when first shown (see `welcome`)
 
 
 # The share of the window's width (side panels) or height (annotations list, document labels)

@@ -29,8 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DIST = ROOT / "dist" / "annotator"
 TIMEOUT = 60
 SMOKE_EXIT_ENV = "ANNOTATOR_SMOKE_EXIT_MS"
+SMOKE_CHARTS_ENV = "ANNOTATOR_SMOKE_CHARTS"  # annotator/gui/app.py: save the frequency chart there
 SHOWN = re.compile(r"annotator: visible=(\w+) icons=(\d+) title='(.*)' project=(.*)")
 LOADED = re.compile(r"annotator: loaded at start: (.*)")
+CHARTS = re.compile(r"annotator: charts: (.*)")
 # Modules the frozen app must carry for features the smoke test cannot click: the analysis
 # windows' charts (matplotlib with its Qt backend, PDF export) and the Parquet export.
 BUNDLED_MODULES = ("matplotlib.backends.backend_qtagg", "matplotlib.backends.backend_pdf",
@@ -290,7 +292,7 @@ def open_window(binary: Path, args: list[str], env: dict[str, str], cwd: Path) -
         for line in child.stderr:
             if SHOWN.match(line) and not report:
                 shown_at, report = time.monotonic() - started, line.strip()
-            elif LOADED.match(line):
+            elif LOADED.match(line) or CHARTS.match(line):
                 report += "\n" + line.strip()
             else:
                 errors.append(line)
@@ -344,6 +346,21 @@ def check_bundled_modules(binary: Path, env: dict[str, str], cwd: Path) -> None:
     missing = [module for module in BUNDLED_MODULES if module not in names]
     if missing:
         raise SmokeFailure(f"not in the frozen app: {', '.join(missing)}")
+
+
+def check_charts(binary: Path, env: dict[str, str], cwd: Path) -> None:
+    """Analyze → Frequencies on the demo saves its chart as PNG (Pillow), SVG and PDF (fontTools)."""
+    folder = cwd / "charts"
+    folder.mkdir()
+    _, _, report = open_window(binary, [str(demo_path(env))], {**env, SMOKE_CHARTS_ENV: str(folder)}, cwd)
+    saved = CHARTS.search(report)
+    if saved is None or saved.group(1) != "frequencies.png, frequencies.svg, frequencies.pdf":
+        raise SmokeFailure(f"the frequency chart was not saved: {report}")
+    png, svg, pdf = ((folder / f"frequencies.{suffix}").read_bytes() for suffix in ("png", "svg", "pdf"))
+    if not png.startswith(b"\x89PNG\r\n\x1a\n") or b"<svg" not in svg or not pdf.startswith(b"%PDF"):
+        raise SmokeFailure(f"the chart files in {folder} are not PNG, SVG and PDF")
+    if not re.search(rb"/BaseFont /[A-Z]{6}\+DejaVuSans", pdf):
+        raise SmokeFailure("the PDF chart does not embed its labels' font (matplotlib's DejaVu Sans subset)")
 
 
 def check_open_project(binary: Path, env: dict[str, str], cwd: Path) -> None:
@@ -405,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             first_shown, first_exited = check_demo_window(binary, env, work)
             print(f"ok   --demo offscreen (first start builds the demo: shown {first_shown:.2f} s, "
                   f"exited {first_exited:.2f} s)")
+            check_charts(binary, env, work)
+            print("ok   Analyze → Frequencies on the demo: chart saved as PNG, SVG and PDF")
             check_open_project(binary, env, work)
             print("ok   open a project file made by the frozen command line, loading no matplotlib, pyarrow, "
                   "spaCy, thinc or numpy")
