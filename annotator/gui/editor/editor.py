@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -19,7 +18,7 @@ from ..events import ProjectEvents
 from ..offsets import OffsetMap
 from .attributes import AttributeEditor
 from .editing import EditingMixin
-from .find_bar import FindBar, find_all
+from .find_bar import FindBar, FindingMixin
 from .highlighter import SpanHighlighter
 from .painting import PaintingMixin
 from .relations import RelationsMixin
@@ -52,7 +51,8 @@ def reading_font() -> QFont:
     return font
 
 
-class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsMixin, RelationsMixin, QWidget):
+class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsMixin, RelationsMixin, FindingMixin,
+                       QWidget):
     """The text view of one document for one annotator: read, select, tag, resize, find."""
 
     sig_changed = Signal(object)
@@ -533,53 +533,6 @@ class AnnotationEditor(SelectionMixin, EditingMixin, PaintingMixin, SuggestionsM
     def selected_annotation(self) -> str | None:
         """The selected annotation's id, or None."""
         return self._selected
-
-    # ----- find ----------------------------------------------------------------------
-
-    def find_in_document(self) -> None:
-        """Open the find bar (with the selected text, if short) and focus it."""
-        selection = self.selection()
-        query = ""
-        if selection is not None and 0 < selection[1] - selection[0] <= 60:
-            query = self._text[selection[0] : selection[1]]
-        self.find_bar.open(query)
-
-    def close_find(self) -> None:
-        """Close the find bar and clear its hit marks."""
-        self.find_bar.hide()
-        self._hits, self._hit = [], -1
-        self.view.viewport().update()
-        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def find_hits(self) -> list[tuple[int, int]]:
-        """Every hit of the find bar's text, code-point (start, end)."""
-        return list(self._hits)
-
-    def _find(self, query: str) -> None:
-        self._hits = find_all(self._text, query)
-        self._hit = -1
-        if self._hits:
-            position = self._offsets.to_py(self.view.textCursor().selectionStart())
-            first = bisect_left([start for start, _ in self._hits], position)
-            self._go_to_hit(first % len(self._hits))
-        self.find_bar.set_count(self._hit, len(self._hits))
-        self.view.viewport().update()
-
-    def _go_to_hit(self, index: int) -> None:
-        self._hit = index
-        self._select_range(*self._hits[index], quiet=False)
-        self.find_bar.set_count(self._hit, len(self._hits))
-        self.view.viewport().update()
-
-    def find_next(self) -> None:
-        """Select the next hit (wrapping around)."""
-        if self._hits:
-            self._go_to_hit((self._hit + 1) % len(self._hits))
-
-    def find_previous(self) -> None:
-        """Select the previous hit (wrapping around)."""
-        if self._hits:
-            self._go_to_hit((self._hit - 1) % len(self._hits))
 
     # ----- font ----------------------------------------------------------------------
 

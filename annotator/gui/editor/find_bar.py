@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -86,3 +88,62 @@ class FindBar(QFrame):
                 self.sig_closed.emit()
                 return True
         return super().eventFilter(watched, event)
+
+
+class FindingMixin:
+    """The editor's side of the find bar: its hits, the current one, next and previous (the
+    editor holds the text, its offset map, the bar, the view, the selection)."""
+
+    _text: str
+    _hits: list[tuple[int, int]]
+    _hit: int
+    _offsets: Any
+    find_bar: FindBar
+    view: Any
+    selection: Any
+    _select_range: Any
+
+    def find_in_document(self) -> None:
+        """Open the find bar (with the selected text, if short) and focus it."""
+        selection = self.selection()
+        query = ""
+        if selection is not None and 0 < selection[1] - selection[0] <= 60:
+            query = self._text[selection[0] : selection[1]]
+        self.find_bar.open(query)
+
+    def close_find(self) -> None:
+        """Close the find bar and clear its hit marks."""
+        self.find_bar.hide()
+        self._hits, self._hit = [], -1
+        self.view.viewport().update()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def find_hits(self) -> list[tuple[int, int]]:
+        """Every hit of the find bar's text, code-point (start, end)."""
+        return list(self._hits)
+
+    def _find(self, query: str) -> None:
+        self._hits = find_all(self._text, query)
+        self._hit = -1
+        if self._hits:
+            position = self._offsets.to_py(self.view.textCursor().selectionStart())
+            first = bisect_left([start for start, _ in self._hits], position)
+            self._go_to_hit(first % len(self._hits))
+        self.find_bar.set_count(self._hit, len(self._hits))
+        self.view.viewport().update()
+
+    def _go_to_hit(self, index: int) -> None:
+        self._hit = index
+        self._select_range(*self._hits[index], quiet=False)
+        self.find_bar.set_count(self._hit, len(self._hits))
+        self.view.viewport().update()
+
+    def find_next(self) -> None:
+        """Select the next hit (wrapping around)."""
+        if self._hits:
+            self._go_to_hit((self._hit + 1) % len(self._hits))
+
+    def find_previous(self) -> None:
+        """Select the previous hit (wrapping around)."""
+        if self._hits:
+            self._go_to_hit((self._hit - 1) % len(self._hits))
