@@ -2,7 +2,7 @@
 
 - spacy_pipeline: the spaCy pipeline, language checks and token/sentence offsets from a parse;
   its names are re-exported here (`from annotator.nlp import check_language`).
-- segmentation: a document's stored token and sentence offsets (numpy only).
+- segmentation: a document's stored token and sentence offsets (plain Python, no numpy).
 - segmenter: an import's segmenting, in this process or in a worker process.
 
 Nothing is imported here until a name is asked for, so that importing
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
         segment_blobs_many,
         segment_items,
         token_rows,
+        tokenizer_language,
         unknown_language,
     )
 
@@ -44,6 +45,7 @@ __all__ = [
     "segment_blobs_many",
     "segment_items",
     "token_rows",
+    "tokenizer_language",
     "unknown_language",
 ]
 

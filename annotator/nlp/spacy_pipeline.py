@@ -46,6 +46,12 @@ def pipeline(language: str, model: str | None = None) -> Language:
     return nlp
 
 
+def tokenizer_language(tag: str) -> str:
+    """The language of a tag as pages and corpora give it (de-AT, en_US, zh-Hant-TW): its
+    primary subtag in lower case, the code spaCy's languages go by (BCP 47, RFC 5646 §2.1)."""
+    return re.split(r"[-_]", tag.strip(), maxsplit=1)[0].lower()
+
+
 def unknown_language(language: str) -> str:
     """The one line that refuses a language code spaCy does not know."""
     return f'language "{language}" is not one spaCy knows (use a code like en, de, fr)'
@@ -227,7 +233,7 @@ def segment_items(
     exact = model is not None
     by_language: dict[str, list[int]] = {}
     for index, (language, _) in enumerate(items):
-        by_language.setdefault(language, []).append(index)
+        by_language.setdefault(tokenizer_language(language), []).append(index)
     for language, places in by_language.items():
         try:
             nlp = pipeline(language, model)
