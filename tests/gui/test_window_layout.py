@@ -12,7 +12,9 @@ SIZES = ((1024, 640), (1400, 900), (1920, 1080))
 def resize(qtbot, main, width: int, height: int) -> None:
     """Resize the window as a user dragging its corner would, and let the layout settle."""
     main.resize(width, height)
-    qtbot.waitUntil(lambda: main.size().toTuple() == (width, height) or main.width() > width)
+    # A window cannot be made smaller than its minimum size, in either direction.
+    least = main.minimumSize().expandedTo(main.minimumSizeHint())
+    qtbot.waitUntil(lambda: main.size().toTuple() == (max(width, least.width()), max(height, least.height())))
     for _ in range(3):
         QApplication.processEvents()
 
