@@ -87,6 +87,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, Analys
         """Show the start page (no project open)."""
         self.welcome.set_recent(self.settings.recent_projects())
         self._show_start_page()
+        self.welcome.take_focus()
 
     def _show_start_page(self) -> None:
         """Put the window in its no-project state: the welcome page, no docks, no toolbar."""

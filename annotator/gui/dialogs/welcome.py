@@ -89,6 +89,15 @@ class WelcomeScreen(QWidget):
             placeholder = QListWidgetItem("No recent projects yet.")
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(placeholder)
+        else:
+            self.recent.setCurrentRow(0)  # Enter opens the most recent project
+
+    def take_focus(self) -> None:
+        """Give the keyboard to the recent list (Enter opens its first project) or, with none,
+        to New project."""
+        current = self.recent.currentItem()
+        target = self.recent if current is not None and current.data(PATH_ROLE) else self.new_button
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _recent_chosen(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)
