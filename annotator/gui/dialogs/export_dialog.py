@@ -71,7 +71,7 @@ class ExportDialog(QDialog):
                                       "programs (R, pandas) that read the text back as it is.")
         self.formula_guard.setChecked(True)
         self.out = QLineEdit(self)
-        self.out.setPlaceholderText("File (or folder for brat) to write")
+        self.out.setPlaceholderText("File (or folder for brat, WebAnno, Parquet) to write")
         browse = QPushButton("Choose…", self)
         browse.clicked.connect(self._choose)
         self.format_box.currentIndexChanged.connect(self._suggest_name)
@@ -123,17 +123,25 @@ class ExportDialog(QDialog):
         for box in (self.excel, self.formula_guard):
             self.form.setRowVisible(box, self.fmt() == "csv")
 
+    def _writes_folder(self) -> bool:
+        """True when the chosen format writes a folder (brat, WebAnno, Parquet), not one file."""
+        return not EXPORTERS[self.fmt()].suffix
+
     def _suggest_name(self) -> None:
-        suffix = EXPORTERS[self.fmt()].suffix
+        """Put the format in the name: `demo.jsonl`, `demo-parquet`; switching formats replaces it."""
         current = Path(self.out.text()) if self.out.text() else self.project_path.with_name(self.project_path.stem)
-        base = current.with_suffix("") if current.suffix else current
-        self.out.setText(str(base.with_suffix(suffix) if suffix else base.with_name(base.name + "-brat")))
+        self.out.setText(str(_named_for(current, self.fmt())))
 
     def _choose(self) -> None:
-        if self.fmt() == "brat":
-            chosen = QFileDialog.getExistingDirectory(self, "Folder to write the brat files into")
+        """A folder picker for folder formats, a save-file picker for the others."""
+        current = Path(self.out.text().strip()) if self.out.text().strip() else self.project_path
+        if self._writes_folder():
+            chosen = QFileDialog.getExistingDirectory(self, f"Folder to write the {self.fmt()} export into",
+                                                      str(current.parent))
             if chosen:
-                self.out.setText(str(Path(chosen) / f"{self.project_path.stem}-brat"))
+                folder = Path(chosen)
+                empty = folder.is_dir() and not any(folder.iterdir())
+                self.out.setText(str(folder if empty else folder / _named_for(current, self.fmt()).name))
             return
         chosen, _ = QFileDialog.getSaveFileName(self, "Export to", self.out.text())
         if chosen:
@@ -200,6 +208,20 @@ class ExportDialog(QDialog):
             self.cancel()
             return
         super().reject()
+
+
+def _without_format(path: Path) -> Path:
+    """The path without a folder format's tag (`-brat`, `-parquet`) or a file suffix (`.jsonl`)."""
+    for name, exporter in EXPORTERS.items():
+        if not exporter.suffix and path.name.endswith(f"-{name}") and len(path.name) > len(name) + 1:
+            return path.with_name(path.name[: -len(name) - 1])
+    return path.with_suffix("") if path.suffix else path
+
+
+def _named_for(path: Path, fmt: str) -> Path:
+    """The path named for a format: `demo.jsonl` for a file format, `demo-parquet` for a folder one."""
+    base = _without_format(path)
+    return base.with_name(base.name + (EXPORTERS[fmt].suffix or f"-{fmt}"))
 
 
 def run_export_dialog(window: AppContext) -> None:
