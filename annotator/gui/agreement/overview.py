@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QScrollArea,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -77,10 +78,13 @@ class OverviewTab(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        for column in range(4):
+        for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Value: as wide as the numbers, not as a long "undefined: …" reason (elided, in full in the tooltip)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         for column in (4, 5):  # settings and unit share what is left, elided (full text in the tooltip)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalScrollBar().rangeChanged.connect(lambda _low, _high: self._fit_height())
         self.definitions = QTextBrowser(self)
         self.definitions.setAccessibleName("Definitions and rules")
         layout = QVBoxLayout(self)
@@ -128,12 +132,34 @@ class OverviewTab(QWidget):
             for column, cell in enumerate(cells):
                 self.table.setItem(row, column, cell)
         self.table.resizeRowsToContents()
-        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth()
-        height += sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
-        self.table.setFixedHeight(height + 2)
+        self.table.setColumnWidth(1, self._value_width())
+        self._fit_height()
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
         self.definitions.setHtml((f"<b>Definitions</b><ul>{''.join(definitions)}</ul>" if definitions else "")
                                  + (f"<b>How annotations became units</b><ul>{notes}</ul>" if notes else ""))
+
+    def _fit_height(self) -> None:
+        """As high as its rows, plus the sideways scroll bar when a narrow window shows one
+        (without it the bar covers the last row)."""
+        table = self.table
+        height = table.horizontalHeader().height() + 2 * table.frameWidth() + 2
+        height += sum(table.rowHeight(row) for row in range(table.rowCount()))
+        if table.horizontalScrollBar().maximum() > 0:
+            height += table.horizontalScrollBar().sizeHint().height()
+        table.setFixedHeight(height)
+
+    def _value_width(self) -> int:
+        """The Value column's width: its numbers, its title and "undefined: no variation" fit;
+        longer reasons are elided (the tooltip has them)."""
+        metrics = self.table.fontMetrics()
+        texts = [self.table.horizontalHeaderItem(1).text(), "undefined: no variation"]
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 1)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) is not None:
+                texts.append(item.text())
+        padding = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 16
+        return min(max(metrics.horizontalAdvance(text) for text in texts) + padding,
+                   max(self.table.sizeHintForColumn(1), 0) or 10_000)
 
     def value_text(self, key: str, column: int = 1) -> str:
         """What a column (default Value) shows for a pooled figure ("" when it is not listed)."""
