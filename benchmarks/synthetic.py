@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -31,7 +32,10 @@ from annotator.project.history import now
 from annotator.nlp.segmentation import Segmentation
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus"
+# The sample articles the texts are made from (../shared/corpus beside the checkout; without it,
+# generated sentences, which are shorter: compare figures only between runs on the same texts).
+# ANNOTATOR_BENCH_CORPUS names the folder, e.g. for an older checkout in a worktree elsewhere.
+CORPUS = Path(os.environ.get("ANNOTATOR_BENCH_CORPUS") or ROOT.parent / "shared" / "corpus")
 SPAN_LAYERS = ("Framing", "Stance", "Rhetorical device")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
