@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QPoint, QRect, QSize
+
 if TYPE_CHECKING:  # pragma: no cover
     from PySide6.QtGui import QAction, QActionGroup
     from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QMessageBox, QStackedWidget, QToolBar, QWidget
@@ -17,6 +19,31 @@ if TYPE_CHECKING:  # pragma: no cover
     from .panels.document_labels import DocumentLabelsPanel
     from .panels.documents import DocumentsPanel
     from .settings import AppSettings
+
+SCREEN_SHARE = 0.9  # a window opened without saved geometry takes at most this much of its screen
+
+
+def first_size(window: QWidget, wanted: QSize) -> QSize:
+    """Give a window with no saved geometry its first size and place: `wanted`, shrunk to fit its screen's
+    free area, centred over its parent window (or the screen) and kept inside that area."""
+    screen = window.screen()
+    if screen is None:
+        window.resize(wanted)
+        return wanted
+    room = screen.availableGeometry()
+    size = wanted.boundedTo(QSize(int(room.width() * SCREEN_SHARE), int(room.height() * SCREEN_SHARE)))
+    size = size.expandedTo(window.minimumSizeHint()).expandedTo(window.minimumSize())
+    window.resize(size)
+    parent = window.parentWidget()
+    over = parent.window().frameGeometry() if parent is not None else room
+    centre = over.center() if room.contains(over) else room.center()  # a parent off the screen: the screen's
+    place = QRect(QPoint(0, 0), size)
+    place.moveCenter(centre)
+    # inside the free area (the top-left corner wins when the window is larger than the screen)
+    place.moveLeft(max(room.left(), min(place.left(), room.right() + 1 - size.width())))
+    place.moveTop(max(room.top(), min(place.top(), room.bottom() + 1 - size.height())))
+    window.move(place.topLeft())
+    return size
 
 
 class WindowState:

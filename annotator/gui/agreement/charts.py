@@ -117,7 +117,8 @@ class FigureBars(_Painted):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(text)
-        painter.drawText(rect.left() + 4, rect.top() + 18, self.title)
+        title = QFontMetrics(bold).elidedText(self.title, Qt.TextElideMode.ElideRight, rect.width() - 8)
+        painter.drawText(rect.left() + 4, rect.top() + 18, title)  # narrow: "…" rather than cut mid-letter
         painter.setFont(font)
         if not self.bars:
             painter.drawText(rect.left() + 4, rect.top() + 46, "(nothing to show)")

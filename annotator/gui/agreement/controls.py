@@ -171,18 +171,26 @@ class AgreementControls(QWidget):
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setPrefix("seed ")
         self.seed.setValue(DEFAULT_SEED)
-        bootstrap_row = QHBoxLayout()
-        bootstrap_row.addWidget(self.bootstrap, 1)
-        bootstrap_row.addWidget(self.bootstrap_method, 1)
-        bootstrap_row.addWidget(self.seed)
+        bootstrap_row = QGridLayout()  # two lines: the panel stays narrow
+        bootstrap_row.setContentsMargins(0, 0, 0, 0)
+        bootstrap_row.addWidget(self.bootstrap, 0, 0)
+        bootstrap_row.addWidget(self.bootstrap_method, 0, 1)
+        bootstrap_row.addWidget(self.seed, 1, 0)
         self.gamma_samples = QSpinBox(self)
         self.gamma_samples.setAccessibleName("Random continua for gamma")
         self.gamma_samples.setRange(1, 5000)
         self.gamma_samples.setValue(GAMMA_SAMPLES)
-        self.gamma_samples.setSuffix(" random continua (gamma's expected disorder; same seed)")
+        self.gamma_samples.setSuffix(" random continua")
+        self.gamma_samples.setToolTip("Random continua drawn for gamma's expected disorder (with the seed above)")
 
+        # Long layer, attribute and method names are elided in their boxes (whole in the list), so the panel fits beside the results on a 1024-pixel screen.
+        for box in (self.layer_box, self.unit_box, self.attribute_box, self.level_box, self.weights_box,
+                    self.document_box, self.bootstrap_method):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(8)
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: a wide field goes below its name
         form.addRow("&Layer:", self.layer_box)
         form.addRow("&Unit:", self.unit_box)
         form.addRow("&Compare:", self.attribute_box)

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QThread, Qt
+from PySide6.QtCore import QEvent, QSize, QThread, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ...errors import AnnotatorError
 from ...ops.agreement import AgreementReport
 from ...project.changes import ChangeSet
+from ..window_state import first_size
 from .confusion import ConfusionTab
 from .controls import AgreementControls
 from .export import export_csv, export_image
@@ -41,6 +42,15 @@ if TYPE_CHECKING:
 TAB_NAMES = ("Overview", "Per label", "Pairwise", "Per document", "Confusion")
 STALE_TEXT = ("<b>Figures are out of date</b> — the project changed after they were computed. "
               "Press Recompute to bring them up to date.")
+
+
+def scrolled(page: QWidget) -> QScrollArea:
+    """A tab page inside a frameless scroll area, so a short window scrolls it instead of cutting it."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class AgreementDashboard(QDialog):
@@ -90,14 +100,27 @@ class AgreementDashboard(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.compute_button)
         buttons.addWidget(self.cancel_button)
+        # The options scroll on a short screen; Compute, the progress and the exports stay in view below them.
+        options = QWidget(self)
+        options_layout = QVBoxLayout(options)
+        options_layout.setContentsMargins(0, 0, 0, 0)
+        options_layout.addWidget(self.controls)
+        options_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(options)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # as narrow as the options can be (long names are elided), never narrower: nothing is cut off
+        scroll.setMinimumWidth(options.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth())
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.controls)
+        left_layout.addWidget(scroll, 1)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.blocked)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status)
-        left_layout.addStretch(1)
         exports = QHBoxLayout()
         exports.addWidget(self.export_csv_button)
         exports.addWidget(self.export_image_button)
@@ -110,7 +133,8 @@ class AgreementDashboard(QDialog):
         self.confusion = ConfusionTab(self)
         self.tabs = QTabWidget(self)
         for tab, name in zip((self.overview, self.per_label, self.pairwise, self.documents, self.confusion), TAB_NAMES):
-            self.tabs.addTab(tab, name)
+            # the chart and the table above the definitions keep their height: a short window scrolls them
+            self.tabs.addTab(scrolled(tab) if tab is self.overview else tab, name)
         self.tabs.setEnabled(False)
         self.scope_banner = QLabel(self)
         self.scope_banner.setWordWrap(True)
@@ -147,21 +171,16 @@ class AgreementDashboard(QDialog):
         self.documents.sig_document_chosen.connect(lambda document_id: self.open_document(document_id))
         self.confusion.sig_open.connect(self._open_place)
 
-        scroll = QScrollArea(self)  # the options stay reachable on a small screen
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         splitter = QSplitter(self)
-        splitter.addWidget(scroll)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 900])
+        splitter.setSizes([left.sizeHint().width(), 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.compute)
-        self.resize(1360, 860)
+        first_size(self, QSize(1360, 860))
         self._update_compute()
 
     # ----- computing -----------------------------------------------------------------
