@@ -100,6 +100,8 @@ def looks_like_conll(path: Path) -> bool:
     eng.train, often renamed train.txt), our own `# global.columns` header, or lines of a token
     and tag columns whose last column is a BIO tag (O, B-X, I-X, …), at least one not O."""
     try:
+        if not path.is_file():  # a FIFO or device would block the read: the reader refuses it
+            return False
         with open(path, "rb") as handle:
             sample = handle.read(_SNIFF_BYTES)
     except OSError:

@@ -114,12 +114,18 @@ class Segmentation:
         return cls(convert(token_starts), convert(token_ends), convert(sentence_starts), convert(sentence_ends))
 
     @classmethod
-    def from_blobs(cls, tokens: bytes, sentences: bytes, length: int | None = None) -> Segmentation:
+    def from_blobs(cls, tokens: bytes, sentences: bytes, length: int | None = None,
+                   counts: tuple[int, int] | None = None) -> Segmentation:
         """Decode the two blobs stored in the project file (of a text of `length` characters,
-        when given); ValueError saying what is wrong if either is damaged."""
+        and of the (tokens, sentences) `counts` its document row records, when given);
+        ValueError saying what is wrong if either is damaged (a blob emptied or cut short
+        still decodes: only the counts show it)."""
         problem, token_starts, token_ends = _decoded(tokens, length, "tokens")
         if problem is None:
             problem, sentence_starts, sentence_ends = _decoded(sentences, length, "sentences")
+        if problem is None and counts is not None and (len(token_starts), len(sentence_starts)) != tuple(counts):
+            problem = (f"{len(token_starts)} tokens and {len(sentence_starts)} sentences stored, not the "
+                       f"{counts[0]} and {counts[1]} it was imported with")
         if problem is not None:
             raise ValueError(problem)
         return cls(token_starts, token_ends, sentence_starts, sentence_ends)

@@ -415,7 +415,9 @@ def _documents(project: Project, selection: _Selection, tokens: bool, report: Ex
                 raise ExportCancelled("export cancelled; nothing was written")
             with reading(project):
                 row = rows[document.id]
-                segmentation = Segmentation.from_blobs(row[2], row[3]) if tokens else None
+                segmentation = (Segmentation.from_blobs(row[2], row[3], document.length,
+                                                        (document.n_tokens, document.n_sentences))
+                                if tokens else None)
             annotations = selection.grouped.get(document.id, [])
             report.documents += 1
             report.annotations += len(annotations)

@@ -178,7 +178,8 @@ class DocumentStore:
             return cached
         try:
             row = self._db.execute(
-                "SELECT c.text, c.tokens, c.sentences, documents.length FROM document_content AS c "
+                "SELECT c.text, c.tokens, c.sentences, documents.length, documents.n_tokens, "
+                "documents.n_sentences FROM document_content AS c "
                 "JOIN documents ON documents.id = c.document_id WHERE c.document_id = ?", [document_id]
             ).fetchone()
         except sqlite3.OperationalError as error:
@@ -187,13 +188,13 @@ class DocumentStore:
             raise self.damaged(f"document {document_id}: text that is not valid UTF-8") from None
         if row is None:
             raise AnnotatorError(f"no document with id {document_id}")
-        text, tokens, sentences, length = row
+        text, tokens, sentences, length, n_tokens, n_sentences = row
         if not isinstance(text, str):
             raise self.damaged(f"document {document_id}: text stored as {type(text).__name__}, not as text")
         if len(text) != length:
             raise self.damaged(f"document {document_id}: text of {len(text)} characters, not {length}")
         try:
-            loaded = (text, Segmentation.from_blobs(tokens, sentences, length))
+            loaded = (text, Segmentation.from_blobs(tokens, sentences, length, (n_tokens, n_sentences)))
         except ValueError as error:
             raise self.damaged(f"document {document_id}: {error}") from None
         self._content[document_id] = loaded
