@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
 
@@ -33,6 +33,7 @@ from .window_history import HistoryMixin
 from .window_layout import WindowLayoutMixin, centre_on_screen
 from .window_suggest import SuggestMixin
 from .window_study import StudyMixin
+from .window_state import first_size
 from .window_tools import ToolsMixin
 
 __all__ = ["WELCOME_PAGE", "WORK_PAGE", "MainWindow", "centre_on_screen"]
@@ -67,7 +68,7 @@ class MainWindow(WindowLayoutMixin, MenusMixin, HistoryMixin, ToolsMixin, Analys
         self._build_status_bar()
         geometry, state = self.settings.geometry(), self.settings.window_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1400, 900)
+            first_size(self, QSize(1400, 900))  # at most 90 % of the screen's free area
         if state is not None:
             self.restoreState(state)
         font = self.settings.font()

@@ -32,6 +32,7 @@ def window(qtbot, settings, project: Project):
 
     main = MainWindow(settings)
     qtbot.addWidget(main)
+    main.resize(1400, 900)  # a desktop screen's window (the offscreen screen is 800×800)
     assert main.set_project(project, annotator="ada")
     main.show()
     qtbot.waitExposed(main)
@@ -135,6 +136,7 @@ def demo_window(qtbot, settings, demo_file: Path):
 
     main = MainWindow(settings)
     qtbot.addWidget(main)
+    main.resize(1400, 900)  # a desktop screen's window (the offscreen screen is 800×800)
     assert main.set_project(Project.open(demo_file), annotator="ada")
     main.show()
     qtbot.waitExposed(main)

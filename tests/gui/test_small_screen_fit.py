@@ -128,8 +128,6 @@ def test_the_dashboard_opens_inside_a_small_screen(tmp_path: Path, demo_path: Pa
     assert screen.contains(dashboard), f"the dashboard opens at {dashboard} on a {width}×{height} screen"
 
 
-@pytest.mark.xfail(strict=True, reason="needs main_window.py and window_layout.py to call window_state.first_size "
-                                       "instead of resize(1400, 900)")
 @pytest.mark.parametrize("width, height", [(1280, 800)])
 def test_the_main_window_opens_inside_a_small_screen(tmp_path: Path, demo_path: Path, width: int,
                                                      height: int) -> None:
