@@ -50,3 +50,57 @@ def test_an_emptied_tokens_blob_is_named_damaged_not_exported_short(tmp_path: Pa
     assert len(message) == 1 and "damaged" in message[0] and "0 tokens" in message[0], message
     assert not (tmp_path / "out.conll").exists()
     assert hashlib.sha256(project.read_bytes()).hexdigest() == before
+
+
+def test_a_span_with_no_offsets_in_a_span_layer_is_named_damaged_by_agreement(tmp_path: Path, cli) -> None:
+    texts = {"a.txt": "The council voted for the charge. Critics called it a tax.",
+             "b.txt": "Supporters expect cleaner air. The mayor agreed with them."}
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    project = tmp_path / "study.annot"
+    assert cli("new", str(project)).returncode == 0
+    assert cli("import", str(project), str(tmp_path / "a.txt"), str(tmp_path / "b.txt")).returncode == 0
+    from annotator.project import Project
+
+    with Project.open(project) as opened:
+        for name in ("ada", "ben"):
+            opened.annotators.ensure(name)
+        for ident in [d.id for d in opened.documents.list()]:
+            for name in ("ada", "ben"):
+                opened.annotations.add(ident, name, "Framing", "Economic", 4, 11)
+    with sqlite3.connect(project) as conn:  # written by another program: offsets gone
+        conn.execute("PRAGMA ignore_check_constraints = 1")
+        conn.execute("UPDATE annotations SET span_start = NULL, span_end = NULL WHERE rowid = "
+                     "(SELECT min(rowid) FROM annotations)")
+    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    ran = cli("agreement", str(project), "--layer", "Framing")
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    message = ran.stderr.strip().splitlines()
+    assert len(message) == 1 and "damaged" in message[0] and "no start or end" in message[0], message
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "conll", "brat"])
+def test_a_span_offset_stored_as_text_is_named_damaged_by_export(tmp_path: Path, cli, fmt: str) -> None:
+    (tmp_path / "a.txt").write_text("The council voted. Critics called it a tax.", encoding="utf-8")
+    project = tmp_path / "study.annot"
+    assert cli("new", str(project)).returncode == 0
+    assert cli("import", str(project), str(tmp_path / "a.txt")).returncode == 0
+    from annotator.project import Project
+
+    with Project.open(project) as opened:
+        opened.annotators.ensure("ada")
+        (document,) = opened.documents.list()
+        opened.annotations.add(document.id, "ada", "Framing", "Economic", 4, 11)
+        opened.annotations.add(document.id, "ada", "Framing", "Morality", 19, 26)
+    with sqlite3.connect(project) as conn:  # written by another program
+        conn.execute("PRAGMA ignore_check_constraints = 1")
+        conn.execute("UPDATE annotations SET span_start = 'abc' WHERE rowid = (SELECT min(rowid) FROM annotations)")
+    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    out = tmp_path / ("out" if fmt == "brat" else f"out.{fmt}")
+    ran = cli("export", str(project), "--format", fmt, "--out", str(out))
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    message = ran.stderr.strip().splitlines()
+    assert len(message) == 1 and "damaged" in message[0] and "stored as str" in message[0], message
+    assert not out.exists()
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == before

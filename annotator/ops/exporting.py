@@ -347,6 +347,10 @@ def _annotations(project: Project, annotator_ids: list[Any], layer: str | None,
         pair = labels.get(label_id)
         if pair is None:
             pair = labels[label_id] = project.codebook.label_name(label_id)
+        for offset in (start, end):
+            if offset is not None and type(offset) is not int:
+                raise ValueError(f"annotation {ident} has a span offset stored as {type(offset).__name__}, "
+                                 "not a position in its text")
         values = {} if attributes == "{}" else json.loads(attributes)
         if not isinstance(values, dict):
             raise ValueError(f"annotation {ident} has attributes that are not a JSON object")

@@ -166,6 +166,11 @@ def collect(project: Project, request: AgreementRequest, labels: tuple[str, ...]
         start, end = integers[2], integers[3]
         order = np.flatnonzero(keep)
         order = order[np.lexsort((integers[5][order], start[order], coder[order], doc[order]))]
+    if layer.kind == "span" and len(order) and int(start[order].min()) < 0:  # a span with no offsets
+        first = int(order[np.argmin(start[order])])
+        where = candidates[int(np.flatnonzero(renumber == doc[first])[0])] if doc[first] >= 0 else "?"
+        raise ProjectDamagedError(project.path, f"document {where}: an annotation of the span layer "
+                                                f"{layer.name!r} with no start or end in the text")
     attributes = None
     if with_attributes:
         attributes = [json.loads(columns[5][r]) if columns[5][r] else {} for r in order.tolist()]
