@@ -12,21 +12,19 @@ from typing import Any
 from ..errors import AnnotatorError, ProjectFileError
 from ..model import Codebook
 from ..store.database import (
-    SQLITE_SIDE_SUFFIXES,
     ProjectLock,
     as_project_error,
     check_project_path,
     close_database,
     create_database,
-    existing_side_files,
     explain_sqlite_error,
     open_database,
-    remove_unused_side_files,
     rolling_backup_due,
     unwritable_reason,
 )
 from ..store.backup import RollingBackup
 from ..store.files import register_open, unregister_open
+from ..store.side_files import SQLITE_SIDE_SUFFIXES, existing_side_files, remove_unused_side_files
 
 import sqlite_utils  # noqa: E402,I001  after store.database, which imports it without numpy's type mapping
 from .annotations import AnnotationStore
